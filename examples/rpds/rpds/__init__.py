@@ -1,0 +1,3 @@
+from .rpds import *  # noqa: F403
+
+__all__ = ["HashTrieMap"]  # noqa: F405

@@ -1,0 +1,420 @@
+"""The pipeline both doors share: settings -> target -> PyO3 config -> maturin -> check/fix.
+
+This is the one place that reads the host (``sys.executable``, ``sysconfig``, ``os.environ``)
+and starts processes (through :mod:`maturin_cross._run`); the modules it calls are pure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import sysconfig
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from maturin_cross import pyo3_config, repair
+from maturin_cross import sysconfigdata as sysconfigdata_mod
+from maturin_cross._run import capture, log, run
+from maturin_cross.errors import BuildError, ConfigError
+from maturin_cross.settings import Settings
+from maturin_cross.target import Target, resolve
+
+ConfigSettings = Mapping[str, "str | list[str]"] | None
+
+
+@dataclass
+class Plan:
+    """A resolved build: the target and what maturin is run with."""
+
+    source_dir: Path
+    settings: Settings
+    target: Target
+    cross: bool
+    sysconfig_vars: Mapping[str, object] | None = None
+    env_delta: dict[str, str | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading the host and the project
+
+
+def read_pyproject(source_dir: Path) -> dict[str, Any]:
+    path = source_dir / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        return tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+    except (TOMLKitError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: not valid TOML ({err}); fix the file") from None
+
+
+def host_target() -> Target:
+    """The machine this runs on, from the running interpreter: what a native build is checked
+    against."""
+    vars = sysconfig.get_config_vars()
+    return resolve(
+        vars=vars,
+        sysconfigdata="the running interpreter",
+        platform_tag=(sysconfig.get_platform(), "sysconfig.get_platform()"),
+    )
+
+
+def target_for(
+    settings: Settings, environ: Mapping[str, str], cwd: Path
+) -> tuple[Target, Mapping[str, object] | None]:
+    """The target the settings and environment name, with its sysconfigdata variables; the host
+    when nothing names one."""
+    explicit = (
+        (settings.sysconfigdata, settings.origin("sysconfigdata"))
+        if settings.sysconfigdata
+        else None
+    )
+    located = sysconfigdata_mod.locate(explicit, environ, cwd)
+    target_setting = (settings.target, settings.origin("target")) if settings.target else None
+    platform = (
+        (settings.platform_tag, settings.origin("platform_tag")) if settings.platform_tag else None
+    )
+    host_platform = environ.get("_PYTHON_HOST_PLATFORM") or None
+    if located is None:
+        if target_setting is None:
+            return host_target(), None
+        return (
+            resolve(
+                vars=None,
+                sysconfigdata=None,
+                rust_target=target_setting,
+                platform_tag=platform,
+                host_platform=host_platform,
+            ),
+            None,
+        )
+    path, origin = located
+    data = sysconfigdata_mod.parse(path, origin)
+    target = resolve(
+        vars=data.vars,
+        sysconfigdata=str(path),
+        sysconfigdata_origin=origin,
+        rust_target=target_setting,
+        platform_tag=platform,
+        host_platform=host_platform,
+    )
+    return target, data.vars
+
+
+def plan(source_dir: Path, config_settings: ConfigSettings, environ: Mapping[str, str]) -> Plan:
+    pyproject = read_pyproject(source_dir)
+    settings = Settings.from_sources(config_settings, environ, pyproject)
+    target, vars = target_for(settings, environ, source_dir)
+    cross = vars is not None or settings.target is not None
+    result = Plan(source_dir, settings, target, cross, vars, notes=list(target.notes))
+    return result
+
+
+# ------------------------------------------------------------------------------------------------
+# Preparing the environment maturin and cargo see
+
+
+def _manifest_dir(plan: Plan, pyproject: Mapping[str, Any]) -> Path:
+    args = list(plan.settings.build_args)
+    for flag in ("-m", "--manifest-path"):
+        if flag in args[:-1]:
+            return (plan.source_dir / args[args.index(flag) + 1]).parent
+    for arg in args:
+        if arg.startswith("--manifest-path="):
+            return (plan.source_dir / arg.split("=", 1)[1]).parent
+    manifest = pyproject.get("tool", {}).get("maturin", {}).get("manifest-path")
+    if isinstance(manifest, str):
+        return (plan.source_dir / manifest).parent
+    return plan.source_dir
+
+
+def _features(plan: Plan, pyproject: Mapping[str, Any]) -> list[str]:
+    features = [str(f) for f in pyproject.get("tool", {}).get("maturin", {}).get("features", [])]
+    args = list(plan.settings.build_args)
+    for index, arg in enumerate(args):
+        if arg in ("-F", "--features") and index + 1 < len(args):
+            features += args[index + 1].replace(",", " ").split()
+        elif arg.startswith("--features="):
+            features += arg.split("=", 1)[1].replace(",", " ").split()
+    return features
+
+
+def _lib_dir(target: Target, vars: Mapping[str, object], environ: Mapping[str, str]) -> str:
+    """A host folder with the target's libpython (pyo3's ``lib_dir``): the sysroot's LIBDIR when
+    the sysconfigdata sits in a sysroot, else PYO3_CROSS_LIB_DIR, else the file's folder."""
+    assert target.sysconfigdata is not None
+    data_dir = Path(target.sysconfigdata).parent
+    libdest = vars.get("LIBDEST")
+    libdir = vars.get("LIBDIR")
+    candidates: list[Path] = []
+    if isinstance(libdest, str) and isinstance(libdir, str) and libdest.startswith("/"):
+        text = str(data_dir)
+        if text.endswith(libdest.rstrip("/")):
+            root = text[: len(text) - len(libdest.rstrip("/"))]
+            candidates.append(Path(root + libdir))
+    if isinstance(libdir, str) and libdir.startswith("/"):
+        candidates.append(Path(libdir))
+    if environ.get("PYO3_CROSS_LIB_DIR"):
+        candidates.append(Path(environ["PYO3_CROSS_LIB_DIR"]))
+    ldlibrary = vars.get("LDLIBRARY")
+    for candidate in candidates:
+        if isinstance(ldlibrary, str) and (candidate / ldlibrary).exists():
+            return str(candidate)
+    return str(candidates[-1] if environ.get("PYO3_CROSS_LIB_DIR") else data_dir)
+
+
+def write_pyo3_config(plan: Plan, folder: Path, environ: Mapping[str, str]) -> Path:
+    """Write the target's PYO3_CONFIG_FILE and set the PYO3_CROSS* variables to agree."""
+    assert plan.sysconfig_vars is not None
+    pyproject = read_pyproject(plan.source_dir)
+    manifest_dir = _manifest_dir(plan, pyproject)
+    lock = pyo3_config.find_cargo_lock(manifest_dir)
+    pyo3_version = (
+        pyo3_config.locked_pyo3_version(lock.read_text(encoding="utf-8"), str(lock))
+        if lock
+        else None
+    )
+    cargo_toml = manifest_dir / "Cargo.toml"
+    abi3 = cargo_toml.is_file() and pyo3_config.uses_abi3(
+        cargo_toml.read_text(encoding="utf-8"), _features(plan, pyproject)
+    )
+    base: dict[str, str] = {}
+    existing = environ.get("PYO3_CONFIG_FILE")
+    if existing:
+        try:
+            base = pyo3_config.parse_config(
+                Path(existing).read_text(encoding="utf-8"), f"PYO3_CONFIG_FILE={existing}"
+            )
+        except OSError as err:
+            raise ConfigError(
+                f"PYO3_CONFIG_FILE={existing} cannot be read ({err.strerror}); fix or unset it"
+            ) from None
+        plan.notes.append(
+            f"PYO3_CONFIG_FILE={existing} replaced by one written from {plan.target.sysconfigdata} "
+            f"(its other keys kept)"
+        )
+    lib_dir = _lib_dir(plan.target, plan.sysconfig_vars, environ)
+    values = pyo3_config.config_values(
+        plan.target,
+        plan.sysconfig_vars,
+        lib_dir=lib_dir,
+        pyo3_version=pyo3_version,
+        abi3=abi3,
+        base=base,
+    )
+    if not pyo3_config.tolerates_unknown_keys(pyo3_version):
+        plan.notes.append(
+            "the locked pyo3 is unknown or older than 0.18.1, so the config file has no "
+            "ext_suffix; the module is renamed after the build if needed"
+        )
+    path = folder / f"pyo3-config-{plan.target.rust_target}.txt"
+    path.write_text(pyo3_config.render(values), encoding="utf-8")
+    assert plan.target.python is not None
+    plan.env_delta.update(
+        {
+            "PYO3_CONFIG_FILE": str(path.resolve()),
+            "PYO3_CROSS": "1",
+            "PYO3_CROSS_LIB_DIR": lib_dir,
+            "PYO3_CROSS_PYTHON_VERSION": plan.target.python.version_text
+            + ("t" if plan.target.python.free_threaded else ""),
+            "PYO3_CROSS_PYTHON_IMPLEMENTATION": plan.target.python.implementation,
+        }
+    )
+    return path
+
+
+def rust_toolchain_env(triple: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """Make sure a Rust standard library for ``triple`` is reachable; pick the rustup toolchain
+    that has one when the default does not. Custom triples (JSON specs) are not checked."""
+    targets = capture(["rustc", "--print", "target-list"])
+    if targets is None:
+        raise BuildError(
+            "cannot run rustc; install a Rust toolchain (rustup, or Debian's rustc-web) "
+            "and put it on PATH"
+        )
+    if triple not in targets.split():
+        return {}
+    sysroot = (capture(["rustc", "--print", "sysroot"]) or "").strip()
+    if sysroot and (Path(sysroot) / "lib" / "rustlib" / triple / "lib").is_dir():
+        return {}
+    if not environ.get("RUSTUP_TOOLCHAIN"):
+        listing = capture(["rustup", "toolchain", "list", "-v"]) or ""
+        for line in listing.splitlines():
+            words = line.split()
+            if len(words) >= 2 and (Path(words[-1]) / "lib" / "rustlib" / triple / "lib").is_dir():
+                log(f"using rustup toolchain {words[0]}: it has the standard library for {triple}")
+                return {"RUSTUP_TOOLCHAIN": words[0]}
+    raise BuildError(
+        f"no Rust standard library for {triple} in {sysroot or 'the active toolchain'} "
+        f"(nor in another rustup toolchain); run 'rustup target add {triple}' or install "
+        f"Debian's libstd-rust-web-dev for the target (tools/provision-cross.sh)"
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# The hooks' work
+
+
+def _maturin(*args: str) -> list[str]:
+    return [sys.executable, "-m", "maturin", *args]
+
+
+@contextmanager
+def _scratch() -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="maturin-cross-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _maturin_args(plan: Plan, editable: bool) -> list[str]:
+    args = list(plan.settings.build_args)
+    extra: list[str] = []
+    if not any(a.startswith(("--compatibility", "--manylinux")) for a in args):
+        extra += ["--compatibility", "off"]
+    if not any(a in ("-i", "--interpreter") or a.startswith("--interpreter=") for a in args):
+        python = plan.target.python
+        if plan.cross and python is not None:
+            # A path is refused by maturin 1.7 when cross compiling; the config file decides anyway.
+            extra += ["-i", f"python{python.version_text}"]
+        elif not plan.cross:
+            extra += ["-i", sys.executable]
+    if plan.cross:
+        extra += ["--target", plan.target.rust_target]
+    if editable:
+        extra.append("--editable")
+    return extra + args
+
+
+def _prepare_env(plan: Plan, scratch: Path) -> None:
+    environ = os.environ
+    if plan.cross:
+        if plan.sysconfig_vars is not None:
+            write_pyo3_config(plan, scratch, environ)
+        plan.env_delta.update(rust_toolchain_env(plan.target.rust_target, environ))
+        # maturin >= 1.7 takes the platform tag from here; older ones are retagged afterwards.
+        plan.env_delta["_PYTHON_HOST_PLATFORM"] = plan.target.platform_tag.replace("_", "-", 1)
+        plan.env_delta["CARGO_BUILD_TARGET"] = plan.target.rust_target
+
+
+def build_wheel(
+    wheel_directory: str,
+    config_settings: ConfigSettings,
+    metadata_directory: str | None = None,
+    *,
+    editable: bool = False,
+    source_dir: Path | None = None,
+) -> str:
+    """Build, check and correct one wheel; return its file name in ``wheel_directory``."""
+    source = (source_dir or Path.cwd()).resolve()
+    build = plan(source, config_settings, os.environ)
+    if editable and build.cross:
+        raise ConfigError(
+            f"an editable install runs on this machine, but the build targets "
+            f"{build.target.rust_target} (from {build.target.sources.get('rust_target')}); "
+            f"build a wheel instead, or unset the target for a native editable install"
+        )
+    log(f"target {build.target.describe()}, {build.target.platform_tag}")
+    out_dir = Path(wheel_directory).resolve()
+    with _scratch() as scratch:
+        _prepare_env(build, scratch)
+        for note in build.notes:
+            log(note)
+        maturin_out = scratch / "maturin-out"
+        maturin_out.mkdir()
+        run(
+            _maturin("pep517", "build-wheel", *_maturin_args(build, editable), "--out", str(maturin_out)),
+            env_delta=build.env_delta,
+            cwd=source,
+            verbose=build.settings.verbose,
+            what="maturin",
+            hint="see maturin's output above",
+        )
+        wheels = sorted(maturin_out.glob("*.whl"))
+        if len(wheels) != 1:
+            raise BuildError(
+                f"maturin wrote {len(wheels)} wheels ({', '.join(w.name for w in wheels) or 'none'})"
+                f" where one was expected; pass one interpreter and one target"
+            )
+        checked = scratch / "checked"
+        checked.mkdir()
+        result = repair.fix_wheel(
+            wheels[0], build.target, checked, check_only=build.settings.check == "check"
+        )
+        for line in result.changes:
+            log(line)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        final = out_dir / result.path.name
+        shutil.move(str(result.path), final)
+    log(f"wrote {final}")
+    return final.name
+
+
+def build_sdist(sdist_directory: str, config_settings: ConfigSettings) -> str:
+    source = Path.cwd().resolve()
+    settings = Settings.from_sources(config_settings, os.environ, read_pyproject(source))
+    out_dir = Path(sdist_directory).resolve()
+    with _scratch() as scratch:
+        run(
+            _maturin("pep517", "write-sdist", "--sdist-directory", str(scratch)),
+            cwd=source,
+            verbose=settings.verbose,
+            what="maturin",
+        )
+        made = sorted(scratch.glob("*.tar.gz"))
+        if len(made) != 1:
+            raise BuildError(f"maturin wrote {len(made)} sdists where one was expected")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        final = out_dir / made[0].name
+        shutil.move(str(made[0]), final)
+    return final.name
+
+
+def prepare_metadata(
+    metadata_directory: str, config_settings: ConfigSettings, *, editable: bool = False
+) -> str:
+    """maturin's dist-info, with the WHEEL tags of the target."""
+    source = Path.cwd().resolve()
+    build = plan(source, config_settings, os.environ)
+    out_dir = Path(metadata_directory).resolve()
+    with _scratch() as scratch:
+        _prepare_env(build, scratch)
+        meta = scratch / "meta"
+        meta.mkdir()
+        args = [a for a in _maturin_args(build, editable) if a != "--editable"]
+        run(
+            _maturin("pep517", "write-dist-info", "--metadata-directory", str(meta), *args),
+            env_delta=build.env_delta,
+            cwd=source,
+            verbose=build.settings.verbose,
+            what="maturin",
+        )
+        dist_infos = [p for p in meta.iterdir() if p.name.endswith(".dist-info")]
+        if len(dist_infos) != 1:
+            raise BuildError(f"maturin wrote {len(dist_infos)} .dist-info folders, expected one")
+        wheel_file = dist_infos[0] / "WHEEL"
+        wheel_file.write_text(
+            repair.retag_wheel_metadata(wheel_file.read_text(encoding="utf-8"), build.target),
+            encoding="utf-8",
+        )
+        out_dir.mkdir(parents=True, exist_ok=True)
+        final = out_dir / dist_infos[0].name
+        if final.exists():
+            shutil.rmtree(final)
+        shutil.move(str(dist_infos[0]), final)
+    return final.name
+
+
+def get_requires(config_settings: ConfigSettings) -> list[str]:
+    # maturin-cross depends on maturin; nothing else is needed to build a wheel.
+    return []

@@ -1,0 +1,292 @@
+"""The ``maturin-cross`` command: ``build``, ``inspect``, ``fix``.
+
+Exit codes: 0 success; 1 a build failed or a wheel was refused (or, with ``fix --check``, would
+change); 2 usage errors (bad arguments, bad settings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+PROG = "maturin-cross"
+
+
+def _config_pairs(values: list[str] | None) -> dict[str, str | list[str]]:
+    from maturin_cross.errors import UsageError
+
+    settings: dict[str, str | list[str]] = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"-C {item!r}: expected KEY=VALUE (e.g. -C target=armv7-unknown-linux-gnueabihf)")
+        if key in ("build-args", "maturin.build-args") and key in settings:
+            previous = settings[key]
+            settings[key] = [*(previous if isinstance(previous, list) else [previous]), value]
+        else:
+            settings[key] = value
+    return settings
+
+
+def _target_settings(args: argparse.Namespace) -> dict[str, str | list[str]]:
+    settings = _config_pairs(getattr(args, "config_setting", None))
+    for key, attr in (("sysconfigdata", "sysconfigdata"), ("target", "target"), ("platform-tag", "platform_tag")):
+        value = getattr(args, attr, None)
+        if value:
+            settings[key] = value
+    return settings
+
+
+def _resolve(args: argparse.Namespace, source_dir: Path) -> Any:
+    from maturin_cross import _build
+    from maturin_cross.settings import Settings
+
+    settings = Settings.from_sources(_target_settings(args), os.environ, _build.read_pyproject(source_dir))
+    return _build.target_for(settings, os.environ, source_dir)
+
+
+# ------------------------------------------------------------------------------------------------
+# inspect
+
+
+def target_json(target: Any) -> dict[str, Any]:
+    python = target.python
+    elf = target.elf
+    return {
+        "rust_target": target.rust_target,
+        "multiarch": target.multiarch,
+        "ext_suffix": target.expected_ext_suffix,
+        "platform_tag": target.platform_tag,
+        "python_tag": python.python_tag if python else None,
+        "abi_tag": python.abi_tag if python else None,
+        "python_version": python.version_text if python else None,
+        "abiflags": python.abiflags if python else None,
+        "free_threaded": python.free_threaded if python else None,
+        "implementation": python.implementation if python else None,
+        "pointer_width": target.pointer_width,
+        "machine": target.rust.machine,
+        "elf": {
+            "machine": elf.machine,
+            "bits": elf.bits,
+            "endianness": "little" if elf.little_endian else "big",
+            "abi": elf.abi,
+        },
+        "sysconfigdata": target.sysconfigdata,
+        "sources": dict(target.sources),
+        "notes": list(target.notes),
+    }
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    if args.path is not None and args.path.suffix in (".whl",) or (
+        args.path is not None and ".so" in args.path.name
+    ):
+        return _inspect_file(args)
+    target, _ = _resolve(args, Path.cwd())
+    data = target_json(target)
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    width = max(len(k) for k in data)
+    for key, value in data.items():
+        if key in ("sources", "notes", "elf"):
+            continue
+        source = target.sources.get(key)
+        print(f"{key:<{width}}  {value if value is not None else '-'}" + (f"    ({source})" if source else ""))
+    print(f"{'elf':<{width}}  {target.elf.describe()}")
+    for note in target.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def _inspect_file(args: argparse.Namespace) -> int:
+    from maturin_cross import elf, repair, wheel
+
+    path: Path = args.path
+    has_target = bool(args.sysconfigdata or args.target or os.environ.get("MATURIN_CROSS_SYSCONFIGDATA"))
+    target = _resolve(args, Path.cwd())[0] if has_target else None
+    if path.suffix == ".whl":
+        contents = wheel.read_wheel(path)
+        report: dict[str, Any] = {
+            "wheel": contents.filename,
+            "tags": sorted(str(t) for t in contents.tags),
+            "shared_objects": [],
+        }
+        objects: list[tuple[str, Any]] = []
+        for member in contents.entries:
+            if ".so" in Path(member).name:
+                try:
+                    objects.append((member, elf.read_elf(contents.read(member), member)))
+                except elf.ElfError as err:
+                    objects.append((member, str(err)))
+        if target is not None:
+            plan = repair.examine(contents, target)
+            report["target"] = target.rust_target
+            report["problems"] = plan.problems
+            report["changes"] = plan.changes
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            print(f"{PROG}: error: cannot read {path}: {err.strerror}", file=sys.stderr)
+            return 2
+        report = {"file": str(path), "shared_objects": []}
+        objects = [(path.name, elf.read_elf(data, str(path)))]
+        if target is not None:
+            info = objects[0][1]
+            report["target"] = target.rust_target
+            report["problems"] = elf.check_fits(info, target.elf, str(path), target.rust_target)
+    for member, info in objects:
+        if isinstance(info, str):
+            report["shared_objects"].append({"path": member, "error": info})
+        else:
+            report["shared_objects"].append(
+                {
+                    "path": member,
+                    "elf": info.describe(),
+                    "machine": info.machine,
+                    "bits": info.bits,
+                    "endianness": "little" if info.little_endian else "big",
+                    "abi": info.abi,
+                    "pyinit": list(info.pyinit_symbols),
+                }
+            )
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(report.get("wheel") or report.get("file"))
+        if "tags" in report:
+            print("  tags: " + ", ".join(report["tags"]))
+        for obj in report["shared_objects"]:
+            detail = obj.get("error") or f"{obj['elf']}; PyInit: {', '.join(obj['pyinit']) or '-'}"
+            print(f"  {obj['path']}: {detail}")
+        for line in report.get("problems", []):
+            print(f"  problem: {line}")
+        for line in report.get("changes", []):
+            print(f"  would change: {line}")
+    return 1 if report.get("problems") else 0
+
+
+# ------------------------------------------------------------------------------------------------
+# fix
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    from maturin_cross import repair, wheel
+    from maturin_cross.errors import UsageError, WheelError
+
+    if not (args.sysconfigdata or args.target):
+        raise UsageError("fix needs the target: --sysconfigdata FILE or --target TRIPLE")
+    target, _ = _resolve(args, Path.cwd())
+    out_dir = Path(args.wheel_dir)
+    status = 0
+    for path in args.wheels:
+        if not path.is_file():
+            print(f"{PROG}: error: {path}: no such wheel", file=sys.stderr)
+            status = max(status, 1)
+            continue
+        try:
+            if args.check:
+                plan = repair.examine(wheel.read_wheel(path), target)
+                if plan.problems:
+                    raise WheelError(plan.problems)
+                for change in plan.changes:
+                    print(f"{path}: would change: {change}")
+                if plan.needs_change:
+                    status = max(status, 1)
+                else:
+                    print(f"{path}: ok for {target.rust_target}")
+                continue
+            result = repair.fix_wheel(path, target, out_dir)
+        except WheelError as err:
+            for line in err.problems:
+                print(f"{PROG}: error: {line}", file=sys.stderr)
+            status = 1
+            continue
+        for change in result.changes:
+            print(f"{PROG}: {change}", file=sys.stderr)
+        print(result.path)
+    return status
+
+
+# ------------------------------------------------------------------------------------------------
+# build
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from maturin_cross import _build
+
+    source = Path(args.source_dir).resolve()
+    settings = _target_settings(args)
+    name = _build.build_wheel(str(Path(args.out_dir).resolve()), settings, source_dir=source)
+    print(Path(args.out_dir).resolve() / name)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def _add_target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sysconfigdata", metavar="FILE", help="the target's _sysconfigdata_*.py")
+    parser.add_argument("--target", metavar="TRIPLE", help="Rust target triple")
+    parser.add_argument("--platform-tag", metavar="TAG", help="wheel platform tag (linux_armv7l)")
+    parser.add_argument(
+        "-C",
+        "--config-setting",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a setting, as in pyproject's [tool.maturin-cross] (repeatable)",
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog=PROG,
+        description="Cross-build PyO3/maturin wheels and check or correct them for their target.",
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build a wheel of a maturin project for the target")
+    build.add_argument("source_dir", nargs="?", default=".", metavar="SRC_DIR")
+    build.add_argument("-o", "--out-dir", default="dist", metavar="OUTDIR")
+    _add_target_options(build)
+    build.set_defaults(func=cmd_build)
+
+    inspect = commands.add_parser(
+        "inspect", help="show the resolved target, or what a wheel or .so holds"
+    )
+    inspect.add_argument("path", nargs="?", type=Path, metavar="WHEEL_OR_SO")
+    inspect.add_argument("--json", action="store_true", help="print JSON")
+    _add_target_options(inspect)
+    inspect.set_defaults(func=cmd_inspect)
+
+    fix = commands.add_parser("fix", help="check and correct wheels for a target")
+    fix.add_argument("wheels", nargs="+", type=Path, metavar="WHEEL")
+    fix.add_argument("-w", "--wheel-dir", default="wheelhouse", metavar="DIR")
+    fix.add_argument("--check", action="store_true", help="report only; exit 1 if a change is needed")
+    _add_target_options(fix)
+    fix.set_defaults(func=cmd_fix)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from maturin_cross.errors import MaturinCrossError, UsageError
+
+    args = parser().parse_args(argv)
+    try:
+        status: int = args.func(args)
+        return status
+    except UsageError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2
+    except MaturinCrossError as err:
+        for line in str(err).splitlines():
+            print(f"{PROG}: error: {line}", file=sys.stderr)
+        from maturin_cross.errors import BuildError, WheelError
+
+        return 1 if isinstance(err, BuildError | WheelError) else 2

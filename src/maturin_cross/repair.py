@@ -1,0 +1,244 @@
+"""Check every shared object in a wheel against a target, and correct what a name can correct.
+
+A wheel leaves maturin-cross only when each binary in it is proven to fit the target:
+
+* every ``.so``/``.so.N`` is ELF for the target's machine, class, endianness and ABI;
+* an extension module (a name with an extension suffix, or a bare ``.so`` exporting
+  ``PyInit_*``) defines ``PyInit_<name>`` and carries the target's EXT_SUFFIX (``.abi3.so`` for
+  abi3 modules); a wrong multiarch in the name is corrected, a wrong Python version or ABI is
+  refused (a new name would not make it load);
+* the WHEEL ``Tag:`` lines and the file name carry the target's python, abi and platform tags.
+
+Bundled libraries (``pkg.libs/libfoo-1a2b.so.1``) are checked for architecture, never renamed.
+Pure: no process, no host interpreter.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from packaging.tags import Tag
+
+from maturin_cross import elf, wheel
+from maturin_cross.errors import WheelError
+from maturin_cross.target import PythonABI, Target
+
+_SHARED_OBJECT = re.compile(r"\.so(\.\d+)*$")
+_CPYTHON_SUFFIX = re.compile(r"^\.cpython-(?P<major>\d)(?P<minor>\d+)(?P<flags>[a-z]*)(-(?P<multiarch>[^.]+))?\.so$")
+# manylinux/musllinux tags name a machine too: keep them when it is the target's.
+_POLICY_TAG = re.compile(r"^(manylinux_\d+_\d+|manylinux\d+|musllinux_\d+_\d+)_(?P<machine>.+)$")
+
+
+@dataclass(frozen=True)
+class SharedObject:
+    member: str
+    info: elf.ElfInfo
+    is_module: bool
+    module_name: str
+    suffix: str
+
+
+@dataclass
+class Plan:
+    """What a wheel needs: renames and tags to apply, or problems that refuse it."""
+
+    wheel: str
+    renames: dict[str, str] = field(default_factory=dict)
+    tags: list[Tag] | None = None
+    problems: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    objects: list[SharedObject] = field(default_factory=list)
+
+    @property
+    def needs_change(self) -> bool:
+        return bool(self.renames or self.tags)
+
+
+@dataclass(frozen=True)
+class Result:
+    path: Path
+    changes: list[str]
+
+
+def examine(contents: wheel.WheelContents, target: Target) -> Plan:
+    """Check every shared object of ``contents`` against ``target`` and plan the corrections."""
+    plan = Plan(contents.filename)
+    expected_elf = target.elf
+    modules: list[SharedObject] = []
+    for member in contents.entries:
+        if member.endswith("/") or not _SHARED_OBJECT.search(member):
+            continue
+        data = contents.read(member)
+        try:
+            info = elf.read_elf(data, member)
+        except elf.ElfError as err:
+            plan.problems.append(f"{contents.filename}: {err}")
+            continue
+        plan.problems += [
+            f"{contents.filename}: {line}"
+            for line in elf.check_fits(info, expected_elf, member, target.rust_target)
+        ]
+        obj = _classify(member, info)
+        plan.objects.append(obj)
+        if obj.is_module:
+            modules.append(obj)
+
+    python = target.python
+    versions: set[PythonABI] = set()
+    any_abi3 = False
+    for module in modules:
+        expected_init = f"PyInit_{module.module_name}"
+        if expected_init not in module.info.pyinit_symbols:
+            has = ", ".join(module.info.pyinit_symbols) or "none"
+            plan.problems.append(
+                f"{contents.filename}: {module.member} defines no {expected_init} (has {has}); "
+                f"the file name must match the #[pymodule] name: rename the module or the file"
+            )
+        if module.suffix == ".abi3.so":
+            any_abi3 = True
+            continue
+        match = _CPYTHON_SUFFIX.match(module.suffix)
+        if module.suffix == ".so" or match is None:
+            if module.suffix != ".so":
+                plan.problems.append(
+                    f"{contents.filename}: {module.member} has suffix {module.suffix}, which no "
+                    f"CPython on {target.rust_target} loads; rebuild it for CPython"
+                )
+            continue
+        built_for = PythonABI((int(match["major"]), int(match["minor"])), match["flags"])
+        if python is not None and (built_for.version, built_for.abiflags) != (
+            python.version,
+            python.abiflags,
+        ):
+            plan.problems.append(
+                f"{contents.filename}: {module.member} is built for CPython "
+                f"{_abi_name(built_for)}, the target is CPython {_abi_name(python)}; a new name "
+                f"would not make it load: rebuild it for the target's Python"
+            )
+            continue
+        versions.add(built_for)
+        wanted = target.ext_suffix if python is not None and target.ext_suffix else None
+        wanted = wanted or built_for.ext_suffix_for(target.multiarch)
+        if module.suffix != wanted:
+            new = module.member[: len(module.member) - len(module.suffix)] + wanted
+            plan.renames[module.member] = new
+            plan.changes.append(f"renamed {module.member} -> {PurePosixPath(new).name}")
+
+    if len(versions) > 1:
+        names = ", ".join(sorted(_abi_name(v) for v in versions))
+        plan.problems.append(
+            f"{contents.filename}: modules for several Pythons ({names}) in one wheel; "
+            f"build one wheel per Python"
+        )
+    collisions = set(plan.renames.values()) & (set(contents.entries) - set(plan.renames))
+    for name in sorted(collisions):
+        plan.problems.append(
+            f"{contents.filename}: renaming a module to {name} would replace another member; "
+            f"remove the stale file from the wheel"
+        )
+    if plan.problems or not plan.objects:
+        return plan
+
+    # Version-specific modules decide the python/abi tags; abi3-only wheels keep theirs.
+    tag_python = next(iter(versions)) if versions else (None if any_abi3 else python)
+    tags = _expected_tags(contents, target, tag_python)
+    lines_match = sorted(contents.wheel_tags) == sorted(str(t) for t in tags)
+    if set(tags) != set(contents.tags) or not lines_match:
+        plan.tags = tags
+        before = ".".join(sorted(str(t) for t in contents.tags))
+        after = ".".join(str(t) for t in tags)
+        plan.changes.append(
+            f"retagged {before} -> {after}"
+            if before != after
+            else "rewrote the WHEEL Tag: lines to match the file name"
+        )
+    return plan
+
+
+def _abi_name(python: PythonABI) -> str:
+    return f"{python.version_text}{python.abiflags} (cp{python.version[0]}{python.version[1]}{python.abiflags})"
+
+
+def _classify(member: str, info: elf.ElfInfo) -> SharedObject:
+    basename = PurePosixPath(member).name
+    module_name, dot, _ = basename.partition(".")
+    suffix = basename[len(module_name) :] if dot else ""
+    if suffix.endswith(".so") and (suffix != ".so" or info.pyinit_symbols):
+        in_libs_dir = any(part.endswith(".libs") for part in PurePosixPath(member).parts[:-1])
+        is_module = not (in_libs_dir and not info.pyinit_symbols)
+    else:
+        is_module = False
+    return SharedObject(member, info, is_module, module_name, suffix)
+
+
+def _expected_tags(
+    contents: wheel.WheelContents, target: Target, python: PythonABI | None
+) -> list[Tag]:
+    platforms = {t.platform for t in contents.tags}
+    machine = target.platform_tag[len("linux_") :]
+    kept = sorted(
+        p
+        for p in platforms
+        if p == target.platform_tag
+        or ((m := _POLICY_TAG.match(p)) is not None and m["machine"] == machine)
+    )
+    platform_tags = kept or [target.platform_tag]
+    if python is not None:
+        pairs = {(python.python_tag, python.abi_tag)}
+    else:
+        pairs = {(t.interpreter, t.abi) for t in contents.tags}
+    return sorted(
+        (Tag(interp, abi, plat) for interp, abi in pairs for plat in platform_tags), key=str
+    )
+
+
+def retag_wheel_metadata(text: str, target: Target) -> str:
+    """A dist-info ``WHEEL`` file with its ``Tag:`` lines made the target's (abi3 tags keep
+    their python tag)."""
+    lines = text.splitlines()
+    seen: set[str] = set()
+    out: list[str] = []
+    for line in lines:
+        if not line.startswith("Tag:"):
+            out.append(line)
+            continue
+        interp, abi, _platform = line[4:].strip().split("-", 2)
+        if abi != "abi3" and abi != "none" and target.python is not None:
+            interp, abi = target.python.python_tag, target.python.abi_tag
+        tag = f"{interp}-{abi}-{target.platform_tag}"
+        if tag not in seen:
+            seen.add(tag)
+            out.append(f"Tag: {tag}")
+    return "\n".join(out) + "\n"
+
+
+def fix_wheel(path: Path, target: Target, out_dir: Path, *, check_only: bool = False) -> Result:
+    """Write the corrected wheel (or an unchanged copy) into ``out_dir``. Raises WheelError
+    when it cannot fit the target, or with ``check_only`` when it would need a change."""
+    contents = wheel.read_wheel(path)
+    plan = examine(contents, target)
+    if plan.problems:
+        raise WheelError(plan.problems)
+    if plan.needs_change and check_only:
+        raise WheelError(
+            [f"{contents.filename}: {change} needed (check only)" for change in plan.changes]
+        )
+    if not plan.needs_change:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        final = out_dir / contents.filename
+        if final.resolve() != path.resolve():
+            with tempfile.NamedTemporaryFile(dir=out_dir, delete=False, suffix=".tmp") as tmp:
+                pass
+            try:
+                shutil.copyfile(path, tmp.name)
+                Path(tmp.name).replace(final)
+            except BaseException:
+                Path(tmp.name).unlink(missing_ok=True)
+                raise
+        return Result(final, [])
+    new_path = wheel.rewrite_wheel(contents, out_dir, renames=plan.renames, tags=plan.tags)
+    return Result(new_path, plan.changes)

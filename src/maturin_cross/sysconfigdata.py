@@ -1,0 +1,216 @@
+"""Find a target's ``_sysconfigdata_*.py`` and read it without executing it.
+
+A target sysroot is not trusted code, and it is not code for this machine: the file is parsed
+with :mod:`ast` and only the literal ``build_time_vars = {...}`` is evaluated
+(:func:`ast.literal_eval`). Yocto's pprint'ed files (implicitly concatenated string literals)
+are literals too.
+
+Pure: reads files and the environment mapping it is given, never the host interpreter's.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from maturin_cross.errors import ConfigError
+
+PREFIX = "_sysconfigdata"
+REQUIRED_KEYS = ("VERSION", "EXT_SUFFIX")
+
+
+@dataclass(frozen=True)
+class SysconfigData:
+    """A target's build-time configuration variables and where they were read from."""
+
+    path: Path
+    origin: str
+    """Which setting or convention named the file (for messages and ``inspect``)."""
+    vars: Mapping[str, object]
+
+    def get_str(self, key: str) -> str | None:
+        value = self.vars.get(key)
+        return value if isinstance(value, str) else None
+
+    def get_int(self, key: str) -> int | None:
+        value = self.vars.get(key)
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        return None
+
+
+def parse(path: Path, origin: str) -> SysconfigData:
+    """Read ``build_time_vars`` from ``path`` as a literal. Never executes the file."""
+    try:
+        source = path.read_bytes()
+    except OSError as err:
+        raise ConfigError(
+            f"cannot read sysconfigdata {path} (from {origin}): {err.strerror}; "
+            f"point {origin} at the target's _sysconfigdata_*.py"
+        ) from None
+    try:
+        tree = ast.parse(source, filename=str(path))
+    except (SyntaxError, ValueError) as err:
+        line = getattr(err, "lineno", None)
+        where = f"{path}:{line}" if line else str(path)
+        raise ConfigError(
+            f"{where}: not a Python file that can be parsed ({err.__class__.__name__}: "
+            f"{getattr(err, 'msg', err)}); is {origin} pointing at the target's "
+            f"_sysconfigdata_*.py?"
+        ) from None
+    node = _find_assignment(tree)
+    if node is None:
+        raise ConfigError(
+            f"{path}: no top-level 'build_time_vars = {{...}}' assignment; not a CPython "
+            f"sysconfigdata file (from {origin})"
+        )
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        raise ConfigError(
+            f"{path}:{node.lineno}: build_time_vars is not a plain literal, and maturin-cross "
+            f"never executes a target's files; regenerate it as a literal dict "
+            f"(e.g. with pprint) or pass another file"
+        ) from None
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise ConfigError(f"{path}:{node.lineno}: build_time_vars is not a dict of names")
+    missing = [key for key in REQUIRED_KEYS if not isinstance(value.get(key), str)]
+    if missing:
+        raise ConfigError(
+            f"{path}: build_time_vars has no {' or '.join(missing)} (from {origin}); "
+            f"a CPython sysconfigdata always has them: is this the right file?"
+        )
+    return SysconfigData(path, origin, value)
+
+
+def _find_assignment(tree: ast.Module) -> ast.expr | None:
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            if any(isinstance(t, ast.Name) and t.id == "build_time_vars" for t in stmt.targets):
+                return stmt.value
+        elif (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.target.id == "build_time_vars"
+            and stmt.value is not None
+        ):
+            return stmt.value
+    return None
+
+
+# ------------------------------------------------------------------------------------------------
+# Finding the file
+
+
+def locate(
+    explicit: tuple[str, str] | None, environ: Mapping[str, str], cwd: Path
+) -> tuple[Path, str] | None:
+    """Find the target's sysconfigdata. First match wins:
+
+    1. ``explicit`` (a path and the name of the setting it came from); a directory is searched;
+    2. ``_PYTHON_SYSCONFIGDATA_NAME`` looked up on ``PYTHONPATH`` (Yocto, Buildroot, crossenv);
+    3. ``PYO3_CROSS_LIB_DIR``, searched as maturin does (narrowed by ``_PYTHON_SYSCONFIGDATA_NAME``
+       and ``PYO3_CROSS_PYTHON_VERSION``); two different candidates are an error.
+
+    Returns None when nothing names a target: a native build.
+    """
+    if explicit is not None:
+        value, origin = explicit
+        path = Path(value).expanduser()
+        if not path.is_absolute():
+            path = cwd / path
+        if path.is_dir():
+            return _only_candidate(_search_lib_dir(path, environ), path, origin), origin
+        if not path.is_file():
+            raise ConfigError(
+                f"sysconfigdata {value} (from {origin}) does not exist; point it at the target's "
+                f"_sysconfigdata_*.py (in the sysroot's usr/lib/python3.X/)"
+            )
+        return path, origin
+
+    name = environ.get("_PYTHON_SYSCONFIGDATA_NAME")
+    if name:
+        for entry in environ.get("PYTHONPATH", "").split(os.pathsep):
+            if entry and (Path(entry) / f"{name}.py").is_file():
+                return Path(entry) / f"{name}.py", "_PYTHON_SYSCONFIGDATA_NAME on PYTHONPATH"
+
+    lib_dir = environ.get("PYO3_CROSS_LIB_DIR")
+    if lib_dir:
+        origin = "PYO3_CROSS_LIB_DIR"
+        root = Path(lib_dir)
+        if not root.is_dir():
+            raise ConfigError(
+                f"PYO3_CROSS_LIB_DIR={lib_dir} is not a directory; set it to the target's "
+                f"library directory (the sysroot's usr/lib) or unset it"
+            )
+        return _only_candidate(_search_lib_dir(root, environ), root, origin), origin
+    return None
+
+
+def _only_candidate(candidates: list[Path], root: Path, origin: str) -> Path:
+    unique: dict[Path, Path] = {}
+    for candidate in candidates:
+        unique.setdefault(candidate.resolve(), candidate)
+    if not unique:
+        raise ConfigError(
+            f"no _sysconfigdata_*.py under {root} (from {origin}); point it at the target's "
+            f"library directory or pass the file with -C sysconfigdata=PATH"
+        )
+    if len(unique) > 1:
+        listed = ", ".join(str(p) for p in sorted(unique.values()))
+        raise ConfigError(
+            f"{len(unique)} target sysconfigdata files under {root} (from {origin}): {listed}; "
+            f"choose one with -C sysconfigdata=PATH (or MATURIN_CROSS_SYSCONFIGDATA), or narrow "
+            f"the search with PYO3_CROSS_PYTHON_VERSION / _PYTHON_SYSCONFIGDATA_NAME"
+        )
+    return next(iter(unique.values()))
+
+
+def _search_lib_dir(root: Path, environ: Mapping[str, str]) -> list[Path]:
+    """maturin's and pyo3's search: ``_sysconfigdata*.py`` files in ``root``, recursing into
+    ``build*``, ``lib*``, ``python3.*``/``pypy*`` folders; narrowed by
+    ``_PYTHON_SYSCONFIGDATA_NAME`` (file stem) and ``PYO3_CROSS_PYTHON_VERSION`` (``3.13`` or
+    ``3.13t``)."""
+    name = environ.get("_PYTHON_SYSCONFIGDATA_NAME") or None
+    version = environ.get("PYO3_CROSS_PYTHON_VERSION") or None
+    free_threaded: bool | None = None
+    if version and version.endswith("t"):
+        version, free_threaded = version[:-1], True
+    elif version:
+        free_threaded = False
+    found = [p for p in _walk(root, version, set()) if name is None or p.stem == name]
+    if free_threaded is not None and name is None:
+        narrowed = [p for p in found if p.name.startswith(f"{PREFIX}_t") == free_threaded]
+        found = narrowed or found
+    return found
+
+
+def _walk(folder: Path, version: str | None, seen: set[Path]) -> Iterator[Path]:
+    real = folder.resolve()
+    if real in seen:
+        return
+    seen.add(real)
+    try:
+        children = sorted(folder.iterdir())
+    except OSError:
+        return
+    for child in children:
+        name = child.name
+        if child.is_file() and name.startswith(PREFIX) and name.endswith(".py"):
+            yield child
+        elif child.is_dir() and _descend(name, version):
+            yield from _walk(child, version, seen)
+
+
+def _descend(name: str, version: str | None) -> bool:
+    if name.startswith("python"):
+        wanted = f"python{version}" if version else "python3."
+        return name == wanted if version else name.startswith(wanted)
+    return name.startswith(("build", "lib", "pypy", "graalpy"))
