@@ -1,0 +1,676 @@
+"""Read, verify and rewrite wheels: rename members, retag, regenerate RECORD.
+
+Pure: no process, no printing, no host interpreter. A wheel is read whole into memory (the wheels
+this tool handles are small) and verified against its RECORD before anything looks inside it;
+:func:`rewrite_wheel` then streams the entries into a new archive the way ``wheel tags`` does:
+entries keep their order and zip metadata, WHEEL is rewritten, RECORD is regenerated and written
+last, and the result appears under its final name only once it is complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import secrets
+import struct
+import zipfile
+import zlib
+from base64 import urlsafe_b64encode
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.tags import Tag
+from packaging.utils import (
+    BuildTag,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from maturin_cross.errors import WheelError
+
+ACCEPTED_HASHES = frozenset(
+    {"sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s"}
+)
+"""RECORD hash algorithms a wheel may use: those of ``hashlib.algorithms_guaranteed`` with a
+digest of at least 256 bits (the wheel spec asks for sha256 or stronger; md5 and sha1 are out)."""
+
+SIGNATURE_FILES = ("RECORD.jws", "RECORD.p7s")
+"""dist-info files that sign RECORD; like RECORD itself they carry no hash."""
+
+_URLSAFE_B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_ZIP64_EXTRA_ID = 0x0001
+_REBUILD = "rebuild the wheel"
+
+
+def _digest(algorithm: str, data: bytes) -> str:
+    """urlsafe base64 of the digest, without padding, as RECORD writes it."""
+    raw = hashlib.new(algorithm, data).digest()
+    return urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _hash_form_problem(value: str) -> str | None:
+    algorithm, sep, digest = value.partition("=")
+    digest = digest.rstrip("=")
+    if not sep or not algorithm or not digest:
+        return f"hash {value!r} is not of the form ALGORITHM=DIGEST"
+    if not (algorithm.isascii() and algorithm.replace("_", "").isalnum()):
+        return f"hash algorithm {algorithm!r} is not a hashlib name"
+    if not set(digest) <= _URLSAFE_B64:
+        return f"hash {value!r} is not urlsafe base64"
+    return None
+
+
+@dataclass(frozen=True)
+class RecordEntry:
+    """One line of a wheel's RECORD: a member path, its hash and its size in bytes.
+
+    ``hash`` is ``"ALGORITHM=DIGEST"`` (urlsafe base64, no padding). RECORD itself and its
+    signature files carry neither (``None``). The constructor checks the form and raises
+    ``ValueError``; whether the algorithm is acceptable and the values match the data is for
+    :func:`read_wheel` to judge.
+    """
+
+    path: str
+    hash: str | None
+    size: int | None
+
+    def __post_init__(self) -> None:
+        if not self.path:
+            raise ValueError("path is empty")
+        if "\n" in self.path or "\r" in self.path:
+            raise ValueError(f"path {self.path!r} contains a line break")
+        if self.hash is not None:
+            problem = _hash_form_problem(self.hash)
+            if problem:
+                raise ValueError(problem)
+        if self.size is not None and (
+            isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 0
+        ):
+            raise ValueError(f"size {self.size!r} is not a whole number of bytes")
+
+    @classmethod
+    def from_row(cls, row: Sequence[str]) -> RecordEntry:
+        """An entry from the fields of one CSV row: path, hash, size (the last two may be empty)."""
+        if len(row) != 3:
+            raise ValueError(f"has {len(row)} fields, expected 3 (path,hash,size)")
+        path, hash_, size = row
+        size_value: int | None = None
+        if size:
+            if not (size.isascii() and size.isdigit()):
+                raise ValueError(f"size {size!r} is not a whole number of bytes")
+            size_value = int(size)
+        return cls(path, hash_ or None, size_value)
+
+    @classmethod
+    def parse(cls, line: str) -> RecordEntry:
+        """An entry from one RECORD line (CSV: a path with a comma or quote comes quoted)."""
+        try:
+            rows = list(csv.reader([line]))
+        except csv.Error as err:
+            raise ValueError(f"is not valid CSV ({err})") from err
+        return cls.from_row(rows[0] if rows else [])
+
+    @classmethod
+    def for_data(cls, path: str, data: bytes, algorithm: str = "sha256") -> RecordEntry:
+        """The entry that describes ``data`` stored under ``path``."""
+        if algorithm not in ACCEPTED_HASHES:
+            raise ValueError(f"hash algorithm {algorithm!r} is not accepted in wheels")
+        return cls(path, f"{algorithm}={_digest(algorithm, data)}", len(data))
+
+    @property
+    def algorithm(self) -> str | None:
+        """``"sha256"`` for ``"sha256=..."``; None without a hash."""
+        return None if self.hash is None else self.hash.partition("=")[0]
+
+    def hash_matches(self, data: bytes) -> bool:
+        """Whether ``data`` has this entry's hash. The algorithm must be one of ACCEPTED_HASHES."""
+        if self.hash is None:
+            raise ValueError(f"{self.path} has no hash to compare with")
+        algorithm, _, digest = self.hash.partition("=")
+        if algorithm not in ACCEPTED_HASHES:
+            raise ValueError(f"hash algorithm {algorithm!r} is not accepted in wheels")
+        return _digest(algorithm, data) == digest.rstrip("=")
+
+    def to_row(self) -> list[str]:
+        return [self.path, self.hash or "", "" if self.size is None else str(self.size)]
+
+    def to_line(self) -> str:
+        """The RECORD line, without its line end; quoted as the csv module does."""
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(self.to_row())
+        return buffer.getvalue().removesuffix("\n")
+
+
+def record_bytes(entries: Iterable[RecordEntry]) -> bytes:
+    """The text of a RECORD holding ``entries`` in order, UTF-8, ``\\n`` line ends."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for entry in entries:
+        writer.writerow(entry.to_row())
+    return buffer.getvalue().encode("utf-8")
+
+
+def _unique_tags(tags: Iterable[Tag]) -> list[Tag]:
+    return list(dict.fromkeys(tags))
+
+
+def tag_lines(tags: Sequence[Tag]) -> list[str]:
+    """WHEEL's lines for ``tags``: ``["Tag: cp312-cp312-linux_armv7l", ...]``, no duplicates."""
+    return [f"Tag: {tag}" for tag in _unique_tags(tags)]
+
+
+def wheel_filename(name: str, version: str, build: BuildTag, tags: Sequence[Tag]) -> str:
+    """``rpds-0.1.0-cp312-cp312-linux_armv7l.whl``: the file name of a wheel with these tags.
+
+    Several tags are compressed as ``wheel tags`` does: the sorted unique interpreters, ABIs and
+    platforms each joined by ``.``. A compressed name stands for every combination of its parts,
+    so tags that are not such a product are refused (``WheelError``).
+    """
+    unique = _unique_tags(tags)
+    if not unique:
+        raise ValueError("a wheel needs at least one tag")
+    interpreters = sorted({tag.interpreter for tag in unique})
+    abis = sorted({tag.abi for tag in unique})
+    platforms = sorted({tag.platform for tag in unique})
+    compressed = "-".join(".".join(part) for part in (interpreters, abis, platforms))
+    if len(unique) != len(interpreters) * len(abis) * len(platforms):
+        listed = ", ".join(str(tag) for tag in unique)
+        raise WheelError(
+            f"tags {listed} cannot share one wheel file name: {compressed} would stand for every "
+            "combination of its parts; give tags that differ in one part only, or build one "
+            "wheel per tag"
+        )
+    parts = [canonicalize_name(name).replace("-", "_"), str(Version(version))]
+    if build:
+        parts.append(f"{build[0]}{build[1]}")
+    parts.append(compressed)
+    return "-".join(parts) + ".whl"
+
+
+def _header_key(line: str) -> str | None:
+    """The lower-cased key of an email-style header line; None for continuations and blanks."""
+    if not line.strip() or line[0].isspace() or ":" not in line:
+        return None
+    return line.split(":", 1)[0].strip().lower()
+
+
+def _tag_values(text: str) -> tuple[str, ...]:
+    return tuple(
+        line.split(":", 1)[1].strip() for line in text.splitlines() if _header_key(line) == "tag"
+    )
+
+
+def _retag(text: str, tags: Sequence[Tag]) -> str:
+    """WHEEL text with its ``Tag:`` lines replaced by one line per tag, where the first stood."""
+    lines = text.splitlines(keepends=True)
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    new_lines = [line + newline for line in tag_lines(tags)]
+    out: list[str] = []
+    placed = False
+    for line in lines:
+        if _header_key(line) == "tag":
+            if not placed:
+                out.extend(new_lines)
+                placed = True
+            continue
+        out.append(line)
+    if not placed:
+        # No Tag line to stand in for: append after the last header, before any blank lines.
+        end = len(out)
+        while end and not out[end - 1].strip():
+            end -= 1
+        if end and not out[end - 1].endswith(("\n", "\r")):
+            out[end - 1] += newline
+        out[end:end] = new_lines
+    return "".join(out)
+
+
+def _name_problem(name: str) -> str | None:
+    """Why a member name is unsafe to extract, or None."""
+    if not name:
+        return "has an empty name"
+    if name.startswith("/"):
+        return "is an absolute path"
+    if len(name) >= 2 and name[1] == ":" and name[0].isascii() and name[0].isalpha():
+        return "starts with a drive letter"
+    if "\\" in name:
+        return "contains a backslash (a Windows path separator; zip names use '/')"
+    if ".." in name.split("/"):
+        return "has a '..' component that points outside the install directory"
+    return None
+
+
+@dataclass(frozen=True)
+class WheelContents:
+    """Everything read from one wheel, verified against its RECORD; built by :func:`read_wheel`."""
+
+    path: Path
+    """Where the wheel was read from."""
+    filename: str
+    """The file name (basename), as found."""
+    name: str
+    """Normalized project name, from the file name (``rpds-py``)."""
+    version: str
+    """Normalized version, from the file name."""
+    build: BuildTag
+    """``()`` or ``(1, "")``, from the file name."""
+    tags: frozenset[Tag]
+    """The tags the file name stands for."""
+    dist_info: str
+    """The one ``.dist-info`` directory (``rpds-0.1.0.dist-info``)."""
+    wheel_tags: tuple[str, ...]
+    """The values of WHEEL's ``Tag:`` lines, in order."""
+    entries: tuple[str, ...]
+    """Archive member names in archive order (directory entries included)."""
+    record: tuple[RecordEntry, ...]
+    """RECORD's entries, in order."""
+    _members: Mapping[str, tuple[zipfile.ZipInfo, bytes]] = field(repr=False, compare=False)
+    comment: bytes = b""
+    """The archive comment."""
+
+    @property
+    def wheel_path(self) -> str:
+        return f"{self.dist_info}/WHEEL"
+
+    @property
+    def record_path(self) -> str:
+        return f"{self.dist_info}/RECORD"
+
+    @property
+    def data_dir(self) -> str:
+        """``rpds-0.1.0.data``: where scripts, headers and data files live (it may not exist)."""
+        return self.dist_info.removesuffix(".dist-info") + ".data"
+
+    def read(self, name: str) -> bytes:
+        """The uncompressed bytes of member ``name``; KeyError if there is none."""
+        try:
+            return self._members[name][1]
+        except KeyError:
+            raise KeyError(f"{self.filename} has no member {name!r}") from None
+
+    def info(self, name: str) -> zipfile.ZipInfo:
+        """A copy of member ``name``'s zip metadata (date_time, external_attr, compress_type...)."""
+        try:
+            source = self._members[name][0]
+        except KeyError:
+            raise KeyError(f"{self.filename} has no member {name!r}") from None
+        return _copy_info(source, name)
+
+    def is_dir(self, name: str) -> bool:
+        try:
+            return self._members[name][0].is_dir()
+        except KeyError:
+            raise KeyError(f"{self.filename} has no member {name!r}") from None
+
+    def files(self) -> tuple[str, ...]:
+        """Member names that are files (not directory entries), in archive order."""
+        return tuple(name for name in self.entries if not self._members[name][0].is_dir())
+
+
+def _same_version(text: str, version: str) -> bool:
+    try:
+        return Version(text) == Version(version)
+    except InvalidVersion:
+        return False
+
+
+def read_wheel(path: Path) -> WheelContents:
+    """Read and verify the wheel at ``path``.
+
+    Raises WheelError listing every problem found, one line each: a bad file name, a file that is
+    not a zip, unsafe or duplicate member names, not exactly one ``.dist-info`` directory, a
+    missing WHEEL or RECORD, malformed RECORD lines, weak hashes (md5, sha1), hashes or sizes
+    that do not match, members RECORD does not list and entries the archive does not hold.
+    """
+    path = Path(path)
+    where = str(path)
+    problems: list[str] = []
+
+    parsed = None
+    try:
+        parsed = parse_wheel_filename(path.name)
+    except InvalidWheelFilename as err:
+        problems.append(
+            f"{where}: not a wheel file name ({err}); a wheel is named "
+            "NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl"
+        )
+
+    infos: list[zipfile.ZipInfo] = []
+    members: dict[str, tuple[zipfile.ZipInfo, bytes]] = {}
+    unreadable: set[str] = set()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            comment = archive.comment
+            infos = archive.infolist()
+            for info in infos:
+                try:
+                    data = archive.read(info)
+                except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as err:
+                    problems.append(
+                        f"{where}: {info.filename}: cannot be read ({err}); the wheel is "
+                        f"damaged, {_REBUILD}"
+                    )
+                    unreadable.add(info.filename)
+                    data = b""
+                except NotImplementedError as err:
+                    problems.append(f"{where}: {info.filename}: {err}; {_REBUILD} with deflate")
+                    unreadable.add(info.filename)
+                    data = b""
+                members[info.filename] = (info, data)
+    except zipfile.BadZipFile as err:
+        problems.append(f"{where}: not a zip archive ({err}); a wheel is a zip file, {_REBUILD}")
+        raise WheelError(problems) from err
+    except OSError as err:
+        problems.append(f"{where}: cannot be read ({err.strerror or err}); check the path")
+        raise WheelError(problems) from err
+
+    names = list(dict.fromkeys(info.filename for info in infos))
+    unsafe: set[str] = set()
+    for name in names:
+        problem = _name_problem(name)
+        if problem:
+            unsafe.add(name)
+            problems.append(
+                f"{where}: member {name!r} {problem}; a wheel may only hold relative paths "
+                f"inside it, {_REBUILD}"
+            )
+    duplicated: set[str] = set()
+    for name, count in Counter(info.filename for info in infos).items():
+        if count > 1:
+            duplicated.add(name)
+            problems.append(
+                f"{where}: member {name!r} appears {count} times; installers would keep only "
+                f"one of them, {_REBUILD}"
+            )
+
+    tops = {
+        name.split("/", 1)[0]
+        for name in names
+        if name not in unsafe and "/" in name and name.split("/", 1)[0].endswith(".dist-info")
+    }
+    if len(tops) != 1:
+        found = f"{len(tops)} ({', '.join(sorted(tops))})" if tops else "none"
+        problems.append(
+            f"{where}: a wheel holds exactly one NAME-VERSION.dist-info directory, this one "
+            f"has {found}; {_REBUILD}"
+        )
+        raise WheelError(problems)
+    (dist_info,) = tops
+    if parsed is not None:
+        stem_name, _, stem_version = dist_info.removesuffix(".dist-info").rpartition("-")
+        if canonicalize_name(stem_name) != parsed[0] or not _same_version(
+            stem_version, str(parsed[1])
+        ):
+            problems.append(
+                f"{where}: {dist_info} does not belong to {parsed[0]} {parsed[1]} named by the "
+                "file name; rename the file after its contents or rebuild the wheel"
+            )
+
+    wheel_tags: tuple[str, ...] = ()
+    wheel_path = f"{dist_info}/WHEEL"
+    if wheel_path not in members:
+        problems.append(f"{where}: {wheel_path} is missing; {_REBUILD}")
+    else:
+        try:
+            wheel_tags = _tag_values(members[wheel_path][1].decode("utf-8"))
+        except UnicodeDecodeError:
+            problems.append(f"{where}: {wheel_path} is not UTF-8 text; {_REBUILD}")
+
+    record_path = f"{dist_info}/RECORD"
+    if record_path not in members:
+        problems.append(f"{where}: {record_path} is missing, nothing can be verified; {_REBUILD}")
+        raise WheelError(problems)
+    record = _parse_record(members[record_path][1], f"{where}: {record_path}", problems)
+
+    unhashed = {record_path} | {f"{dist_info}/{name}" for name in SIGNATURE_FILES}
+    listed = {entry.path for entry in record}
+    for name in names:
+        info, _ = members[name]
+        if name in unsafe or name in unhashed or info.is_dir() or name in listed:
+            continue
+        problems.append(
+            f"{where}: {name} is not listed in RECORD; the wheel was changed after it was "
+            f"built, {_REBUILD}"
+        )
+    unchecked = unhashed | unreadable | duplicated  # RECORD has no hash; the rest are reported
+    for entry in record:
+        problems.extend(_entry_problems(where, entry, members, unchecked))
+
+    if problems or parsed is None:  # a bad file name is among the problems
+        raise WheelError(problems)
+    return WheelContents(
+        path=path,
+        filename=path.name,
+        name=str(parsed[0]),
+        version=str(parsed[1]),
+        build=parsed[2],
+        tags=parsed[3],
+        dist_info=dist_info,
+        wheel_tags=wheel_tags,
+        entries=tuple(info.filename for info in infos),
+        record=tuple(record),
+        _members=members,
+        comment=comment,
+    )
+
+
+def _parse_record(data: bytes, where: str, problems: list[str]) -> list[RecordEntry]:
+    """RECORD's entries; problems with lines are added to ``problems`` (``where`` names RECORD)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(f"{where} is not UTF-8 text; {_REBUILD}")
+        return []
+    entries: list[RecordEntry] = []
+    first_line: dict[str, int] = {}
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            if not row:
+                continue
+            try:
+                entry = RecordEntry.from_row(row)
+            except ValueError as err:
+                problems.append(f"{where} line {reader.line_num}: {err}; {_REBUILD}")
+                continue
+            if entry.path in first_line:
+                problems.append(
+                    f"{where} line {reader.line_num}: {entry.path} is listed again (first on "
+                    f"line {first_line[entry.path]}); {_REBUILD}"
+                )
+                continue
+            first_line[entry.path] = reader.line_num
+            entries.append(entry)
+    except csv.Error as err:
+        problems.append(f"{where} line {reader.line_num}: not valid CSV ({err}); {_REBUILD}")
+    return entries
+
+
+def _entry_problems(
+    where: str,
+    entry: RecordEntry,
+    members: Mapping[str, tuple[zipfile.ZipInfo, bytes]],
+    unchecked: set[str],
+) -> list[str]:
+    if entry.path not in members:
+        return [
+            f"{where}: RECORD lists {entry.path} but the wheel has no such member; the wheel "
+            f"was changed after it was built, {_REBUILD}"
+        ]
+    if entry.path in unchecked:
+        return []
+    if entry.hash is None or entry.size is None:
+        return [f"{where}: {entry.path} has no hash or no size in RECORD; {_REBUILD}"]
+    if entry.algorithm not in ACCEPTED_HASHES:
+        return [
+            f"{where}: {entry.path} is hashed with {entry.algorithm} in RECORD, which wheels may "
+            f"not use (sha256 or stronger); {_REBUILD}"
+        ]
+    data = members[entry.path][1]
+    problems = []
+    if not entry.hash_matches(data):
+        problems.append(
+            f"{where}: {entry.path} does not match its {entry.algorithm} hash in RECORD; the "
+            f"file was changed after the wheel was built, {_REBUILD}"
+        )
+    if entry.size != len(data):
+        problems.append(
+            f"{where}: {entry.path} is {len(data)} bytes, RECORD says {entry.size}; the file was "
+            f"changed after the wheel was built, {_REBUILD}"
+        )
+    return problems
+
+
+def _without_zip64(extra: bytes) -> bytes:
+    """Extra-field records minus any zip64 record (zipfile adds its own when it must)."""
+    kept = bytearray()
+    offset = 0
+    while offset + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, offset)
+        end = offset + 4 + size
+        if kind != _ZIP64_EXTRA_ID:
+            kept += extra[offset:end]
+        offset = end
+    return bytes(kept)
+
+
+def _copy_info(source: zipfile.ZipInfo, name: str) -> zipfile.ZipInfo:
+    """A fresh ZipInfo for ``name`` with ``source``'s metadata; sizes and CRC are the writer's."""
+    info = zipfile.ZipInfo(name, date_time=source.date_time)
+    info.compress_type = source.compress_type
+    info.create_system = source.create_system
+    info.external_attr = source.external_attr
+    info.internal_attr = source.internal_attr
+    info.comment = source.comment
+    info.extra = _without_zip64(source.extra)
+    return info
+
+
+def _rename_problems(contents: WheelContents, renames: Mapping[str, str]) -> list[str]:
+    where = str(contents.path)
+    fixed = {contents.wheel_path, contents.record_path} | {
+        f"{contents.dist_info}/{name}" for name in SIGNATURE_FILES
+    }
+    problems = []
+    for old, new in renames.items():
+        if old not in contents.entries:
+            problems.append(f"{where}: cannot rename {old}: the wheel has no such member")
+            continue
+        if old == new:
+            continue
+        if old in fixed:
+            problems.append(f"{where}: cannot rename {old}: the wheel's metadata keeps its name")
+            continue
+        if contents.is_dir(old):
+            problems.append(
+                f"{where}: cannot rename the directory entry {old}; rename the files in it"
+            )
+            continue
+        why = _name_problem(new)
+        if why is None and new.endswith("/"):
+            why = "ends with '/', which names a directory"
+        if why is None and new in fixed:
+            why = "belongs to the wheel's metadata"
+        top = new.split("/", 1)[0]
+        if why is None and "/" in new and top.endswith(".dist-info") and top != contents.dist_info:
+            why = f"would make a second .dist-info directory next to {contents.dist_info}"
+        if why is not None:
+            problems.append(f"{where}: cannot rename {old} to {new!r}: the new name {why}")
+    targets: dict[str, list[str]] = {}
+    for name in contents.entries:
+        targets.setdefault(renames.get(name, name), []).append(name)
+    for new, olds in targets.items():
+        if len(olds) > 1:
+            problems.append(
+                f"{where}: renaming would give {len(olds)} members the name {new} "
+                f"({', '.join(olds)}); choose names that differ"
+            )
+    return problems
+
+
+def _temp_file(directory: Path, name: str) -> tuple[int, Path]:
+    """Create an empty temp file next to where ``name`` will go; mode 0o666 less the umask."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        candidate = directory / f".{name}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(candidate, flags, 0o666), candidate
+        except FileExistsError:
+            continue
+
+
+def rewrite_wheel(
+    contents: WheelContents,
+    out_dir: Path,
+    *,
+    renames: Mapping[str, str],
+    tags: Sequence[Tag] | None,
+) -> Path:
+    """Write a copy of ``contents`` into ``out_dir`` with members renamed and tags replaced.
+
+    ``renames`` maps old member names to new ones; a renamed member keeps its data, its zip
+    metadata and its RECORD hash and size. ``tags`` (None: unchanged) replaces WHEEL's ``Tag:``
+    lines and the tag part of the file name. Every other entry keeps its bytes, date_time,
+    permissions, compression and place; RECORD is regenerated and written last; signatures of
+    the old RECORD (RECORD.jws, RECORD.p7s) are dropped, being no longer true. The wheel is written
+    to a temp file in ``out_dir`` and moved over any file of the same name, so nothing partial is
+    ever left; the input file is never modified. Returns the new wheel's path.
+    """
+    out_dir = Path(out_dir)
+    problems = _rename_problems(contents, renames)
+    if problems:
+        raise WheelError(problems)
+    new_tags = None if tags is None else _unique_tags(tags)
+    if new_tags is None:
+        filename = contents.filename
+    else:
+        filename = wheel_filename(contents.name, contents.version, contents.build, new_tags)
+    target = out_dir / filename
+
+    old_record = {entry.path: entry for entry in contents.record}
+    dropped = {f"{contents.dist_info}/{name}" for name in SIGNATURE_FILES}
+    written: list[tuple[zipfile.ZipInfo, bytes]] = []
+    record: list[RecordEntry] = []
+    for name in contents.entries:
+        if name == contents.record_path or name in dropped:
+            continue
+        source, data = contents._members[name]
+        new_name = renames.get(name, name)
+        entry = old_record.get(name)
+        if name == contents.wheel_path and new_tags is not None:
+            data = _retag(data.decode("utf-8"), new_tags).encode("utf-8")
+            entry = RecordEntry.for_data(new_name, data)
+        elif entry is not None:
+            entry = RecordEntry(new_name, entry.hash, entry.size)
+        written.append((_copy_info(source, new_name), data))
+        if entry is not None:
+            record.append(entry)
+    record.append(RecordEntry(contents.record_path, None, None))
+    record_info = contents._members[contents.record_path][0]
+    written.append((_copy_info(record_info, contents.record_path), record_bytes(record)))
+
+    temp: Path | None = None
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd, temp = _temp_file(out_dir, filename)
+        with os.fdopen(fd, "wb") as stream, zipfile.ZipFile(stream, "w") as archive:
+            for info, data in written:
+                archive.writestr(info, data)
+            archive.comment = contents.comment
+        os.replace(temp, target)
+    except BaseException as err:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise WheelError(
+                f"{target}: cannot write the wheel ({err}); check that {out_dir} is a writable "
+                "directory"
+            ) from err
+        raise
+    return target
