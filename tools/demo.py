@@ -69,7 +69,16 @@ def main() -> int:
         step("python -m build --wheel --no-isolation examples/rpds")
         dist = work / "dist"
         subprocess.run(
-            [sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", str(dist), str(source)],
+            [
+                sys.executable,
+                "-m",
+                "build",
+                "--wheel",
+                "--no-isolation",
+                "-o",
+                str(dist),
+                str(source),
+            ],
             env=env,
             check=True,
         )
@@ -83,7 +92,16 @@ def main() -> int:
 
         step("importing it in the target's own Python under qemu")
         subprocess.run(
-            [qemu, "-L", str(sysroot), "-E", f"PYTHONPATH={unpacked}", str(sysroot / "usr/bin/python3.11"), "-c", PROOF],
+            [
+                qemu,
+                "-L",
+                str(sysroot),
+                "-E",
+                f"PYTHONPATH={unpacked}",
+                str(sysroot / "usr/bin/python3.11"),
+                "-c",
+                PROOF,
+            ],
             check=True,
         )
         if args.keep:

@@ -333,7 +333,9 @@ def build_wheel(
         maturin_out = scratch / "maturin-out"
         maturin_out.mkdir()
         run(
-            _maturin("pep517", "build-wheel", *_maturin_args(build, editable), "--out", str(maturin_out)),
+            _maturin(
+                "pep517", "build-wheel", *_maturin_args(build, editable), "--out", str(maturin_out)
+            ),
             env_delta=build.env_delta,
             cwd=source,
             verbose=build.settings.verbose,
@@ -343,8 +345,9 @@ def build_wheel(
         wheels = sorted(maturin_out.glob("*.whl"))
         if len(wheels) != 1:
             raise BuildError(
-                f"maturin wrote {len(wheels)} wheels ({', '.join(w.name for w in wheels) or 'none'})"
-                f" where one was expected; pass one interpreter and one target"
+                f"maturin wrote {len(wheels)} wheels "
+                f"({', '.join(w.name for w in wheels) or 'none'}) where one was expected; "
+                f"pass one interpreter and one target"
             )
         checked = scratch / "checked"
         checked.mkdir()

@@ -57,7 +57,9 @@ def run(
             errors="replace",
         )
     except OSError as err:
-        raise BuildError(f"cannot run {cmd[0]}: {err.strerror}; {hint or 'is it installed?'}") from None
+        raise BuildError(
+            f"cannot run {cmd[0]}: {err.strerror}; {hint or 'is it installed?'}"
+        ) from None
     assert process.stdout is not None
     for line in process.stdout:
         tail.append(line)

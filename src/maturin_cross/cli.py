@@ -24,7 +24,9 @@ def _config_pairs(values: list[str] | None) -> dict[str, str | list[str]]:
     for item in values or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise UsageError(f"-C {item!r}: expected KEY=VALUE (e.g. -C target=armv7-unknown-linux-gnueabihf)")
+            raise UsageError(
+                f"-C {item!r}: expected KEY=VALUE (e.g. -C target=armv7-unknown-linux-gnueabihf)"
+            )
         if key in ("build-args", "maturin.build-args") and key in settings:
             previous = settings[key]
             settings[key] = [*(previous if isinstance(previous, list) else [previous]), value]
@@ -35,7 +37,11 @@ def _config_pairs(values: list[str] | None) -> dict[str, str | list[str]]:
 
 def _target_settings(args: argparse.Namespace) -> dict[str, str | list[str]]:
     settings = _config_pairs(getattr(args, "config_setting", None))
-    for key, attr in (("sysconfigdata", "sysconfigdata"), ("target", "target"), ("platform-tag", "platform_tag")):
+    for key, attr in (
+        ("sysconfigdata", "sysconfigdata"),
+        ("target", "target"),
+        ("platform-tag", "platform_tag"),
+    ):
         value = getattr(args, attr, None)
         if value:
             settings[key] = value
@@ -46,7 +52,9 @@ def _resolve(args: argparse.Namespace, source_dir: Path) -> Any:
     from maturin_cross import _build
     from maturin_cross.settings import Settings
 
-    settings = Settings.from_sources(_target_settings(args), os.environ, _build.read_pyproject(source_dir))
+    settings = Settings.from_sources(
+        _target_settings(args), os.environ, _build.read_pyproject(source_dir)
+    )
     return _build.target_for(settings, os.environ, source_dir)
 
 
@@ -83,7 +91,7 @@ def target_json(target: Any) -> dict[str, Any]:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    if args.path is not None and args.path.suffix in (".whl",) or (
+    if (args.path is not None and args.path.suffix in (".whl",)) or (
         args.path is not None and ".so" in args.path.name
     ):
         return _inspect_file(args)
@@ -97,7 +105,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         if key in ("sources", "notes", "elf"):
             continue
         source = target.sources.get(key)
-        print(f"{key:<{width}}  {value if value is not None else '-'}" + (f"    ({source})" if source else ""))
+        print(
+            f"{key:<{width}}  {value if value is not None else '-'}"
+            + (f"    ({source})" if source else "")
+        )
     print(f"{'elf':<{width}}  {target.elf.describe()}")
     for note in target.notes:
         print(f"note: {note}")
@@ -108,7 +119,9 @@ def _inspect_file(args: argparse.Namespace) -> int:
     from maturin_cross import elf, repair, wheel
 
     path: Path = args.path
-    has_target = bool(args.sysconfigdata or args.target or os.environ.get("MATURIN_CROSS_SYSCONFIGDATA"))
+    has_target = bool(
+        args.sysconfigdata or args.target or os.environ.get("MATURIN_CROSS_SYSCONFIGDATA")
+    )
     target = _resolve(args, Path.cwd())[0] if has_target else None
     if path.suffix == ".whl":
         contents = wheel.read_wheel(path)
@@ -268,7 +281,9 @@ def parser() -> argparse.ArgumentParser:
     fix = commands.add_parser("fix", help="check and correct wheels for a target")
     fix.add_argument("wheels", nargs="+", type=Path, metavar="WHEEL")
     fix.add_argument("-w", "--wheel-dir", default="wheelhouse", metavar="DIR")
-    fix.add_argument("--check", action="store_true", help="report only; exit 1 if a change is needed")
+    fix.add_argument(
+        "--check", action="store_true", help="report only; exit 1 if a change is needed"
+    )
     _add_target_options(fix)
     fix.set_defaults(func=cmd_fix)
     return top

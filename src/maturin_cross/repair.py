@@ -28,7 +28,9 @@ from maturin_cross.errors import WheelError
 from maturin_cross.target import PythonABI, Target
 
 _SHARED_OBJECT = re.compile(r"\.so(\.\d+)*$")
-_CPYTHON_SUFFIX = re.compile(r"^\.cpython-(?P<major>\d)(?P<minor>\d+)(?P<flags>[a-z]*)(-(?P<multiarch>[^.]+))?\.so$")
+_CPYTHON_SUFFIX = re.compile(
+    r"^\.cpython-(?P<major>\d)(?P<minor>\d+)(?P<flags>[a-z]*)(-(?P<multiarch>[^.]+))?\.so$"
+)
 # manylinux/musllinux tags name a machine too: keep them when it is the target's.
 _POLICY_TAG = re.compile(r"^(manylinux_\d+_\d+|manylinux\d+|musllinux_\d+_\d+)_(?P<machine>.+)$")
 
@@ -160,7 +162,7 @@ def examine(contents: wheel.WheelContents, target: Target) -> Plan:
 
 
 def _abi_name(python: PythonABI) -> str:
-    return f"{python.version_text}{python.abiflags} (cp{python.version[0]}{python.version[1]}{python.abiflags})"
+    return f"{python.version_text}{python.abiflags} ({python.abi_tag})"
 
 
 def _classify(member: str, info: elf.ElfInfo) -> SharedObject:

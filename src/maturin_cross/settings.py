@@ -3,7 +3,7 @@
 One precedence for every key, highest first:
 
 1. ``-C key=value`` config settings (``--config-settings`` of pip/build, ``-C`` of the CLI);
-2. ``MATURIN_CROSS_<KEY>`` environment variables (``platform-tag`` -> ``MATURIN_CROSS_PLATFORM_TAG``);
+2. ``MATURIN_CROSS_<KEY>`` environment variables (``platform-tag``: ``MATURIN_CROSS_PLATFORM_TAG``);
 3. the conventions of the environment: ``CARGO_BUILD_TARGET`` for ``target``;
 4. ``[tool.maturin-cross]`` in pyproject.toml.
 
@@ -109,9 +109,8 @@ class Settings:
             origins[key] = f"-C {raw_key}"
 
         args, target_arg = _pop_target(args)
-        if target_arg is not None:
-            if "target" not in origins or not origins["target"].startswith("-C"):
-                values["target"], origins["target"] = target_arg, "--target in build-args"
+        if target_arg is not None and not origins.get("target", "").startswith("-C"):
+            values["target"], origins["target"] = target_arg, "--target in build-args"
         if args:
             origins["build_args"] = "merged"
         return cls(**values, build_args=tuple(args), origins=origins)

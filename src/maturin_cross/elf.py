@@ -1,0 +1,454 @@
+"""What a shared object is, read from its ELF headers, and whether it fits a target.
+
+Pure: parses bytes in memory with pyelftools; no process, no printing, no host interpreter.
+
+The facts compared are the ones a dynamic loader refuses on (``e_machine``, ELF class, byte
+order) and the ones it does not check but that break calls at run time (ARM float ABI, MIPS
+o32/n32/n64 and R6, PowerPC64 ELFv1/ELFv2, RISC-V and LoongArch float ABI). ``target.ElfFacts``
+says what a target needs; :func:`check_fits` compares the two.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from dataclasses import dataclass
+
+from elftools.common.exceptions import ELFError as _PyElfToolsError
+from elftools.construct import ConstructError
+from elftools.elf.dynamic import DynamicSection, DynamicSegment
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import ARMAttributesSection, Symbol, SymbolTableSection
+
+from maturin_cross.errors import MaturinCrossError
+from maturin_cross.target import (
+    ARM_HARD,
+    ARM_SOFT,
+    KNOWN_MULTIARCHES,
+    LOONGARCH_DOUBLE,
+    LOONGARCH_SINGLE,
+    LOONGARCH_SOFT,
+    MIPS_N32,
+    MIPS_N64,
+    MIPS_O32,
+    PPC64_ELFV1,
+    PPC64_ELFV2,
+    RISCV_DOUBLE,
+    ElfFacts,
+    parse_multiarch,
+)
+
+__all__ = ["ElfError", "ElfInfo", "check_fits", "is_elf", "read_elf"]
+
+ELF_MAGIC = b"\x7fELF"
+_HEADER_SIZES = {1: 52, 2: 64}  # EI_CLASS -> size of the ELF header
+
+# ABIs no CPython target uses (target.py has no constant for them), named for messages.
+RISCV_SOFT = "riscv-soft-float"
+RISCV_SINGLE = "riscv-single-float"
+RISCV_QUAD = "riscv-quad-float"
+MIPS_O64 = "mips-o64"
+MIPS_EABI32 = "mips-eabi32"
+MIPS_EABI64 = "mips-eabi64"
+
+# e_machine values pyelftools does not name, as Linux uses them.
+_UNNAMED_MACHINES = {
+    0x9026: "EM_ALPHA",  # Linux/Alpha's unofficial number (pyelftools knows only EM_ALPHA=41)
+    0xA390: "EM_S390",  # the interim S/390 number of old binutils
+}
+
+# Machines a target's loader accepts besides its own: 32-bit SPARC Linux runs V8+ code
+# (EM_SPARC32PLUS), which is what gcc -m32 emits for SPARC V9 CPUs.
+_ALSO_ACCEPTED = {"EM_SPARC": frozenset({"EM_SPARC32PLUS"})}
+
+# ARM (ELF for the Arm Architecture, "ARM-specific e_flags").
+_EF_ARM_EABIMASK = 0xFF000000
+_EF_ARM_ABI_FLOAT_SOFT = 0x200
+_EF_ARM_ABI_FLOAT_HARD = 0x400
+# MIPS (binutils include/elf/mips.h).
+_EF_MIPS_ABI2 = 0x20
+_EF_MIPS_ABI = 0x0000F000
+_EF_MIPS_ARCH = 0xF0000000
+_EF_MIPS_ARCH_R6 = (0x90000000, 0xA0000000)  # EF_MIPS_ARCH_32R6, EF_MIPS_ARCH_64R6
+_MIPS_ABI_FIELD = {
+    0x1000: MIPS_O32,
+    0x2000: MIPS_O64,
+    0x3000: MIPS_EABI32,
+    0x4000: MIPS_EABI64,
+}
+# RISC-V and LoongArch psABIs.
+_EF_RISCV_FLOAT_ABI = 0x6
+_RISCV_FLOAT_ABIS = {0x0: RISCV_SOFT, 0x2: RISCV_SINGLE, 0x4: RISCV_DOUBLE, 0x6: RISCV_QUAD}
+_EF_LOONGARCH_ABI_MODIFIER = 0x7
+_LOONGARCH_FLOAT_ABIS = {0x1: LOONGARCH_SOFT, 0x2: LOONGARCH_SINGLE, 0x3: LOONGARCH_DOUBLE}
+
+# Symbol bindings a dynamic loader resolves from outside the object (pyelftools names GNU's
+# STB_GNU_UNIQUE by its number, STB_LOOS).
+_EXPORTED_BINDINGS = frozenset({"STB_GLOBAL", "STB_WEAK", "STB_LOOS"})
+_EXPORTED_VISIBILITIES = frozenset({"STV_DEFAULT", "STV_PROTECTED"})
+
+
+class _Truncated(Exception):
+    """Raised inside read_elf for a table that ends past the end of the data."""
+
+
+# What pyelftools (and the struct and construct modules under it) raise on malformed input.
+_PARSE_ERRORS = (
+    _Truncated,
+    _PyElfToolsError,
+    ConstructError,
+    struct.error,
+    ValueError,
+    IndexError,
+    KeyError,
+    TypeError,
+    EOFError,
+    OverflowError,
+    RecursionError,
+)
+
+
+class ElfError(MaturinCrossError):
+    """A file that should be a shared object is not ELF, or is truncated or corrupt."""
+
+
+@dataclass(frozen=True)
+class ElfInfo:
+    """What one ELF file says about itself."""
+
+    machine: str
+    """pyelftools' name for ``e_machine`` (``EM_ARM``); ``e_machine 0x...`` for unnamed ones."""
+    bits: int
+    """ELF class: 32 or 64."""
+    little_endian: bool
+    abi: str | None
+    """An ABI constant of ``target`` (or of this module); None where not applicable or unknown."""
+    r6: bool | None
+    """MIPS only: Release 6 code."""
+    e_flags: int
+    is_shared_object: bool
+    """``e_type`` is ``ET_DYN``."""
+    pyinit_symbols: tuple[str, ...]
+    """Defined, exported dynamic symbols named ``PyInit_*``, sorted."""
+    soname: str | None
+
+    def facts(self) -> ElfFacts:
+        return ElfFacts(self.machine, self.bits, self.little_endian, self.abi, self.r6)
+
+    def describe(self) -> str:
+        """``ELF ARM 32-bit LE arm-hard-float``."""
+        return f"ELF {self.facts().describe()}"
+
+
+def is_elf(data: bytes) -> bool:
+    """Whether ``data`` starts with the ELF magic number."""
+    return data[:4] == ELF_MAGIC
+
+
+def read_elf(data: bytes, name: str) -> ElfInfo:
+    """Parse an ELF file held in memory. ``name`` (a path, e.g. inside a wheel) is only used in
+    messages. Raises ElfError for anything that is not a complete, well-formed ELF file."""
+    if not is_elf(data):
+        what = "is empty" if not data else f"starts with {data[:8]!r}"
+        raise ElfError(
+            f"{name} is not an ELF file ({what}); a compiled module must be a shared library "
+            f"built for the target: check what produced this file"
+        )
+    try:
+        header_size = _HEADER_SIZES.get(data[4]) if len(data) > 4 else None
+        if header_size and len(data) < header_size:
+            raise _Truncated(f"its ELF header needs {header_size} bytes")
+        elf = ELFFile(io.BytesIO(data))
+        _check_complete(elf, len(data))
+        machine = _machine_name(elf["e_machine"])
+        bits = int(elf.elfclass)
+        little_endian = bool(elf.little_endian)
+        e_flags = int(elf["e_flags"])
+        abi = _abi(elf, machine, bits, little_endian, e_flags)
+        r6 = (e_flags & _EF_MIPS_ARCH) in _EF_MIPS_ARCH_R6 if machine == "EM_MIPS" else None
+        symbols, soname = _dynamic_symbols(elf)
+        pyinit = sorted({s.name for s in symbols if s.name.startswith("PyInit_") and _exported(s)})
+        return ElfInfo(
+            machine=machine,
+            bits=bits,
+            little_endian=little_endian,
+            abi=abi,
+            r6=r6,
+            e_flags=e_flags,
+            is_shared_object=elf["e_type"] == "ET_DYN",
+            pyinit_symbols=tuple(pyinit),
+            soname=soname,
+        )
+    except _PARSE_ERRORS as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ElfError(
+            f"{name} is a truncated or corrupt ELF file ({len(data)} bytes; {detail}); "
+            f"rebuild it, or fetch the wheel again if it was downloaded"
+        ) from exc
+
+
+def _check_complete(elf: ELFFile, size: int) -> None:
+    """pyelftools reads short sections silently; a file cut short must not pass as valid."""
+    tables = (
+        ("program headers", int(elf["e_phoff"]), int(elf["e_phnum"]) * int(elf["e_phentsize"])),
+        ("section headers", int(elf["e_shoff"]), elf.num_sections() * int(elf["e_shentsize"])),
+    )
+    for what, offset, length in tables:
+        if length and offset + length > size:
+            raise _Truncated(f"its {what} end at byte {offset + length}")
+    for section in elf.iter_sections():
+        if section["sh_type"] == "SHT_NOBITS":
+            continue
+        end = int(section["sh_offset"]) + int(section["sh_size"])
+        if section["sh_size"] and end > size:
+            raise _Truncated(f"section {section.name or '?'} ends at byte {end}")
+
+
+def _machine_name(value: str | int) -> str:
+    """pyelftools gives the enum's name, or the number when it has none."""
+    if isinstance(value, str):
+        return value
+    return _UNNAMED_MACHINES.get(value, f"e_machine {value:#x}")
+
+
+def _abi(elf: ELFFile, machine: str, bits: int, little_endian: bool, e_flags: int) -> str | None:
+    """The ABI discriminator of ``target``'s vocabulary, or None."""
+    if machine == "EM_ARM":
+        return _arm_float_abi(elf, e_flags)
+    if machine == "EM_MIPS":
+        field = e_flags & _EF_MIPS_ABI
+        if bits == 64 and field == 0:
+            return MIPS_N64
+        if bits == 32 and e_flags & _EF_MIPS_ABI2:
+            return MIPS_N32
+        if bits == 32 and field == 0:
+            return MIPS_O32  # o32 is the default; many linkers leave the field 0
+        return _MIPS_ABI_FIELD.get(field)
+    if machine == "EM_PPC64":
+        version = e_flags & 3
+        if version == 1:
+            return PPC64_ELFV1
+        if version == 2:
+            return PPC64_ELFV2
+        # 0: toolchains from before ELFv2 leave it unset, and they only made big-endian ELFv1.
+        return PPC64_ELFV1 if version == 0 and not little_endian else None
+    if machine == "EM_RISCV":
+        return _RISCV_FLOAT_ABIS[e_flags & _EF_RISCV_FLOAT_ABI]
+    if machine == "EM_LOONGARCH":
+        return _LOONGARCH_FLOAT_ABIS.get(e_flags & _EF_LOONGARCH_ABI_MODIFIER)
+    return None
+
+
+def _arm_float_abi(elf: ELFFile, e_flags: int) -> str | None:
+    """EABI5's float-ABI bits; without them, ``.ARM.attributes`` Tag_ABI_VFP_args."""
+    if e_flags & _EF_ARM_EABIMASK == 0x05000000:
+        if e_flags & _EF_ARM_ABI_FLOAT_HARD:
+            return ARM_HARD
+        if e_flags & _EF_ARM_ABI_FLOAT_SOFT:
+            return ARM_SOFT
+    for section in elf.iter_sections("SHT_ARM_ATTRIBUTES"):
+        if not isinstance(section, ARMAttributesSection):
+            continue
+        for subsection in section.iter_subsections("aeabi"):
+            for file_scope in subsection.iter_subsubsections("TAG_FILE"):
+                values = [a.value for a in file_scope.iter_attributes("TAG_ABI_VFP_ARGS")]
+                # An attribute that is not listed has the value 0 (the ARM ABI addenda), and
+                # gcc lists Tag_ABI_VFP_args only when it is not 0. 0 is the base procedure
+                # call standard (soft-float), 1 passes floats in VFP registers (hard-float),
+                # 2 is toolchain-specific, 3 means no float arguments: either is fine.
+                value = values[-1] if values else 0
+                return {0: ARM_SOFT, 1: ARM_HARD}.get(value)
+    return None
+
+
+def _dynamic_symbols(elf: ELFFile) -> tuple[list[Symbol], str | None]:
+    """The dynamic symbols and DT_SONAME, from the section headers or, when a stripper removed
+    those, from the PT_DYNAMIC segment."""
+    symbols: list[Symbol] = []
+    soname: str | None = None
+    dynamics: list[DynamicSection | DynamicSegment] = []
+    if elf.num_sections():
+        for section in elf.iter_sections("SHT_DYNSYM"):
+            if isinstance(section, SymbolTableSection):
+                symbols.extend(section.iter_symbols())
+        dynamics.extend(
+            s for s in elf.iter_sections("SHT_DYNAMIC") if isinstance(s, DynamicSection)
+        )
+    else:
+        segments = [s for s in elf.iter_segments("PT_DYNAMIC") if isinstance(s, DynamicSegment)]
+        for segment in segments:
+            symbols.extend(segment.iter_symbols())
+        dynamics.extend(segments)
+    for dynamic in dynamics:
+        for tag in dynamic.iter_tags("DT_SONAME"):
+            soname = str(getattr(tag, "soname", "")) or None
+    return symbols, soname
+
+
+def _exported(symbol: Symbol) -> bool:
+    return (
+        symbol["st_shndx"] != "SHN_UNDEF"
+        and symbol["st_info"]["bind"] in _EXPORTED_BINDINGS
+        and symbol["st_other"]["visibility"] in _EXPORTED_VISIBILITIES
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Does it fit?
+
+_ENDIAN_WORDS = {True: "little-endian", False: "big-endian"}
+_ABI_WORDS = {
+    ARM_HARD: "the hard-float ABI (gnueabihf: floats in VFP registers)",
+    ARM_SOFT: "the soft-float ABI (gnueabi: floats in core registers)",
+    MIPS_O32: "the o32 ABI",
+    MIPS_N32: "the n32 ABI (64-bit code, 32-bit pointers)",
+    MIPS_N64: "the n64 ABI",
+    PPC64_ELFV1: "the ELFv1 ABI",
+    PPC64_ELFV2: "the ELFv2 ABI",
+    RISCV_DOUBLE: "the double-float ABI (lp64d/ilp32d)",
+    RISCV_SINGLE: "the single-float ABI (lp64f/ilp32f)",
+    RISCV_SOFT: "the soft-float ABI (lp64/ilp32)",
+    LOONGARCH_DOUBLE: "the double-float ABI (lp64d)",
+    LOONGARCH_SINGLE: "the single-float ABI (lp64f)",
+    LOONGARCH_SOFT: "the soft-float ABI (lp64s)",
+}
+# What to do when a module does not have the ABI the target needs, keyed by the needed one.
+_ABI_ADVICE = {
+    ARM_HARD: (
+        "Build for a gnueabihf Rust target (e.g. armv7-unknown-linux-gnueabihf) "
+        "and link with a gnueabihf compiler (arm-linux-gnueabihf-gcc)"
+    ),
+    ARM_SOFT: (
+        "Build for a gnueabi Rust target (e.g. armv5te- or armv7-unknown-linux-gnueabi) "
+        "and link with a gnueabi compiler (arm-linux-gnueabi-gcc)"
+    ),
+    MIPS_O32: "Build for a 32-bit MIPS Rust target (mips-/mipsel-unknown-linux-gnu)",
+    MIPS_N32: "Link with the target's n32 toolchain (-mabi=n32)",
+    MIPS_N64: (
+        "Build for a mips64 gnuabi64 Rust target and check that no -mabi=n32 or -mabi=32 "
+        "reaches the compiler or linker"
+    ),
+    PPC64_ELFV1: (
+        "Build for powerpc64-unknown-linux-gnu and link with an ELFv1 toolchain (no -mabi=elfv2)"
+    ),
+    PPC64_ELFV2: (
+        "Link with an ELFv2 toolchain (-mabi=elfv2; Rust's powerpc64-unknown-linux-musl and "
+        "powerpc64le targets are ELFv2)"
+    ),
+    RISCV_DOUBLE: "Build for a riscv64gc/riscv32gc Rust target and link with -mabi=lp64d/ilp32d",
+}
+# 64-bit machines with a 32-bit-pointer ABI in ELFCLASS32, by the name of that ABI.
+_NARROW_ABIS = {"EM_X86_64": "x32", "EM_AARCH64": "ILP32", "EM_MIPS": "n32"}
+
+
+def check_fits(info: ElfInfo, expected: ElfFacts, name: str, target_name: str) -> list[str]:
+    """One message per way ``info`` does not fit ``expected`` (empty: it fits). ``name`` is the
+    file (a path in a wheel), ``target_name`` the target as the user named it (a Rust triple).
+
+    A fact either side leaves open (None) is not compared. A different machine is reported
+    alone: its class, byte order and ABI follow from it."""
+    problems: list[str] = []
+    if not info.is_shared_object:
+        problems.append(
+            f"{name} is an ELF file but not a shared object (its e_type is not ET_DYN); "
+            f'an extension module must be linked as a cdylib (crate-type = ["cdylib"])'
+        )
+    head = f"{name} is {info.describe()}; target {target_name} needs {expected.describe()}"
+    fits = _fits_elsewhere(info)
+    if not _same_machine(info.machine, expected.machine):
+        problems.append(
+            f"{head}.{fits} Was it built without --target? Set CARGO_BUILD_TARGET or -C target=..."
+        )
+        return problems
+    reasons: list[tuple[str, str]] = []
+    abi_differs = bool(info.abi and expected.abi and info.abi != expected.abi)
+    # MIPS n32 and o32 are ELFCLASS32, n64 is ELFCLASS64: the ABI line says it all.
+    if info.bits != expected.bits and not (abi_differs and info.machine == "EM_MIPS"):
+        reasons.append(_class_reason(info, expected))
+    if info.little_endian != expected.little_endian:
+        reasons.append(
+            (
+                f"it is {_ENDIAN_WORDS[info.little_endian]}, the target is "
+                f"{_ENDIAN_WORDS[expected.little_endian]}",
+                f"Build for the {_ENDIAN_WORDS[expected.little_endian]} Rust target "
+                f"and link with its compiler",
+            )
+        )
+    if info.abi and expected.abi and abi_differs:
+        reasons.append(
+            (
+                f"it uses {_ABI_WORDS.get(info.abi, info.abi)}, the target's Python uses "
+                f"{_ABI_WORDS.get(expected.abi, expected.abi)}, and the two cannot be mixed",
+                _ABI_ADVICE.get(expected.abi, "Build and link for the target's ABI"),
+            )
+        )
+    eabi = (info.e_flags & _EF_ARM_EABIMASK) >> 24
+    if info.machine == "EM_ARM" and eabi not in (4, 5):
+        kind = "the legacy ARM OABI" if eabi == 0 else f"ARM EABI version {eabi}"
+        reasons.append(
+            (
+                f"it uses {kind} (e_flags {info.e_flags:#x}), Linux targets use EABI5",
+                "Link it with a current arm-linux-gnueabi(hf) toolchain",
+            )
+        )
+    if info.r6 is not None and expected.r6 is not None and info.r6 != expected.r6:
+        have, need = ("Release 6", "pre-R6") if info.r6 else ("pre-R6", "Release 6")
+        reasons.append(
+            (
+                f"it is MIPS {have} code, the target runs {need} code, and the two are not "
+                f"binary compatible",
+                "Build for the Rust target of the target's ISA (mipsisa*r6* for Release 6) "
+                "and link with a matching -march",
+            )
+        )
+    problems.extend(f"{head}: {reason}.{fits} {advice}" for reason, advice in reasons)
+    return problems
+
+
+def _same_machine(actual: str, expected: str) -> bool:
+    return actual == expected or actual in _ALSO_ACCEPTED.get(expected, ())
+
+
+def _class_reason(info: ElfInfo, expected: ElfFacts) -> tuple[str, str]:
+    narrow = _NARROW_ABIS.get(info.machine)
+    if narrow and info.bits == 32:
+        return (
+            f"it is {narrow} code (64-bit instructions, 32-bit pointers) and the target's "
+            f"Python is not",
+            "Build for the target's 64-bit Rust target and check that no 32-bit-pointer ABI "
+            "flag reaches the linker",
+        )
+    if narrow:
+        return (
+            f"it is 64-bit code and the target's Python is {narrow} "
+            f"(64-bit instructions, 32-bit pointers)",
+            f"Build for the target's {narrow} Rust target",
+        )
+    return (
+        f"it is a {info.bits}-bit ELF file, the target's Python loads {expected.bits}-bit ones",
+        "Build for the Rust target of the target's word size",
+    )
+
+
+def _fits_elsewhere(info: ElfInfo) -> str:
+    """`` It would fit arm-linux-gnueabi or arm-linux-musleabi.`` (or nothing)."""
+    fitting = [m for m in KNOWN_MULTIARCHES if _fits_facts(info, parse_multiarch(m).elf)]
+    if not fitting:
+        return ""
+    if len(fitting) > 3:
+        fitting = [*fitting[:3], "others"]
+    listed = f"{', '.join(fitting[:-1])} or {fitting[-1]}" if len(fitting) > 1 else fitting[0]
+    return f" It would fit {listed}."
+
+
+def _fits_facts(info: ElfInfo, expected: ElfFacts) -> bool:
+    def open_or_equal(actual: object, wanted: object) -> bool:
+        return actual is None or wanted is None or actual == wanted
+
+    return (
+        _same_machine(info.machine, expected.machine)
+        and info.bits == expected.bits
+        and info.little_endian == expected.little_endian
+        and open_or_equal(info.abi, expected.abi)
+        and open_or_equal(info.r6, expected.r6)
+    )
