@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import CrossToolchain
 
 pytestmark = pytest.mark.cross

@@ -296,12 +296,13 @@ def _maturin_args(plan: Plan, editable: bool) -> list[str]:
     return extra + args
 
 
-def _prepare_env(plan: Plan, scratch: Path) -> None:
+def _prepare_env(plan: Plan, scratch: Path, *, need_toolchain: bool = True) -> None:
     environ = os.environ
     if plan.cross:
         if plan.sysconfig_vars is not None:
             write_pyo3_config(plan, scratch, environ)
-        plan.env_delta.update(rust_toolchain_env(plan.target.rust_target, environ))
+        if need_toolchain:
+            plan.env_delta.update(rust_toolchain_env(plan.target.rust_target, environ))
         # maturin >= 1.7 takes the platform tag from here; older ones are retagged afterwards.
         plan.env_delta["_PYTHON_HOST_PLATFORM"] = plan.target.platform_tag.replace("_", "-", 1)
         plan.env_delta["CARGO_BUILD_TARGET"] = plan.target.rust_target
@@ -340,7 +341,6 @@ def build_wheel(
             cwd=source,
             verbose=build.settings.verbose,
             what="maturin",
-            hint="see maturin's output above",
         )
         wheels = sorted(maturin_out.glob("*.whl"))
         if len(wheels) != 1:
@@ -391,7 +391,7 @@ def prepare_metadata(
     build = plan(source, config_settings, os.environ)
     out_dir = Path(metadata_directory).resolve()
     with _scratch() as scratch:
-        _prepare_env(build, scratch)
+        _prepare_env(build, scratch, need_toolchain=False)
         meta = scratch / "meta"
         meta.mkdir()
         args = [a for a in _maturin_args(build, editable) if a != "--editable"]

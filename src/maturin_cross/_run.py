@@ -60,20 +60,19 @@ def run(
         raise BuildError(
             f"cannot run {cmd[0]}: {err.strerror}; {hint or 'is it installed?'}"
         ) from None
-    assert process.stdout is not None
-    for line in process.stdout:
-        tail.append(line)
-        if verbose:
-            sys.stderr.write(line)
-    code = process.wait()
+    with process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            tail.append(line)
+            if verbose:
+                sys.stderr.write(line)
+    code = process.returncode
     if code != 0:
         if not verbose:
             sys.stderr.write("".join(tail))
         last = next((line.strip() for line in reversed(tail) if line.strip()), "")
-        raise BuildError(
-            f"{what} failed (exit {code}){': ' + last if last else ''}"
-            f"{'; ' + hint if hint else ''} (output above)"
-        )
+        said = f", last line: {last}" if last else ""
+        raise BuildError(f"{what} failed (exit {code}){said}; {hint or 'see its output above'}")
 
 
 def capture(cmd: Sequence[str], *, env_delta: Mapping[str, str] | None = None) -> str | None:

@@ -155,8 +155,8 @@ def read_elf(data: bytes, name: str) -> ElfInfo:
             f"built for the target: check what produced this file"
         )
     try:
-        header_size = _HEADER_SIZES.get(data[4]) if len(data) > 4 else None
-        if header_size and len(data) < header_size:
+        header_size = _HEADER_SIZES.get(data[4], 52) if len(data) > 4 else 52
+        if len(data) < header_size:
             raise _Truncated(f"its ELF header needs {header_size} bytes")
         elf = ELFFile(io.BytesIO(data))
         _check_complete(elf, len(data))

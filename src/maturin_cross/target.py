@@ -290,10 +290,19 @@ def _default_arm_isa(env: str) -> str:
     return "v7" if env.endswith("hf") else "v5te"
 
 
+# The environments (C library and ABI) CPython's platform_triplet.c names.
+KNOWN_ENVS = frozenset(m.split("-", 2)[2] for m in KNOWN_MULTIARCHES) | {"muslsf", "muslspe"}
+
+
 def parse_multiarch(multiarch: str) -> Triplet:
     """``arm-linux-gnueabihf`` -> Triplet. Raises TargetError for what CPython never produces."""
     parts = multiarch.split("-")
-    if len(parts) != 3 or parts[1] != "linux" or parts[0] not in ARCHES or not parts[2]:
+    if (
+        len(parts) != 3
+        or parts[1] != "linux"
+        or parts[0] not in ARCHES
+        or parts[2] not in KNOWN_ENVS
+    ):
         raise TargetError(
             f"{multiarch!r} is not a CPython Linux multiarch (expected ARCH-linux-ENV, "
             f"e.g. arm-linux-gnueabihf); set the Rust target explicitly with -C target=..."
@@ -699,7 +708,10 @@ def _rust_target_from_vars(
                 f"(a uClibc or vendor-patched Python?); set the Rust target with -C target=TRIPLE"
             )
     assert isinstance(multiarch, str)
-    triplet = parse_multiarch(multiarch)
+    try:
+        triplet = parse_multiarch(multiarch)
+    except TargetError as err:
+        raise TargetError(f"{where} ({sources['multiarch']}): {err}") from None
     isa: str | None = None
     if triplet.arch == "arm":
         isa, told = arm_isa_from(vars)

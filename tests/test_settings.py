@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import pytest
+
+from maturin_cross.errors import ConfigError
+from maturin_cross.settings import Settings
+
+
+def test_defaults() -> None:
+    settings = Settings.from_sources(None, {}, None)
+    assert (settings.sysconfigdata, settings.target, settings.platform_tag) == (None, None, None)
+    assert settings.build_args == ()
+    assert settings.check == "fix"
+    assert settings.origin("target") == "default"
+
+
+def test_precedence_config_settings_over_env_over_conventions_over_pyproject() -> None:
+    pyproject = {"tool": {"maturin-cross": {"target": "from-pyproject", "platform-tag": "linux_x"}}}
+    env = {"CARGO_BUILD_TARGET": "from-cargo-env"}
+    assert Settings.from_sources(None, {}, pyproject).target == "from-pyproject"
+    settings = Settings.from_sources(None, env, pyproject)
+    assert (settings.target, settings.origin("target")) == ("from-cargo-env", "CARGO_BUILD_TARGET")
+    env["MATURIN_CROSS_TARGET"] = "from-maturin-cross-env"
+    settings = Settings.from_sources(None, env, pyproject)
+    assert (settings.target, settings.origin("target")) == (
+        "from-maturin-cross-env",
+        "MATURIN_CROSS_TARGET",
+    )
+    settings = Settings.from_sources({"target": "from-C"}, env, pyproject)
+    assert (settings.target, settings.origin("target")) == ("from-C", "-C target")
+    assert settings.platform_tag == "linux_x"
+    assert settings.origin("platform_tag") == "tool.maturin-cross.platform-tag"
+
+
+def test_build_args_are_merged_not_replaced() -> None:
+    settings = Settings.from_sources(
+        {"build-args": "--features a", "maturin.build-args": ["--locked"]},
+        {"MATURIN_PEP517_ARGS": "--profile dev", "MATURIN_CROSS_BUILD_ARGS": "-v"},
+        {"tool": {"maturin-cross": {"build-args": ["--frozen"]}}},
+    )
+    assert settings.build_args == (
+        "--profile",
+        "dev",
+        "--frozen",
+        "-v",
+        "--features",
+        "a",
+        "--locked",
+    )
+
+
+def test_target_in_build_args_is_taken_out_and_used() -> None:
+    settings = Settings.from_sources(
+        {"build-args": "--target armv7-unknown-linux-gnueabihf --locked"},
+        {"CARGO_BUILD_TARGET": "x86_64-unknown-linux-gnu"},
+        None,
+    )
+    assert settings.target == "armv7-unknown-linux-gnueabihf"
+    assert settings.origin("target") == "--target in build-args"
+    assert settings.build_args == ("--locked",)
+    explicit = Settings.from_sources(
+        {
+            "target": "aarch64-unknown-linux-gnu",
+            "build-args": "--target=armv7-unknown-linux-gnueabihf",
+        },
+        {},
+        None,
+    )
+    assert explicit.target == "aarch64-unknown-linux-gnu"
+    assert explicit.build_args == ()
+
+
+@pytest.mark.parametrize(
+    ("config", "env", "pyproject", "message"),
+    [
+        (
+            {"sysconfig-data": "x"},
+            {},
+            None,
+            "unknown config setting -C sysconfig-data; did you mean sysconfigdata?",
+        ),
+        (
+            {},
+            {"MATURIN_CROSS_TARGT": "x"},
+            None,
+            "unknown environment variable MATURIN_CROSS_TARGT; did you mean MATURIN_CROSS_TARGET?",
+        ),
+        (
+            {},
+            {},
+            {"tool": {"maturin-cross": {"platform_tag": "x"}}},
+            "unknown tool.maturin-cross platform_tag; did you mean platform-tag?",
+        ),
+        (
+            {},
+            {},
+            {"tool": {"maturin-cross": {"zzz": 1}}},
+            "unknown tool.maturin-cross zzz; known: ",
+        ),
+        ({"check": "maybe"}, {}, None, "-C check='maybe'; choose one of fix, check"),
+        ({"verbose": "perhaps"}, {}, None, "-C verbose='perhaps' is not a boolean"),
+        (
+            {},
+            {},
+            {"tool": {"maturin-cross": {"target": 3}}},
+            "tool.maturin-cross.target must be a non-empty string",
+        ),
+        ({"build-args": "--target"}, {}, None, "build-args: --target needs a value"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(
+    config: dict[str, str], env: dict[str, str], pyproject: dict[str, object] | None, message: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_sources(config, env, pyproject)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_verbose_and_check_values() -> None:
+    settings = Settings.from_sources({"check": "check"}, {"MATURIN_CROSS_VERBOSE": "1"}, None)
+    assert settings.check == "check"
+    assert settings.verbose is True
