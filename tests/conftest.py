@@ -57,13 +57,22 @@ class CrossToolchain:
 
     def run_python(self, code: str, pythonpath: Path | None = None) -> str:
         """Run ``code`` in the target's own python3.11 under qemu; return its stdout."""
+        done = self.try_python(code, pythonpath)
+        assert done.returncode == 0, f"target python failed:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+    def try_python(
+        self, code: str, pythonpath: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
         cmd = [self.qemu, "-L", str(self.sysroot)]
         if pythonpath is not None:
             cmd += ["-E", f"PYTHONPATH={pythonpath}"]
         cmd += [str(self.python), "-c", code]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
-        assert done.returncode == 0, f"target python failed:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
+        # cwd=/: `-c` puts the working folder first on sys.path, and it must hold no package.
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=300, check=False, cwd="/"
+        )
+        return done
 
 
 _provisioned: dict[str, CrossToolchain] = {}
@@ -105,6 +114,47 @@ def self_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
     )
     return out
+
+
+def yocto_pyo3_config(toolchain: CrossToolchain, folder: Path) -> Path:
+    """A PYO3_CONFIG_FILE written the way Yocto's python_pyo3.bbclass writes it: no ext_suffix."""
+    path = folder / "pyo3.config"
+    path.write_text(
+        "implementation=CPython\nversion=3.11\nshared=true\nabi3=false\nlib_name=python3.11\n"
+        f"lib_dir={toolchain.sysroot}/usr/lib\npointer_width=32\nbuild_flags=WITH_THREAD\n"
+        "suppress_build_script_link_lines=false\n"
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def maturin_170(tmp_path_factory: pytest.TempPathFactory, self_wheelhouse: Path) -> Path:
+    """A virtual environment with maturin 1.7.0 (the seed's), maturin-cross and build: its
+    python runs the backend with that maturin."""
+    venv = tmp_path_factory.mktemp("maturin-1.7.0")
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--find-links",
+            str(self_wheelhouse),
+            "maturin==1.7.0",
+            "maturin-cross",
+            "build",
+        ],
+        check=True,
+    )
+    version = subprocess.run(
+        [str(python), "-m", "maturin", "--version"], capture_output=True, text=True, check=True
+    )
+    assert version.stdout.strip() == "maturin 1.7.0"
+    return python
 
 
 @pytest.fixture
