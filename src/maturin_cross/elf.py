@@ -354,10 +354,10 @@ def check_fits(info: ElfInfo, expected: ElfFacts, name: str, target_name: str) -
             f'an extension module must be linked as a cdylib (crate-type = ["cdylib"])'
         )
     head = f"{name} is {info.describe()}; target {target_name} needs {expected.describe()}"
-    fits = _fits_elsewhere(info)
     if not _same_machine(info.machine, expected.machine):
         problems.append(
-            f"{head}.{fits} Was it built without --target? Set CARGO_BUILD_TARGET or -C target=..."
+            f"{head}.{_fits_elsewhere(info)} Was it built without --target? "
+            f"Set CARGO_BUILD_TARGET or -C target=..."
         )
         return problems
     reasons: list[tuple[str, str]] = []
@@ -401,6 +401,7 @@ def check_fits(info: ElfInfo, expected: ElfFacts, name: str, target_name: str) -
                 "and link with a matching -march",
             )
         )
+    fits = _fits_elsewhere(info) if reasons else ""
     problems.extend(f"{head}: {reason}.{fits} {advice}" for reason, advice in reasons)
     return problems
 

@@ -71,6 +71,7 @@ MACHINE_NAMES = {
     "EM_LOONGARCH": "LoongArch",
     "EM_SPARCV9": "SPARC V9",
     "EM_SPARC": "SPARC",
+    "EM_SPARC32PLUS": "SPARC V8+",
     "EM_68K": "m68k",
     "EM_ALPHA": "Alpha",
     "EM_PARISC": "PA-RISC",
