@@ -105,6 +105,22 @@ def armhf() -> CrossToolchain:
     return provision("armhf")
 
 
+# Debian architecture -> (platform tag, multiarch, uname -m) of its target python3.11.
+ARCHES = {
+    "armhf": ("linux_armv7l", "arm-linux-gnueabihf", "armv7l"),
+    "arm64": ("linux_aarch64", "aarch64-linux-gnu", "aarch64"),
+    "i386": ("linux_i686", "i386-linux-gnu", "i686"),
+    "ppc64el": ("linux_ppc64le", "powerpc64le-linux-gnu", "ppc64le"),
+    "s390x": ("linux_s390x", "s390x-linux-gnu", "s390x"),
+}
+
+
+@pytest.fixture(scope="session", params=list(ARCHES))
+def toolchain(request: pytest.FixtureRequest) -> CrossToolchain:
+    """Each architecture Debian has a Rust standard library for, in turn."""
+    return provision(request.param)
+
+
 @pytest.fixture(scope="session")
 def self_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with a wheel of maturin-cross itself, for isolated builds (PIP_FIND_LINKS)."""

@@ -98,7 +98,7 @@ for arch in "$@"; do
   fi
 
   sysroot="$cache/sysroots/$arch"
-  if [ ! -f "$sysroot/.complete" ]; then
+  if [ ! -f "$sysroot/.complete-2" ]; then
     apt_update
     debdir="$cache/debs/$arch"; mkdir -p "$debdir"
     log "building the $arch sysroot in $sysroot"
@@ -109,7 +109,15 @@ for arch in "$@"; do
       case $deb in *libstd-rust*) continue ;; esac
       dpkg -x "$deb" "$sysroot.tmp"
     done
-    touch "$sysroot.tmp/.complete"
+    # Absolute symlinks (ppc64el's /lib64/ld64.so.2 -> /lib/...) would resolve on the host, not
+    # in the sysroot, when qemu -L follows them: make them relative.
+    while IFS= read -r link; do
+      dest=$(readlink "$link")
+      case $dest in
+        /*) ln -sfn "$(realpath -m --relative-to="$(dirname "$link")" "$sysroot.tmp$dest")" "$link" ;;
+      esac
+    done < <(find "$sysroot.tmp" -type l)
+    touch "$sysroot.tmp/.complete-2"
     rm -rf "$sysroot"; mv "$sysroot.tmp" "$sysroot"
   fi
 done

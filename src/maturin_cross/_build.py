@@ -418,6 +418,87 @@ def prepare_metadata(
     return final.name
 
 
+# Runs our build_wheel hook inside an isolated environment; writes the wheel's file name.
+_ISOLATED_RUNNER = """
+import json, pathlib, sys
+import maturin_cross
+args = json.loads(sys.argv[1])
+name = maturin_cross.build_wheel(args["out"], args["config"])
+pathlib.Path(args["result"]).write_text(name, encoding="utf-8")
+"""
+
+
+def isolated_requirements(pyproject: Mapping[str, Any]) -> list[str]:
+    """The project's build requirements (whatever backend it declares; maturin-cross itself is
+    not installed from an index but copied in), plus maturin-cross's own dependencies."""
+    from importlib import metadata
+
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    declared = pyproject.get("build-system", {}).get("requires", [])
+    wanted: list[str] = []
+    for text in declared:
+        try:
+            name = canonicalize_name(Requirement(text).name)
+        except InvalidRequirement:
+            raise ConfigError(
+                f"pyproject.toml: build-system.requires has {text!r}, not a requirement; fix it"
+            ) from None
+        if name != "maturin-cross":
+            wanted.append(text)
+    own = [
+        r
+        for r in metadata.requires("maturin-cross") or []
+        if "extra ==" not in r and not r.startswith("maturin")
+    ]
+    names = {canonicalize_name(Requirement(r).name) for r in wanted}
+    if "maturin" not in names:
+        wanted.append("maturin>=1.4")
+    return wanted + [r for r in own if canonicalize_name(Requirement(r).name) not in names]
+
+
+def build_isolated(source_dir: Path, out_dir: Path, config_settings: ConfigSettings) -> str:
+    """``maturin-cross build`` without --no-isolation: a fresh virtual environment with the
+    project's build requirements, in which this package's build_wheel hook runs."""
+    import json
+
+    requirements = isolated_requirements(read_pyproject(source_dir))
+    with _scratch() as scratch:
+        env_dir = scratch / "env"
+        run([sys.executable, "-m", "venv", str(env_dir)], what="creating the build environment")
+        python = env_dir / "bin" / "python"
+        run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                *requirements,
+            ],
+            what="installing the build requirements",
+            hint=f"pip could not install {' '.join(requirements)}",
+        )
+        own = scratch / "self" / "maturin_cross"
+        shutil.copytree(Path(__file__).parent, own, ignore=shutil.ignore_patterns("__pycache__"))
+        result = scratch / "wheel-name"
+        args = json.dumps(
+            {"out": str(out_dir), "config": dict(config_settings or {}), "result": str(result)}
+        )
+        run(
+            [str(python), "-c", _ISOLATED_RUNNER, args],
+            env_delta={"PYTHONPATH": str(own.parent)},
+            cwd=source_dir,
+            verbose=True,
+            what="the isolated build",
+        )
+        if not result.is_file():
+            raise BuildError("the isolated build reported no wheel; see its output above")
+        return result.read_text(encoding="utf-8").strip()
+
+
 def get_requires(config_settings: ConfigSettings) -> list[str]:
     # maturin-cross depends on maturin; nothing else is needed to build a wheel.
     return []

@@ -31,9 +31,10 @@ def run(
     verbose: bool = False,
     what: str = "the command",
     hint: str = "",
-) -> None:
+) -> list[str]:
     """Run ``cmd`` with the environment changed by ``env_delta`` (None removes a variable).
-    Output goes to stderr (live when verbose). Raises BuildError with the output's tail."""
+    Output goes to stderr (live when verbose) and is returned as lines. Raises BuildError with
+    the output's tail."""
     env = dict(os.environ)
     for key, value in (env_delta or {}).items():
         if value is None:
@@ -44,6 +45,7 @@ def run(
     if verbose:
         for key, value in sorted((env_delta or {}).items()):
             log(f"  {key}={'<unset>' if value is None else value}")
+    lines: list[str] = []
     tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
     try:
         process = subprocess.Popen(
@@ -63,6 +65,7 @@ def run(
     with process:
         assert process.stdout is not None
         for line in process.stdout:
+            lines.append(line.rstrip("\n"))
             tail.append(line)
             if verbose:
                 sys.stderr.write(line)
@@ -73,6 +76,7 @@ def run(
         last = next((line.strip() for line in reversed(tail) if line.strip()), "")
         said = f", last line: {last}" if last else ""
         raise BuildError(f"{what} failed (exit {code}){said}; {hint or 'see its output above'}")
+    return lines
 
 
 def capture(cmd: Sequence[str], *, env_delta: Mapping[str, str] | None = None) -> str | None:

@@ -48,6 +48,12 @@ def _target_settings(args: argparse.Namespace) -> dict[str, str | list[str]]:
     return settings
 
 
+def _names_target(args: argparse.Namespace) -> bool:
+    """Whether the command line names a target: --sysconfigdata/--target or their -C pairs."""
+    settings = _target_settings(args)
+    return bool(settings.get("sysconfigdata") or settings.get("target"))
+
+
 def _resolve(args: argparse.Namespace, source_dir: Path) -> Any:
     from maturin_cross import _build
     from maturin_cross.settings import Settings
@@ -119,9 +125,7 @@ def _inspect_file(args: argparse.Namespace) -> int:
     from maturin_cross import elf, repair, wheel
 
     path: Path = args.path
-    has_target = bool(
-        args.sysconfigdata or args.target or os.environ.get("MATURIN_CROSS_SYSCONFIGDATA")
-    )
+    has_target = _names_target(args) or bool(os.environ.get("MATURIN_CROSS_SYSCONFIGDATA"))
     target = _resolve(args, Path.cwd())[0] if has_target else None
     if path.suffix == ".whl":
         contents = wheel.read_wheel(path)
@@ -193,8 +197,11 @@ def cmd_fix(args: argparse.Namespace) -> int:
     from maturin_cross import repair, wheel
     from maturin_cross.errors import UsageError, WheelError
 
-    if not (args.sysconfigdata or args.target):
-        raise UsageError("fix needs the target: --sysconfigdata FILE or --target TRIPLE")
+    if not _names_target(args):
+        raise UsageError(
+            "fix needs the target: --sysconfigdata FILE or --target TRIPLE "
+            "(or -C sysconfigdata=FILE / -C target=TRIPLE)"
+        )
     target, _ = _resolve(args, Path.cwd())
     out_dir = Path(args.wheel_dir)
     status = 0
@@ -233,11 +240,49 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from maturin_cross import _build
+    from maturin_cross.errors import UsageError
 
     source = Path(args.source_dir).resolve()
+    if not (source / "pyproject.toml").is_file() and not (source / "Cargo.toml").is_file():
+        raise UsageError(f"{source} has no pyproject.toml or Cargo.toml; name a maturin project")
     settings = _target_settings(args)
-    name = _build.build_wheel(str(Path(args.out_dir).resolve()), settings, source_dir=source)
-    print(Path(args.out_dir).resolve() / name)
+    out_dir = Path(args.out_dir).resolve()
+    if args.no_isolation:
+        name = _build.build_wheel(str(out_dir), settings, source_dir=source)
+    else:
+        name = _build.build_isolated(source, out_dir, settings)
+    print(out_dir / name)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------
+# init
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from maturin_cross.errors import UsageError
+    from maturin_cross.init import switch_backend
+
+    path = Path(args.project_dir) / "pyproject.toml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise UsageError(
+            f"cannot read {path}: {err.strerror}; name a maturin project folder"
+        ) from None
+    new_text, changes = switch_backend(text, str(path))
+    if not changes:
+        print(f"{path}: already builds with maturin-cross")
+        return 0
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, prefix=".pyproject-", delete=False
+    ) as tmp:
+        tmp.write(new_text)
+    Path(tmp.name).replace(path)
+    for change in changes:
+        print(f"{path}: {change}")
     return 0
 
 
@@ -267,6 +312,11 @@ def parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build a wheel of a maturin project for the target")
     build.add_argument("source_dir", nargs="?", default=".", metavar="SRC_DIR")
     build.add_argument("-o", "--out-dir", default="dist", metavar="OUTDIR")
+    build.add_argument(
+        "--no-isolation",
+        action="store_true",
+        help="build in this environment instead of a fresh one with the project's requirements",
+    )
     _add_target_options(build)
     build.set_defaults(func=cmd_build)
 
@@ -277,6 +327,10 @@ def parser() -> argparse.ArgumentParser:
     inspect.add_argument("--json", action="store_true", help="print JSON")
     _add_target_options(inspect)
     inspect.set_defaults(func=cmd_inspect)
+
+    init = commands.add_parser("init", help="switch a maturin project to maturin-cross")
+    init.add_argument("project_dir", nargs="?", default=".", metavar="DIR")
+    init.set_defaults(func=cmd_init)
 
     fix = commands.add_parser("fix", help="check and correct wheels for a target")
     fix.add_argument("wheels", nargs="+", type=Path, metavar="WHEEL")

@@ -211,6 +211,8 @@ def _walk(folder: Path, version: str | None, seen: set[Path]) -> Iterator[Path]:
 
 def _descend(name: str, version: str | None) -> bool:
     if name.startswith("python"):
-        wanted = f"python{version}" if version else "python3."
-        return name == wanted if version else name.startswith(wanted)
+        if version:
+            # A free-threaded build keeps its stdlib in python3.13t.
+            return name in (f"python{version}", f"python{version}t")
+        return name.startswith("python3.")
     return name.startswith(("build", "lib", "pypy", "graalpy"))

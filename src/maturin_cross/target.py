@@ -534,7 +534,9 @@ def arm_isa_from(vars: Mapping[str, object]) -> tuple[str | None, str | None]:
                 if pattern.match(value):
                     return isa, f"-mcpu={value} in {key}"
     host = vars.get("HOST_GNU_TYPE")
-    if isinstance(host, str):
+    # armv8l is config.guess's name for a 32-bit build on an ARMv8 kernel (Debian's buildds build
+    # armhf and armel so): it names the build machine, not the target's ISA.
+    if isinstance(host, str) and not host.startswith("armv8l-"):
         first = host.split("-", 1)[0]
         for pattern, isa in _ARM_MARCH:
             if pattern.match(first):
@@ -629,7 +631,13 @@ def resolve(
         if isinstance(size, int) and size in (4, 8):
             pointer_width = size * 8
             sources["pointer_width"] = "SIZEOF_VOID_P of the sysconfigdata"
-        derived = _rust_target_from_vars(vars, where, sources)
+        try:
+            derived = _rust_target_from_vars(vars, where, sources)
+        except TargetError:
+            # Its message says "set the Rust target with -C target=TRIPLE": when that is set, it
+            # stands alone (EXT_SUFFIX and the Python ABI still come from the sysconfigdata).
+            if rust_target is None:
+                raise
 
     if rust_target is not None:
         triple, setting = rust_target
@@ -646,7 +654,7 @@ def resolve(
         rust = derived
     else:  # pragma: no cover - excluded by the first check
         raise TargetError("no target")
-    if vars is None:
+    if derived is None:
         sources["multiarch"] = f"Rust target {rust.triple}"
 
     if pointer_width is None:

@@ -1,6 +1,7 @@
-"""The proof: examples/rpds cross-built for armhf through the PEP 517 backend, with nothing set
-but MATURIN_CROSS_SYSCONFIGDATA (and the linker), imports in the target's own Python under qemu
-and returns right answers."""
+"""The proof: examples/rpds cross-built through both doors (the PEP 517 backend under
+``python -m build``, isolated and not, and ``maturin-cross build``) for armhf, arm64, i386, ppc64el
+and s390x, with nothing set but MATURIN_CROSS_SYSCONFIGDATA (and the linker), imports in the
+target's own Python under qemu and returns right answers."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CrossToolchain
+from conftest import ARCHES, CrossToolchain
 
 pytestmark = pytest.mark.cross
 
@@ -25,36 +26,38 @@ print(sorted(m.items()), len(gone), "a" in gone, m["b"], big[1999], len(big.disc
 """
 
 
-def _build_env(armhf: CrossToolchain, **extra: str) -> dict[str, str]:
+def _build_env(toolchain: CrossToolchain, **extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("MATURIN_CROSS_", "PYO3_", "CARGO_BUILD_", "_PYTHON_"))
         and k != "RUSTUP_TOOLCHAIN"
     }
-    env["MATURIN_CROSS_SYSCONFIGDATA"] = str(armhf.sysconfigdata)
-    env.update(armhf.linker_env)
+    env["MATURIN_CROSS_SYSCONFIGDATA"] = str(toolchain.sysconfigdata)
+    env.update(toolchain.linker_env)
     env.update(extra)
     return env
 
 
-def _assert_imports(armhf: CrossToolchain, wheel: Path, tmp_path: Path) -> None:
-    assert wheel.name == "rpds_example-0.1.0-cp311-cp311-linux_armv7l.whl"
+def _assert_imports(toolchain: CrossToolchain, wheel: Path, tmp_path: Path) -> None:
+    tag, multiarch, machine = ARCHES[toolchain.arch]
+    module = f"rpds.cpython-311-{multiarch}.so"
+    assert wheel.name == f"rpds_example-0.1.0-cp311-cp311-{tag}.whl"
     unpacked = tmp_path / "unpacked"
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         archive.extractall(unpacked)
-    assert "rpds/rpds.cpython-311-arm-linux-gnueabihf.so" in names
+    assert f"rpds/{module}" in names
     wheel_meta = next(n for n in names if n.endswith(".dist-info/WHEEL"))
-    assert "Tag: cp311-cp311-linux_armv7l" in (unpacked / wheel_meta).read_text()
-    out = armhf.run_python(CHECK, pythonpath=unpacked).splitlines()
-    assert out[0] == "armv7l rpds.cpython-311-arm-linux-gnueabihf.so"
+    assert f"Tag: cp311-cp311-{tag}" in (unpacked / wheel_meta).read_text().splitlines()
+    out = toolchain.run_python(CHECK, pythonpath=unpacked).splitlines()
+    assert out[0] == f"{machine} {module}"
     assert out[1] == "[('a', 1), ('b', 2)] 1 False 2 3996001 2000"
 
 
 @pytest.mark.parametrize("isolation", ["isolated", "no-isolation"])
-def test_python_m_build_armhf_wheel_imports_under_qemu(
-    armhf: CrossToolchain,
+def test_python_m_build_wheel_imports_under_qemu(
+    toolchain: CrossToolchain,
     self_wheelhouse: Path,
     rpds_source: Path,
     tmp_path: Path,
@@ -64,19 +67,19 @@ def test_python_m_build_armhf_wheel_imports_under_qemu(
     cmd = [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(rpds_source)]
     if isolation == "no-isolation":
         cmd.insert(4, "--no-isolation")
-    env = _build_env(armhf, PIP_FIND_LINKS=str(self_wheelhouse))
+    env = _build_env(toolchain, PIP_FIND_LINKS=str(self_wheelhouse))
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     wheels = list(out.glob("*.whl"))
     assert len(wheels) == 1, wheels
-    _assert_imports(armhf, wheels[0], tmp_path)
+    _assert_imports(toolchain, wheels[0], tmp_path)
 
 
-def test_cli_build_armhf(armhf: CrossToolchain, rpds_source: Path, tmp_path: Path) -> None:
+def test_cli_build(toolchain: CrossToolchain, rpds_source: Path, tmp_path: Path) -> None:
     out = tmp_path / "wheels"
     done = subprocess.run(
         [sys.executable, "-m", "maturin_cross", "build", str(rpds_source), "-o", str(out)],
-        env=_build_env(armhf),
+        env=_build_env(toolchain),
         capture_output=True,
         text=True,
         check=False,
@@ -84,7 +87,7 @@ def test_cli_build_armhf(armhf: CrossToolchain, rpds_source: Path, tmp_path: Pat
     assert done.returncode == 0, done.stderr[-5000:]
     wheel = Path(done.stdout.strip().splitlines()[-1])
     assert wheel.parent == out
-    _assert_imports(armhf, wheel, tmp_path)
+    _assert_imports(toolchain, wheel, tmp_path)
 
 
 def test_maturin_failure_leaves_nothing(

@@ -1,0 +1,52 @@
+"""Switch a maturin project's ``build-system`` to maturin-cross, keeping the file's comments and
+formatting (tomlkit edits the document in place). Pure: text in, text out."""
+
+from __future__ import annotations
+
+from maturin_cross.errors import ConfigError
+
+BACKEND = "maturin_cross"
+REQUIREMENT = "maturin-cross"
+
+
+def switch_backend(text: str, where: str) -> tuple[str, list[str]]:
+    """Return the new pyproject text and what changed (empty when it already uses us)."""
+    import tomlkit
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        document = tomlkit.parse(text)
+    except TOMLKitError as err:
+        raise ConfigError(f"{where}: not valid TOML ({err}); fix the file first") from None
+    if "build-system" not in document:
+        document["build-system"] = tomlkit.table()
+    system = document["build-system"]
+    backend = system.get("build-backend")
+    if backend not in (None, "maturin", BACKEND):
+        raise ConfigError(
+            f"{where}: build-system.build-backend is {backend!r}, not maturin; maturin-cross "
+            f"wraps maturin, so only maturin projects can switch"
+        )
+    changes: list[str] = []
+    if backend != BACKEND:
+        system["build-backend"] = BACKEND
+        changes.append(f"build-system.build-backend: {backend!r} -> {BACKEND!r}")
+    requires = system.get("requires")
+    if requires is None:
+        requires = tomlkit.array()
+        requires.append("maturin>=1.4,<2")
+        system["requires"] = requires
+    names = set()
+    for item in requires:
+        try:
+            names.add(canonicalize_name(Requirement(str(item)).name))
+        except InvalidRequirement:
+            raise ConfigError(
+                f"{where}: build-system.requires has {str(item)!r}, not a requirement; fix it"
+            ) from None
+    if REQUIREMENT not in names:
+        requires.append(REQUIREMENT)
+        changes.append(f"build-system.requires: added {REQUIREMENT!r}")
+    return tomlkit.dumps(document), changes
