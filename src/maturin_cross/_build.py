@@ -6,6 +6,7 @@ and starts processes (through :mod:`maturin_cross._run`); the modules it calls a
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sys
@@ -98,7 +99,10 @@ def target_for(
             None,
         )
     path, origin = located
-    data = sysconfigdata_mod.parse(path, origin)
+    data, details = sysconfigdata_mod.read_target_file(path, origin)
+    notes = (
+        sysconfigdata_mod.disagreements(data, details) if details and details.path != path else []
+    )
     target = resolve(
         vars=data.vars,
         sysconfigdata=str(path),
@@ -106,7 +110,10 @@ def target_for(
         rust_target=target_setting,
         platform_tag=platform,
         host_platform=host_platform,
+        details_platform=details.platform if details else None,
     )
+    if notes:
+        target = dataclasses.replace(target, notes=(*target.notes, *notes))
     return target, data.vars
 
 

@@ -216,3 +216,103 @@ def _descend(name: str, version: str | None) -> bool:
             return name in (f"python{version}", f"python{version}t")
         return name.startswith("python3.")
     return name.startswith(("build", "lib", "pypy", "graalpy"))
+
+
+# ------------------------------------------------------------------------------------------------
+# PEP 739 build-details.json
+
+BUILD_DETAILS = "build-details.json"
+
+
+@dataclass(frozen=True)
+class BuildDetails:
+    """What maturin-cross takes from a PEP 739 ``build-details.json``. On cross builds only
+    ``abi.extension_suffix`` and ``platform`` are reliable (python/cpython#136267), so the rest
+    of the ABI is derived from the suffix, not from ``abi.flags``."""
+
+    path: Path
+    version: str
+    implementation: str
+    extension_suffix: str
+    platform: str | None
+
+    def as_vars(self) -> dict[str, object]:
+        """The sysconfigdata variables this file stands for."""
+        import re
+
+        match = re.match(r"^\.(cpython-(\d)(\d+)([a-z]*))(?:-([^.]+))?\.so$", self.extension_suffix)
+        vars: dict[str, object] = {"VERSION": self.version, "EXT_SUFFIX": self.extension_suffix}
+        if match:
+            vars["SOABI"] = match.group(1) + (f"-{match.group(5)}" if match.group(5) else "")
+            vars["ABIFLAGS"] = match.group(4)
+            if match.group(5):
+                vars["MULTIARCH"] = match.group(5)
+            if "t" in match.group(4):
+                vars["Py_GIL_DISABLED"] = 1
+        return vars
+
+
+def parse_build_details(path: Path, origin: str) -> BuildDetails:
+    """Read a PEP 739 file; errors name the file and the missing key."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"cannot read {path} (from {origin}): {err.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(
+            f"{path}: not valid JSON ({err}); is it a PEP 739 build-details.json?"
+        ) from None
+
+    def field(*keys: str) -> object:
+        value: object = data
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        return value
+
+    version = field("language", "version")
+    suffix = field("abi", "extension_suffix")
+    name = field("implementation", "name")
+    platform = field("platform")
+    missing = [
+        key
+        for key, value in (("language.version", version), ("abi.extension_suffix", suffix))
+        if not isinstance(value, str)
+    ]
+    if missing:
+        raise ConfigError(
+            f"{path}: no {' or '.join(missing)} (from {origin}); a PEP 739 build-details.json "
+            f"always has them: is this the target's file?"
+        )
+    assert isinstance(version, str) and isinstance(suffix, str)
+    implementation = {"cpython": "CPython", "pypy": "PyPy"}.get(str(name).lower(), str(name))
+    return BuildDetails(
+        path, version, implementation, suffix, platform if isinstance(platform, str) else None
+    )
+
+
+def read_target_file(path: Path, origin: str) -> tuple[SysconfigData, BuildDetails | None]:
+    """The target's variables from a sysconfigdata file (cross-checked against a
+    build-details.json beside it) or from a build-details.json alone."""
+    if path.suffix == ".json":
+        alone = parse_build_details(path, origin)
+        return SysconfigData(path, origin, alone.as_vars()), alone
+    data = parse(path, origin)
+    beside = path.parent / BUILD_DETAILS
+    details = parse_build_details(beside, f"beside {path.name}") if beside.is_file() else None
+    return data, details
+
+
+def disagreements(data: SysconfigData, details: BuildDetails) -> list[str]:
+    """Where a build-details.json and the sysconfigdata beside it disagree, one line each; the
+    sysconfigdata is what the target's own configure wrote, so it is kept."""
+    lines = []
+    for key, theirs in (("EXT_SUFFIX", details.extension_suffix), ("VERSION", details.version)):
+        ours = data.get_str(key)
+        if ours is not None and ours != theirs:
+            lines.append(
+                f"{details.path} says {key} {theirs!r} but {data.path} says {ours!r}; "
+                f"using the sysconfigdata's (see python/cpython#136267)"
+            )
+    return lines

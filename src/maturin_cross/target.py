@@ -606,10 +606,13 @@ def resolve(
     rust_target: tuple[str, str] | None = None,
     platform_tag: tuple[str, str] | None = None,
     host_platform: str | None = None,
+    details_platform: str | None = None,
 ) -> Target:
     """Derive the target. ``vars`` are a sysconfigdata's ``build_time_vars`` (the authority for
     EXT_SUFFIX and Python ABI); ``rust_target`` and ``platform_tag`` are explicit settings with
-    the name of the setting; ``host_platform`` is ``_PYTHON_HOST_PLATFORM``."""
+    the name of the setting; ``host_platform`` is ``_PYTHON_HOST_PLATFORM``; ``details_platform``
+    is the ``platform`` of a PEP 739 build-details.json. Platform tag precedence: the setting,
+    ``_PYTHON_HOST_PLATFORM``, build-details.json, the Rust target."""
     if vars is None and rust_target is None:
         raise TargetError("no target: pass a sysconfigdata file or a Rust target triple")
     where = sysconfigdata or "the target"
@@ -674,6 +677,11 @@ def resolve(
         )
         if note:
             notes.append(note)
+    elif details_platform:
+        tag, note = refine_host_platform(details_platform, rust)
+        sources["platform_tag"] = "platform of build-details.json"
+        if note:
+            notes.append(note.replace("_PYTHON_HOST_PLATFORM", "build-details.json platform"))
     else:
         tag = platform_tag_for(rust.machine)
         sources["platform_tag"] = f"Rust target {rust.triple}"

@@ -1,0 +1,106 @@
+"""PEP 739 build-details.json as a target source, and cross-checked against sysconfigdata."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from maturin_cross import _build
+from maturin_cross.errors import ConfigError
+from maturin_cross.settings import Settings
+from maturin_cross.sysconfigdata import disagreements, parse_build_details, read_target_file
+
+
+def _details(
+    folder: Path, *, suffix: str, platform: str = "linux-aarch64", flags: list[str] | None = None
+) -> Path:
+    path = folder / "build-details.json"
+    path.write_text(
+        json.dumps(
+            {
+                "schema_version": "1.0",
+                "platform": platform,
+                "language": {"version": "3.14"},
+                "implementation": {"name": "cpython"},
+                # On cross builds abi.flags is unreliable (python/cpython#136267): left wrong on purpose.
+                "abi": {"flags": flags or [], "extension_suffix": suffix},
+            }
+        )
+    )
+    return path
+
+
+def _target(folder: Path, config: dict[str, str], environ: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    settings = Settings.from_sources(config, environ or {}, None)
+    return _build.target_for(settings, environ or {}, folder)[0]
+
+
+def test_a_build_details_file_alone_names_the_target(tmp_path: Path) -> None:
+    path = _details(tmp_path, suffix=".cpython-314t-aarch64-linux-gnu.so")
+    target = _target(tmp_path, {"sysconfigdata": str(path)})
+    assert target.rust_target == "aarch64-unknown-linux-gnu"
+    assert target.expected_ext_suffix == ".cpython-314t-aarch64-linux-gnu.so"
+    assert target.python is not None and target.python.abi_tag == "cp314t"
+    assert target.platform_tag == "linux_aarch64"
+    assert target.sources["platform_tag"] == "platform of build-details.json"
+
+
+def test_platform_precedence(tmp_path: Path) -> None:
+    path = _details(tmp_path, suffix=".cpython-314-arm-linux-gnueabihf.so", platform="linux-armv6l")
+    assert _target(tmp_path, {"sysconfigdata": str(path)}).platform_tag == "linux_armv6l"
+    host = _target(
+        tmp_path, {"sysconfigdata": str(path)}, {"_PYTHON_HOST_PLATFORM": "linux-armv8l"}
+    )
+    assert host.platform_tag == "linux_armv8l"
+    explicit = _target(tmp_path, {"sysconfigdata": str(path), "platform-tag": "linux_armv7l"})
+    assert explicit.platform_tag == "linux_armv7l"
+    generic = _details(tmp_path, suffix=".cpython-314-arm-linux-gnueabihf.so", platform="linux-arm")
+    refined = _target(tmp_path, {"sysconfigdata": str(generic)})
+    assert refined.platform_tag == "linux_armv7l"
+    assert any("build-details.json platform=linux-arm" in note for note in refined.notes)
+
+
+def test_beside_a_sysconfigdata_disagreements_are_said_and_the_sysconfigdata_kept(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "_sysconfigdata__linux_aarch64-linux-gnu.py"
+    data.write_text(
+        "build_time_vars = {'VERSION': '3.14', 'ABIFLAGS': '', 'MULTIARCH': 'aarch64-linux-gnu',\n"
+        " 'EXT_SUFFIX': '.cpython-314-aarch64-linux-gnu.so', 'SIZEOF_VOID_P': 8}\n"
+    )
+    _details(tmp_path, suffix=".cpython-314-x86_64-linux-gnu.so", flags=["t"])
+    target = _target(tmp_path, {"sysconfigdata": str(data)})
+    assert target.expected_ext_suffix == ".cpython-314-aarch64-linux-gnu.so"
+    assert target.python is not None and target.python.abi_tag == "cp314"
+    (note,) = [n for n in target.notes if "build-details.json" in n]
+    assert "says EXT_SUFFIX '.cpython-314-x86_64-linux-gnu.so'" in note
+    assert "using the sysconfigdata's" in note
+
+
+def test_agreeing_files_say_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "_sysconfigdata__linux_aarch64-linux-gnu.py"
+    data.write_text(
+        "build_time_vars = {'VERSION': '3.14', 'EXT_SUFFIX': '.cpython-314-aarch64-linux-gnu.so'}\n"
+    )
+    _details(tmp_path, suffix=".cpython-314-aarch64-linux-gnu.so")
+    sysconfig, details = read_target_file(data, "test")
+    assert details is not None
+    assert disagreements(sysconfig, details) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{", "not valid JSON"),
+        ('{"language": {"version": "3.14"}}', "no abi.extension_suffix"),
+        ('{"abi": {"extension_suffix": ".so"}}', "no language.version"),
+    ],
+)
+def test_bad_build_details(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "build-details.json"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        parse_build_details(path, "-C sysconfigdata")
+    assert str(path) in str(info.value) and message in str(info.value)
