@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from maturin_cross import _build
+from maturin_cross.errors import ConfigError
 from maturin_cross.settings import Settings
 from maturin_cross.target import resolve
 
@@ -188,3 +189,40 @@ def test_settings_reach_the_plan(tmp_path: Path) -> None:
     assert plan.target.platform_tag == "linux_armv8l"
     assert isinstance(plan.settings, Settings)
     assert plan.target.sources["platform_tag"] == "-C platform-tag"
+
+
+def test_custom_target_spec_in_rust_target_path(tmp_path: Path) -> None:
+    # Yocto writes JSON target specs to ${WORKDIR}/rust-targets/ and exports RUST_TARGET_PATH.
+    specs = tmp_path / "rust-targets"
+    specs.mkdir()
+    (specs / "armv7-poky-linux-gnueabihf.json").write_text(
+        '{"llvm-target": "armv7-unknown-linux-gnueabihf", "arch": "arm", "os": "linux"}'
+    )
+    (specs / "qemux86-custom.json").write_text('{"llvm-target": "i686-unknown-linux-gnu"}')
+    environ = {"RUST_TARGET_PATH": str(specs)}
+    assert (
+        _build.custom_target_spec("armv7-poky-linux-gnueabihf", environ, tmp_path)
+        == "armv7-unknown-linux-gnueabihf"
+    )
+    assert _build.custom_target_spec("armv7-unknown-linux-gnueabihf", environ, tmp_path) is None
+    settings = Settings.from_sources({"target": "qemux86-custom"}, environ, None)
+    target = _build.target_for(settings, environ, tmp_path)[0]
+    assert target.rust_target == "qemux86-custom"
+    assert (target.multiarch, target.platform_tag) == ("i386-linux-gnu", "linux_i686")
+    data = _sysroot(tmp_path)
+    settings = Settings.from_sources(
+        {"target": "armv7-poky-linux-gnueabihf", "sysconfigdata": str(data)}, environ, None
+    )
+    target = _build.target_for(settings, environ, tmp_path)[0]
+    assert (target.rust_target, target.platform_tag) == (
+        "armv7-poky-linux-gnueabihf",
+        "linux_armv7l",
+    )
+
+
+def test_custom_target_spec_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"target spec nope\.json does not exist"):
+        _build.custom_target_spec("nope.json", {}, tmp_path)
+    (tmp_path / "bad.json").write_text('{"arch": "arm"}')
+    with pytest.raises(ConfigError, match="the target spec has no llvm-target"):
+        _build.custom_target_spec("bad.json", {}, tmp_path)

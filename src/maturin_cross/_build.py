@@ -81,6 +81,7 @@ def target_for(
     )
     located = sysconfigdata_mod.locate(explicit, environ, cwd)
     target_setting = (settings.target, settings.origin("target")) if settings.target else None
+    llvm_target = custom_target_spec(settings.target, environ, cwd) if settings.target else None
     platform = (
         (settings.platform_tag, settings.origin("platform_tag")) if settings.platform_tag else None
     )
@@ -95,6 +96,7 @@ def target_for(
                 rust_target=target_setting,
                 platform_tag=platform,
                 host_platform=host_platform,
+                llvm_target=llvm_target,
             ),
             None,
         )
@@ -111,10 +113,38 @@ def target_for(
         platform_tag=platform,
         host_platform=host_platform,
         details_platform=details.platform if details else None,
+        llvm_target=llvm_target,
     )
     if notes:
         target = dataclasses.replace(target, notes=(*target.notes, *notes))
     return target, data.vars
+
+
+def custom_target_spec(target: str, environ: Mapping[str, str], cwd: Path) -> str | None:
+    """The ``llvm-target`` of a custom target spec, as cargo finds one: ``target`` is a path to a
+    JSON file, or ``<target>.json`` is in a folder of RUST_TARGET_PATH. None for a built-in."""
+    import json
+
+    candidates = [cwd / target] if target.endswith(".json") else []
+    for folder in environ.get("RUST_TARGET_PATH", "").split(os.pathsep):
+        if folder:
+            candidates.append(Path(folder) / f"{target}.json")
+    for candidate in candidates:
+        if candidate.is_file():
+            try:
+                spec = json.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as err:
+                raise ConfigError(f"{candidate}: not a readable target spec ({err})") from None
+            llvm = spec.get("llvm-target") if isinstance(spec, dict) else None
+            if not isinstance(llvm, str):
+                raise ConfigError(
+                    f"{candidate}: the target spec has no llvm-target; maturin-cross needs it to "
+                    f"know the machine"
+                )
+            return llvm
+    if target.endswith(".json"):
+        raise ConfigError(f"target spec {target} does not exist (relative to {cwd})")
+    return None
 
 
 def plan(source_dir: Path, config_settings: ConfigSettings, environ: Mapping[str, str]) -> Plan:

@@ -333,9 +333,14 @@ _ARM_RUST_ISA = (
 )
 
 
-def parse_rust_target(triple: str) -> RustTarget:
+def parse_rust_target(triple: str, llvm_target: str | None = None) -> RustTarget:
     """Accept any Linux Rust triple (``armv7-poky-linux-gnueabihf`` too) and map it to a
-    CPython multiarch. Raises TargetError for what is not a Linux target we know."""
+    CPython multiarch. For a custom target spec (a JSON file), ``llvm_target`` is its
+    ``llvm-target``, which decides the multiarch while ``triple`` stays what cargo is given.
+    Raises TargetError for what is not a Linux target we know."""
+    if llvm_target is not None:
+        known = parse_rust_target(llvm_target)
+        return RustTarget(triple, known.triplet, known.arm_isa)
     parts = triple.split("-")
     if len(parts) == 4:
         arch, _vendor, os_name, env = parts
@@ -607,6 +612,7 @@ def resolve(
     platform_tag: tuple[str, str] | None = None,
     host_platform: str | None = None,
     details_platform: str | None = None,
+    llvm_target: str | None = None,
 ) -> Target:
     """Derive the target. ``vars`` are a sysconfigdata's ``build_time_vars`` (the authority for
     EXT_SUFFIX and Python ABI); ``rust_target`` and ``platform_tag`` are explicit settings with
@@ -644,7 +650,7 @@ def resolve(
 
     if rust_target is not None:
         triple, setting = rust_target
-        given = parse_rust_target(triple)
+        given = parse_rust_target(triple, llvm_target)
         if derived is not None and given.triplet.elf != derived.triplet.elf:
             raise TargetError(
                 f"target {triple} (from {setting}) builds {given.triplet.elf.describe()}, but "
