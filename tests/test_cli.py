@@ -1,0 +1,482 @@
+"""The command line: ``fix`` and ``inspect`` on real wheels, their output and exit codes (0 done,
+1 refused or, with ``--check``, a change needed, 2 usage). ``main()`` is called in-process; a few
+runs go through ``python -m maturin_cross`` for the exit code a shell sees.
+
+The wheel tables are test_repair.py's, so the library and the command line answer the same cases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_repair import (
+    AARCH64_T,
+    ARM_RIGHT,
+    ARM_SEED,
+    ARMHF,
+    ARMV7L_WHEEL,
+    FIXABLE,
+    MIPS64_SYSCONFIG,
+    REFUSALS,
+    Fixable,
+    Refusal,
+    TargetSpec,
+    assert_problems,
+    assert_rewritten,
+    build_wheel,
+    elf_bytes,
+    sha256_file,
+)
+
+from maturin_cross.cli import main
+
+ELF_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "elf"
+ERROR = "maturin-cross: error: "
+ARMHF_TRIPLE = "armv7-unknown-linux-gnueabihf"
+SEED_RENAME = f"renamed {ARM_SEED} -> mod.cpython-312-arm-linux-gnueabihf.so"
+
+
+def _foreign(name: str) -> bool:
+    """Environment variables that name a target or change how one is resolved."""
+    return name.startswith(("MATURIN_CROSS_", "PYO3_", "_PYTHON_")) or name in (
+        "CARGO_BUILD_TARGET",
+        "MATURIN_PEP517_ARGS",
+    )
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No target from the environment, and a working folder with no pyproject.toml."""
+    for name in [n for n in os.environ if _foreign(n)]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
+    status = main([str(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def seed_wheel(folder: Path, tags: tuple[str, ...] = ("cp312-cp312-linux_armv7l",)) -> Path:
+    """maturin 1.7.0's armhf wheel: the right binary under the ``armv7l`` name."""
+    return build_wheel(folder, tags, {ARM_SEED: "arm-linux-gnueabihf.so"})
+
+
+# --- fix -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", FIXABLE, ids=lambda c: c.id)
+def test_fix(case: Fixable, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = case.build(tmp_path / "in")
+    digest = sha256_file(source)
+    wheelhouse = tmp_path / "wheelhouse"
+
+    status, out, err = run(capsys, "fix", source, *case.target.cli_args(tmp_path), "-w", wheelhouse)
+
+    assert status == 0
+    assert out == f"{wheelhouse / case.wheel_name}\n"
+    assert err.splitlines() == [f"maturin-cross: {change}" for change in case.changes]
+    assert list(wheelhouse.iterdir()) == [wheelhouse / case.wheel_name]
+    assert_rewritten(source, wheelhouse / case.wheel_name, case)
+    assert sha256_file(source) == digest
+
+
+@pytest.mark.parametrize("case", REFUSALS, ids=lambda c: c.id)
+def test_fix_refuses(case: Refusal, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = case.build(tmp_path / "in")
+    digest = sha256_file(source)
+    wheelhouse = tmp_path / "wheelhouse"
+
+    status, out, err = run(capsys, "fix", source, *case.target.cli_args(tmp_path), "-w", wheelhouse)
+
+    assert status == 1
+    assert out == ""
+    lines = err.splitlines()
+    assert all(line.startswith(ERROR) for line in lines), lines
+    assert_problems([line.removeprefix(ERROR) for line in lines], case)
+    assert not wheelhouse.exists()
+    assert sha256_file(source) == digest
+
+
+def test_fix_check_reports_what_would_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = seed_wheel(tmp_path / "in", ("cp312-cp312-linux_x86_64",))
+    digest = sha256_file(source)
+    wheelhouse = tmp_path / "wheelhouse"
+
+    status, out, err = run(
+        capsys, "fix", "--check", source, "--target", ARMHF_TRIPLE, "-w", wheelhouse
+    )
+
+    assert status == 1
+    assert out.splitlines() == [
+        f"{source}: would change: {SEED_RENAME}",
+        f"{source}: would change: retagged cp312-cp312-linux_x86_64 -> cp312-cp312-linux_armv7l",
+    ]
+    assert err == ""
+    assert not wheelhouse.exists()
+    assert sha256_file(source) == digest
+
+
+def test_fix_check_passes_a_right_wheel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = build_wheel(
+        tmp_path / "in", ("cp312-cp312-linux_armv7l",), {ARM_RIGHT: "arm-linux-gnueabihf.so"}
+    )
+    wheelhouse = tmp_path / "wheelhouse"
+
+    status, out, err = run(
+        capsys, "fix", "--check", source, *ARMHF.cli_args(tmp_path), "-w", wheelhouse
+    )
+
+    assert (status, out, err) == (0, f"{source}: ok for {ARMHF_TRIPLE}\n", "")
+    assert not wheelhouse.exists()
+
+
+def test_fix_check_refuses_a_wrong_wheel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = build_wheel(
+        tmp_path / "in", ("cp312-cp312-linux_armv7l",), {ARM_RIGHT: "x86_64-linux-gnu.so"}
+    )
+    wheelhouse = tmp_path / "wheelhouse"
+
+    status, out, err = run(
+        capsys, "fix", "--check", source, "--target", ARMHF_TRIPLE, "-w", wheelhouse
+    )
+
+    assert (status, out) == (1, "")
+    assert err.startswith(f"{ERROR}{ARMV7L_WHEEL}: {ARM_RIGHT} is ELF x86-64 64-bit LE; ")
+    assert len(err.splitlines()) == 1
+    assert not wheelhouse.exists()
+
+
+def test_fix_without_a_target_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = seed_wheel(tmp_path / "in")
+
+    status, out, err = run(capsys, "fix", source)
+
+    assert (status, out) == (2, "")
+    assert err == (
+        f"{ERROR}fix needs the target: --sysconfigdata FILE or --target TRIPLE "
+        "(or -C sysconfigdata=FILE / -C target=TRIPLE)\n"
+    )
+    assert not (tmp_path / "wheelhouse").exists()
+
+
+@pytest.mark.parametrize("key", ["target", "sysconfigdata"])
+def test_fix_takes_the_target_as_a_config_setting(
+    key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = seed_wheel(tmp_path / "in")
+    value = ARMHF_TRIPLE if key == "target" else ARMHF.cli_args(tmp_path)[1]
+
+    status, out, err = run(capsys, "fix", source, "-C", f"{key}={value}", "-w", tmp_path / "out")
+
+    assert status == 0, err
+    assert out == f"{tmp_path / 'out' / ARMV7L_WHEEL}\n"
+    assert err == f"maturin-cross: {SEED_RENAME}\n"
+
+
+def test_fix_several_wheels_writes_the_good_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = build_wheel(
+        tmp_path / "bad", ("cp312-cp312-linux_x86_64",), {ARM_RIGHT: "x86_64-linux-gnu.so"}
+    )
+    good = seed_wheel(tmp_path / "good")
+    missing = tmp_path / "missing-0.1.0-cp312-cp312-linux_armv7l.whl"
+    wheelhouse = tmp_path / "wheelhouse"
+
+    status, out, err = run(
+        capsys, "fix", bad, good, missing, *ARMHF.cli_args(tmp_path), "-w", wheelhouse
+    )
+
+    assert status == 1
+    assert out == f"{wheelhouse / ARMV7L_WHEEL}\n"
+    lines = err.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith(f"{ERROR}pkg-0.1.0-cp312-cp312-linux_x86_64.whl: {ARM_RIGHT} is ")
+    assert lines[1:] == [f"maturin-cross: {SEED_RENAME}", f"{ERROR}{missing}: no such wheel"]
+    assert list(wheelhouse.iterdir()) == [wheelhouse / ARMV7L_WHEEL]
+
+
+def test_fix_writes_into_wheelhouse_in_the_working_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = seed_wheel(tmp_path / "in")
+
+    status, out, _ = run(capsys, "fix", source, "--target", ARMHF_TRIPLE)
+
+    assert status == 0
+    assert out == f"{Path('wheelhouse') / ARMV7L_WHEEL}\n"
+    assert [p.name for p in (tmp_path / "wheelhouse").iterdir()] == [ARMV7L_WHEEL]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["inspect", "-C", "target"], id="inspect-no-equals"),
+        pytest.param(["inspect", "--json", "-C", "=armv7l"], id="inspect-no-key"),
+        pytest.param(["fix", "x.whl", "--target", ARMHF_TRIPLE, "-C", "target"], id="fix"),
+    ],
+)
+def test_a_bad_config_pair_is_a_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(capsys, *argv)
+
+    assert (status, out) == (2, "")
+    assert err.startswith(f"{ERROR}-C ")
+    assert err.rstrip().endswith(f"expected KEY=VALUE (e.g. -C target={ARMHF_TRIPLE})")
+
+
+# --- inspect -------------------------------------------------------------------------------
+
+ARM_HARD_OBJECT = {
+    "elf": "ELF ARM 32-bit LE arm-hard-float",
+    "machine": "EM_ARM",
+    "bits": 32,
+    "endianness": "little",
+    "abi": "arm-hard-float",
+    "pyinit": ["PyInit_mod"],
+}
+
+
+def test_inspect_wheel_without_a_target(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = seed_wheel(tmp_path)
+
+    status, out, err = run(capsys, "inspect", source, "--json")
+
+    assert (status, err) == (0, "")
+    assert json.loads(out) == {
+        "wheel": ARMV7L_WHEEL,
+        "tags": ["cp312-cp312-linux_armv7l"],
+        "shared_objects": [{"path": ARM_SEED, **ARM_HARD_OBJECT}],
+    }
+
+
+@pytest.mark.parametrize("how", ["--sysconfigdata", "-C"])
+def test_inspect_wheel_for_a_target_says_what_would_change(
+    how: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = seed_wheel(tmp_path / "in")
+    sysconfigdata = ARMHF.cli_args(tmp_path)[1]
+    option = ["-C", f"sysconfigdata={sysconfigdata}"] if how == "-C" else [how, sysconfigdata]
+
+    status, out, err = run(capsys, "inspect", source, "--json", *option)
+
+    assert (status, err) == (0, "")
+    report = json.loads(out)
+    assert report["target"] == ARMHF_TRIPLE
+    assert report["problems"] == []
+    assert report["changes"] == [SEED_RENAME]
+    assert not (tmp_path / "wheelhouse").exists()
+
+
+def test_inspect_wheel_reports_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = build_wheel(
+        tmp_path,
+        ("cp312-cp312-linux_armv7l",),
+        {ARM_RIGHT: "arm-linux-gnueabi.so", "pkg/_data.so": "not-elf.so"},
+    )
+
+    status, out, err = run(capsys, "inspect", source, "--json", "--target", ARMHF_TRIPLE)
+
+    assert (status, err) == (1, "")
+    report = json.loads(out)
+    assert report["shared_objects"][0]["path"] == ARM_RIGHT
+    assert report["shared_objects"][0]["elf"] == "ELF ARM 32-bit LE arm-soft-float"
+    assert report["shared_objects"][1]["path"] == "pkg/_data.so"
+    assert "is not an ELF file" in report["shared_objects"][1]["error"]
+    assert len(report["problems"]) == 2
+    assert "it uses the soft-float ABI" in report["problems"][0]
+    assert "pkg/_data.so is not an ELF file" in report["problems"][1]
+    assert report["changes"] == []
+
+
+def test_inspect_wheel_as_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = build_wheel(
+        tmp_path / "in",
+        ("cp312-cp312-linux_x86_64",),
+        {ARM_SEED: "arm-linux-gnueabihf.so"},
+    )
+
+    status, out, err = run(capsys, "inspect", source, *ARMHF.cli_args(tmp_path))
+
+    assert (status, err) == (0, "")
+    assert out.splitlines() == [
+        "pkg-0.1.0-cp312-cp312-linux_x86_64.whl",
+        "  tags: cp312-cp312-linux_x86_64",
+        f"  {ARM_SEED}: ELF ARM 32-bit LE arm-hard-float; PyInit: PyInit_mod",
+        f"  would change: {SEED_RENAME}",
+        "  would change: retagged cp312-cp312-linux_x86_64 -> cp312-cp312-linux_armv7l",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "kind"),
+    [
+        ("arm-linux-gnueabihf.so", "ELF ARM 32-bit LE arm-hard-float"),
+        ("arm-linux-gnueabi.so", "ELF ARM 32-bit LE arm-soft-float"),
+        ("mips64-linux-gnuabin32.so", "ELF MIPS 32-bit BE mips-n32"),
+        ("powerpc-linux-gnu.so", "ELF PowerPC 32-bit BE"),
+        ("libfoo.so.1", "ELF x86-64 64-bit LE"),
+    ],
+)
+def test_inspect_so(
+    fixture: str, kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(capsys, "inspect", ELF_FIXTURES / fixture, "--json")
+
+    assert (status, err) == (0, "")
+    report = json.loads(out)
+    assert report["file"] == str(ELF_FIXTURES / fixture)
+    assert [obj["path"] for obj in report["shared_objects"]] == [fixture]
+    assert report["shared_objects"][0]["elf"] == kind
+    assert "problems" not in report
+
+
+@pytest.mark.parametrize(
+    ("fixture", "status", "problem"),
+    [
+        ("arm-linux-gnueabihf.so", 0, None),
+        ("arm-linux-gnueabi.so", 1, "it uses the soft-float ABI"),
+        ("armeb-linux-gnueabihf.so", 1, "it is big-endian, the target is little-endian"),
+        ("aarch64-linux-gnu.so", 1, "is ELF AArch64 64-bit LE; target " + ARMHF_TRIPLE),
+    ],
+)
+def test_inspect_so_for_a_target(
+    fixture: str,
+    status: int,
+    problem: str | None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    so = tmp_path / "mod.cpython-312-arm-linux-gnueabihf.so"
+    so.write_bytes(elf_bytes(fixture))
+
+    result, out, err = run(capsys, "inspect", so, "--json", "--target", ARMHF_TRIPLE)
+
+    assert (result, err) == (status, "")
+    report = json.loads(out)
+    assert report["target"] == ARMHF_TRIPLE
+    if problem is None:
+        assert report["problems"] == []
+    else:
+        (line,) = report["problems"]
+        assert line.startswith(f"{so} is ")
+        assert problem in line
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        pytest.param(
+            ARMHF,
+            {
+                "ext_suffix": ".cpython-312-arm-linux-gnueabihf.so",
+                "rust_target": ARMHF_TRIPLE,
+                "platform_tag": "linux_armv7l",
+                "python_tag": "cp312",
+                "abi_tag": "cp312",
+                "multiarch": "arm-linux-gnueabihf",
+                "pointer_width": 32,
+            },
+            id="armhf",
+        ),
+        pytest.param(
+            AARCH64_T,
+            {
+                "ext_suffix": ".cpython-313t-aarch64-linux-gnu.so",
+                "rust_target": "aarch64-unknown-linux-gnu",
+                "platform_tag": "linux_aarch64",
+                "python_tag": "cp313",
+                "abi_tag": "cp313t",
+                "multiarch": "aarch64-linux-gnu",
+                "pointer_width": 64,
+            },
+            id="free-threaded",
+        ),
+        pytest.param(
+            MIPS64_SYSCONFIG,
+            {
+                "ext_suffix": ".cpython-312-mips64-linux-gnuabi64.so",
+                "rust_target": "mips64-unknown-linux-gnuabi64",
+                "platform_tag": "linux_mips64",
+                "python_tag": "cp312",
+                "abi_tag": "cp312",
+                "multiarch": "mips64-linux-gnuabi64",
+                "pointer_width": 64,
+            },
+            id="yocto-mips64",
+        ),
+    ],
+)
+def test_inspect_target(
+    spec: TargetSpec,
+    expected: dict[str, object],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = spec.cli_args(tmp_path)
+
+    status, out, err = run(capsys, "inspect", *args, "--json")
+
+    assert (status, err) == (0, "")
+    report = json.loads(out)
+    assert {key: report[key] for key in expected} == expected
+    assert report["sysconfigdata"] == args[1]
+
+
+# --- through python -m maturin_cross ---------------------------------------------------------
+
+
+def run_module(*argv: object, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {name: value for name, value in os.environ.items() if not _foreign(name)}
+    return subprocess.run(
+        [sys.executable, "-m", "maturin_cross", *(str(arg) for arg in argv)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_module_fix_exit_codes(tmp_path: Path) -> None:
+    good = seed_wheel(tmp_path / "good")
+    bad = build_wheel(
+        tmp_path / "bad", ("cp312-cp312-linux_armv7l",), {ARM_RIGHT: "arm-linux-gnueabi.so"}
+    )
+    sysconfigdata = ARMHF.cli_args(tmp_path)
+
+    fixed = run_module("fix", good, *sysconfigdata, "-w", "out", cwd=tmp_path)
+    refused = run_module("fix", bad, *sysconfigdata, "-w", "refused", cwd=tmp_path)
+    usage = run_module("fix", good, cwd=tmp_path)
+
+    assert (fixed.returncode, fixed.stdout) == (0, f"{Path('out') / ARMV7L_WHEEL}\n")
+    assert fixed.stderr == f"maturin-cross: {SEED_RENAME}\n"
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr.startswith(f"{ERROR}{ARMV7L_WHEEL}: {ARM_RIGHT} is ELF ARM 32-bit LE ")
+    assert not (tmp_path / "refused").exists()
+    assert (usage.returncode, usage.stdout) == (2, "")
+    assert usage.stderr.startswith(f"{ERROR}fix needs the target")
+
+
+def test_module_inspect(tmp_path: Path) -> None:
+    args = ARMHF.cli_args(tmp_path)
+
+    done = run_module("inspect", *args, "--json", cwd=tmp_path)
+
+    assert (done.returncode, done.stderr) == (0, "")
+    assert json.loads(done.stdout)["ext_suffix"] == ".cpython-312-arm-linux-gnueabihf.so"
