@@ -480,3 +480,14 @@ def test_module_inspect(tmp_path: Path) -> None:
 
     assert (done.returncode, done.stderr) == (0, "")
     assert json.loads(done.stdout)["ext_suffix"] == ".cpython-312-arm-linux-gnueabihf.so"
+
+
+def test_inspect_a_non_elf_so_is_a_finding_not_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, err = run(capsys, "inspect", ELF_FIXTURES / "not-elf.so", "--json")
+    assert (status, err) == (1, "")
+    report = json.loads(out)
+    (line,) = report["problems"]
+    assert "not-elf.so is not an ELF file" in line
+    assert report["shared_objects"][0]["error"] == line

@@ -812,3 +812,24 @@ def test_targets_resolve_as_the_tables_say() -> None:
         "aarch64-unknown-linux-musl": ("linux_aarch64", PythonABI((3, 12))),
         "x86_64-unknown-linux-musl": ("linux_x86_64", None),
     }
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        (("cp312-cp312-manylinux_2_17_x86_64",), "pkg-0.1.0-cp312-cp312-linux_x86_64.whl"),
+        (("cp312-cp312-musllinux_1_2_x86_64",), "pkg-0.1.0-cp312-cp312-musllinux_1_2_x86_64.whl"),
+    ],
+    ids=["manylinux-dropped", "musllinux-kept"],
+)
+def test_a_musl_target_keeps_only_musllinux_policy_tags(
+    tags: tuple[str, ...], expected: str, tmp_path: Path
+) -> None:
+    target = resolve(
+        vars=None, sysconfigdata=None, rust_target=("x86_64-unknown-linux-musl", "--target")
+    )
+    source = build_wheel(
+        tmp_path / "in", tags, {"pkg/mod.cpython-312-x86_64-linux-musl.so": "x86_64-linux-gnu.so"}
+    )
+    result = repair.fix_wheel(source, target, tmp_path / "out")
+    assert result.path.name == expected

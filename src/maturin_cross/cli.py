@@ -153,11 +153,17 @@ def _inspect_file(args: argparse.Namespace) -> int:
             print(f"{PROG}: error: cannot read {path}: {err.strerror}", file=sys.stderr)
             return 2
         report = {"file": str(path), "shared_objects": []}
-        objects = [(path.name, elf.read_elf(data, str(path)))]
-        if target is not None:
-            info = objects[0][1]
-            report["target"] = target.rust_target
-            report["problems"] = elf.check_fits(info, target.elf, str(path), target.rust_target)
+        try:
+            info = elf.read_elf(data, str(path))
+        except elf.ElfError as err:
+            # What the file is, is the finding: exit 1 as for a refused wheel.
+            objects = [(path.name, str(err))]
+            report["problems"] = [str(err)]
+        else:
+            objects = [(path.name, info)]
+            if target is not None:
+                report["target"] = target.rust_target
+                report["problems"] = elf.check_fits(info, target.elf, str(path), target.rust_target)
     for member, info in objects:
         if isinstance(info, str):
             report["shared_objects"].append({"path": member, "error": info})

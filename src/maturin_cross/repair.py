@@ -182,11 +182,17 @@ def _expected_tags(
 ) -> list[Tag]:
     platforms = {t.platform for t in contents.tags}
     machine = target.platform_tag[len("linux_") :]
+    # A policy tag is kept when it names the target's machine and its C library.
+    policy = "musllinux" if target.rust.triplet.musl else "manylinux"
     kept = sorted(
         p
         for p in platforms
         if p == target.platform_tag
-        or ((m := _POLICY_TAG.match(p)) is not None and m["machine"] == machine)
+        or (
+            (m := _POLICY_TAG.match(p)) is not None
+            and m["machine"] == machine
+            and p.startswith(policy)
+        )
     )
     platform_tags = kept or [target.platform_tag]
     if python is not None:
