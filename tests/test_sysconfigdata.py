@@ -1,0 +1,536 @@
+"""sysconfigdata.py: reading a target's _sysconfigdata_*.py without running it, and finding it
+the way Yocto, Buildroot, crossenv and PyO3 name it (fixtures in tests/fixtures/sysconfigdata)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from maturin_cross.errors import ConfigError
+from maturin_cross.sysconfigdata import SysconfigData, locate, parse
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sysconfigdata"
+# What the hostile fixtures would create if anything ever executed them.
+MARKER = Path("/tmp/PWNED-maturin-cross-sysconfigdata")
+
+QEMUARM = FIXTURES / "yocto-qemuarm" / "_sysconfigdata__linux_arm-linux-gnueabihf.py"
+QEMUARM_COPY = FIXTURES / "yocto-qemuarm" / "python-sysconfigdata" / "_sysconfigdata.py"
+QEMUARM64 = FIXTURES / "yocto-qemuarm64" / "_sysconfigdata__linux_aarch64-linux-gnu.py"
+DEBIAN_ARMHF = FIXTURES / "debian-armhf" / "_sysconfigdata__arm-linux-gnueabihf.py"
+DEBIAN_ARMHF_LINK = FIXTURES / "debian-armhf" / "_sysconfigdata__linux_arm-linux-gnueabihf.py"
+FREETHREADED = FIXTURES / "freethreaded-313t" / "_sysconfigdata_t_linux_aarch64-linux-gnu.py"
+
+
+@pytest.fixture
+def no_marker() -> Iterator[None]:
+    """Start without the marker; fail if the test created it."""
+    MARKER.unlink(missing_ok=True)
+    yield
+    assert not MARKER.exists(), f"{MARKER} exists: a target file was executed"
+
+
+def one_line(err: pytest.ExceptionInfo[ConfigError]) -> str:
+    message = str(err.value)
+    assert "\n" not in message
+    return message
+
+
+# ------------------------------------------------------------------------------------------------
+# parse: every good fixture is a literal dict with the keys a target needs
+
+
+GOOD = sorted(
+    path
+    for path in FIXTURES.rglob("_sysconfigdata*.py")
+    if not path.parent.name.startswith(("bad-", "pypy-"))
+)
+
+
+@pytest.mark.parametrize("path", GOOD, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_parse_good_fixture(path: Path) -> None:
+    data = parse(path, "test")
+    assert data.path == path
+    assert data.origin == "test"
+    for key in ("EXT_SUFFIX", "VERSION", "SOABI", "MULTIARCH", "HOST_GNU_TYPE", "CC", "CFLAGS"):
+        assert data.get_str(key), key
+    assert data.get_int("SIZEOF_VOID_P") in (4, 8)
+    assert data.get_int("Py_ENABLE_SHARED") == 1
+    assert data.get_int("Py_DEBUG") == 0
+    assert data.get_str("MACHDEP") == "linux"
+    assert data.get_str("EXT_SUFFIX") == f".{data.get_str('SOABI')}.so"
+    version = (data.get_str("VERSION") or "").replace(".", "")
+    soabi = f"cpython-{version}{data.get_str('ABIFLAGS')}-{data.get_str('MULTIARCH')}"
+    assert data.get_str("SOABI") == soabi
+
+
+def test_yocto_pprint_strings_are_joined() -> None:
+    # reformat_sysconfig.py's pprint(width=1) splits CC over 14 lines of implicitly
+    # concatenated literals; they read back as the one string the compiler was called with.
+    text = QEMUARM.read_text()
+    assert "'-march=armv7ve '\n" in text
+    data = parse(QEMUARM, "test")
+    cc = data.get_str("CC")
+    assert cc is not None
+    assert cc.startswith(
+        "arm-poky-linux-gnueabi-gcc  -march=armv7ve -mthumb -mfpu=neon -mfloat-abi=hard "
+    )
+    assert cc.endswith(
+        " --sysroot=/build/tmp/work/cortexa15t2hf-neon-poky-linux-gnueabi/python3/3.12.4/recipe-sysroot"
+    )
+
+
+def test_yocto_layouts_read_the_same() -> None:
+    # pprint(width=1) and pprint(width=sys.maxsize) of the same dict; the sysroot's copy.
+    multi = parse(FIXTURES / "yocto-qemux86-64" / "_sysconfigdata__linux_x86_64-linux-gnu.py", "a")
+    one = parse(
+        FIXTURES / "yocto-oneline-qemux86-64" / "_sysconfigdata__linux_x86_64-linux-gnu.py", "b"
+    )
+    assert len(one.path.read_text().strip().splitlines()) == 1
+    assert one.vars == multi.vars
+    assert parse(QEMUARM_COPY, "a").vars == parse(QEMUARM, "b").vars
+
+
+def test_real_debian_file() -> None:
+    data = parse(DEBIAN_ARMHF, "test")
+    assert len(data.vars) == 972
+    assert data.get_str("HOST_GNU_TYPE") == "armv8l-unknown-linux-gnueabihf"
+    assert data.get_str("LIBDIR") == "/usr/lib/arm-linux-gnueabihf"
+    assert parse(DEBIAN_ARMHF_LINK, "test").vars == data.vars
+
+
+def test_free_threaded_fixture() -> None:
+    data = parse(FREETHREADED, "test")
+    assert (data.get_str("ABIFLAGS"), data.get_int("Py_GIL_DISABLED")) == ("t", 1)
+    assert data.get_str("LDVERSION") == "3.13t"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(4, 4), (True, 1), (False, 0), ("8", 8), (" 8 ", 8), ("yes", None), (None, None), (4.0, None)],
+)
+def test_get_int(value: object, expected: int | None) -> None:
+    assert SysconfigData(Path("x"), "test", {"K": value}).get_int("K") == expected
+
+
+def test_get_str() -> None:
+    data = SysconfigData(Path("x"), "test", {"S": "v", "I": 1})
+    assert (data.get_str("S"), data.get_str("I"), data.get_str("missing")) == ("v", None, None)
+
+
+# ------------------------------------------------------------------------------------------------
+# parse: what is refused, and that nothing is executed
+
+
+@pytest.mark.usefixtures("no_marker")
+def test_code_around_a_literal_is_never_run() -> None:
+    path = FIXTURES / "bad-code-before-literal" / "_sysconfigdata__linux_x86_64-linux-gnu.py"
+    assert 'os.system("touch /tmp/PWNED-maturin-cross-sysconfigdata")' in path.read_text()
+    data = parse(path, "test")
+    assert data.get_str("EXT_SUFFIX") == ".cpython-312-x86_64-linux-gnu.so"
+    assert "os" not in data.vars
+
+
+BAD = [
+    # fixture, line named in the message (None: none), what the message says
+    (
+        "bad-call-in-dict/_sysconfigdata__linux_x86_64-linux-gnu.py",
+        3,
+        "build_time_vars is not a plain literal, and maturin-cross never executes a target's files; regenerate it as a literal dict (e.g. with pprint) or pass another file",
+    ),
+    (
+        "bad-dict-call/_sysconfigdata__linux_x86_64-linux-gnu.py",
+        4,
+        "build_time_vars is not a plain literal, and maturin-cross never executes a target's files; regenerate it as a literal dict (e.g. with pprint) or pass another file",
+    ),
+    (
+        "pypy-like/_sysconfigdata.py",
+        5,
+        "build_time_vars is not a plain literal, and maturin-cross never executes a target's files; regenerate it as a literal dict (e.g. with pprint) or pass another file",
+    ),
+    (
+        "bad-syntax/_sysconfigdata__linux_aarch64-linux-gnu.py",
+        "any",
+        "not a Python file that can be parsed (SyntaxError: ",
+    ),
+    (
+        "bad-no-ext-suffix/_sysconfigdata__linux_aarch64-linux-gnu.py",
+        None,
+        "build_time_vars has no EXT_SUFFIX (from -C sysconfigdata); a CPython sysconfigdata always has them: is this the right file?",
+    ),
+]
+
+
+@pytest.mark.usefixtures("no_marker")
+@pytest.mark.parametrize(
+    ("fixture", "line", "says"), BAD, ids=[row[0].split("/")[0] for row in BAD]
+)
+def test_bad_file(fixture: str, line: int | str | None, says: str) -> None:
+    path = FIXTURES / fixture
+    with pytest.raises(ConfigError) as info:
+        parse(path, "-C sysconfigdata")
+    message = one_line(info)
+    if line is None:
+        assert message.startswith(f"{path}: ")
+    elif line == "any":
+        assert re.match(rf"{re.escape(str(path))}:\d+: ", message)
+    else:
+        assert message.startswith(f"{path}:{line}: ")
+    assert says in message
+
+
+@pytest.mark.usefixtures("no_marker")
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (
+            "import sys\nVERSION = '3.12'\n",
+            "no top-level 'build_time_vars = {...}' assignment; not a CPython sysconfigdata file (from test)",
+        ),
+        ("build_time_vars = ['EXT_SUFFIX', 'VERSION']\n", "build_time_vars is not a dict of names"),
+        ("build_time_vars = {1: 'x'}\n", "build_time_vars is not a dict of names"),
+        (
+            "build_time_vars = {'VERSION': 3.12, 'EXT_SUFFIX': '.so'}\n",
+            "build_time_vars has no VERSION",
+        ),
+        ("build_time_vars = {}\n", "build_time_vars has no VERSION or EXT_SUFFIX"),
+        (
+            "build_time_vars = {'VERSION': '3.12', **other}\n",
+            "build_time_vars is not a plain literal",
+        ),
+        ("build_time_vars = {'VERSION': f'{3}.12'}\n", "build_time_vars is not a plain literal"),
+        (
+            "build_time_vars = {'VERSION': '3.12', 'EXT_SUFFIX': '.so' + SUFFIX}\n",
+            "build_time_vars is not a plain literal",
+        ),
+    ],
+    ids=[
+        "no-assignment",
+        "list",
+        "int-keys",
+        "version-not-text",
+        "empty",
+        "unpacking",
+        "f-string",
+        "expression",
+    ],
+)
+def test_bad_text(tmp_path: Path, text: str, says: str) -> None:
+    path = tmp_path / "_sysconfigdata__linux_x86_64-linux-gnu.py"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        parse(path, "test")
+    message = one_line(info)
+    assert message.startswith(str(path))
+    assert says in message
+
+
+def test_annotated_assignment_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "_sysconfigdata__linux_x86_64-linux-gnu.py"
+    path.write_text(
+        "build_time_vars: dict = {'VERSION': '3.12', 'EXT_SUFFIX': '.cpython-312-x86_64-linux-gnu.so'}\n"
+    )
+    assert parse(path, "test").get_str("VERSION") == "3.12"
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    # A .pyc passed by mistake: null bytes, not Python source.
+    path = tmp_path / "_sysconfigdata__linux_x86_64-linux-gnu.cpython-312.pyc"
+    path.write_bytes(b"\xcb\r\r\n\x00\x00\x00\x00" + bytes(range(256)))
+    with pytest.raises(ConfigError) as info:
+        parse(path, "-C sysconfigdata")
+    message = one_line(info)
+    assert message.startswith(str(path))
+    assert "not a Python file that can be parsed" in message
+    assert "is -C sysconfigdata pointing at the target's _sysconfigdata_*.py?" in message
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    path = tmp_path / "missing.py"
+    with pytest.raises(ConfigError) as info:
+        parse(path, "MATURIN_CROSS_SYSCONFIGDATA")
+    assert one_line(info) == (
+        f"cannot read sysconfigdata {path} (from MATURIN_CROSS_SYSCONFIGDATA): No such file or "
+        f"directory; point MATURIN_CROSS_SYSCONFIGDATA at the target's _sysconfigdata_*.py"
+    )
+
+
+def _clean_environ(tmp_path: Path) -> dict[str, str]:
+    drop = ("CARGO_BUILD_TARGET", "MATURIN_PEP517_ARGS", "PYTHONPATH")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in drop and not key.startswith(("MATURIN_CROSS_", "PYO3_", "_PYTHON_"))
+    }
+    env["HOME"] = str(tmp_path)
+    return env
+
+
+def _inspect(path: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "maturin_cross", "inspect", "--sysconfigdata", str(path), "--json"],
+        cwd=tmp_path,
+        env=_clean_environ(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.usefixtures("no_marker")
+def test_cli_refuses_code_in_one_line(tmp_path: Path) -> None:
+    path = FIXTURES / "bad-call-in-dict" / "_sysconfigdata__linux_x86_64-linux-gnu.py"
+    done = _inspect(path, tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(
+        f"maturin-cross: error: {path}:3: build_time_vars is not a plain literal"
+    )
+
+
+@pytest.mark.usefixtures("no_marker")
+def test_cli_reads_the_literal_and_runs_nothing(tmp_path: Path) -> None:
+    path = FIXTURES / "bad-code-before-literal" / "_sysconfigdata__linux_x86_64-linux-gnu.py"
+    done = _inspect(path, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert '"rust_target": "x86_64-unknown-linux-gnu"' in done.stdout
+
+
+# ------------------------------------------------------------------------------------------------
+# locate: an explicit setting
+
+
+def test_explicit_file(tmp_path: Path) -> None:
+    assert locate((str(QEMUARM), "-C sysconfigdata"), {}, tmp_path) == (QEMUARM, "-C sysconfigdata")
+
+
+def test_explicit_relative_file_is_relative_to_the_project() -> None:
+    relative = "yocto-qemuarm/_sysconfigdata__linux_arm-linux-gnueabihf.py"
+    assert locate((relative, "tool.maturin-cross.sysconfigdata"), {}, FIXTURES) == (
+        QEMUARM,
+        "tool.maturin-cross.sysconfigdata",
+    )
+
+
+def test_explicit_folder() -> None:
+    # python-sysconfigdata/ (Yocto's copy) is not searched: one candidate.
+    found = locate((str(FIXTURES / "yocto-qemuarm"), "-C sysconfigdata"), {}, FIXTURES)
+    assert found == (QEMUARM, "-C sysconfigdata")
+
+
+def test_explicit_folder_with_a_symlinked_duplicate() -> None:
+    found = locate((str(FIXTURES / "debian-armhf"), "-C sysconfigdata"), {}, FIXTURES)
+    assert found is not None
+    assert found[0].resolve() == DEBIAN_ARMHF.resolve()
+
+
+def test_explicit_file_missing(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        locate(("sysroot/usr/lib/python3.12/_sysconfigdata.py", "-C sysconfigdata"), {}, tmp_path)
+    assert one_line(info) == (
+        "sysconfigdata sysroot/usr/lib/python3.12/_sysconfigdata.py (from -C sysconfigdata) does "
+        "not exist; point it at the target's _sysconfigdata_*.py (in the sysroot's usr/lib/python3.X/)"
+    )
+
+
+def test_explicit_folder_without_candidates(tmp_path: Path) -> None:
+    (tmp_path / "usr" / "lib").mkdir(parents=True)
+    with pytest.raises(ConfigError) as info:
+        locate((str(tmp_path / "usr"), "MATURIN_CROSS_SYSCONFIGDATA"), {}, tmp_path)
+    assert one_line(info) == (
+        f"no _sysconfigdata_*.py under {tmp_path / 'usr'} (from MATURIN_CROSS_SYSCONFIGDATA); "
+        f"point it at the target's library directory or pass the file with -C sysconfigdata=PATH"
+    )
+
+
+def test_explicit_setting_wins_over_the_environment(tmp_path: Path) -> None:
+    environ = {
+        "_PYTHON_SYSCONFIGDATA_NAME": "_sysconfigdata",
+        "PYTHONPATH": str(QEMUARM_COPY.parent),
+        "PYO3_CROSS_LIB_DIR": str(FIXTURES / "yocto-qemuarm64"),
+    }
+    assert locate((str(FREETHREADED), "-C sysconfigdata"), environ, tmp_path) == (
+        FREETHREADED,
+        "-C sysconfigdata",
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# locate: the environment of Yocto, Buildroot and PyO3
+
+
+def _put(path: Path, fixture: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(fixture, path)
+    return path
+
+
+@pytest.fixture
+def yocto_sysroot(tmp_path: Path) -> Path:
+    """A recipe sysroot's usr/lib as python3 populates it: the sysconfigdata and its copy."""
+    lib = tmp_path / "recipe-sysroot" / "usr" / "lib"
+    _put(lib / "python3.12" / QEMUARM.name, QEMUARM)
+    _put(lib / "python-sysconfigdata" / "_sysconfigdata.py", QEMUARM_COPY)
+    (lib / "python3.12" / "site-packages").mkdir()
+    return lib
+
+
+def test_yocto(yocto_sysroot: Path, tmp_path: Path) -> None:
+    # python3targetconfig.bbclass + python_pyo3.bbclass, as a do_compile sees them.
+    environ = {
+        "_PYTHON_SYSCONFIGDATA_NAME": "_sysconfigdata",
+        "_PYTHON_PROJECT_BASE": str(tmp_path / "build"),
+        "PYTHONPATH": f"{yocto_sysroot / 'python-sysconfigdata'}{os.pathsep}/nonexistent",
+        "PYO3_CROSS": "1",
+        "PYO3_CROSS_LIB_DIR": str(yocto_sysroot),
+        "PYO3_CROSS_PYTHON_VERSION": "3.12",
+    }
+    assert locate(None, environ, tmp_path) == (
+        yocto_sysroot / "python-sysconfigdata" / "_sysconfigdata.py",
+        "_PYTHON_SYSCONFIGDATA_NAME on PYTHONPATH",
+    )
+
+
+def test_yocto_without_python3targetconfig(yocto_sysroot: Path, tmp_path: Path) -> None:
+    # python_pyo3.bbclass alone: PYO3_CROSS_LIB_DIR; the python-sysconfigdata copy is not searched.
+    environ = {"PYO3_CROSS_LIB_DIR": str(yocto_sysroot), "PYO3_CROSS_PYTHON_VERSION": "3.12"}
+    assert locate(None, environ, tmp_path) == (
+        yocto_sysroot / "python3.12" / QEMUARM.name,
+        "PYO3_CROSS_LIB_DIR",
+    )
+
+
+def test_buildroot(tmp_path: Path) -> None:
+    staging = tmp_path / "staging" / "usr" / "lib"
+    data = _put(staging / "python3.12" / QEMUARM64.name, QEMUARM64)
+    environ = {
+        "_PYTHON_HOST_PLATFORM": "linux-aarch64",
+        "_PYTHON_SYSCONFIGDATA_NAME": data.stem,
+        "PYTHONPATH": str(staging / "python3.12"),
+        "PYO3_CROSS_LIB_DIR": str(staging / "python3.12"),
+    }
+    assert locate(None, environ, tmp_path) == (data, "_PYTHON_SYSCONFIGDATA_NAME on PYTHONPATH")
+    del environ["PYTHONPATH"]
+    assert locate(None, environ, tmp_path) == (data, "PYO3_CROSS_LIB_DIR")
+
+
+def test_pyo3_cross_lib_dir_python_subfolder(tmp_path: Path) -> None:
+    lib = tmp_path / "usr" / "lib"
+    data = _put(lib / "python3.12" / QEMUARM64.name, QEMUARM64)
+    (lib / "aarch64-linux-gnu").mkdir()
+    assert locate(None, {"PYO3_CROSS_LIB_DIR": str(lib)}, tmp_path) == (data, "PYO3_CROSS_LIB_DIR")
+
+
+def test_pyo3_cross_lib_dir_build_tree(tmp_path: Path) -> None:
+    # A CPython build directory, as pyo3 and maturin search it.
+    build = tmp_path / "cpython" / "build"
+    data = _put(build / "lib.linux-aarch64-3.12" / QEMUARM64.name, QEMUARM64)
+    (tmp_path / "cpython" / "Modules").mkdir()
+    environ = {"PYO3_CROSS_LIB_DIR": str(tmp_path / "cpython")}
+    assert locate(None, environ, tmp_path) == (data, "PYO3_CROSS_LIB_DIR")
+
+
+def test_debian_symlinked_duplicate_counts_once(tmp_path: Path) -> None:
+    # Debian ships _sysconfigdata__linux_<multiarch>.py as a symlink to _sysconfigdata__<multiarch>.py.
+    lib = tmp_path / "usr" / "lib"
+    real = _put(lib / "python3.11" / DEBIAN_ARMHF.name, DEBIAN_ARMHF)
+    (lib / "python3.11" / DEBIAN_ARMHF_LINK.name).symlink_to(real.name)
+    found = locate(None, {"PYO3_CROSS_LIB_DIR": str(lib)}, tmp_path)
+    assert found == (real, "PYO3_CROSS_LIB_DIR")
+
+
+def test_pyo3_cross_lib_dir_missing(tmp_path: Path) -> None:
+    missing = tmp_path / "sysroot" / "usr" / "lib"
+    with pytest.raises(ConfigError) as info:
+        locate(None, {"PYO3_CROSS_LIB_DIR": str(missing)}, tmp_path)
+    assert one_line(info) == (
+        f"PYO3_CROSS_LIB_DIR={missing} is not a directory; set it to the target's library "
+        f"directory (the sysroot's usr/lib) or unset it"
+    )
+
+
+@pytest.fixture
+def two_pythons(tmp_path: Path) -> Path:
+    """usr/lib with python3.12, python3.13 and a free-threaded python3.13t."""
+    lib = tmp_path / "usr" / "lib"
+    _put(lib / "python3.12" / QEMUARM64.name, QEMUARM64)
+    _put(lib / "python3.13" / QEMUARM64.name, QEMUARM64)
+    _put(lib / "python3.13t" / FREETHREADED.name, FREETHREADED)
+    return lib
+
+
+def test_two_candidates_are_refused(two_pythons: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        locate(None, {"PYO3_CROSS_LIB_DIR": str(two_pythons)}, tmp_path)
+    message = one_line(info)
+    listed = ", ".join(
+        str(two_pythons / folder / name)
+        for folder, name in (
+            ("python3.12", QEMUARM64.name),
+            ("python3.13", QEMUARM64.name),
+            ("python3.13t", FREETHREADED.name),
+        )
+    )
+    assert message == (
+        f"3 target sysconfigdata files under {two_pythons} (from PYO3_CROSS_LIB_DIR): {listed}; "
+        f"choose one with -C sysconfigdata=PATH (or MATURIN_CROSS_SYSCONFIGDATA), or narrow the "
+        f"search with PYO3_CROSS_PYTHON_VERSION / _PYTHON_SYSCONFIGDATA_NAME"
+    )
+
+
+@pytest.mark.parametrize(
+    ("version", "folder", "name"),
+    [
+        ("3.12", "python3.12", QEMUARM64.name),
+        ("3.13", "python3.13", QEMUARM64.name),
+        ("3.13t", "python3.13t", FREETHREADED.name),
+    ],
+)
+def test_narrowed_by_pyo3_cross_python_version(
+    two_pythons: Path, tmp_path: Path, version: str, folder: str, name: str
+) -> None:
+    environ = {"PYO3_CROSS_LIB_DIR": str(two_pythons), "PYO3_CROSS_PYTHON_VERSION": version}
+    assert locate(None, environ, tmp_path) == (two_pythons / folder / name, "PYO3_CROSS_LIB_DIR")
+
+
+@pytest.mark.parametrize(
+    ("version", "name"), [("3.13", QEMUARM64.name), ("3.13t", FREETHREADED.name)]
+)
+def test_free_threaded_beside_the_default_build(tmp_path: Path, version: str, name: str) -> None:
+    # Both builds' files in one folder.
+    lib = tmp_path / "lib"
+    _put(lib / "python3.13" / QEMUARM64.name, QEMUARM64)
+    _put(lib / "python3.13" / FREETHREADED.name, FREETHREADED)
+    environ = {"PYO3_CROSS_LIB_DIR": str(lib), "PYO3_CROSS_PYTHON_VERSION": version}
+    assert locate(None, environ, tmp_path) == (lib / "python3.13" / name, "PYO3_CROSS_LIB_DIR")
+
+
+def test_narrowed_by_sysconfigdata_name(tmp_path: Path) -> None:
+    # Two targets' files side by side; _PYTHON_SYSCONFIGDATA_NAME (Buildroot's) picks one.
+    lib = tmp_path / "usr" / "lib" / "python3.12"
+    _put(lib / QEMUARM.name, QEMUARM)
+    arm64 = _put(lib / QEMUARM64.name, QEMUARM64)
+    environ = {"PYO3_CROSS_LIB_DIR": str(lib), "_PYTHON_SYSCONFIGDATA_NAME": arm64.stem}
+    assert locate(None, environ, tmp_path) == (arm64, "PYO3_CROSS_LIB_DIR")
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {},
+        {"PATH": "/usr/bin", "CARGO_BUILD_TARGET": "aarch64-unknown-linux-gnu"},
+        {"PYTHONPATH": str(FIXTURES / "yocto-qemuarm" / "python-sysconfigdata")},
+        {"_PYTHON_SYSCONFIGDATA_NAME": "", "PYO3_CROSS_LIB_DIR": ""},
+    ],
+    ids=["empty", "unrelated", "pythonpath-without-name", "empty-values"],
+)
+def test_nothing_names_a_target(environ: dict[str, str], tmp_path: Path) -> None:
+    assert locate(None, environ, tmp_path) is None
