@@ -560,7 +560,9 @@ def test_sysconfigdata_without_version() -> None:
     vars["VERSION"] = "three"
     with pytest.raises(TargetError) as info:
         resolve(vars=vars, sysconfigdata="/sysroot/_sysconfigdata.py")
-    assert str(info.value) == "/sysroot/_sysconfigdata.py: VERSION='three' is not X.Y"
+    assert str(info.value) == (
+        "/sysroot/_sysconfigdata.py: VERSION='three' is not X.Y; is this a CPython sysconfigdata file?"
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1071,3 +1073,36 @@ def test_elf_describe() -> None:
         "MIPS 64-bit LE mips-n64 R6"
     )
     assert parse_multiarch("x86_64-linux-gnux32").elf.describe() == "x86-64 32-bit LE"
+
+
+@pytest.mark.parametrize(
+    ("host_platform", "triple", "tag", "note"),
+    [
+        (
+            "linux-x86_64",
+            "armv7-unknown-linux-gnueabihf",
+            "linux_armv7l",
+            "names a x86-64 machine, but the target is armv7-unknown-linux-gnueabihf",
+        ),
+        ("linux-x86_64", "i686-unknown-linux-gnu", "linux_i686", "names a x86-64 machine"),
+        (
+            "linux-aarch64",
+            "powerpc64le-unknown-linux-gnu",
+            "linux_ppc64le",
+            "names a AArch64 machine",
+        ),
+        ("linux-armv8l", "armv7-unknown-linux-gnueabihf", "linux_armv8l", None),
+        ("linux-x86_64", "x86_64-unknown-linux-gnux32", "linux_x86_64", None),
+    ],
+)
+def test_host_platform_of_another_architecture_is_not_trusted(
+    host_platform: str, triple: str, tag: str, note: str | None
+) -> None:
+    from maturin_cross.target import refine_host_platform
+
+    got, said = refine_host_platform(host_platform, parse_rust_target(triple))
+    assert got == tag
+    if note is None:
+        assert said is None
+    else:
+        assert said is not None and note in said

@@ -486,12 +486,37 @@ _GENERIC_MACHINES: Mapping[str, frozenset[str]] = {
 }
 
 
+# uname -m patterns -> the ELF machine they run, to notice a value left over from another target.
+_MACHINE_FAMILIES = (
+    (re.compile(r"^x86_64$"), "EM_X86_64"),
+    (re.compile(r"^(i[3-6]86|x86)$"), "EM_386"),
+    (re.compile(r"^aarch64"), "EM_AARCH64"),
+    (re.compile(r"^arm"), "EM_ARM"),
+    (re.compile(r"^mips"), "EM_MIPS"),
+    (re.compile(r"^(ppc64|powerpc64)"), "EM_PPC64"),
+    (re.compile(r"^(ppc|powerpc)$"), "EM_PPC"),
+    (re.compile(r"^s390"), "EM_S390"),
+    (re.compile(r"^riscv"), "EM_RISCV"),
+    (re.compile(r"^loongarch"), "EM_LOONGARCH"),
+)
+
+
 def refine_host_platform(value: str, rust: RustTarget) -> tuple[str, str | None]:
     """Return the platform tag for ``_PYTHON_HOST_PLATFORM=value`` and a note when it was
     refined. A generic family name (``linux-arm`` from Yocto/Buildroot) names no machine pip on
-    the device accepts, so the machine derived from the target wins; any other value is taken
-    as given."""
+    the device accepts, and a machine of another architecture is a value left over from another
+    build: in both cases the machine derived from the target wins. Any other value is taken as
+    given."""
     machine = value.split("-", 1)[1] if value.startswith("linux-") else None
+    family = next(
+        (em for pattern, em in _MACHINE_FAMILIES if machine and pattern.match(machine)), None
+    )
+    if family is not None and family != rust.triplet.elf.machine:
+        derived = platform_tag_for(rust.machine)
+        return derived, (
+            f"_PYTHON_HOST_PLATFORM={value} names a {MACHINE_NAMES.get(family, family)} machine, "
+            f"but the target is {rust.triple}; using {derived} (set platform-tag to force another)"
+        )
     if machine is not None and machine in _GENERIC_MACHINES.get(rust.triplet.elf.machine, ()):
         refined = platform_tag_for(rust.machine)
         note = (
@@ -587,7 +612,9 @@ def python_abi_from(vars: Mapping[str, object], where: str) -> PythonABI:
     version_text = vars.get("VERSION")
     match = re.match(r"^(\d+)\.(\d+)", version_text) if isinstance(version_text, str) else None
     if match is None:
-        raise TargetError(f"{where}: VERSION={version_text!r} is not X.Y")
+        raise TargetError(
+            f"{where}: VERSION={version_text!r} is not X.Y; is this a CPython sysconfigdata file?"
+        )
     abiflags = vars.get("ABIFLAGS")
     flags = abiflags if isinstance(abiflags, str) else ""
     if not isinstance(abiflags, str):
