@@ -58,8 +58,13 @@ def _resolve(args: argparse.Namespace, source_dir: Path) -> Any:
     from maturin_cross import _build
     from maturin_cross.settings import Settings
 
+    flags = {
+        key: f"--{key}"
+        for key in ("sysconfigdata", "target", "platform-tag")
+        if getattr(args, key.replace("-", "_"), None)
+    }
     settings = Settings.from_sources(
-        _target_settings(args), os.environ, _build.read_pyproject(source_dir)
+        _target_settings(args), os.environ, _build.read_pyproject(source_dir), labels=flags
     )
     return _build.target_for(settings, os.environ, source_dir)
 

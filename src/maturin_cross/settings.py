@@ -61,7 +61,10 @@ class Settings:
         config_settings: Mapping[str, str | list[str]] | None,
         environ: Mapping[str, str],
         pyproject: Mapping[str, Any] | None,
+        *,
+        labels: Mapping[str, str] | None = None,
     ) -> Settings:
+        """``labels`` names config settings that came from elsewhere (a CLI flag) for messages."""
         values: dict[str, Any] = {}
         origins: dict[str, str] = {}
         args: list[str] = []
@@ -106,7 +109,7 @@ class Settings:
                     continue
                 value = value[-1]
             values[key] = _as_value(key, value, f"-C {raw_key}")
-            origins[key] = f"-C {raw_key}"
+            origins[key] = (labels or {}).get(raw_key, f"-C {raw_key}")
 
         args, target_arg = _pop_target(args)
         if target_arg is not None and not origins.get("target", "").startswith("-C"):
