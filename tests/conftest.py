@@ -143,11 +143,15 @@ def yocto_pyo3_config(toolchain: CrossToolchain, folder: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def maturin_170(tmp_path_factory: pytest.TempPathFactory, self_wheelhouse: Path) -> Path:
-    """A virtual environment with maturin 1.7.0 (the seed's), maturin-cross and build: its
-    python runs the backend with that maturin."""
-    venv = tmp_path_factory.mktemp("maturin-1.7.0")
+_old_maturins: dict[str, Path] = {}
+
+
+def old_maturin(version: str, tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
+    """A virtual environment with maturin ``version``, maturin-cross and build: its python runs
+    the backend with that maturin."""
+    if version in _old_maturins:
+        return _old_maturins[version]
+    venv = tmp_path_factory.mktemp(f"maturin-{version}")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
     subprocess.run(
@@ -159,18 +163,25 @@ def maturin_170(tmp_path_factory: pytest.TempPathFactory, self_wheelhouse: Path)
             "--quiet",
             "--disable-pip-version-check",
             "--find-links",
-            str(self_wheelhouse),
-            "maturin==1.7.0",
+            str(wheelhouse),
+            f"maturin=={version}",
             "maturin-cross",
             "build",
         ],
         check=True,
     )
-    version = subprocess.run(
+    said = subprocess.run(
         [str(python), "-m", "maturin", "--version"], capture_output=True, text=True, check=True
     )
-    assert version.stdout.strip() == "maturin 1.7.0"
+    assert said.stdout.strip() == f"maturin {version}"
+    _old_maturins[version] = python
     return python
+
+
+@pytest.fixture(scope="session")
+def maturin_170(tmp_path_factory: pytest.TempPathFactory, self_wheelhouse: Path) -> Path:
+    """maturin 1.7.0, the version of the seed's bug."""
+    return old_maturin("1.7.0", tmp_path_factory, self_wheelhouse)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The seed's bug, reproduced and healed: maturin 1.7.0 with Yocto's own pyo3.config (no
 ext_suffix) names the armhf module ``rpds.cpython-311-armv7l-linux-gnueabihf.so``, which the
 target's CPython does not load; ``maturin-cross fix`` turns that wheel into one that imports.
-And the backend itself, driven by maturin 1.7.0, builds a right wheel in the same environment."""
+And the backend itself, driven by maturin 1.7.0 and by 1.4.0 (the oldest supported), builds a
+right wheel in the same environment."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CrossToolchain, yocto_pyo3_config
+from conftest import CrossToolchain, old_maturin, yocto_pyo3_config
 
 pytestmark = pytest.mark.cross
 
@@ -102,16 +103,24 @@ def test_maturin_170_seed_bug_is_healed_by_fix(
 
 
 @pytest.mark.parametrize("yocto_config", [False, True], ids=["plain", "yocto-pyo3-config"])
-def test_backend_with_maturin_170(
-    armhf: CrossToolchain, maturin_170: Path, rpds_source: Path, tmp_path: Path, yocto_config: bool
+@pytest.mark.parametrize("maturin_version", ["1.4.0", "1.7.0"])
+def test_backend_with_old_maturin(
+    armhf: CrossToolchain,
+    tmp_path_factory: pytest.TempPathFactory,
+    self_wheelhouse: Path,
+    rpds_source: Path,
+    tmp_path: Path,
+    yocto_config: bool,
+    maturin_version: str,
 ) -> None:
+    python = old_maturin(maturin_version, tmp_path_factory, self_wheelhouse)
     extra = {"MATURIN_CROSS_SYSCONFIGDATA": str(armhf.sysconfigdata), **armhf.linker_env}
     if yocto_config:
         extra["PYO3_CONFIG_FILE"] = str(yocto_pyo3_config(armhf, tmp_path))
     out = tmp_path / "dist"
     done = subprocess.run(
         [
-            str(maturin_170),
+            str(python),
             "-m",
             "build",
             "--wheel",

@@ -21,7 +21,7 @@ from typing import Any
 from maturin_cross import pyo3_config, repair
 from maturin_cross import sysconfigdata as sysconfigdata_mod
 from maturin_cross._run import capture, log, run
-from maturin_cross.errors import BuildError, ConfigError
+from maturin_cross.errors import BuildError, ConfigError, MaturinCrossError
 from maturin_cross.settings import Settings
 from maturin_cross.target import Target, resolve
 
@@ -455,12 +455,18 @@ def prepare_metadata(
     return final.name
 
 
-# Runs our build_wheel hook inside an isolated environment; writes the wheel's file name.
+# Runs the build inside an isolated environment; writes the wheel's file name, or our error
+# (its class and message) for the parent to raise as it is, so it is said once.
 _ISOLATED_RUNNER = """
 import json, pathlib, sys
-import maturin_cross
+from maturin_cross import _build, errors
 args = json.loads(sys.argv[1])
-name = maturin_cross.build_wheel(args["out"], args["config"])
+try:
+    name = _build.build_wheel(args["out"], args["config"])
+except errors.MaturinCrossError as err:
+    kind = type(err).__name__
+    pathlib.Path(args["error"]).write_text(json.dumps([kind, str(err)]), encoding="utf-8")
+    sys.exit(1)
 pathlib.Path(args["result"]).write_text(name, encoding="utf-8")
 """
 
@@ -520,20 +526,40 @@ def build_isolated(source_dir: Path, out_dir: Path, config_settings: ConfigSetti
         )
         own = scratch / "self" / "maturin_cross"
         shutil.copytree(Path(__file__).parent, own, ignore=shutil.ignore_patterns("__pycache__"))
-        result = scratch / "wheel-name"
+        result, error = scratch / "wheel-name", scratch / "error"
         args = json.dumps(
-            {"out": str(out_dir), "config": dict(config_settings or {}), "result": str(result)}
+            {
+                "out": str(out_dir),
+                "config": dict(config_settings or {}),
+                "result": str(result),
+                "error": str(error),
+            }
         )
-        run(
-            [str(python), "-c", _ISOLATED_RUNNER, args],
-            env_delta={"PYTHONPATH": str(own.parent)},
-            cwd=source_dir,
-            verbose=True,
-            what="the isolated build",
-        )
+        try:
+            run(
+                [str(python), "-c", _ISOLATED_RUNNER, args],
+                env_delta={"PYTHONPATH": str(own.parent)},
+                cwd=source_dir,
+                verbose=True,
+                what="the isolated build",
+            )
+        except BuildError:
+            if error.is_file():
+                kind, message = json.loads(error.read_text(encoding="utf-8"))
+                raise _error_class(kind)(message) from None
+            raise
         if not result.is_file():
             raise BuildError("the isolated build reported no wheel; see its output above")
         return result.read_text(encoding="utf-8").strip()
+
+
+def _error_class(name: str) -> type[MaturinCrossError]:
+    from maturin_cross import errors
+
+    found = getattr(errors, name, None)
+    if isinstance(found, type) and issubclass(found, MaturinCrossError):
+        return found
+    return BuildError
 
 
 def get_requires(config_settings: ConfigSettings) -> list[str]:
