@@ -81,43 +81,30 @@ def target_for(
     )
     located = sysconfigdata_mod.locate(explicit, environ, cwd)
     target_setting = (settings.target, settings.origin("target")) if settings.target else None
+    if located is None and target_setting is None:
+        return host_target(), None
     llvm_target = custom_target_spec(settings.target, environ, cwd) if settings.target else None
     platform = (
         (settings.platform_tag, settings.origin("platform_tag")) if settings.platform_tag else None
     )
-    host_platform = environ.get("_PYTHON_HOST_PLATFORM") or None
-    if located is None:
-        if target_setting is None:
-            return host_target(), None
-        return (
-            resolve(
-                vars=None,
-                sysconfigdata=None,
-                rust_target=target_setting,
-                platform_tag=platform,
-                host_platform=host_platform,
-                llvm_target=llvm_target,
-            ),
-            None,
-        )
-    path, origin = located
-    data, details = sysconfigdata_mod.read_target_file(path, origin)
-    notes = (
-        sysconfigdata_mod.disagreements(data, details) if details and details.path != path else []
-    )
+    data, details, notes = None, None, []
+    if located is not None:
+        data, details = sysconfigdata_mod.read_target_file(*located)
+        if details is not None and details.path != data.path:
+            notes = sysconfigdata_mod.disagreements(data, details)
     target = resolve(
-        vars=data.vars,
-        sysconfigdata=str(path),
-        sysconfigdata_origin=origin,
+        vars=data.vars if data else None,
+        sysconfigdata=str(data.path) if data else None,
+        sysconfigdata_origin=data.origin if data else None,
         rust_target=target_setting,
         platform_tag=platform,
-        host_platform=host_platform,
+        host_platform=environ.get("_PYTHON_HOST_PLATFORM") or None,
         details_platform=details.platform if details else None,
         llvm_target=llvm_target,
     )
     if notes:
         target = dataclasses.replace(target, notes=(*target.notes, *notes))
-    return target, data.vars
+    return target, data.vars if data else None
 
 
 def custom_target_spec(target: str, environ: Mapping[str, str], cwd: Path) -> str | None:
@@ -152,8 +139,7 @@ def plan(source_dir: Path, config_settings: ConfigSettings, environ: Mapping[str
     settings = Settings.from_sources(config_settings, environ, pyproject)
     target, vars = target_for(settings, environ, source_dir)
     cross = vars is not None or settings.target is not None
-    result = Plan(source_dir, settings, target, cross, vars, notes=list(target.notes))
-    return result
+    return Plan(source_dir, settings, target, cross, vars, notes=list(target.notes))
 
 
 # ------------------------------------------------------------------------------------------------
