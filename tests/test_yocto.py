@@ -354,3 +354,36 @@ def test_do_compile_builds_a_plain_maturin_project(armhf: CrossToolchain, tmp_pa
     site = _do_install(work, wheel, tmp_path / "image")
     printed = armhf.run_python(PLAIN_IMPORT, site).split()
     assert printed == ["42", "32", str(site / so)]
+
+
+@pytest.mark.cross
+def test_isolated_build_in_the_yocto_environment(armhf: CrossToolchain, tmp_path: Path) -> None:
+    """Without --no-isolation (and with pyproject-build's -x, as recipes put in
+    PEP517_BUILD_OPTS): the fresh build environment is made by the host's own Python, untouched
+    by _PYTHON_SYSCONFIGDATA_NAME, while the build inside still finds the target the Yocto way."""
+    source = tmp_path / "plain-maturin"
+    shutil.copytree(PACKAGES / "plain-maturin", source, ignore=shutil.ignore_patterns("target"))
+    work = _yocto_work(armhf, tmp_path, source, build_opts="")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "maturin_cross",
+            "build",
+            "-x",
+            "-o",
+            str(work.wheel_dir),
+            str(source),
+        ],
+        env=work.env,
+        cwd=work.build_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
+    (wheel,) = work.wheel_dir.glob("*.whl")
+    assert wheel.name == "plain_maturin-0.1.0-cp311-cp311-linux_armv7l.whl"
+    site = _do_install(work, wheel, tmp_path / "image")
+    so = "plain_maturin/plain_maturin.cpython-311-arm-linux-gnueabihf.so"
+    assert armhf.run_python(PLAIN_IMPORT, site).split() == ["42", "32", str(site / so)]

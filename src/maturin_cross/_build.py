@@ -487,15 +487,30 @@ def isolated_requirements(pyproject: Mapping[str, Any]) -> list[str]:
     return wanted + [r for r in own if canonicalize_name(Requirement(r).name) not in names]
 
 
+_CROSS_PYTHON_VARIABLES = (
+    "_PYTHON_SYSCONFIGDATA_NAME",
+    "_PYTHON_HOST_PLATFORM",
+    "_PYTHON_PROJECT_BASE",
+)
+
+
 def build_isolated(source_dir: Path, out_dir: Path, config_settings: ConfigSettings) -> str:
     """``maturin-cross build`` without --no-isolation: a fresh virtual environment with the
     project's build requirements, in which this package's build_wheel hook runs."""
     import json
 
     requirements = isolated_requirements(read_pyproject(source_dir))
+    # venv and pip are the host's own business: a cross environment's variables (Yocto's
+    # _PYTHON_SYSCONFIGDATA_NAME makes the host python read the target's configuration) stay
+    # out of them, and reach the build itself unchanged.
+    host_only: dict[str, str | None] = {name: None for name in _CROSS_PYTHON_VARIABLES}
     with _scratch() as scratch:
         env_dir = scratch / "env"
-        run([sys.executable, "-m", "venv", str(env_dir)], what="creating the build environment")
+        run(
+            [sys.executable, "-m", "venv", str(env_dir)],
+            env_delta=host_only,
+            what="creating the build environment",
+        )
         python = env_dir / "bin" / "python"
         run(
             [
@@ -507,6 +522,7 @@ def build_isolated(source_dir: Path, out_dir: Path, config_settings: ConfigSetti
                 "--disable-pip-version-check",
                 *requirements,
             ],
+            env_delta=host_only,
             what="installing the build requirements",
             hint=f"pip could not install {' '.join(requirements)}",
         )
@@ -524,7 +540,11 @@ def build_isolated(source_dir: Path, out_dir: Path, config_settings: ConfigSetti
         try:
             run(
                 [str(python), "-c", _ISOLATED_RUNNER, args],
-                env_delta={"PYTHONPATH": str(own.parent)},
+                env_delta={
+                    "PYTHONPATH": os.pathsep.join(
+                        filter(None, [str(own.parent), os.environ.get("PYTHONPATH")])
+                    )
+                },
                 cwd=source_dir,
                 verbose=True,
                 what="the isolated build",

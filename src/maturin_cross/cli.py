@@ -324,9 +324,19 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("source_dir", nargs="?", default=".", metavar="SRC_DIR")
     build.add_argument("-o", "--out-dir", default="dist", metavar="OUTDIR")
     build.add_argument(
+        "-n",
         "--no-isolation",
         action="store_true",
         help="build in this environment instead of a fresh one with the project's requirements",
+    )
+    build.add_argument(
+        "-x",
+        "--skip-dependency-check",
+        action="store_true",
+        help="accepted for pyproject-build compatibility (requirements are not checked)",
+    )
+    build.add_argument(
+        "-w", "--wheel", action="store_true", help="accepted for pyproject-build compatibility"
     )
     _add_target_options(build)
     build.set_defaults(func=cmd_build)
