@@ -3,11 +3,10 @@ DESCRIPTION = "maturin-cross builds a maturin project for the target whose sysco
 finds, and checks every extension module in the wheel (suffix, tags, ELF machine and ABI) \
 before handing the wheel back. Used by the python_maturin_cross class."
 SECTION = "devel/python"
-# The project carries no license file of its own yet: checksum the common texts.
 LICENSE = "MIT | Apache-2.0"
 LIC_FILES_CHKSUM = " \
-    file://${COMMON_LICENSE_DIR}/MIT;md5=0835ade698e0bcf8506ecda2f7b4f302 \
-    file://${COMMON_LICENSE_DIR}/Apache-2.0;md5=89aea4e17d99a7cacdbeed46a0096b10 \
+    file://LICENSE-MIT;md5=4d61ba51d089b09a7c1db6aa21337b27 \
+    file://LICENSE-APACHE;md5=3b83ef96387f14655fc854ddc3c6bd57 \
 "
 
 # This layer ships inside the maturin-cross source tree (contrib/yocto), so the recipe builds that
