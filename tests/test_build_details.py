@@ -51,9 +51,9 @@ def test_platform_precedence(tmp_path: Path) -> None:
     path = _details(tmp_path, suffix=".cpython-314-arm-linux-gnueabihf.so", platform="linux-armv6l")
     assert _target(tmp_path, {"sysconfigdata": str(path)}).platform_tag == "linux_armv6l"
     host = _target(
-        tmp_path, {"sysconfigdata": str(path)}, {"_PYTHON_HOST_PLATFORM": "linux-armv8l"}
+        tmp_path, {"sysconfigdata": str(path)}, {"_PYTHON_HOST_PLATFORM": "linux-armv7l"}
     )
-    assert host.platform_tag == "linux_armv8l"
+    assert host.platform_tag == "linux_armv7l"
     explicit = _target(tmp_path, {"sysconfigdata": str(path), "platform-tag": "linux_armv7l"})
     assert explicit.platform_tag == "linux_armv7l"
     generic = _details(tmp_path, suffix=".cpython-314-arm-linux-gnueabihf.so", platform="linux-arm")

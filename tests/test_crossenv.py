@@ -6,22 +6,14 @@ sysconfigdata and libpython3.11-dev's Makefile, and never runs the target python
 needed because Debian's python3.11 was configured on an ``armv8l`` build machine). maturin-cross and
 build go into the build-python side, as crossenv intends for build tools.
 
-Inside the cross venv maturin-cross does not work by itself yet, for two reasons in src/ (reported
-to the lead; the test that shows them is an expected failure that turns into a failure once both
-are fixed):
-
-1. crossenv's ``site.py`` removes ``_PYTHON_SYSCONFIGDATA_NAME``, ``_PYTHON_HOST_PLATFORM`` and
-   ``PYTHONPATH`` from ``os.environ`` as cross-python starts, so the backend sees no variable naming
-   the target; it falls back to the running interpreter (crossenv's patched ``sysconfig``: the
-   right target) but treats the build as native, and the x86-64 module maturin makes is refused.
-2. ``python -m maturin`` under cross-python prints "Unable to find `maturin` script": maturin's
-   ``__main__`` looks in ``sysconfig``'s scripts folders, which crossenv points at the cross side,
-   while the maturin binary is on the build side.
-
-With the two documented workarounds (``MATURIN_CROSS_SYSCONFIGDATA``, and maturin linked into the
-cross side's ``bin``) the wheel built inside crossenv imports under qemu. The variables crossenv's
-cross-python wrapper exports are also reproduced for a plain host python (``python -m build
---no-isolation``), which is what a user gets who exports them by hand.
+Inside the cross venv, crossenv's ``site.py`` removes ``_PYTHON_SYSCONFIGDATA_NAME``,
+``_PYTHON_HOST_PLATFORM`` and ``PYTHONPATH`` from ``os.environ`` as cross-python starts, so the
+backend finds the target through ``sys.cross_compiling`` and crossenv's patched ``sysconfig``; and
+maturin is run as the program its installed files name, because ``python -m maturin`` would look on
+the cross side. With only the linker set the wheel built inside crossenv imports under qemu; the
+same with the sysconfigdata named explicitly too. The variables crossenv's cross-python wrapper
+exports are also reproduced for a plain host python (``python -m build --no-isolation``), which is
+what a user gets who exports them by hand.
 """
 
 from __future__ import annotations
@@ -196,11 +188,6 @@ def _cross_build(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="maturin-cross under cross-python: no target variable survives crossenv's site.py, so "
-    "the build runs as native; and `python -m maturin` finds no maturin script on the cross side",
-)
 def test_cross_python_m_build_with_only_the_linker(
     crossenv: CrossEnv, armhf: CrossToolchain, rpds_source: Path, tmp_path: Path
 ) -> None:
@@ -210,24 +197,14 @@ def test_cross_python_m_build_with_only_the_linker(
     _assert_imports(armhf, out, tmp_path)
 
 
-def test_cross_python_m_build_with_the_workarounds(
+def test_cross_python_m_build_with_the_sysconfigdata_named(
     crossenv: CrossEnv, armhf: CrossToolchain, rpds_source: Path, tmp_path: Path
 ) -> None:
-    """docs/crossenv.md's workarounds: name the target's sysconfigdata, and put maturin where
-    ``python -m maturin`` under cross-python looks for it."""
-    link = crossenv.cross_bin / "maturin"
-    link.symlink_to(crossenv.build_bin / "maturin")
-    try:
-        out = tmp_path / "dist"
-        done = _cross_build(
-            crossenv,
-            armhf,
-            rpds_source,
-            out,
-            MATURIN_CROSS_SYSCONFIGDATA=str(armhf.sysconfigdata),
-        )
-    finally:
-        link.unlink()
+    """An explicit sysconfigdata setting still wins over what crossenv's sysconfig names."""
+    out = tmp_path / "dist"
+    done = _cross_build(
+        crossenv, armhf, rpds_source, out, MATURIN_CROSS_SYSCONFIGDATA=str(armhf.sysconfigdata)
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     _assert_imports(armhf, out, tmp_path)
 

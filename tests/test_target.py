@@ -976,7 +976,6 @@ def test_arm_isa_from(vars: dict[str, object], isa: tuple[str | None, str | None
         ),
         ("yocto-qemux86/_sysconfigdata__linux_i386-linux-gnu.py", "linux-i386", "linux_i686", True),
         (QEMUARM, "linux-armv7l", "linux_armv7l", False),
-        (QEMUARM, "linux-armv8l", "linux_armv8l", False),
         (
             "yocto-qemuarm64/_sysconfigdata__linux_aarch64-linux-gnu.py",
             "linux-aarch64",
@@ -1005,7 +1004,6 @@ def test_arm_isa_from(vars: dict[str, object], isa: tuple[str | None, str | None
         "ppc64el-powerpc64le",
         "qemux86-i386",
         "qemuarm-armv7l",
-        "qemuarm-armv8l",
         "qemuarm64-aarch64",
         "qemux86-i686",
         "qemumips64-mips64",
@@ -1091,7 +1089,13 @@ def test_elf_describe() -> None:
             "linux_ppc64le",
             "names a AArch64 machine",
         ),
-        ("linux-armv8l", "armv7-unknown-linux-gnueabihf", "linux_armv8l", None),
+        (
+            "linux-armv8l",
+            "armv7-unknown-linux-gnueabihf",
+            "linux_armv7l",
+            "32-bit userland on an ARMv8 kernel",
+        ),
+        ("linux-armv8l", "arm-unknown-linux-gnueabihf", "linux_armv8l", None),
         ("linux-x86_64", "x86_64-unknown-linux-gnux32", "linux_x86_64", None),
     ],
 )

@@ -7,6 +7,7 @@ and starts processes (through :mod:`maturin_cross._run`); the modules it calls a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import shutil
 import sys
@@ -69,6 +70,26 @@ def host_target() -> Target:
     )
 
 
+CROSSENV = "crossenv (sys.cross_compiling)"
+
+
+def host_cross_sysconfigdata() -> tuple[Path, str] | None:
+    """The target's sysconfigdata when this interpreter is a crossenv cross-python: crossenv
+    sets ``sys.cross_compiling`` and removes ``_PYTHON_SYSCONFIGDATA_NAME`` from the environment
+    as it starts, so the file is found where its patched ``sysconfig`` finds it. The file is
+    still parsed, never imported here."""
+    import importlib.util
+
+    if not getattr(sys, "cross_compiling", False):
+        return None
+    name_of = getattr(sysconfig, "_get_sysconfigdata_name", None)
+    name = name_of() if callable(name_of) else None
+    spec = importlib.util.find_spec(name) if isinstance(name, str) else None
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin), CROSSENV
+
+
 def target_for(
     settings: Settings, environ: Mapping[str, str], cwd: Path
 ) -> tuple[Target, Mapping[str, object] | None]:
@@ -79,7 +100,10 @@ def target_for(
         if settings.sysconfigdata
         else None
     )
-    located = sysconfigdata_mod.locate(explicit, environ, cwd)
+    located = sysconfigdata_mod.locate(explicit, environ, cwd) or host_cross_sysconfigdata()
+    host_platform = environ.get("_PYTHON_HOST_PLATFORM") or None
+    if located is not None and located[1] == CROSSENV:
+        host_platform = host_platform or sysconfig.get_platform()
     target_setting = (settings.target, settings.origin("target")) if settings.target else None
     if located is None and target_setting is None:
         return host_target(), None
@@ -98,7 +122,7 @@ def target_for(
         sysconfigdata_origin=data.origin if data else None,
         rust_target=target_setting,
         platform_tag=platform,
-        host_platform=environ.get("_PYTHON_HOST_PLATFORM") or None,
+        host_platform=host_platform,
         details_platform=details.platform if details else None,
         llvm_target=llvm_target,
     )
@@ -288,7 +312,27 @@ def rust_toolchain_env(triple: str, environ: Mapping[str, str]) -> dict[str, str
 
 
 def _maturin(*args: str) -> list[str]:
-    return [sys.executable, "-m", "maturin", *args]
+    return [*_maturin_program(), *args]
+
+
+@functools.cache
+def _maturin_program() -> tuple[str, ...]:
+    """maturin's program as its installed files name it: ``python -m maturin`` looks in
+    sysconfig's script folder, which a crossenv cross-python points at the target side."""
+    from importlib import metadata
+
+    try:
+        distribution = metadata.distribution("maturin")
+    except metadata.PackageNotFoundError:
+        raise BuildError(
+            "maturin is not installed for this Python; install it (pip install maturin)"
+        ) from None
+    for file in distribution.files or ():
+        if file.name == "maturin" and "bin" in file.parts:
+            program = Path(str(distribution.locate_file(file))).resolve()
+            if program.is_file() and os.access(program, os.X_OK):
+                return (str(program),)
+    return (sys.executable, "-m", "maturin")
 
 
 @contextmanager

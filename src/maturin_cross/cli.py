@@ -371,6 +371,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.func(args)
         return status
+    except BrokenPipeError:
+        # The reader went away (`maturin-cross inspect | head`): nothing more to say.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except UsageError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2

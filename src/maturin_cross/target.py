@@ -517,6 +517,12 @@ def refine_host_platform(value: str, rust: RustTarget) -> tuple[str, str | None]
             f"_PYTHON_HOST_PLATFORM={value} names a {MACHINE_NAMES.get(family, family)} machine, "
             f"but the target is {rust.triple}; using {derived} (set platform-tag to force another)"
         )
+    if machine == "armv8l" and rust.machine == "armv7l":
+        return "linux_armv7l", (
+            f"_PYTHON_HOST_PLATFORM={value} is what a 32-bit userland on an ARMv8 kernel reports "
+            f"(the build machine, often); pip there accepts linux_armv7l too, and an ARMv7 board "
+            f"accepts only that: using linux_armv7l (set platform-tag to force another)"
+        )
     if machine is not None and machine in _GENERIC_MACHINES.get(rust.triplet.elf.machine, ()):
         refined = platform_tag_for(rust.machine)
         note = (
