@@ -29,7 +29,8 @@ def test_quiet_run_shows_nothing_of_the_output(capsys: pytest.CaptureFixture[str
 def test_failure_replays_the_tail_and_names_the_last_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code = "import sys; [print('line', i) for i in range(100)]; print('error: boom', file=sys.stderr); sys.exit(3)"
+    # Flushed: stdout and stderr share one pipe, and their order must not depend on buffering.
+    code = "import sys; [print('line', i) for i in range(100)]; sys.stdout.flush(); print('error: boom', file=sys.stderr); sys.exit(3)"
     with pytest.raises(BuildError) as info:
         run([sys.executable, "-c", code], what="maturin", hint="fix the crate")
     assert str(info.value) == "maturin failed (exit 3), last line: error: boom; fix the crate"
