@@ -387,3 +387,47 @@ def test_isolated_build_in_the_yocto_environment(armhf: CrossToolchain, tmp_path
     site = _do_install(work, wheel, tmp_path / "image")
     so = "plain_maturin/plain_maturin.cpython-311-arm-linux-gnueabihf.so"
     assert armhf.run_python(PLAIN_IMPORT, site).split() == ["42", "32", str(site / so)]
+
+
+RPDS_PY = "rpds-py==2026.9.1"
+RPDS_PY_IMPORT = (
+    "import rpds; m = rpds.HashTrieMap({'a': 1}).insert('b', 2); "
+    "s = rpds.HashTrieSet([1, 2]).insert(3); l = rpds.List([1, 2]).push_front(0); "
+    "print(sorted(m.items()), sorted(s), list(l), rpds.rpds.__file__)"
+)
+
+
+@pytest.mark.cross
+def test_do_compile_builds_rpds_py_from_pypi(armhf: CrossToolchain, tmp_path: Path) -> None:
+    """The seed's own package, as its sdist comes from PyPI (it declares build-backend =
+    "maturin"), built unchanged by the class's do_compile for qemuarm-like armhf."""
+    downloads = tmp_path / "sdist"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "--dest",
+            str(downloads),
+            RPDS_PY,
+        ],
+        check=True,
+    )
+    (sdist,) = downloads.glob("rpds_py-*.tar.gz")
+    shutil.unpack_archive(sdist, tmp_path)
+    (source,) = tmp_path.glob("rpds_py-*/")
+    pyproject = tomlkit.parse((source / "pyproject.toml").read_text()).unwrap()
+    assert pyproject["build-system"]["build-backend"] == "maturin"
+    work = _yocto_work(armhf, tmp_path, source, build_opts="")
+    wheel = _do_compile(work)
+    assert wheel.name == "rpds_py-2026.9.1-cp311-cp311-linux_armv7l.whl"
+    so = "rpds/rpds.cpython-311-arm-linux-gnueabihf.so"
+    assert so in _members(wheel)
+    site = _do_install(work, wheel, tmp_path / "image")
+    printed = armhf.run_python(RPDS_PY_IMPORT, site)
+    assert printed == f"[('a', 1), ('b', 2)] [1, 2, 3] [0, 1, 2] {site / so}\n"
