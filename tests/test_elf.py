@@ -669,3 +669,35 @@ def test_corrupt_bytes_give_elf_info_or_elf_error(fixture: Fixture) -> None:
             assert str(err).startswith("x.so is ")
             refused += 1
     assert refused
+
+
+@pytest.mark.parametrize(
+    ("file", "soft"),
+    [
+        ("mips-linux-gnu.so", False),
+        ("mips-linux-gnusf.so", True),
+        ("mipsel-linux-gnusf.so", True),
+        ("mips64-linux-gnuabi64.so", False),
+        ("mips64-linux-gnuabi64sf.so", True),
+    ],
+)
+def test_mips_float_abi_from_abiflags(file: str, soft: bool) -> None:
+    assert info_of(file).soft_float is soft
+    # With the section headers stripped, PT_MIPS_ABIFLAGS still says it.
+    assert read_elf(without_section_headers(data_of(file)), file).soft_float is soft
+
+
+@pytest.mark.parametrize(
+    ("file", "target", "have", "need"),
+    [
+        ("mips-linux-gnusf.so", "mips-linux-gnu", "soft-float", "hard-float"),
+        ("mips-linux-gnu.so", "mips-linux-gnusf", "hard-float", "soft-float"),
+        ("mips64-linux-gnuabi64sf.so", "mips64-linux-gnuabi64", "soft-float", "hard-float"),
+    ],
+)
+def test_mips_float_abi_mismatch(file: str, target: str, have: str, need: str) -> None:
+    (problem,) = check_fits(info_of(file), parse_multiarch(target).elf, file, target)
+    assert f"it uses the MIPS {have} ABI, the target's Python uses the {need} ABI" in problem
+    assert "-msoft-float" in problem
+    same = file.removesuffix(".so")
+    assert check_fits(info_of(file), parse_multiarch(same).elf, file, same) == []

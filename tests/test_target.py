@@ -107,7 +107,7 @@ YOCTO = [
         "cp312",
         "cp312",
         32,
-        ElfFacts("EM_MIPS", 32, BE, MIPS_O32, r6=False),
+        ElfFacts("EM_MIPS", 32, BE, MIPS_O32, r6=False, soft_float=False),
     ),
     Case(
         "yocto-qemumips64/_sysconfigdata__linux_mips64-linux-gnuabi64.py",
@@ -118,7 +118,7 @@ YOCTO = [
         "cp312",
         "cp312",
         64,
-        ElfFacts("EM_MIPS", 64, BE, MIPS_N64, r6=False),
+        ElfFacts("EM_MIPS", 64, BE, MIPS_N64, r6=False, soft_float=False),
     ),
     Case(
         "yocto-qemuppc/_sysconfigdata__linux_powerpc-linux-gnu.py",
@@ -264,7 +264,7 @@ OTHERS = [
         "cp311",
         "cp311",
         32,
-        ElfFacts("EM_MIPS", 32, LE, MIPS_O32, r6=False),
+        ElfFacts("EM_MIPS", 32, LE, MIPS_O32, r6=False, soft_float=False),
     ),
     Case(
         "debian-mips64el/_sysconfigdata__mips64el-linux-gnuabi64.py",
@@ -275,7 +275,7 @@ OTHERS = [
         "cp311",
         "cp311",
         64,
-        ElfFacts("EM_MIPS", 64, LE, MIPS_N64, r6=False),
+        ElfFacts("EM_MIPS", 64, LE, MIPS_N64, r6=False, soft_float=False),
     ),
     Case(
         "debian-x32/_sysconfigdata__x86_64-linux-gnux32.py",

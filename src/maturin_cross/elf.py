@@ -125,6 +125,8 @@ class ElfInfo:
     """An ABI constant of ``target`` (or of this module); None where not applicable or unknown."""
     r6: bool | None
     """MIPS only: Release 6 code."""
+    soft_float: bool | None
+    """MIPS only: ``.MIPS.abiflags`` says soft-float (None: no such section, or "any")."""
     e_flags: int
     is_shared_object: bool
     """``e_type`` is ``ET_DYN``."""
@@ -133,7 +135,9 @@ class ElfInfo:
     soname: str | None
 
     def facts(self) -> ElfFacts:
-        return ElfFacts(self.machine, self.bits, self.little_endian, self.abi, self.r6)
+        return ElfFacts(
+            self.machine, self.bits, self.little_endian, self.abi, self.r6, self.soft_float
+        )
 
     def describe(self) -> str:
         """``ELF ARM 32-bit LE arm-hard-float``."""
@@ -174,6 +178,7 @@ def read_elf(data: bytes, name: str) -> ElfInfo:
             little_endian=little_endian,
             abi=abi,
             r6=r6,
+            soft_float=_mips_soft_float(elf) if machine == "EM_MIPS" else None,
             e_flags=e_flags,
             is_shared_object=elf["e_type"] == "ET_DYN",
             pyinit_symbols=tuple(pyinit),
@@ -185,6 +190,31 @@ def read_elf(data: bytes, name: str) -> ElfInfo:
             f"{name} is a truncated or corrupt ELF file ({len(data)} bytes; {detail}); "
             f"rebuild it, or fetch the wheel again if it was downloaded"
         ) from exc
+
+
+# .MIPS.abiflags (binutils include/elf/mips.h, Elf_External_ABIFlags_v0): fp_abi is byte 7.
+_MIPS_FP_ABI_OFFSET = 7
+_MIPS_FP_ANY = 0
+_MIPS_FP_SOFT = 3
+
+
+def _mips_soft_float(elf: ELFFile) -> bool | None:
+    """From the ``.MIPS.abiflags`` section, or the PT_MIPS_ABIFLAGS segment that maps it when
+    section headers are stripped."""
+    section = elf.get_section_by_name(".MIPS.abiflags")
+    if section is not None:
+        data = section.data()
+    else:
+        segment = next(
+            (s for s in elf.iter_segments() if s["p_type"] in ("PT_MIPS_ABIFLAGS", 0x70000003)),
+            None,
+        )
+        if segment is None:
+            return None
+        data = segment.data()
+    if len(data) <= _MIPS_FP_ABI_OFFSET or data[_MIPS_FP_ABI_OFFSET] == _MIPS_FP_ANY:
+        return None
+    return bool(data[_MIPS_FP_ABI_OFFSET] == _MIPS_FP_SOFT)
 
 
 def _check_complete(elf: ELFFile, size: int) -> None:
@@ -401,6 +431,21 @@ def check_fits(info: ElfInfo, expected: ElfFacts, name: str, target_name: str) -
                 "and link with a matching -march",
             )
         )
+    if (
+        info.soft_float is not None
+        and expected.soft_float is not None
+        and info.soft_float != expected.soft_float
+    ):
+        have, need = (
+            ("soft-float", "hard-float") if info.soft_float else ("hard-float", "soft-float")
+        )
+        reasons.append(
+            (
+                f"it uses the MIPS {have} ABI, the target's Python uses the {need} ABI, and the "
+                f"two cannot be mixed",
+                "Build and link for the target's float ABI (-msoft-float for gnusf targets)",
+            )
+        )
     fits = _fits_elsewhere(info) if reasons else ""
     problems.extend(f"{head}: {reason}.{fits} {advice}" for reason, advice in reasons)
     return problems
@@ -452,4 +497,5 @@ def _fits_facts(info: ElfInfo, expected: ElfFacts) -> bool:
         and info.little_endian == expected.little_endian
         and open_or_equal(info.abi, expected.abi)
         and open_or_equal(info.r6, expected.r6)
+        and open_or_equal(info.soft_float, expected.soft_float)
     )

@@ -46,6 +46,8 @@ class ElfFacts:
     """One of the ABI discriminator constants of this module, or None where the triplet says all."""
     r6: bool | None = None
     """MIPS only: Release 6 (True), pre-R6 (False)."""
+    soft_float: bool | None = None
+    """MIPS only: the soft-float ABI (``gnusf`` triplets; ``.MIPS.abiflags`` fp_abi 3)."""
 
     def describe(self) -> str:
         """``ARM 32-bit LE arm-hard-float``: how messages name a binary's kind."""
@@ -55,6 +57,8 @@ class ElfFacts:
             text += f" {self.abi}"
         if self.r6 is not None and self.machine == "EM_MIPS":
             text += " R6" if self.r6 else ""
+        if self.soft_float and self.machine == "EM_MIPS":
+            text += " soft-float"
         return text
 
 
@@ -241,6 +245,7 @@ class Triplet:
             bits = 32
         abi: str | None = None
         r6: bool | None = None
+        soft_float: bool | None = None
         if row.em == "EM_ARM":
             abi = ARM_HARD if self.env.endswith("hf") else ARM_SOFT
         elif row.em == "EM_MIPS":
@@ -251,6 +256,7 @@ class Triplet:
             else:
                 abi = MIPS_N64
             r6 = "r6" in self.arch
+            soft_float = self.env.endswith("sf")
         elif row.em == "EM_PPC64":
             # Big-endian glibc ppc64 is ELFv1; musl and little-endian are ELFv2.
             abi = PPC64_ELFV1 if (self.arch == "powerpc64" and not self.musl) else PPC64_ELFV2
@@ -260,7 +266,7 @@ class Triplet:
             abi = {"gnuf32": LOONGARCH_SINGLE, "gnusf": LOONGARCH_SOFT}.get(
                 self.env, LOONGARCH_DOUBLE
             )
-        return ElfFacts(row.em, bits, row.little_endian, abi, r6)
+        return ElfFacts(row.em, bits, row.little_endian, abi, r6, soft_float)
 
     def rust_target(self, arm_isa: str | None = None) -> str | None:
         """The standard Rust triple for this multiarch (None where Rust has no such target)."""
