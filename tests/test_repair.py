@@ -833,3 +833,27 @@ def test_a_musl_target_keeps_only_musllinux_policy_tags(
     )
     result = repair.fix_wheel(source, target, tmp_path / "out")
     assert result.path.name == expected
+
+
+def test_a_uclibc_target_gets_the_bare_cpython_suffix(tmp_path: Path) -> None:
+    """CPython has no uClibc triplet: EXT_SUFFIX is .cpython-311.so (from the target's file)."""
+    vars = {
+        "VERSION": "3.11",
+        "ABIFLAGS": "",
+        "EXT_SUFFIX": ".cpython-311.so",
+        "SOABI": "cpython-311",
+        "MULTIARCH": "",
+        "HOST_GNU_TYPE": "arm-buildroot-linux-uclibcgnueabihf",
+        "SIZEOF_VOID_P": 4,
+    }
+    target = resolve(vars=vars, sysconfigdata="/staging/_sysconfigdata__linux_.py")
+    source = build_wheel(
+        tmp_path / "in",
+        ("cp311-cp311-linux_armv7l",),
+        {"pkg/mod.cpython-311-arm-linux-uclibceabihf.so": "arm-linux-gnueabihf.so"},
+    )
+    result = repair.fix_wheel(source, target, tmp_path / "out")
+    assert "pkg/mod.cpython-311.so" in read_wheel(result.path).entries
+    assert result.changes == [
+        "renamed pkg/mod.cpython-311-arm-linux-uclibceabihf.so -> mod.cpython-311.so"
+    ]

@@ -537,24 +537,6 @@ def test_sysconfigdata_that_names_no_target(changes: dict[str, object], expected
     assert target.sources["multiarch"] == "Rust target armv7-poky-linux-gnueabihf"
 
 
-def test_uclibc_sysconfigdata() -> None:
-    # platform_triplet.c has "#error uclibc not supported": no triplet anywhere.
-    vars = load(QEMUARM)
-    vars.update(
-        MULTIARCH="",
-        SOABI="cpython-312",
-        EXT_SUFFIX=".cpython-312.so",
-        HOST_GNU_TYPE="arm-buildroot-linux-uclibcgnueabihf",
-    )
-    with pytest.raises(TargetError) as info:
-        resolve(vars=vars, sysconfigdata="/staging/usr/lib/python3.12/_sysconfigdata.py")
-    assert str(info.value) == (
-        "/staging/usr/lib/python3.12/_sysconfigdata.py: neither MULTIARCH, SOABI nor "
-        "HOST_GNU_TYPE names a Linux multiarch (a uClibc or vendor-patched Python?); set the "
-        "Rust target with -C target=TRIPLE"
-    )
-
-
 def test_sysconfigdata_without_version() -> None:
     vars = load(QEMUARM)
     vars["VERSION"] = "three"
@@ -782,8 +764,6 @@ NOT_RUST_LINUX_TARGETS = [
     ("hexagon-unknown-linux-musl", "architecture 'hexagon' is not one CPython builds for"),
     ("armfoo-unknown-linux-gnueabihf", "unknown ARM architecture 'armfoo'"),
     ("arm-unknown-linux-gnu", "ARM Linux needs an EABI environment"),
-    ("armv7-unknown-linux-uclibceabihf", "C library 'uclibceabihf' has no CPython multiarch"),
-    ("mipsel-unknown-linux-uclibc", "C library 'uclibc' has no CPython multiarch"),
     ("x86_64-unknown-linux-ohos", "C library 'ohos' has no CPython multiarch"),
 ]
 
@@ -894,7 +874,7 @@ def test_parse_multiarch_refuses(text: str) -> None:
         ("x86_64-pc-linux-gnux32", "x86_64-linux-gnux32"),
         ("riscv64-unknown-linux-gnu", "riscv64-linux-gnu"),
         ("riscv64-poky-linux", "riscv64-linux-gnu"),
-        ("arm-buildroot-linux-uclibcgnueabihf", None),
+        ("arm-buildroot-linux-uclibcgnueabihf", "arm-linux-uclibceabihf"),
         ("x86_64-apple-darwin23", None),
         ("x86_64-w64-mingw32", None),
     ],
@@ -1110,3 +1090,47 @@ def test_host_platform_of_another_architecture_is_not_trusted(
         assert said is None
     else:
         assert said is not None and note in said
+
+
+UCLIBC_ARMHF = {
+    "ABIFLAGS": "",
+    "EXT_SUFFIX": ".cpython-311.so",
+    "HOST_GNU_TYPE": "arm-buildroot-linux-uclibcgnueabihf",
+    "MULTIARCH": "",
+    "SOABI": "cpython-311",
+    "SIZEOF_VOID_P": 4,
+    "VERSION": "3.11",
+    "CC": "/opt/br/bin/arm-buildroot-linux-uclibcgnueabihf-gcc -march=armv7-a -mfloat-abi=hard",
+}
+
+
+def test_uclibc_sysconfigdata() -> None:
+    """CPython has no triplet for uClibc (platform_triplet.c: `#error uclibc not supported`): its
+    EXT_SUFFIX has none, and the target comes from HOST_GNU_TYPE as Buildroot/OpenWrt spell it."""
+    target = resolve(vars=UCLIBC_ARMHF, sysconfigdata="/staging/_sysconfigdata__linux_.py")
+    assert target.rust_target == "armv7-unknown-linux-uclibceabihf"
+    assert target.rust.triplet.cpython_multiarch is None
+    assert target.expected_ext_suffix == ".cpython-311.so"
+    assert target.platform_tag == "linux_armv7l"
+    assert target.elf == ElfFacts("EM_ARM", 32, True, ARM_HARD)
+
+
+@pytest.mark.parametrize(
+    ("triple", "multiarch", "suffix"),
+    [
+        ("armv7-unknown-linux-uclibceabihf", "arm-linux-uclibceabihf", ".cpython-312.so"),
+        ("armv5te-unknown-linux-uclibceabi", "arm-linux-uclibceabi", ".cpython-312.so"),
+        ("mipsel-unknown-linux-uclibc", "mipsel-linux-uclibc", ".cpython-312.so"),
+        ("arm-openwrt-linux-uclibcgnueabi", None, None),
+    ],
+)
+def test_uclibc_triples(triple: str, multiarch: str | None, suffix: str | None) -> None:
+    from maturin_cross.target import PythonABI, multiarch_from_gnu_type
+
+    if multiarch is None:
+        assert multiarch_from_gnu_type(triple) == "arm-linux-uclibceabi"
+        return
+    rust = parse_rust_target(triple)
+    assert rust.triplet.multiarch == multiarch
+    assert rust.triplet.cpython_multiarch is None
+    assert PythonABI((3, 12)).ext_suffix_for(rust.triplet.cpython_multiarch) == suffix

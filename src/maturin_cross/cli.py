@@ -78,7 +78,7 @@ def target_json(target: Any) -> dict[str, Any]:
     elf = target.elf
     return {
         "rust_target": target.rust_target,
-        "multiarch": target.multiarch,
+        "multiarch": target.rust.triplet.cpython_multiarch,
         "ext_suffix": target.expected_ext_suffix,
         "platform_tag": target.platform_tag,
         "python_tag": python.python_tag if python else None,

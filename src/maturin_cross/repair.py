@@ -124,7 +124,7 @@ def examine(contents: wheel.WheelContents, target: Target) -> Plan:
             continue
         versions.add(built_for)
         wanted = target.ext_suffix if python is not None and target.ext_suffix else None
-        wanted = wanted or built_for.ext_suffix_for(target.multiarch)
+        wanted = wanted or built_for.ext_suffix_for(target.rust.triplet.cpython_multiarch)
         if module.suffix != wanted:
             new = module.member[: len(module.member) - len(module.suffix)] + wanted
             plan.renames[module.member] = new

@@ -234,6 +234,11 @@ class Triplet:
         return self.env.startswith("musl")
 
     @property
+    def cpython_multiarch(self) -> str | None:
+        """What CPython puts in SOABI: None for uClibc, which it has no triplet for."""
+        return None if self.env in UCLIBC_ENVS else self.multiarch
+
+    @property
     def _row(self) -> _Arch:
         return ARCHES[self.arch]
 
@@ -299,6 +304,9 @@ def _default_arm_isa(env: str) -> str:
 
 # The environments (C library and ABI) CPython's platform_triplet.c names.
 KNOWN_ENVS = frozenset(m.split("-", 2)[2] for m in KNOWN_MULTIARCHES) | {"muslsf", "muslspe"}
+# uClibc: CPython's platform_triplet.c has no triplet for it (`#error uclibc not supported`), so
+# its EXT_SUFFIX is `.cpython-3XY.so`; these names exist here for the Rust triple and ELF facts.
+UCLIBC_ENVS = frozenset({"uclibc", "uclibceabi", "uclibceabihf"})
 
 
 def parse_multiarch(multiarch: str) -> Triplet:
@@ -308,7 +316,7 @@ def parse_multiarch(multiarch: str) -> Triplet:
         len(parts) != 3
         or parts[1] != "linux"
         or parts[0] not in ARCHES
-        or parts[2] not in KNOWN_ENVS
+        or parts[2] not in KNOWN_ENVS | UCLIBC_ENVS
     ):
         raise TargetError(
             f"{multiarch!r} is not a CPython Linux multiarch (expected ARCH-linux-ENV, "
@@ -384,11 +392,18 @@ def parse_rust_target(triple: str, llvm_target: str | None = None) -> RustTarget
     if py_arch.startswith(("mips64", "mipsisa64")):
         # Yocto's mips64-poky-linux-gnu and Rust's muslabi64 are the n64 ABI.
         py_env = {"gnu": "gnuabi64", "muslabi64": "musl"}.get(env, env)
-    if py_arch == "arm" and env in ("gnueabi", "gnueabihf", "musleabi", "musleabihf"):
+    if py_arch == "arm" and env in (
+        "gnueabi",
+        "gnueabihf",
+        "musleabi",
+        "musleabihf",
+        "uclibceabi",
+        "uclibceabihf",
+    ):
         pass
     elif py_arch in ("arm", "armeb") and not env.endswith(("eabi", "eabihf")):
         raise TargetError(f"Rust target {triple!r}: ARM Linux needs an EABI environment")
-    if not py_env.startswith(("gnu", "musl")):
+    if not py_env.startswith(("gnu", "musl")) and py_env not in UCLIBC_ENVS:
         raise TargetError(
             f"Rust target {triple!r}: C library {env!r} has no CPython multiarch "
             f"(uClibc builds have none); pass the target's sysconfigdata so its EXT_SUFFIX is used"
@@ -465,7 +480,7 @@ class Target:
         if self.ext_suffix:
             return self.ext_suffix
         if self.python:
-            return self.python.ext_suffix_for(self.multiarch)
+            return self.python.ext_suffix_for(self.rust.triplet.cpython_multiarch)
         return None
 
     def describe(self) -> str:
@@ -615,6 +630,10 @@ def multiarch_from_gnu_type(host: str) -> str | None:
         arch = "riscv32"
     if arch.startswith(("mips64", "mipsisa64")) and env == "gnu":
         env = "gnuabi64"
+    if env.startswith("uclibc"):
+        # OpenWrt and Buildroot spell it arm-...-linux-uclibcgnueabi(hf).
+        env = env.replace("uclibcgnu", "uclibc")
+        return f"{arch}-linux-{env}" if arch in ARCHES and env in UCLIBC_ENVS else None
     if arch not in ARCHES or not env.startswith(("gnu", "musl")):
         return None
     return f"{arch}-linux-{env}"
