@@ -141,7 +141,7 @@ BAD = [
     # fixture, line named in the message (None: none), what the message says
     (
         "bad-call-in-dict/_sysconfigdata__linux_x86_64-linux-gnu.py",
-        3,
+        4,
         "build_time_vars is not a plain literal, and maturin-cross never executes a target's files; regenerate it as a literal dict (e.g. with pprint) or pass another file",
     ),
     (
@@ -151,7 +151,7 @@ BAD = [
     ),
     (
         "pypy-like/_sysconfigdata.py",
-        5,
+        8,
         "build_time_vars is not a plain literal, and maturin-cross never executes a target's files; regenerate it as a literal dict (e.g. with pprint) or pass another file",
     ),
     (
@@ -292,7 +292,7 @@ def test_cli_refuses_code_in_one_line(tmp_path: Path) -> None:
     assert done.stdout == ""
     (line,) = done.stderr.splitlines()
     assert line.startswith(
-        f"maturin-cross: error: {path}:3: build_time_vars is not a plain literal"
+        f"maturin-cross: error: {path}:4: build_time_vars is not a plain literal"
     )
 
 

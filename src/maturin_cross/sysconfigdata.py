@@ -75,7 +75,8 @@ def parse(path: Path, origin: str) -> SysconfigData:
         value = ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         raise ConfigError(
-            f"{path}:{node.lineno}: build_time_vars is not a plain literal, and maturin-cross "
+            f"{path}:{_first_non_literal(node)}: build_time_vars is not a plain literal, and "
+            f"maturin-cross "
             f"never executes a target's files; regenerate it as a literal dict "
             f"(e.g. with pprint) or pass another file"
         ) from None
@@ -88,6 +89,30 @@ def parse(path: Path, origin: str) -> SysconfigData:
             f"a CPython sysconfigdata always has them: is this the right file?"
         )
     return SysconfigData(path, origin, value)
+
+
+_LITERAL_NODES = (
+    ast.Dict,
+    ast.List,
+    ast.Tuple,
+    ast.Set,
+    ast.Constant,
+    ast.UnaryOp,
+    ast.BinOp,
+    ast.USub,
+    ast.UAdd,
+    ast.Add,
+    ast.Sub,
+    ast.Load,
+)
+
+
+def _first_non_literal(node: ast.expr) -> int:
+    """The line of the first expression in ``node`` that is not a literal (for the message)."""
+    for child in ast.walk(node):
+        if not isinstance(child, _LITERAL_NODES):
+            return getattr(child, "lineno", node.lineno)
+    return node.lineno
 
 
 def _find_assignment(tree: ast.Module) -> ast.expr | None:
