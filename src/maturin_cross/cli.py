@@ -1,4 +1,4 @@
-"""The ``maturin-cross`` command: ``build``, ``inspect``, ``fix``.
+"""The ``maturin-cross`` command: ``build``, ``inspect``, ``fix``, ``init``.
 
 Exit codes: 0 success; 1 a build failed or a wheel was refused (or, with ``fix --check``, would
 change); 2 usage errors (bad arguments, bad settings).
@@ -10,9 +10,12 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from maturin_cross.target import Target
 
 PROG = "maturin-cross"
 
@@ -54,7 +57,9 @@ def _names_target(args: argparse.Namespace) -> bool:
     return bool(settings.get("sysconfigdata") or settings.get("target"))
 
 
-def _resolve(args: argparse.Namespace, source_dir: Path) -> Any:
+def _resolve(
+    args: argparse.Namespace, source_dir: Path
+) -> tuple[Target, Mapping[str, object] | None]:
     from maturin_cross import _build
     from maturin_cross.settings import Settings
 
@@ -73,7 +78,7 @@ def _resolve(args: argparse.Namespace, source_dir: Path) -> Any:
 # inspect
 
 
-def target_json(target: Any) -> dict[str, Any]:
+def target_json(target: Target) -> dict[str, Any]:
     python = target.python
     elf = target.elf
     return {
