@@ -23,6 +23,21 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def names_a_target(name: str) -> bool:
+    """Environment variables that name a target, or change how one is found or built: a test
+    starts without them (CI, or the developer's shell, may have set any)."""
+    return name.startswith(
+        ("MATURIN_CROSS_", "PYO3_", "_PYTHON_", "CARGO_BUILD_", "CARGO_TARGET_", "PYTHON")
+    ) or name in ("RUSTUP_TOOLCHAIN", "MATURIN_PEP517_ARGS")
+
+
+def clean_environ(**extra: str) -> dict[str, str]:
+    """This process's environment without what names a target, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not names_a_target(k)}
+    env.update(extra)
+    return env
+
+
 def unavailable(reason: str) -> None:
     """Fail in CI, skip elsewhere."""
     if IN_CI:

@@ -16,7 +16,6 @@ target's own Python. A project that declares plain maturin as its backend goes t
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CrossToolchain
+from conftest import CrossToolchain, clean_environ
 
 pytestmark = pytest.mark.cross
 
@@ -42,18 +41,6 @@ print(sorted(m.items()), len(m.remove("a")), m["b"], big[1999], len(big.discard(
 """
 
 
-def _clean_environ() -> dict[str, str]:
-    """This process's environment without anything that could name a target by itself."""
-    return {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(
-            ("MATURIN_CROSS_", "PYO3_", "CARGO_BUILD_", "CARGO_TARGET_", "_PYTHON_", "PYTHON")
-        )
-        and k != "RUSTUP_TOOLCHAIN"
-    }
-
-
 def buildroot_env(armhf: CrossToolchain, python3_dir: Path) -> dict[str, str]:
     """``PKG_PYTHON_MATURIN_ENV`` for BR2_arm with the sysroot as ``$(STAGING_DIR)``.
 
@@ -65,7 +52,7 @@ def buildroot_env(armhf: CrossToolchain, python3_dir: Path) -> dict[str, str]:
     # Debian's sysroot that name is a symlink to _sysconfigdata__arm-linux-gnueabihf.py.
     found = sorted(python3_path.glob("_sysconfigdata__linux_*.py"))
     assert len(found) == 1, found
-    env = _clean_environ()
+    env = clean_environ()
     env.update(
         {
             # PKG_PYTHON_ENV (PKG_PYTHON_ARCH is "arm" for every BR2_arm target)
@@ -106,7 +93,7 @@ def install_like_pyinstaller(wheel: Path, target_dir: Path) -> Path:
             "--no-compile-bytecode",
             str(wheel),
         ],
-        env=_clean_environ(),
+        env=clean_environ(),
         check=True,
     )
     return target_dir / "usr" / "lib" / "python3.11" / "site-packages"

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import clean_environ, names_a_target
 from test_repair import (
     AARCH64_T,
     ARM_RIGHT,
@@ -41,18 +42,10 @@ ARMHF_TRIPLE = "armv7-unknown-linux-gnueabihf"
 SEED_RENAME = f"renamed {ARM_SEED} -> mod.cpython-312-arm-linux-gnueabihf.so"
 
 
-def _foreign(name: str) -> bool:
-    """Environment variables that name a target or change how one is resolved."""
-    return name.startswith(("MATURIN_CROSS_", "PYO3_", "_PYTHON_")) or name in (
-        "CARGO_BUILD_TARGET",
-        "MATURIN_PEP517_ARGS",
-    )
-
-
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No target from the environment, and a working folder with no pyproject.toml."""
-    for name in [n for n in os.environ if _foreign(n)]:
+    for name in [n for n in os.environ if names_a_target(n)]:
         monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
 
@@ -441,7 +434,7 @@ def test_inspect_target(
 
 
 def run_module(*argv: object, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {name: value for name, value in os.environ.items() if not _foreign(name)}
+    env = clean_environ()
     return subprocess.run(
         [sys.executable, "-m", "maturin_cross", *(str(arg) for arg in argv)],
         capture_output=True,

@@ -18,7 +18,6 @@ what a user gets who exports them by hand.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import CrossToolchain, unavailable
+from conftest import CrossToolchain, clean_environ, unavailable
 
 pytestmark = pytest.mark.cross
 
@@ -41,20 +40,6 @@ big = rpds.HashTrieMap({i: i * i for i in range(2000)})
 print(platform.machine(), rpds.rpds.__file__.rsplit("/", 1)[1])
 print(sorted(m.items()), len(m.remove("a")), m["b"], big[1999], len(big.discard(-1)))
 """
-
-
-def _clean_environ(**extra: str) -> dict[str, str]:
-    """This process's environment without anything that could name a target, plus ``extra``."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(
-            ("MATURIN_CROSS_", "PYO3_", "CARGO_BUILD_", "CARGO_TARGET_", "_PYTHON_", "PYTHON")
-        )
-        and k != "RUSTUP_TOOLCHAIN"
-    }
-    env.update(extra)
-    return env
 
 
 def _assert_imports(armhf: CrossToolchain, out: Path, tmp_path: Path) -> None:
@@ -119,7 +104,7 @@ def crossenv(
             "--machine",
             "armv7l",
         ],
-        env=_clean_environ(),
+        env=clean_environ(),
         capture_output=True,
         text=True,
         check=False,
@@ -137,7 +122,7 @@ def crossenv(
             "maturin-cross",
             "build",
         ],
-        env=_clean_environ(),
+        env=clean_environ(),
         check=True,
     )
     assert (env.build_bin / "maturin").is_file()
@@ -155,7 +140,7 @@ def test_crossenv_presents_the_target_but_hides_its_variables(crossenv: CrossEnv
     )
     done = subprocess.run(
         [str(crossenv.cross_python), "-c", code],
-        env=_clean_environ(),
+        env=clean_environ(),
         capture_output=True,
         text=True,
         check=True,
@@ -181,7 +166,7 @@ def _cross_build(
             str(out),
             str(source),
         ],
-        env=_clean_environ(**armhf.linker_env, **env),
+        env=clean_environ(**armhf.linker_env, **env),
         capture_output=True,
         text=True,
         check=False,
@@ -218,7 +203,7 @@ def test_python_m_build_with_crossenv_variables(
     folder = tmp_path / "crossenv-lib"
     folder.mkdir()
     shutil.copy(armhf.sysconfigdata, folder)
-    env = _clean_environ(
+    env = clean_environ(
         _PYTHON_HOST_PLATFORM="linux-armv7l",
         _PYTHON_SYSCONFIGDATA_NAME=armhf.sysconfigdata.stem,
         PYTHONPATH=str(folder),

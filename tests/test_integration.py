@@ -5,14 +5,13 @@ target's own Python under qemu and returns right answers."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ARCHES, CrossToolchain
+from conftest import ARCHES, CrossToolchain, clean_environ
 
 pytestmark = pytest.mark.cross
 
@@ -27,12 +26,7 @@ print(sorted(m.items()), len(gone), "a" in gone, m["b"], big[1999], len(big.disc
 
 
 def _build_env(toolchain: CrossToolchain, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("MATURIN_CROSS_", "PYO3_", "CARGO_BUILD_", "_PYTHON_"))
-        and k != "RUSTUP_TOOLCHAIN"
-    }
+    env = clean_environ()
     env["MATURIN_CROSS_SYSCONFIGDATA"] = str(toolchain.sysconfigdata)
     env.update(toolchain.linker_env)
     env.update(extra)

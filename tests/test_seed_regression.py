@@ -6,29 +6,17 @@ right wheel in the same environment."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CrossToolchain, old_maturin, yocto_pyo3_config
+from conftest import CrossToolchain, clean_environ, old_maturin, yocto_pyo3_config
 
 pytestmark = pytest.mark.cross
 
 IMPORT = "import rpds; m = rpds.HashTrieMap({1: 2}).insert(3, 4); print(m[1], m[3], len(m))"
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("MATURIN_CROSS_", "PYO3_", "CARGO_BUILD_", "_PYTHON_"))
-        and k != "RUSTUP_TOOLCHAIN"
-    }
-    env.update(extra)
-    return env
 
 
 def _unpack(wheel: Path, folder: Path) -> list[str]:
@@ -41,7 +29,7 @@ def test_maturin_170_seed_bug_is_healed_by_fix(
     armhf: CrossToolchain, maturin_170: Path, rpds_source: Path, tmp_path: Path
 ) -> None:
     config = yocto_pyo3_config(armhf, tmp_path)
-    env = _clean_env(
+    env = clean_environ(
         PYO3_CONFIG_FILE=str(config), RUSTUP_TOOLCHAIN="debian-web", **armhf.linker_env
     )
     built = tmp_path / "maturin-out"
@@ -129,7 +117,7 @@ def test_backend_with_old_maturin(
             str(out),
             str(rpds_source),
         ],
-        env=_clean_env(**extra),
+        env=clean_environ(**extra),
         capture_output=True,
         text=True,
         check=False,

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import clean_environ
 
 from maturin_cross.errors import ConfigError
 from maturin_cross.sysconfigdata import SysconfigData, locate, parse
@@ -262,14 +263,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
 
 
 def _clean_environ(tmp_path: Path) -> dict[str, str]:
-    drop = ("CARGO_BUILD_TARGET", "MATURIN_PEP517_ARGS", "PYTHONPATH")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in drop and not key.startswith(("MATURIN_CROSS_", "PYO3_", "_PYTHON_"))
-    }
-    env["HOME"] = str(tmp_path)
-    return env
+    return clean_environ(HOME=str(tmp_path))
 
 
 def _inspect(path: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:

@@ -4,13 +4,13 @@ to the Rust target, multiarch, EXT_SUFFIX, wheel tags, pointer width and ELF fac
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import clean_environ
 
 from maturin_cross import sysconfigdata
 from maturin_cross.errors import TargetError
@@ -552,15 +552,7 @@ def test_sysconfigdata_without_version() -> None:
 
 
 def _clean_environ(tmp_path: Path) -> dict[str, str]:
-    """The environment minus whatever could name another target (CI may have set any of it)."""
-    drop = ("CARGO_BUILD_TARGET", "MATURIN_PEP517_ARGS", "PYTHONPATH")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in drop and not key.startswith(("MATURIN_CROSS_", "PYO3_", "_PYTHON_"))
-    }
-    env["HOME"] = str(tmp_path)
-    return env
+    return clean_environ(HOME=str(tmp_path))
 
 
 @pytest.mark.parametrize("case", YOCTO, ids=_id)
