@@ -38,6 +38,7 @@ class Plan:
     target: Target
     cross: bool
     sysconfig_vars: Mapping[str, object] | None = None
+    pyproject: Mapping[str, Any] = field(default_factory=dict)
     env_delta: dict[str, str | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -163,14 +164,14 @@ def plan(source_dir: Path, config_settings: ConfigSettings, environ: Mapping[str
     settings = Settings.from_sources(config_settings, environ, pyproject)
     target, vars = target_for(settings, environ, source_dir)
     cross = vars is not None or settings.target is not None
-    return Plan(source_dir, settings, target, cross, vars, notes=list(target.notes))
+    return Plan(source_dir, settings, target, cross, vars, pyproject, notes=list(target.notes))
 
 
 # ------------------------------------------------------------------------------------------------
 # Preparing the environment maturin and cargo see
 
 
-def _manifest_dir(plan: Plan, pyproject: Mapping[str, Any]) -> Path:
+def _manifest_dir(plan: Plan) -> Path:
     args = list(plan.settings.build_args)
     for flag in ("-m", "--manifest-path"):
         if flag in args[:-1]:
@@ -178,14 +179,16 @@ def _manifest_dir(plan: Plan, pyproject: Mapping[str, Any]) -> Path:
     for arg in args:
         if arg.startswith("--manifest-path="):
             return (plan.source_dir / arg.split("=", 1)[1]).parent
-    manifest = pyproject.get("tool", {}).get("maturin", {}).get("manifest-path")
+    manifest = plan.pyproject.get("tool", {}).get("maturin", {}).get("manifest-path")
     if isinstance(manifest, str):
         return (plan.source_dir / manifest).parent
     return plan.source_dir
 
 
-def _features(plan: Plan, pyproject: Mapping[str, Any]) -> list[str]:
-    features = [str(f) for f in pyproject.get("tool", {}).get("maturin", {}).get("features", [])]
+def _features(plan: Plan) -> list[str]:
+    features = [
+        str(f) for f in plan.pyproject.get("tool", {}).get("maturin", {}).get("features", [])
+    ]
     args = list(plan.settings.build_args)
     for index, arg in enumerate(args):
         if arg in ("-F", "--features") and index + 1 < len(args):
@@ -222,8 +225,7 @@ def _lib_dir(target: Target, vars: Mapping[str, object], environ: Mapping[str, s
 def write_pyo3_config(plan: Plan, folder: Path, environ: Mapping[str, str]) -> Path:
     """Write the target's PYO3_CONFIG_FILE and set the PYO3_CROSS* variables to agree."""
     assert plan.sysconfig_vars is not None
-    pyproject = read_pyproject(plan.source_dir)
-    manifest_dir = _manifest_dir(plan, pyproject)
+    manifest_dir = _manifest_dir(plan)
     lock = pyo3_config.find_cargo_lock(manifest_dir)
     pyo3_version = (
         pyo3_config.locked_pyo3_version(lock.read_text(encoding="utf-8"), str(lock))
@@ -232,7 +234,7 @@ def write_pyo3_config(plan: Plan, folder: Path, environ: Mapping[str, str]) -> P
     )
     cargo_toml = manifest_dir / "Cargo.toml"
     abi3 = cargo_toml.is_file() and pyo3_config.uses_abi3(
-        cargo_toml.read_text(encoding="utf-8"), _features(plan, pyproject)
+        cargo_toml.read_text(encoding="utf-8"), _features(plan)
     )
     base: dict[str, str] = {}
     existing = environ.get("PYO3_CONFIG_FILE")
