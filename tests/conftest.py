@@ -53,6 +53,8 @@ class CrossToolchain:
     rust_target: str
     linker: str
     qemu: str
+    std: str
+    """How the target's Rust standard library is had: ``prebuilt`` or ``build-std``."""
 
     @property
     def python(self) -> Path:
@@ -107,7 +109,7 @@ def provision(arch: str) -> CrossToolchain:
     if done.returncode != 0:
         unavailable(f"cannot provision the {arch} cross toolchain: {done.stderr.strip()[-2000:]}")
     line = done.stdout.strip().splitlines()[-1].split()
-    toolchain = CrossToolchain(line[0], Path(line[1]), line[2], line[3], line[4])
+    toolchain = CrossToolchain(line[0], Path(line[1]), line[2], line[3], line[4], line[5])
     for tool in (toolchain.linker, toolchain.qemu):
         if shutil.which(tool) is None:
             unavailable(f"{tool} is not on PATH after provisioning {arch}")

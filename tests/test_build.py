@@ -177,12 +177,6 @@ def test_lib_dir_falls_back_to_pyo3_cross_lib_dir(tmp_path: Path) -> None:
     assert _build._lib_dir(target, ARMHF, {}) == str(data.parent)
 
 
-def test_rust_toolchain_env_for_the_host_and_for_custom_triples() -> None:
-    assert _build.rust_toolchain_env("x86_64-unknown-linux-gnu", {}) == {}
-    # A vendor triple is a custom target spec (RUST_TARGET_PATH): not rustc's to check.
-    assert _build.rust_toolchain_env("armv7-poky-linux-gnueabihf", {}) == {}
-
-
 def test_settings_reach_the_plan(tmp_path: Path) -> None:
     data = _sysroot(tmp_path)
     plan = _plan(tmp_path, {"sysconfigdata": str(data), "platform-tag": "linux-armv8l"})

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from maturin_cross import pyo3_config, repair
+from maturin_cross import pyo3_config, repair, toolchain
 from maturin_cross import sysconfigdata as sysconfigdata_mod
-from maturin_cross._run import capture, log, run
+from maturin_cross._run import log, run
 from maturin_cross.errors import BuildError, ConfigError, MaturinCrossError
 from maturin_cross.settings import Settings
 from maturin_cross.target import Target, resolve
@@ -281,34 +281,6 @@ def write_pyo3_config(plan: Plan, folder: Path, environ: Mapping[str, str]) -> P
     return path
 
 
-def rust_toolchain_env(triple: str, environ: Mapping[str, str]) -> dict[str, str]:
-    """Make sure a Rust standard library for ``triple`` is reachable; pick the rustup toolchain
-    that has one when the default does not. Custom triples (JSON specs) are not checked."""
-    targets = capture(["rustc", "--print", "target-list"])
-    if targets is None:
-        raise BuildError(
-            "cannot run rustc; install a Rust toolchain (rustup, or Debian's rustc-web) "
-            "and put it on PATH"
-        )
-    if triple not in targets.split():
-        return {}
-    sysroot = (capture(["rustc", "--print", "sysroot"]) or "").strip()
-    if sysroot and (Path(sysroot) / "lib" / "rustlib" / triple / "lib").is_dir():
-        return {}
-    if not environ.get("RUSTUP_TOOLCHAIN"):
-        listing = capture(["rustup", "toolchain", "list", "-v"]) or ""
-        for line in listing.splitlines():
-            words = line.split()
-            if len(words) >= 2 and (Path(words[-1]) / "lib" / "rustlib" / triple / "lib").is_dir():
-                log(f"using rustup toolchain {words[0]}: it has the standard library for {triple}")
-                return {"RUSTUP_TOOLCHAIN": words[0]}
-    raise BuildError(
-        f"no Rust standard library for {triple} in {sysroot or 'the active toolchain'} "
-        f"(nor in another rustup toolchain); run 'rustup target add {triple}' or install "
-        f"Debian's libstd-rust-web-dev for the target (tools/provision-cross.sh)"
-    )
-
-
 # ------------------------------------------------------------------------------------------------
 # The hooks' work
 
@@ -371,7 +343,9 @@ def _prepare_env(plan: Plan, scratch: Path, *, need_toolchain: bool = True) -> N
         if plan.sysconfig_vars is not None:
             write_pyo3_config(plan, scratch, environ)
         if need_toolchain:
-            plan.env_delta.update(rust_toolchain_env(plan.target.rust_target, environ))
+            rust = toolchain.setup_for(plan.target.rust_target, environ)
+            plan.env_delta.update(rust.env)
+            plan.notes.extend(rust.notes)
         # maturin >= 1.7 takes the platform tag from here; older ones are retagged afterwards.
         plan.env_delta["_PYTHON_HOST_PLATFORM"] = plan.target.platform_tag.replace("_", "-", 1)
         plan.env_delta["CARGO_BUILD_TARGET"] = plan.target.rust_target
