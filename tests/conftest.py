@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cross_arches import ARCHES
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -120,16 +121,6 @@ def provision(arch: str) -> CrossToolchain:
 @pytest.fixture(scope="session")
 def armhf() -> CrossToolchain:
     return provision("armhf")
-
-
-# Debian architecture -> (platform tag, multiarch, uname -m) of its target python3.11.
-ARCHES = {
-    "armhf": ("linux_armv7l", "arm-linux-gnueabihf", "armv7l"),
-    "arm64": ("linux_aarch64", "aarch64-linux-gnu", "aarch64"),
-    "i386": ("linux_i686", "i386-linux-gnu", "i686"),
-    "ppc64el": ("linux_ppc64le", "powerpc64le-linux-gnu", "ppc64le"),
-    "s390x": ("linux_s390x", "s390x-linux-gnu", "s390x"),
-}
 
 
 @pytest.fixture(scope="session", params=list(ARCHES))
