@@ -89,3 +89,41 @@ def capture(cmd: Sequence[str], *, env_delta: Mapping[str, str] | None = None) -
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout if done.returncode == 0 else None
+
+
+def execute(
+    cmd: Sequence[str],
+    *,
+    env_delta: Mapping[str, str | None],
+    cwd: Path,
+    timeout: float,
+) -> tuple[int, str, str]:
+    """Run a program whose result is the answer (the target's Python under qemu): its exit
+    code, stdout and stderr, nothing streamed. A program that cannot start or outlives
+    ``timeout`` raises BuildError."""
+    env = dict(os.environ)
+    for key, value in env_delta.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    log("+ " + shlex.join(cmd[:4]) + (" ..." if len(cmd) > 4 else ""))
+    try:
+        done = subprocess.run(
+            list(cmd),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            check=False,
+        )
+    except OSError as err:
+        raise BuildError(f"cannot run {cmd[0]}: {err.strerror}; is it installed?") from None
+    except subprocess.TimeoutExpired:
+        raise BuildError(
+            f"{cmd[0]} did not finish in {timeout:.0f} s; is the target hung?"
+        ) from None
+    return done.returncode, done.stdout, done.stderr

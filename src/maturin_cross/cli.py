@@ -1,4 +1,4 @@
-"""The ``maturin-cross`` command: ``build``, ``inspect``, ``fix``, ``init``.
+"""The ``maturin-cross`` command: ``build``, ``inspect``, ``fix``, ``init``, ``test``.
 
 Exit codes: 0 success; 1 a build failed or a wheel was refused (or, with ``fix --check``, would
 change); 2 usage errors (bad arguments, bad settings).
@@ -303,6 +303,52 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------------------
+# test
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from maturin_cross import _trial_run
+    from maturin_cross.errors import UsageError
+    from maturin_cross.sysroot import Sysroot
+
+    root = Path(args.sysroot)
+    if not root.is_dir():
+        raise UsageError(
+            f"--sysroot {args.sysroot} is not a folder; name the target's root file system "
+            f"(the folder that holds its usr/lib/python3.X/)"
+        )
+    for wheel in [*args.wheels, *args.with_wheels]:
+        if not wheel.is_file():
+            raise UsageError(f"{wheel} does not exist; name a wheel file")
+    sysroot = Sysroot(root.resolve(), "--sysroot")
+    if not _names_target(args):
+        # The sysroot's own Python says what the target is.
+        args.sysconfigdata = str(sysroot.root / "usr" / "lib")
+    target, _ = _resolve(args, Path.cwd())
+    outcome = _trial_run.try_wheels(
+        args.wheels,
+        target,
+        sysroot,
+        os.environ,
+        command=args.command,
+        with_wheels=args.with_wheels,
+    )
+    for name in outcome.imported:
+        print(f"imported {name} in the target's Python ({target.rust_target})", flush=True)
+    sys.stdout.write(outcome.stdout)
+    sys.stdout.flush()
+    sys.stderr.write(outcome.stderr)
+    if outcome.exit_code:
+        last = next((ln for ln in reversed(outcome.stderr.splitlines()) if ln.strip()), "")
+        names = ", ".join(w.name for w in args.wheels)
+        print(
+            f"{PROG}: error: {names} failed on {target.rust_target} under qemu: {last.strip()}",
+            file=sys.stderr,
+        )
+    return outcome.exit_code
+
+
+# ------------------------------------------------------------------------------------------------
 
 
 def _add_target_options(parser: argparse.ArgumentParser) -> None:
@@ -366,6 +412,34 @@ def parser() -> argparse.ArgumentParser:
     )
     _add_target_options(fix)
     fix.set_defaults(func=cmd_fix)
+
+    test = commands.add_parser(
+        "test",
+        help="install wheels and import their modules in the target's own Python under qemu",
+        description="Install the wheels into a scratch folder, run the target's own Python from "
+        "the sysroot under qemu-user (the sysroot as its library root, its own site-packages on "
+        "the path), import every extension module by its dotted name, then run --command. Exit "
+        "0 when all of it succeeds, 1 with the target's own error otherwise, 2 when qemu or the "
+        "target's Python is missing.",
+    )
+    test.add_argument("wheels", nargs="+", type=Path, metavar="WHEEL")
+    test.add_argument(
+        "--sysroot", required=True, metavar="DIR", help="the target's root file system"
+    )
+    test.add_argument(
+        "--command", metavar="CODE", help="Python code to run after the imports (on the target)"
+    )
+    test.add_argument(
+        "--with",
+        dest="with_wheels",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="WHEEL",
+        help="a runtime dependency to install beside the wheels (repeatable)",
+    )
+    _add_target_options(test)
+    test.set_defaults(func=cmd_test)
     return top
 
 

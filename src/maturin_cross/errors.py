@@ -36,3 +36,9 @@ class UsageError(MaturinCrossError):
     """The command line is wrong (exit 2)."""
 
     exit_code = 2
+
+
+class TrialUnavailable(MaturinCrossError):
+    """A wheel cannot be tried on its target here: no qemu, no target Python (exit 2)."""
+
+    exit_code = 2

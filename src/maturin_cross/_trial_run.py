@@ -1,0 +1,118 @@
+"""Trying wheels on their target: install them into a scratch folder, find qemu on this host,
+run the target's own Python and read what it said. The decisions are :mod:`maturin_cross.trial`'s.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from maturin_cross import trial
+from maturin_cross._run import execute, log
+from maturin_cross.errors import TrialUnavailable, WheelError
+from maturin_cross.sysroot import Sysroot
+from maturin_cross.target import Target
+
+TIMEOUT = 600.0
+"""Seconds the target's Python may take: qemu is slow, a hang is not."""
+
+
+def host_qemu(target: Target) -> str:
+    programs = trial.qemu_programs(target.elf)
+    for program in programs:
+        found = shutil.which(program)
+        if found:
+            return found
+    raise TrialUnavailable(
+        f"neither {' nor '.join(programs)} is installed, so the wheel cannot be tried on "
+        f"{target.rust_target} here; install qemu-user-static (Debian, Ubuntu) or qemu-user"
+    )
+
+
+def _install(wheel: Path, site: Path, scripts: Path, interpreter: str) -> list[str]:
+    """Install ``wheel`` as pip would (RECORD checked); return its member names."""
+    from installer import install
+    from installer.destinations import SchemeDictionaryDestination
+    from installer.exceptions import InstallerError
+    from installer.sources import WheelFile
+
+    destination = SchemeDictionaryDestination(
+        {
+            "purelib": str(site),
+            "platlib": str(site),
+            "scripts": str(scripts),
+            "data": str(site.parent / "data"),
+            "headers": str(site.parent / "include"),
+        },
+        interpreter=interpreter,
+        script_kind="posix",
+    )
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            names = archive.namelist()
+        with WheelFile.open(wheel) as source:
+            install(source, destination, {"INSTALLER": b"maturin-cross test\n"})
+    except (InstallerError, zipfile.BadZipFile, ValueError, KeyError, OSError) as err:
+        raise WheelError(f"{wheel}: cannot be installed ({err}); rebuild it") from None
+    return names
+
+
+def _clean_python_env(environ: Mapping[str, str], site: Path) -> dict[str, str | None]:
+    """The host's Python settings would reach the target's Python through qemu: remove them."""
+    delta: dict[str, str | None] = {
+        key: None for key in environ if key.startswith(("PYTHON", "_PYTHON_", "VIRTUAL_ENV"))
+    }
+    delta.update({"PYTHONPATH": str(site), "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1"})
+    return delta
+
+
+def try_wheels(
+    wheels: Sequence[Path],
+    target: Target,
+    sysroot: Sysroot,
+    environ: Mapping[str, str],
+    *,
+    command: str | None = None,
+    with_wheels: Sequence[Path] = (),
+) -> trial.Outcome:
+    """Install ``with_wheels`` and ``wheels``, import every extension module of ``wheels`` in the
+    target's Python under qemu, then run ``command``."""
+    if target.python is None:
+        raise TrialUnavailable(
+            f"the target {target.rust_target} names no Python version; pass its sysconfigdata"
+        )
+    qemu = host_qemu(target)
+    python = trial.find_python(sysroot, target.python)
+    scratch = Path(tempfile.mkdtemp(prefix="maturin-cross-test-"))
+    try:
+        site, scripts, run_in = scratch / "site", scratch / "bin", scratch / "run"
+        for folder in (site, scripts, run_in):
+            folder.mkdir()
+        for extra in with_wheels:
+            _install(extra, site, scripts, python)
+        modules: list[str] = []
+        for wheel in wheels:
+            modules += trial.extension_modules(_install(wheel, site, scripts, python))
+        if not modules:
+            log("the wheels hold no extension module; running the command only")
+        code, out, err = execute(
+            [
+                qemu,
+                "-L",
+                str(sysroot.root),
+                str(sysroot.host_path(python)),
+                "-c",
+                trial.import_script(modules, command),
+            ],
+            env_delta=_clean_python_env(environ, site),
+            cwd=run_in,
+            timeout=TIMEOUT,
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    imported = tuple(line.split()[-1] for line in out.splitlines() if line.startswith(trial.MARK))
+    said = "".join(line + "\n" for line in out.splitlines() if not line.startswith(trial.MARK))
+    return trial.Outcome(0 if code == 0 else 1, imported, said, err)

@@ -1,0 +1,370 @@
+"""Will the target's dynamic loader find what a binary needs? Libraries and symbol versions.
+
+Pure: reads ELF files (a wheel's members, a sysroot's libraries) with pyelftools; no process.
+
+For each ``DT_NEEDED`` the search is the loader's: ``DT_RPATH`` (when there is no
+``DT_RUNPATH``), ``DT_RUNPATH``, then the folders of the sysroot's ``ld.so.conf`` and the
+defaults (:func:`maturin_cross.sysroot.library_dirs`); ``$ORIGIN`` is the binary's own folder,
+inside the wheel. A candidate of another machine, class, byte order or ABI is passed over, as the
+loader does. Every version the binary requires of a library (``DT_VERNEED``: ``GLIBC_2.34``,
+``GLIBCXX_3.4.30``, ``OPENSSL_3.0.0``) must be defined (``DT_VERDEF``) by the library found.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import BinaryIO
+
+from elftools.common.exceptions import ELFError
+from elftools.construct import ConstructError
+from elftools.elf.dynamic import DynamicSection, DynamicSegment
+from elftools.elf.elffile import ELFFile
+from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection
+from elftools.elf.segments import InterpSegment
+
+from maturin_cross.errors import WheelError
+from maturin_cross.sysroot import Sysroot
+
+_BAD_ELF = (ELFError, ConstructError, struct.error, ValueError, UnicodeDecodeError, AssertionError)
+"""What pyelftools raises on a malformed file (its asserts included)."""
+
+_VER_FLG_BASE = 0x1
+"""A version definition that names the file itself, not a version."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """The facts by which a loader accepts or passes over a library."""
+
+    machine: str
+    bits: int
+    little_endian: bool
+    float_abi: str | None = None
+    """ARM: hard or soft float, from e_flags (the loader refuses a mismatch)."""
+
+    def describe(self) -> str:
+        order = "LE" if self.little_endian else "BE"
+        float_abi = f" {self.float_abi}-float" if self.float_abi else ""
+        return f"{self.machine} {self.bits}-bit {order}{float_abi}"
+
+
+@dataclass(frozen=True)
+class Dynamic:
+    """What an ELF file says to the loader."""
+
+    kind: Kind
+    needed: tuple[str, ...] = ()
+    rpath: tuple[str, ...] = ()
+    runpath: tuple[str, ...] = ()
+    soname: str | None = None
+    interpreter: str | None = None
+    required: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Library file name -> the versions required of it."""
+    defined: tuple[str, ...] = ()
+    """The versions this file defines."""
+
+
+_EF_ARM_ABI_FLOAT_SOFT = 0x200
+_EF_ARM_ABI_FLOAT_HARD = 0x400
+
+
+def read_dynamic(stream: BinaryIO, name: str) -> Dynamic:
+    """The loader's view of an ELF file; pyelftools reads only the headers and the sections it
+    is asked for. Raises WheelError naming ``name`` when the file is not a readable ELF file."""
+    try:
+        return _read(ELFFile(stream))
+    except _BAD_ELF as err:
+        raise WheelError(f"{name}: not a readable ELF file ({err}); rebuild it") from None
+
+
+def _read(elf: ELFFile) -> Dynamic:
+    flags = elf.header["e_flags"]
+    float_abi = None
+    if elf["e_machine"] == "EM_ARM":
+        if flags & _EF_ARM_ABI_FLOAT_HARD:
+            float_abi = "hard"
+        elif flags & _EF_ARM_ABI_FLOAT_SOFT:
+            float_abi = "soft"
+    kind = Kind(str(elf["e_machine"]), elf.elfclass, elf.little_endian, float_abi)
+    needed: list[str] = []
+    rpath: list[str] = []
+    runpath: list[str] = []
+    soname = None
+    dynamic = _dynamic(elf)
+    if dynamic is not None:
+        for tag in dynamic.iter_tags():
+            kind_of = tag.entry.d_tag
+            # pyelftools names the string of a tag after the tag: tag.needed, tag.runpath.
+            text = str(getattr(tag, kind_of[3:].lower(), ""))
+            if kind_of == "DT_NEEDED":
+                needed.append(text)
+            elif kind_of == "DT_RPATH":
+                rpath += text.split(":")
+            elif kind_of == "DT_RUNPATH":
+                runpath += text.split(":")
+            elif kind_of == "DT_SONAME":
+                soname = text
+    interpreter = None
+    for segment in elf.iter_segments():
+        if isinstance(segment, InterpSegment):
+            interpreter = str(segment.get_interp_name())
+    required: dict[str, tuple[str, ...]] = {}
+    defined: list[str] = []
+    for section in elf.iter_sections():
+        if isinstance(section, GNUVerNeedSection):
+            for verneed, auxiliaries in section.iter_versions():
+                required[str(verneed.name)] = tuple(str(aux.name) for aux in auxiliaries)
+        elif isinstance(section, GNUVerDefSection):
+            for verdef, auxiliaries in section.iter_versions():
+                if not verdef["vd_flags"] & _VER_FLG_BASE:
+                    defined += [str(aux.name) for aux in auxiliaries][:1]
+    return Dynamic(
+        kind,
+        tuple(needed),
+        tuple(p for p in rpath if p),
+        tuple(p for p in runpath if p),
+        soname,
+        interpreter,
+        required,
+        tuple(defined),
+    )
+
+
+def _dynamic(elf: ELFFile) -> DynamicSection | DynamicSegment | None:
+    for section in elf.iter_sections():
+        if isinstance(section, DynamicSection):
+            return section
+    for segment in elf.iter_segments():
+        if isinstance(segment, DynamicSegment):
+            return segment
+    return None
+
+
+# ------------------------------------------------------------------------------------------------
+# Finding what a binary needs
+
+
+@dataclass(frozen=True)
+class Found:
+    need: str
+    where: str
+    """``wheel:NAME`` for a bundled library, else its target path in the sysroot."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """One binary's needs: where each was found, and what is wrong, one line per problem."""
+
+    member: str
+    found: tuple[Found, ...]
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Library:
+    where: str
+    dynamic: Dynamic
+
+
+WheelReader = Callable[[str], "BinaryIO | None"]
+"""Opens a member of the wheel by name, or None when there is no such member."""
+
+
+# What to install for a library a target image lacks: (Yocto recipe, Debian package) by soname.
+# Common ones only; for others the message says to add the package that provides it.
+_PROVIDERS = {
+    "libssl.so.3": ("openssl", "libssl3"),
+    "libcrypto.so.3": ("openssl", "libssl3"),
+    "libz.so.1": ("zlib", "zlib1g"),
+    "libffi.so.8": ("libffi", "libffi8"),
+    "libstdc++.so.6": ("gcc-runtime", "libstdc++6"),
+    "libgcc_s.so.1": ("libgcc", "libgcc-s1"),
+    "libsqlite3.so.0": ("sqlite3", "libsqlite3-0"),
+    "libbz2.so.1.0": ("bzip2", "libbz2-1.0"),
+    "liblzma.so.5": ("xz", "liblzma5"),
+    "libexpat.so.1": ("expat", "libexpat1"),
+    "libzstd.so.1": ("zstd", "libzstd1"),
+    "libdbus-1.so.3": ("dbus", "libdbus-1-3"),
+}
+
+
+def _install_hint(need: str) -> str:
+    if need in _PROVIDERS:
+        recipe, package = _PROVIDERS[need]
+        return f'add it to the image (Yocto: DEPENDS += "{recipe}"; Debian: {package})'
+    return "add the package that provides it to the image, or bundle it in the wheel"
+
+
+def _origin_dirs(paths: Sequence[str], member: str) -> tuple[list[str], list[str]]:
+    """RPATH/RUNPATH entries split into folders inside the wheel (``$ORIGIN``) and target
+    paths in the sysroot."""
+    origin = PurePosixPath(member).parent
+    in_wheel: list[str] = []
+    in_sysroot: list[str] = []
+    for path in paths:
+        expanded = re.sub(r"\$(ORIGIN|\{ORIGIN\})", str(origin), path)
+        if expanded != path:
+            parts: list[str] = []
+            for part in PurePosixPath(expanded).parts:
+                if part == "..":
+                    if parts:
+                        parts.pop()
+                elif part not in (".", ""):
+                    parts.append(part)
+            in_wheel.append("/".join(parts))
+        elif path.startswith("/"):
+            in_sysroot.append(path)
+    return in_wheel, in_sysroot
+
+
+def check(
+    member: str,
+    dynamic: Dynamic,
+    *,
+    sysroot: Sysroot | None,
+    library_dirs: Sequence[str],
+    open_member: WheelReader,
+) -> Report:
+    """Where each of ``member``'s needs is found, and every missing library or version. A
+    library must be of the binary's own kind."""
+    expected = dynamic.kind
+    found: list[Found] = []
+    problems: list[str] = []
+    search = dynamic.rpath if not dynamic.runpath else ()
+    wheel_rpath, sysroot_rpath = _origin_dirs((*search, *dynamic.runpath), member)
+    sysroot_dirs = [*sysroot_rpath, *library_dirs]
+    providers: dict[str, Library] = {}
+    for need in dynamic.needed:
+        library = _find_in_wheel(need, wheel_rpath, open_member, expected)
+        if library is None and sysroot is not None:
+            library, passed_over = _find_in_sysroot(need, sysroot, sysroot_dirs, expected)
+            if library is None:
+                why = f" (passed over {'; '.join(passed_over)})" if passed_over else ""
+                problems.append(
+                    f"{member} needs {need}, which {sysroot.root} does not have{why}; "
+                    f"{_install_hint(need)}"
+                )
+        if library is not None:
+            providers[need] = library
+            found.append(Found(need, library.where))
+    for library_name, versions in dynamic.required.items():
+        provider = providers.get(library_name)
+        if provider is None:
+            continue
+        missing = [v for v in versions if v not in provider.dynamic.defined]
+        for version in missing:
+            problems.append(_version_problem(member, version, library_name, provider))
+    if (
+        dynamic.interpreter
+        and sysroot is not None
+        and not sysroot.host_path(dynamic.interpreter).is_file()
+    ):
+        problems.append(
+            f"{member} is run by the loader {dynamic.interpreter}, which {sysroot.root} "
+            f"does not have; build with the target's toolchain (is it the right C library?)"
+        )
+    return Report(member, tuple(found), tuple(problems))
+
+
+def _version_key(version: str) -> tuple[str, tuple[int, ...]]:
+    match = re.fullmatch(r"([A-Za-z_]+?)_?((?:\d+\.)*\d+)", version)
+    if match is None:
+        return version, ()
+    return match.group(1), tuple(int(n) for n in match.group(2).split("."))
+
+
+def _version_problem(member: str, version: str, library_name: str, provider: Library) -> str:
+    family, _ = _version_key(version)
+    same = sorted(
+        (
+            v
+            for v in provider.dynamic.defined
+            if _version_key(v)[0] == family and _version_key(v)[1]
+        ),
+        key=lambda v: _version_key(v)[1],
+    )
+    defines = f"defines up to {same[-1]}" if same else "does not define it"
+    return (
+        f"{member} needs {version} from {library_name}; the target's {library_name} "
+        f"({provider.where}) {defines}: build with the target's toolchain or sysroot"
+    )
+
+
+def _find_in_wheel(
+    need: str, folders: Sequence[str], open_member: WheelReader, expected: Kind
+) -> Library | None:
+    for folder in folders:
+        name = f"{folder}/{need}" if folder else need
+        stream = open_member(name)
+        if stream is None:
+            continue
+        with stream:
+            dynamic = read_dynamic(stream, name)
+        if dynamic.kind == expected:
+            return Library(f"wheel:{name}", dynamic)
+    return None
+
+
+def _find_in_sysroot(
+    need: str, sysroot: Sysroot, folders: Sequence[str], expected: Kind
+) -> tuple[Library | None, list[str]]:
+    passed_over: list[str] = []
+    for folder in folders:
+        target_path = f"{folder.rstrip('/')}/{need}"
+        host = sysroot.host_path(target_path)
+        if not host.is_file():
+            continue
+        try:
+            with host.open("rb") as stream:
+                dynamic = read_dynamic(stream, str(host))
+        except (WheelError, OSError):
+            passed_over.append(f"{target_path}: not a readable ELF file")
+            continue
+        if dynamic.kind != expected:
+            passed_over.append(f"{target_path}: {dynamic.kind.describe()}")
+            continue
+        return Library(target_path, dynamic), passed_over
+    return None, passed_over
+
+
+def is_elf(stream: BinaryIO) -> bool:
+    head = stream.read(4)
+    stream.seek(0)
+    return head == b"\x7fELF"
+
+
+def check_binaries(
+    names: Sequence[str],
+    open_member: WheelReader,
+    *,
+    sysroot: Sysroot | None,
+    library_dirs: Sequence[str],
+) -> list[Report]:
+    """A report for every ELF file among ``names`` (modules, bundled libraries, programs)."""
+    reports = []
+    for name in names:
+        stream = open_member(name)
+        if stream is None:
+            continue
+        with stream:
+            if not is_elf(stream):
+                continue
+            dynamic = read_dynamic(stream, name)
+        reports.append(
+            check(
+                name, dynamic, sysroot=sysroot, library_dirs=library_dirs, open_member=open_member
+            )
+        )
+    return reports
+
+
+def describe(report: Report) -> list[str]:
+    """What ``inspect`` shows of one binary: each need and where it was found."""
+    lines = [f"{report.member}:"]
+    lines += [f"  needs {found.need:<28} found at {found.where}" for found in report.found]
+    lines += [f"  problem: {problem}" for problem in report.problems]
+    return lines

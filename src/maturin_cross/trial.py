@@ -1,0 +1,138 @@
+"""A wheel tried on its target: installed into a folder, then imported by the target's own Python,
+run under qemu-user with the sysroot as its library root.
+
+Pure: this module decides the program, the modules and the script; :func:`maturin_cross.
+_trial_run.try_wheels` installs and runs them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from maturin_cross.errors import TrialUnavailable
+from maturin_cross.sysroot import Sysroot
+from maturin_cross.target import ElfFacts, PythonABI
+
+# (e_machine, ELF class, little-endian, ABI or None for any) -> qemu-user's name for the machine.
+_QEMU = [
+    (("EM_ARM", 32, True, None), "arm"),
+    (("EM_ARM", 32, False, None), "armeb"),
+    (("EM_AARCH64", 64, True, None), "aarch64"),
+    (("EM_AARCH64", 64, False, None), "aarch64_be"),
+    (("EM_386", 32, True, None), "i386"),
+    (("EM_X86_64", 64, True, None), "x86_64"),
+    (("EM_PPC", 32, False, None), "ppc"),
+    (("EM_PPC64", 64, False, None), "ppc64"),
+    (("EM_PPC64", 64, True, None), "ppc64le"),
+    (("EM_S390", 64, False, None), "s390x"),
+    (("EM_MIPS", 32, False, "mips-n32"), "mipsn32"),
+    (("EM_MIPS", 32, True, "mips-n32"), "mipsn32el"),
+    (("EM_MIPS", 32, False, None), "mips"),
+    (("EM_MIPS", 32, True, None), "mipsel"),
+    (("EM_MIPS", 64, False, None), "mips64"),
+    (("EM_MIPS", 64, True, None), "mips64el"),
+    (("EM_RISCV", 64, True, None), "riscv64"),
+    (("EM_RISCV", 32, True, None), "riscv32"),
+    (("EM_LOONGARCH", 64, True, None), "loongarch64"),
+    (("EM_SPARCV9", 64, False, None), "sparc64"),
+]
+
+
+def qemu_machine(facts: ElfFacts) -> str:
+    """qemu-user's name for the machine a target's binaries run on."""
+    for (machine, bits, little, abi), name in _QEMU:
+        if (machine, bits, little) == (facts.machine, facts.bits, facts.little_endian) and (
+            abi is None or abi == facts.abi
+        ):
+            return name
+    raise TrialUnavailable(
+        f"qemu-user has no emulator for {facts.describe()}; run the test on the device"
+    )
+
+
+def qemu_programs(facts: ElfFacts) -> tuple[str, ...]:
+    """The programs to look for, Debian's static one first."""
+    machine = qemu_machine(facts)
+    return f"qemu-{machine}-static", f"qemu-{machine}"
+
+
+def python_paths(python: PythonABI) -> tuple[str, ...]:
+    """Where a target Python of this version and ABI is, as target paths, most exact first."""
+    free = "t" if python.free_threaded else ""
+    return (
+        f"/usr/bin/python{python.version_text}{free}",
+        f"/usr/local/bin/python{python.version_text}{free}",
+    )
+
+
+def find_python(sysroot: Sysroot, python: PythonABI) -> str:
+    for path in python_paths(python):
+        if sysroot.host_path(path).is_file():
+            return path
+    listed = " or ".join(python_paths(python))
+    raise TrialUnavailable(
+        f"{sysroot.root} has no target Python {python.version_text} ({listed}); install "
+        f"the target's python{python.version_text} into the sysroot (Debian: "
+        f"python{python.version_text}; Yocto: python3 in the image)"
+    )
+
+
+def extension_modules(members: Iterable[str]) -> list[str]:
+    """Dotted names of the extension modules among a wheel's members: ``pkg/_core.cpython-311-
+    arm-linux-gnueabihf.so`` is ``pkg._core``. Bundled libraries (``pkg.libs/libz-1a2b.so``) are
+    not modules: their folder is no package name."""
+    modules = []
+    for member in members:
+        path = PurePosixPath(member)
+        if path.suffix != ".so":
+            continue
+        if path.parts and path.parts[0].endswith(".data"):
+            if len(path.parts) < 3 or path.parts[1] not in ("platlib", "purelib"):
+                continue
+            path = PurePosixPath(*path.parts[2:])
+        stem = path.name.split(".", 1)[0]
+        parts = [*path.parent.parts, stem]
+        if all(part.isidentifier() for part in parts):
+            modules.append(".".join(parts))
+    return sorted(set(modules))
+
+
+MARK = "maturin-cross-test:"
+
+
+def import_script(modules: Sequence[str], command: str | None) -> str:
+    """The code the target's Python runs: import each module (every failure is reported, the
+    target's own error in its own words), then ``command``."""
+    return (
+        "import importlib, sys, traceback\n"
+        f"modules = {json.dumps(list(modules))}\n"
+        "failed = 0\n"
+        "for name in modules:\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        f"        print({MARK!r}, 'imported', name, flush=True)\n"
+        "    except BaseException as err:\n"
+        "        failed += 1\n"
+        "        print(f'{name}: {type(err).__name__}: {err}', file=sys.stderr, flush=True)\n"
+        "if failed:\n"
+        "    sys.exit(1)\n"
+        + (
+            f"exec(compile({command!r}, '--command', 'exec'), {{'__name__': '__main__'}})\n"
+            if command
+            else ""
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the target said, and the exit code it means for the command line."""
+
+    exit_code: int
+    imported: tuple[str, ...]
+    stdout: str
+    """What the target printed, less the import reports."""
+    stderr: str

@@ -1,0 +1,147 @@
+"""Libraries and symbol versions against a sysroot, on real ELF files made by Debian's cross
+compilers (tests/fixtures/linkage/make-fixtures.sh) and, where provisioned, the real armhf
+sysroot with Debian's own libc and OpenSSL."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+import pytest
+from conftest import FIXTURES, CrossToolchain
+
+from maturin_cross import linkage, sysroot
+from maturin_cross.errors import WheelError
+from maturin_cross.linkage import Found
+from maturin_cross.sysroot import Sysroot
+
+HERE = FIXTURES / "linkage"
+ARMHF_DIRS = ["/lib/arm-linux-gnueabihf", "/lib", "/usr/lib/arm-linux-gnueabihf", "/usr/lib"]
+
+
+def _dynamic(path: Path) -> linkage.Dynamic:
+    with path.open("rb") as stream:
+        return linkage.read_dynamic(stream, path.name)
+
+
+def _no_members(name: str) -> BinaryIO | None:
+    return None
+
+
+def _members(folder: Path) -> Callable[[str], BinaryIO | None]:
+    def open_member(name: str) -> BinaryIO | None:
+        path = folder / name
+        return path.open("rb") if path.is_file() else None
+
+    return open_member
+
+
+def _check(
+    member: str,
+    path: Path,
+    root: Sysroot | None,
+    open_member: Callable[[str], BinaryIO | None] = _no_members,
+) -> linkage.Report:
+    return linkage.check(
+        member, _dynamic(path), sysroot=root, library_dirs=ARMHF_DIRS, open_member=open_member
+    )
+
+
+def test_reads_needs_versions_and_runpath() -> None:
+    module = _dynamic(HERE / "armhf" / "needs-glibc-2.38.so")
+    assert module.needed == ("libc.so.6",)
+    assert module.required == {"libc.so.6": ("GLIBC_2.38",)}
+    assert module.kind == linkage.Kind("EM_ARM", 32, True, "hard")
+    ssl = _dynamic(HERE / "armhf" / "libssl.so.3")
+    assert ssl.soname == "libssl.so.3"
+    assert ssl.defined == ("OPENSSL_3.0.0",)
+    core = _dynamic(HERE / "pkg" / "pkg" / "_core.cpython-311-arm-linux-gnueabihf.so")
+    assert core.runpath == ("$ORIGIN/../pkg.libs",)
+    assert core.needed == ("libbundled-1a2b3c4d.so.1",)
+
+
+def test_not_elf_is_one_line() -> None:
+    with pytest.raises(WheelError, match=r"^x.so: not a readable ELF file \(.*\); rebuild it$"):
+        linkage.read_dynamic(io.BytesIO(b"\x7fELF\x01\x01\x01" + b"\0" * 9), "x.so")
+
+
+def test_a_missing_library_names_what_to_install(tmp_path: Path) -> None:
+    report = _check("pkg/_ssl.so", HERE / "armhf" / "needs-libssl.so", Sysroot(tmp_path, "t"))
+    assert report.problems == (
+        f"pkg/_ssl.so needs libssl.so.3, which {tmp_path} does not have; add it to the image "
+        f'(Yocto: DEPENDS += "openssl"; Debian: libssl3)',
+    )
+
+
+def test_a_library_of_another_machine_is_passed_over(tmp_path: Path) -> None:
+    (tmp_path / "usr" / "lib").mkdir(parents=True)
+    shutil.copy(HERE / "arm64" / "libssl.so.3", tmp_path / "usr" / "lib")
+    report = _check("pkg/_ssl.so", HERE / "armhf" / "needs-libssl.so", Sysroot(tmp_path, "t"))
+    assert report.problems[0].startswith(
+        f"pkg/_ssl.so needs libssl.so.3, which {tmp_path} does not have (passed over "
+        f"/usr/lib/libssl.so.3: EM_AARCH64 64-bit LE)"
+    )
+    (tmp_path / "usr" / "lib" / "arm-linux-gnueabihf").mkdir()
+    shutil.copy(HERE / "armhf" / "libssl.so.3", tmp_path / "usr" / "lib" / "arm-linux-gnueabihf")
+    report = _check("pkg/_ssl.so", HERE / "armhf" / "needs-libssl.so", Sysroot(tmp_path, "t"))
+    assert report.problems == ()
+    assert report.found == (Found("libssl.so.3", "/usr/lib/arm-linux-gnueabihf/libssl.so.3"),)
+
+
+def test_a_bundled_library_is_found_through_origin() -> None:
+    report = _check(
+        "pkg/_core.cpython-311-arm-linux-gnueabihf.so",
+        HERE / "pkg" / "pkg" / "_core.cpython-311-arm-linux-gnueabihf.so",
+        None,
+        _members(HERE / "pkg"),
+    )
+    assert report.found == (
+        Found("libbundled-1a2b3c4d.so.1", "wheel:pkg.libs/libbundled-1a2b3c4d.so.1"),
+    )
+    assert report.problems == ()
+
+
+def test_without_a_sysroot_only_bundled_libraries_are_checked() -> None:
+    report = _check("pkg/_ssl.so", HERE / "armhf" / "needs-libssl.so", None)
+    assert report == linkage.Report("pkg/_ssl.so", (), ())
+
+
+@pytest.mark.cross
+def test_too_new_glibc_against_debian_armhf(armhf: CrossToolchain) -> None:
+    root = Sysroot(armhf.sysroot, "test")
+    dirs = sysroot.library_dirs(root, "arm-linux-gnueabihf", 32, None)
+    report = linkage.check(
+        "pkg/_core.so",
+        _dynamic(HERE / "armhf" / "needs-glibc-2.38.so"),
+        sysroot=root,
+        library_dirs=dirs,
+        open_member=_no_members,
+    )
+    assert report.found == (Found("libc.so.6", "/lib/arm-linux-gnueabihf/libc.so.6"),)
+    assert report.problems == (
+        "pkg/_core.so needs GLIBC_2.38 from libc.so.6; the target's libc.so.6 "
+        "(/lib/arm-linux-gnueabihf/libc.so.6) defines up to GLIBC_2.36: build with the target's "
+        "toolchain or sysroot",
+    )
+
+
+@pytest.mark.cross
+def test_debian_armhf_python_modules_all_load(armhf: CrossToolchain) -> None:
+    # The target's own extension modules (_ssl needs libssl.so.3 and OPENSSL_3.0.0) all pass.
+    root = Sysroot(armhf.sysroot, "test")
+    dirs = sysroot.library_dirs(root, "arm-linux-gnueabihf", 32, None)
+    modules = sorted((armhf.sysroot / "usr" / "lib" / "python3.11" / "lib-dynload").glob("*.so"))
+    assert len(modules) > 20
+    for module in modules:
+        report = linkage.check(
+            module.name, _dynamic(module), sysroot=root, library_dirs=dirs, open_member=_no_members
+        )
+        assert report.problems == (), report
+    ssl = next(m for m in modules if m.name.startswith("_ssl."))
+    found = linkage.check(
+        ssl.name, _dynamic(ssl), sysroot=root, library_dirs=dirs, open_member=_no_members
+    ).found
+    assert Found("libssl.so.3", "/usr/lib/arm-linux-gnueabihf/libssl.so.3") in found

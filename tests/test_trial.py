@@ -1,0 +1,231 @@
+"""``maturin-cross test``: a wheel installed and imported in the target's own Python under qemu.
+
+The pure decisions are tested directly; the command itself on a real armhf wheel of
+examples/rpds, built once for the module, and on wheels made from its real module that must fail
+on the target with the target's own error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import CrossToolchain, clean_environ
+from wheelmaker import make_wheel
+
+from maturin_cross import trial
+from maturin_cross.errors import TrialUnavailable
+from maturin_cross.sysroot import Sysroot
+from maturin_cross.target import ElfFacts, PythonABI
+
+
+@pytest.mark.parametrize(
+    ("facts", "machine"),
+    [
+        (ElfFacts("EM_ARM", 32, True, "arm-hard-float"), "arm"),
+        (ElfFacts("EM_AARCH64", 64, True), "aarch64"),
+        (ElfFacts("EM_386", 32, True), "i386"),
+        (ElfFacts("EM_PPC64", 64, True, "ppc64-elfv2"), "ppc64le"),
+        (ElfFacts("EM_PPC64", 64, False, "ppc64-elfv1"), "ppc64"),
+        (ElfFacts("EM_S390", 64, False), "s390x"),
+        (ElfFacts("EM_MIPS", 32, True, "mips-o32"), "mipsel"),
+        (ElfFacts("EM_MIPS", 32, True, "mips-n32"), "mipsn32el"),
+        (ElfFacts("EM_MIPS", 64, True, "mips-n64"), "mips64el"),
+        (ElfFacts("EM_RISCV", 64, True, "riscv-double"), "riscv64"),
+    ],
+)
+def test_qemu_machine(facts: ElfFacts, machine: str) -> None:
+    assert trial.qemu_machine(facts) == machine
+    assert trial.qemu_programs(facts) == (f"qemu-{machine}-static", f"qemu-{machine}")
+
+
+def test_no_emulator_is_unavailable() -> None:
+    with pytest.raises(TrialUnavailable, match="qemu-user has no emulator for"):
+        trial.qemu_machine(ElfFacts("EM_XTENSA", 32, True))
+
+
+def test_extension_modules_by_dotted_name() -> None:
+    members = [
+        "rpds/__init__.py",
+        "rpds/rpds.cpython-311-arm-linux-gnueabihf.so",
+        "pkg/sub/_core.abi3.so",
+        "plain.so",
+        "pkg.libs/libz-1a2b3c.so",
+        "x.data/platlib/deep/_m.cpython-311-arm-linux-gnueabihf.so",
+        "x.data/scripts/tool.so",
+        "x.dist-info/RECORD",
+    ]
+    assert trial.extension_modules(members) == ["deep._m", "pkg.sub._core", "plain", "rpds.rpds"]
+
+
+def test_the_target_python_is_found_by_version_and_abi(tmp_path: Path) -> None:
+    (tmp_path / "usr" / "bin").mkdir(parents=True)
+    (tmp_path / "usr" / "bin" / "python3.13t").write_text("")
+    root = Sysroot(tmp_path, "test")
+    assert trial.find_python(root, PythonABI((3, 13), "t")) == "/usr/bin/python3.13t"
+    with pytest.raises(
+        TrialUnavailable, match=r"has no target Python 3\.13 \(/usr/bin/python3\.13 or"
+    ):
+        trial.find_python(root, PythonABI((3, 13)))
+
+
+def test_import_script_reports_each_failure_then_runs_the_command(tmp_path: Path) -> None:
+    # Our own script, run here by the host's Python on modules that exist or not.
+    script = trial.import_script(["json", "no_such_module_x"], "print('ran')")
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    assert f"{trial.MARK} imported json" in done.stdout
+    assert (
+        "no_such_module_x: ModuleNotFoundError: No module named 'no_such_module_x'" in done.stderr
+    )
+    assert "ran" not in done.stdout
+    ok = subprocess.run(
+        [sys.executable, "-c", trial.import_script(["json"], "print('ran')")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0
+    assert ok.stdout.splitlines()[-1] == "ran"
+
+
+# ------------------------------------------------------------------------------------------------
+# On the target
+
+
+@pytest.fixture(scope="module")
+def rpds_wheel(armhf: CrossToolchain, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    import shutil
+
+    from conftest import EXAMPLES
+
+    work = tmp_path_factory.mktemp("trial")
+    shutil.copytree(EXAMPLES / "rpds", work / "rpds", ignore=shutil.ignore_patterns("target"))
+    env = clean_environ(MATURIN_CROSS_SYSCONFIGDATA=str(armhf.sysconfigdata), **armhf.linker_env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "maturin_cross",
+            "build",
+            "--no-isolation",
+            str(work / "rpds"),
+            "-o",
+            str(work / "out"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    yield Path(done.stdout.strip().splitlines()[-1])
+
+
+def _test(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "maturin_cross", "test", *args],
+        env=env or clean_environ(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.cross
+def test_a_real_wheel_imports_and_answers(armhf: CrossToolchain, rpds_wheel: Path) -> None:
+    done = _test(
+        str(rpds_wheel),
+        "--sysroot",
+        str(armhf.sysroot),
+        "--command",
+        "import platform, rpds; print(platform.machine(), rpds.HashTrieMap({1: 2})[1])",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "imported rpds.rpds in the target's Python (armv7-unknown-linux-gnueabihf)",
+        "armv7l 2",
+    ]
+
+
+@pytest.mark.cross
+def test_a_module_that_does_not_load_fails_with_the_target_error(
+    armhf: CrossToolchain, rpds_wheel: Path, tmp_path: Path
+) -> None:
+    with zipfile.ZipFile(rpds_wheel) as archive:
+        module = next(n for n in archive.namelist() if n.endswith(".so"))
+        data = archive.read(module)
+    # The real module under another name: CPython finds no PyInit_other in it.
+    bad = make_wheel(
+        tmp_path,
+        tags=("cp311-cp311-linux_armv7l",),
+        files={
+            "rpds/__init__.py": b"",
+            "rpds/other.cpython-311-arm-linux-gnueabihf.so": (data, 0o755),
+        },
+    )
+    done = _test(str(bad), "--sysroot", str(armhf.sysroot), "--command", "print('not reached')")
+    assert done.returncode == 1
+    assert (
+        "rpds.other: ImportError: dynamic module does not define module export function (PyInit_other)"
+        in done.stderr
+    )
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        f"maturin-cross: error: {bad.name} failed on armv7-unknown-linux-gnueabihf under qemu: rpds.other: ImportError"
+    )
+    assert "not reached" not in done.stdout
+
+
+@pytest.mark.cross
+def test_a_failing_command_is_a_failure(armhf: CrossToolchain, rpds_wheel: Path) -> None:
+    done = _test(
+        str(rpds_wheel),
+        "--sysroot",
+        str(armhf.sysroot),
+        "--command",
+        "import rpds; rpds.HashTrieMap({})['missing']",
+    )
+    assert done.returncode == 1
+    assert "KeyError" in done.stderr
+
+
+@pytest.mark.cross
+def test_missing_qemu_or_python_is_exit_2(
+    armhf: CrossToolchain, rpds_wheel: Path, tmp_path: Path
+) -> None:
+    no_qemu = clean_environ()
+    no_qemu["PATH"] = str(Path(sys.executable).parent)
+    done = _test(str(rpds_wheel), "--sysroot", str(armhf.sysroot), env=no_qemu)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "maturin-cross: error: neither qemu-arm-static nor qemu-arm is installed, so the wheel "
+        "cannot be tried on armv7-unknown-linux-gnueabihf here; install qemu-user-static "
+        "(Debian, Ubuntu) or qemu-user"
+    ]
+    # A sysroot with the target's sysconfigdata but no Python.
+    lib = tmp_path / "usr" / "lib" / "python3.11"
+    lib.mkdir(parents=True)
+    (lib / armhf.sysconfigdata.name).write_bytes(armhf.sysconfigdata.read_bytes())
+    done = _test(str(rpds_wheel), "--sysroot", str(tmp_path))
+    assert done.returncode == 2
+    assert f"maturin-cross: error: {tmp_path} has no target Python 3.11" in done.stderr
+
+
+def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
+    done = _test(str(tmp_path / "none.whl"), "--sysroot", str(tmp_path))
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip()
+        == f"maturin-cross: error: {tmp_path / 'none.whl'} does not exist; name a wheel file"
+    )
+    done = _test(str(tmp_path / "none.whl"), "--sysroot", str(tmp_path / "nowhere"))
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith(
+        f"maturin-cross: error: --sysroot {tmp_path / 'nowhere'} is not a folder"
+    )
