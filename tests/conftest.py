@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cross_arches import ARCHES
+from cross_arches import ARCHES, DOOR_ARCHES
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -125,7 +125,13 @@ def armhf() -> CrossToolchain:
 
 @pytest.fixture(scope="session", params=list(ARCHES))
 def toolchain(request: pytest.FixtureRequest) -> CrossToolchain:
-    """Each architecture Debian has a Rust standard library for, in turn."""
+    """Each architecture the tests build for, in turn."""
+    return provision(request.param)
+
+
+@pytest.fixture(scope="session", params=list(DOOR_ARCHES))
+def door_toolchain(request: pytest.FixtureRequest) -> CrossToolchain:
+    """Each architecture every door is proven on, in turn."""
     return provision(request.param)
 
 

@@ -1,7 +1,9 @@
 """The proof: examples/rpds cross-built through both doors (the PEP 517 backend under
 ``python -m build``, isolated and not, and ``maturin-cross build``) for armhf, arm64, i386, ppc64el
-and s390x, with nothing set but MATURIN_CROSS_SYSCONFIGDATA (and the linker), imports in the
-target's own Python under qemu and returns right answers."""
+and s390x, and through ``maturin-cross build`` for armel, mipsel and mips64el too (their Rust
+standard library built with build-std, as s390x's), with nothing set but
+MATURIN_CROSS_SYSCONFIGDATA (and the linker), imports in the target's own Python under qemu and
+returns right answers, seen both directly and through ``maturin-cross test``."""
 
 from __future__ import annotations
 
@@ -47,11 +49,33 @@ def _assert_imports(toolchain: CrossToolchain, wheel: Path, tmp_path: Path) -> N
     out = toolchain.run_python(CHECK, pythonpath=unpacked).splitlines()
     assert out[0] == f"{machine} {module}"
     assert out[1] == "[('a', 1), ('b', 2)] 1 False 2 3996001 2000"
+    proof = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "maturin_cross",
+            "test",
+            str(wheel),
+            "--sysroot",
+            str(toolchain.sysroot),
+            "--command",
+            CHECK,
+        ],
+        env=clean_environ(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proof.returncode == 0, proof.stderr
+    assert proof.stdout.splitlines() == [
+        f"imported rpds.rpds in the target's Python ({toolchain.rust_target})",
+        *out,
+    ]
 
 
 @pytest.mark.parametrize("isolation", ["isolated", "no-isolation"])
 def test_python_m_build_wheel_imports_under_qemu(
-    toolchain: CrossToolchain,
+    door_toolchain: CrossToolchain,
     self_wheelhouse: Path,
     rpds_source: Path,
     tmp_path: Path,
@@ -61,12 +85,12 @@ def test_python_m_build_wheel_imports_under_qemu(
     cmd = [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(rpds_source)]
     if isolation == "no-isolation":
         cmd.insert(4, "--no-isolation")
-    env = _build_env(toolchain, PIP_FIND_LINKS=str(self_wheelhouse))
+    env = _build_env(door_toolchain, PIP_FIND_LINKS=str(self_wheelhouse))
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     wheels = list(out.glob("*.whl"))
     assert len(wheels) == 1, wheels
-    _assert_imports(toolchain, wheels[0], tmp_path)
+    _assert_imports(door_toolchain, wheels[0], tmp_path)
 
 
 def test_cli_build(toolchain: CrossToolchain, rpds_source: Path, tmp_path: Path) -> None:
@@ -79,6 +103,10 @@ def test_cli_build(toolchain: CrossToolchain, rpds_source: Path, tmp_path: Path)
         check=False,
     )
     assert done.returncode == 0, done.stderr[-5000:]
+    if toolchain.std == "build-std":
+        assert (
+            "cargo builds it from /usr/lib/rustlib/src/rust/library with build-std" in done.stderr
+        )
     wheel = Path(done.stdout.strip().splitlines()[-1])
     assert wheel.parent == out
     _assert_imports(toolchain, wheel, tmp_path)
