@@ -484,3 +484,21 @@ def test_inspect_a_non_elf_so_is_a_finding_not_a_usage_error(
     (line,) = report["problems"]
     assert "not-elf.so is not an ELF file" in line
     assert report["shared_objects"][0]["error"] == line
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--target", "aarch64-unknown-linux-gnu", "-C", f"build-args=--target {ARMHF_TRIPLE}"],
+        ["-C", "target=aarch64-unknown-linux-gnu", "-C", f"build-args=--target={ARMHF_TRIPLE}"],
+        ["-C", f"build-args=--target {ARMHF_TRIPLE}", "--target", "aarch64-unknown-linux-gnu"],
+    ],
+)
+def test_inspect_a_target_flag_wins_over_a_target_in_build_args(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(capsys, "inspect", "--json", *argv)
+    assert (status, err) == (0, "")
+    shown = json.loads(out)
+    assert shown["rust_target"] == "aarch64-unknown-linux-gnu"
+    assert shown["sources"]["rust_target"] in ("--target", "-C target")

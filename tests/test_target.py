@@ -14,6 +14,7 @@ from conftest import clean_environ
 
 from maturin_cross import sysconfigdata
 from maturin_cross.errors import TargetError
+from maturin_cross.settings import Kind, Origin, Sourced, decide
 from maturin_cross.target import (
     ARM_HARD,
     ARM_SOFT,
@@ -49,12 +50,19 @@ def resolve_fixture(
     platform_tag: tuple[str, str] | None = None,
     host_platform: str | None = None,
 ) -> Target:
+    host = Origin(Kind.CONVENTION, "_PYTHON_HOST_PLATFORM")
     return resolve(
         vars=load(fixture),
         sysconfigdata=str(FIXTURES / fixture),
         rust_target=rust_target,
-        platform_tag=platform_tag,
-        host_platform=host_platform,
+        platform_tag=decide(
+            [
+                Sourced(host_platform, host) if host_platform else None,
+                Sourced(platform_tag[0], Origin(Kind.CONFIG_SETTING, platform_tag[1]))
+                if platform_tag
+                else None,
+            ]
+        ),
     )
 
 

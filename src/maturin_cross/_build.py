@@ -23,7 +23,7 @@ from maturin_cross import pyo3_config, repair, toolchain
 from maturin_cross import sysconfigdata as sysconfigdata_mod
 from maturin_cross._run import log, run
 from maturin_cross.errors import BuildError, ConfigError, MaturinCrossError
-from maturin_cross.settings import Settings
+from maturin_cross.settings import Kind, Origin, Settings, Sourced, decide
 from maturin_cross.target import Target, resolve
 
 ConfigSettings = Mapping[str, "str | list[str]"] | None
@@ -71,10 +71,10 @@ def host_target() -> Target:
     )
 
 
-CROSSENV = "crossenv (sys.cross_compiling)"
+CROSSENV = Origin(Kind.CONVENTION, "crossenv (sys.cross_compiling)")
 
 
-def host_cross_sysconfigdata() -> tuple[Path, str] | None:
+def host_cross_sysconfigdata() -> Sourced | None:
     """The target's sysconfigdata when this interpreter is a crossenv cross-python: crossenv
     sets ``sys.cross_compiling`` and removes ``_PYTHON_SYSCONFIGDATA_NAME`` from the environment
     as it starts, so the file is found where its patched ``sysconfig`` finds it. The file is
@@ -88,7 +88,7 @@ def host_cross_sysconfigdata() -> tuple[Path, str] | None:
     spec = importlib.util.find_spec(name) if isinstance(name, str) else None
     if spec is None or spec.origin is None:
         return None
-    return Path(spec.origin), CROSSENV
+    return Sourced(spec.origin, CROSSENV)
 
 
 def target_for(
@@ -96,40 +96,45 @@ def target_for(
 ) -> tuple[Target, Mapping[str, object] | None]:
     """The target the settings and environment name, with its sysconfigdata variables; the host
     when nothing names one."""
-    explicit = (
-        (settings.sysconfigdata, settings.origin("sysconfigdata"))
-        if settings.sysconfigdata
-        else None
+    crossenv = host_cross_sysconfigdata()
+    located = sysconfigdata_mod.locate(
+        settings.sourced("sysconfigdata"), environ, cwd, crossenv=crossenv
     )
-    located = sysconfigdata_mod.locate(explicit, environ, cwd) or host_cross_sysconfigdata()
-    host_platform = environ.get("_PYTHON_HOST_PLATFORM") or None
-    if located is not None and located[1] == CROSSENV:
-        host_platform = host_platform or sysconfig.get_platform()
-    target_setting = (settings.target, settings.origin("target")) if settings.target else None
+    target_setting = settings.sourced("target")
     if located is None and target_setting is None:
         return host_target(), None
     llvm_target = custom_target_spec(settings.target, environ, cwd) if settings.target else None
-    platform = (
-        (settings.platform_tag, settings.origin("platform_tag")) if settings.platform_tag else None
-    )
     data, details, notes = None, None, []
     if located is not None:
         data, details = sysconfigdata_mod.read_target_file(*located)
         if details is not None and details.path != data.path:
             notes = sysconfigdata_mod.disagreements(data, details)
+    platform = decide(
+        [
+            Sourced(details.platform, DETAILS_PLATFORM) if details and details.platform else None,
+            Sourced(sysconfig.get_platform(), CROSSENV_PLATFORM)
+            if crossenv is not None and located is not None and located[0] == Path(crossenv.value)
+            else None,
+            settings.sourced("platform_tag"),
+        ]
+    )
     target = resolve(
         vars=data.vars if data else None,
         sysconfigdata=str(data.path) if data else None,
         sysconfigdata_origin=data.origin if data else None,
         rust_target=target_setting,
         platform_tag=platform,
-        host_platform=host_platform,
-        details_platform=details.platform if details else None,
         llvm_target=llvm_target,
     )
     if notes:
         target = dataclasses.replace(target, notes=(*target.notes, *notes))
     return target, data.vars if data else None
+
+
+DETAILS_PLATFORM = Origin(
+    Kind.TARGET_FILE, "platform of build-details.json", name="build-details.json platform"
+)
+CROSSENV_PLATFORM = Origin(Kind.CONVENTION, "sysconfig.get_platform() of crossenv")
 
 
 def custom_target_spec(target: str, environ: Mapping[str, str], cwd: Path) -> str | None:

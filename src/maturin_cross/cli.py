@@ -38,17 +38,18 @@ def _config_pairs(values: list[str] | None) -> dict[str, str | list[str]]:
     return settings
 
 
+_TARGET_FLAGS = ("sysconfigdata", "target", "platform-tag")
+
+
+def _flags(args: argparse.Namespace) -> dict[str, str]:
+    """The target flags given (``--target``), by setting key."""
+    given = {key: getattr(args, key.replace("-", "_"), None) for key in _TARGET_FLAGS}
+    return {key: value for key, value in given.items() if value}
+
+
 def _target_settings(args: argparse.Namespace) -> dict[str, str | list[str]]:
-    settings = _config_pairs(getattr(args, "config_setting", None))
-    for key, attr in (
-        ("sysconfigdata", "sysconfigdata"),
-        ("target", "target"),
-        ("platform-tag", "platform_tag"),
-    ):
-        value = getattr(args, attr, None)
-        if value:
-            settings[key] = value
-    return settings
+    """The -C pairs with the target flags over them: what a build's hooks are given."""
+    return {**_config_pairs(getattr(args, "config_setting", None)), **_flags(args)}
 
 
 def _names_target(args: argparse.Namespace) -> bool:
@@ -63,13 +64,11 @@ def _resolve(
     from maturin_cross import _build
     from maturin_cross.settings import Settings
 
-    flags = {
-        key: f"--{key}"
-        for key in ("sysconfigdata", "target", "platform-tag")
-        if getattr(args, key.replace("-", "_"), None)
-    }
     settings = Settings.from_sources(
-        _target_settings(args), os.environ, _build.read_pyproject(source_dir), labels=flags
+        _config_pairs(getattr(args, "config_setting", None)),
+        os.environ,
+        _build.read_pyproject(source_dir),
+        command_line=_flags(args),
     )
     return _build.target_for(settings, os.environ, source_dir)
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from maturin_cross.errors import TargetError
+from maturin_cross.settings import Origin
 
 # ELF ABI discriminators: facts a module must have that the triplet's name does not show.
 ARM_HARD = "arm-hard-float"
@@ -522,12 +523,14 @@ _MACHINE_FAMILIES = (
 )
 
 
-def refine_host_platform(value: str, rust: RustTarget) -> tuple[str, str | None]:
-    """Return the platform tag for ``_PYTHON_HOST_PLATFORM=value`` and a note when it was
-    refined. A generic family name (``linux-arm`` from Yocto/Buildroot) names no machine pip on
-    the device accepts, and a machine of another architecture is a value left over from another
-    build: in both cases the machine derived from the target wins. Any other value is taken as
-    given."""
+def refine_host_platform(
+    value: str, rust: RustTarget, label: str = "_PYTHON_HOST_PLATFORM"
+) -> tuple[str, str | None]:
+    """Return the platform tag for a platform ``value`` another tool gave (``label``:
+    ``_PYTHON_HOST_PLATFORM``) and a note when it was refined. A generic family name
+    (``linux-arm`` from Yocto/Buildroot) names no machine pip on the device accepts, and a machine
+    of another architecture is a value left over from another build: in both cases the machine
+    derived from the target wins. Any other value is taken as given."""
     machine = value.split("-", 1)[1] if value.startswith("linux-") else None
     family = next(
         (em for pattern, em in _MACHINE_FAMILIES if machine and pattern.match(machine)), None
@@ -535,19 +538,19 @@ def refine_host_platform(value: str, rust: RustTarget) -> tuple[str, str | None]
     if family is not None and family != rust.triplet.elf.machine:
         derived = platform_tag_for(rust.machine)
         return derived, (
-            f"_PYTHON_HOST_PLATFORM={value} names a {MACHINE_NAMES.get(family, family)} machine, "
+            f"{label}={value} names a {MACHINE_NAMES.get(family, family)} machine, "
             f"but the target is {rust.triple}; using {derived} (set platform-tag to force another)"
         )
     if machine == "armv8l" and rust.machine == "armv7l":
         return "linux_armv7l", (
-            f"_PYTHON_HOST_PLATFORM={value} is what a 32-bit userland on an ARMv8 kernel reports "
+            f"{label}={value} is what a 32-bit userland on an ARMv8 kernel reports "
             f"(the build machine, often); pip there accepts linux_armv7l too, and an ARMv7 board "
             f"accepts only that: using linux_armv7l (set platform-tag to force another)"
         )
     if machine is not None and machine in _GENERIC_MACHINES.get(rust.triplet.elf.machine, ()):
         refined = platform_tag_for(rust.machine)
         note = (
-            f"_PYTHON_HOST_PLATFORM={value} names no machine a device reports; "
+            f"{label}={value} names no machine a device reports; "
             f"using {refined} from target {rust.triple} (set platform-tag to force another)"
         )
         return refined, note
@@ -666,17 +669,16 @@ def resolve(
     vars: Mapping[str, object] | None,
     sysconfigdata: str | None,
     sysconfigdata_origin: str | None = None,
-    rust_target: tuple[str, str] | None = None,
-    platform_tag: tuple[str, str] | None = None,
-    host_platform: str | None = None,
-    details_platform: str | None = None,
+    rust_target: tuple[str, Origin | str] | None = None,
+    platform_tag: tuple[str, Origin | str] | None = None,
     llvm_target: str | None = None,
 ) -> Target:
     """Derive the target. ``vars`` are a sysconfigdata's ``build_time_vars`` (the authority for
-    EXT_SUFFIX and Python ABI); ``rust_target`` and ``platform_tag`` are explicit settings with
-    the name of the setting; ``host_platform`` is ``_PYTHON_HOST_PLATFORM``; ``details_platform``
-    is the ``platform`` of a PEP 739 build-details.json. Platform tag precedence: the setting,
-    ``_PYTHON_HOST_PLATFORM``, build-details.json, the Rust target."""
+    EXT_SUFFIX and Python ABI); ``rust_target`` and ``platform_tag`` are the values
+    :func:`maturin_cross.settings.decide` chose, with their origins. A platform another tool
+    gave (``_PYTHON_HOST_PLATFORM``, build-details.json) is refined
+    (:func:`refine_host_platform`); a maturin-cross setting is taken as given; without one the
+    tag is derived from the Rust target."""
     if vars is None and rust_target is None:
         raise TargetError("no target: pass a sysconfigdata file or a Rust target triple")
     where = sysconfigdata or "the target"
@@ -707,7 +709,7 @@ def resolve(
                 raise
 
     if rust_target is not None:
-        triple, setting = rust_target
+        triple, setting = rust_target[0], str(rust_target[1])
         given = parse_rust_target(triple, llvm_target)
         if derived is not None and given.triplet.elf != derived.triplet.elf:
             raise TargetError(
@@ -729,23 +731,16 @@ def resolve(
         sources["pointer_width"] = f"ELF class of {rust.triplet.multiarch}"
 
     if platform_tag is not None:
-        tag, setting = platform_tag
-        tag = platform_tag_from_host_platform(tag)
-        sources["platform_tag"] = setting
-    elif host_platform:
-        tag, note = refine_host_platform(host_platform, rust)
-        sources["platform_tag"] = (
-            f"Rust target {rust.triple} (refining _PYTHON_HOST_PLATFORM)"
-            if note
-            else "_PYTHON_HOST_PLATFORM"
-        )
-        if note:
-            notes.append(note)
-    elif details_platform:
-        tag, note = refine_host_platform(details_platform, rust)
-        sources["platform_tag"] = "platform of build-details.json"
-        if note:
-            notes.append(note.replace("_PYTHON_HOST_PLATFORM", "build-details.json platform"))
+        value, origin = platform_tag
+        if isinstance(origin, Origin) and not origin.kind.given_as_is:
+            tag, note = refine_host_platform(value, rust, origin.assignment)
+            sources["platform_tag"] = (
+                f"Rust target {rust.triple} (refining {origin})" if note else str(origin)
+            )
+            notes += [note] if note else []
+        else:
+            tag = platform_tag_from_host_platform(value)
+            sources["platform_tag"] = str(origin)
     else:
         tag = platform_tag_for(rust.machine)
         sources["platform_tag"] = f"Rust target {rust.triple}"
