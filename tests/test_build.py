@@ -220,3 +220,42 @@ def test_custom_target_spec_errors(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text('{"arch": "arm"}')
     with pytest.raises(ConfigError, match="the target spec has no llvm-target"):
         _build.custom_target_spec("bad.json", {}, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "build_args",
+    [
+        "-msub/Cargo.toml -F=pyo3/abi3-py38",
+        "-m=sub/Cargo.toml -Fpyo3/abi3-py38",
+        "--manifest-path sub/Cargo.toml --features pyo3/abi3-py38,x",
+        "--manifest-path=sub/Cargo.toml --features=pyo3/abi3-py38",
+    ],
+)
+def test_manifest_and_features_spelled_each_way_maturin_accepts(
+    tmp_path: Path, build_args: str
+) -> None:
+    data = _sysroot(tmp_path)
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "Cargo.toml").write_text('[package]\nname = "x"\n[dependencies]\npyo3 = "0.23"\n')
+    (sub / "Cargo.lock").write_text('version = 4\n[[package]]\nname = "pyo3"\nversion = "0.23.5"\n')
+    plan = _plan(tmp_path, {"sysconfigdata": str(data), "build-args": build_args})
+    text = _build.write_pyo3_config(plan, tmp_path, {}).read_text()
+    # The lock beside the manifest was read (pyo3 0.23 takes maturin's keys), and the feature seen.
+    assert "ext_suffix=.cpython-311-arm-linux-gnueabihf.so\n" in text
+    assert "abi3=true\n" in text
+
+
+@pytest.mark.parametrize(
+    "build_args", ["-ipython3.11", "--interpreter=python3.11", "-i python3.11 python3.12"]
+)
+def test_an_interpreter_given_each_way_is_not_doubled(tmp_path: Path, build_args: str) -> None:
+    data = _sysroot(tmp_path)
+    plan = _plan(tmp_path, {"sysconfigdata": str(data), "build-args": build_args})
+    assert _build._maturin_args(plan, editable=False) == [
+        "--compatibility",
+        "off",
+        "--target",
+        "armv7-unknown-linux-gnueabihf",
+        *build_args.split(),
+    ]

@@ -177,30 +177,16 @@ def plan(source_dir: Path, config_settings: ConfigSettings, environ: Mapping[str
 
 
 def _manifest_dir(plan: Plan) -> Path:
-    args = list(plan.settings.build_args)
-    for flag in ("-m", "--manifest-path"):
-        if flag in args[:-1]:
-            return (plan.source_dir / args[args.index(flag) + 1]).parent
-    for arg in args:
-        if arg.startswith("--manifest-path="):
-            return (plan.source_dir / arg.split("=", 1)[1]).parent
-    manifest = plan.pyproject.get("tool", {}).get("maturin", {}).get("manifest-path")
-    if isinstance(manifest, str):
-        return (plan.source_dir / manifest).parent
-    return plan.source_dir
+    manifest = plan.settings.maturin.manifest_path
+    if manifest is None:
+        table = plan.pyproject.get("tool", {}).get("maturin", {}).get("manifest-path")
+        manifest = table if isinstance(table, str) else None
+    return (plan.source_dir / manifest).parent if manifest else plan.source_dir
 
 
 def _features(plan: Plan) -> list[str]:
-    features = [
-        str(f) for f in plan.pyproject.get("tool", {}).get("maturin", {}).get("features", [])
-    ]
-    args = list(plan.settings.build_args)
-    for index, arg in enumerate(args):
-        if arg in ("-F", "--features") and index + 1 < len(args):
-            features += args[index + 1].replace(",", " ").split()
-        elif arg.startswith("--features="):
-            features += arg.split("=", 1)[1].replace(",", " ").split()
-    return features
+    declared = plan.pyproject.get("tool", {}).get("maturin", {}).get("features", [])
+    return [str(f) for f in declared] + list(plan.settings.maturin.features)
 
 
 def _lib_dir(target: Target, vars: Mapping[str, object], environ: Mapping[str, str]) -> str:
@@ -324,11 +310,11 @@ def _scratch() -> Iterator[Path]:
 
 
 def _maturin_args(plan: Plan, editable: bool) -> list[str]:
-    args = list(plan.settings.build_args)
+    given = plan.settings.maturin
     extra: list[str] = []
-    if not any(a.startswith(("--compatibility", "--manylinux")) for a in args):
+    if not given.compatibility:
         extra += ["--compatibility", "off"]
-    if not any(a in ("-i", "--interpreter") or a.startswith("--interpreter=") for a in args):
+    if not given.interpreter:
         python = plan.target.python
         if plan.cross and python is not None:
             # A path is refused by maturin 1.7 when cross compiling; the config file decides anyway.
@@ -339,7 +325,7 @@ def _maturin_args(plan: Plan, editable: bool) -> list[str]:
         extra += ["--target", plan.target.rust_target]
     if editable:
         extra.append("--editable")
-    return extra + args
+    return extra + list(given.args)
 
 
 def _prepare_env(plan: Plan, scratch: Path, *, need_toolchain: bool = True) -> None:
