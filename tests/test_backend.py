@@ -199,3 +199,23 @@ def test_sdist(project: Path, tmp_path: Path) -> None:
     name = maturin_cross.build_sdist(str(tmp_path / "sdist"))
     assert name == "rpds_example-0.1.0.tar.gz"
     assert [p.name for p in (tmp_path / "sdist").iterdir()] == [name]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        pytest.param({"check": "maybe"}, id="config-error"),
+        pytest.param({"target": "armv7-unknown-linux-musl"}, id="target-error"),
+    ],
+)
+def test_the_hooks_and_the_command_exit_by_one_rule(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], config: dict[str, str]
+) -> None:
+    from maturin_cross.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        maturin_cross.build_wheel(str(tmp_path / "out"), config)
+    hook_said = capsys.readouterr().err
+    status = main(["inspect", *(f"-C{key}={value}" for key, value in config.items())])
+    assert (info.value.code, status) == (2, 2)
+    assert capsys.readouterr().err == hook_said

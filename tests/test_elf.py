@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from maturin_cross import elf
-from maturin_cross.elf import ElfError, ElfInfo, check_fits, is_elf, read_elf
-from maturin_cross.errors import MaturinCrossError
+from maturin_cross.elf import ElfInfo, check_fits, is_elf, read_elf
+from maturin_cross.errors import ElfError, MaturinCrossError
 from maturin_cross.target import (
     ARM_HARD,
     ARM_SOFT,

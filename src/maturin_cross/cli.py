@@ -1,7 +1,8 @@
 """The ``maturin-cross`` command: ``build``, ``inspect``, ``fix``, ``init``.
 
 Exit codes: 0 success; 1 a build failed or a wheel was refused (or, with ``fix --check``, would
-change); 2 usage errors (bad arguments, bad settings).
+change); 2 usage errors (bad arguments, bad settings, bad target files): each error class's
+``exit_code``, as for the backend.
 """
 
 from __future__ import annotations
@@ -132,6 +133,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def _inspect_file(args: argparse.Namespace) -> int:
     from maturin_cross import elf, repair, wheel
+    from maturin_cross.errors import ElfError
 
     path: Path = args.path
     has_target = _names_target(args) or bool(os.environ.get("MATURIN_CROSS_SYSCONFIGDATA"))
@@ -148,7 +150,7 @@ def _inspect_file(args: argparse.Namespace) -> int:
             if ".so" in Path(member).name:
                 try:
                     objects.append((member, elf.read_elf(contents.read(member), member)))
-                except elf.ElfError as err:
+                except ElfError as err:
                     objects.append((member, str(err)))
         if target is not None:
             plan = repair.examine(contents, target)
@@ -164,7 +166,7 @@ def _inspect_file(args: argparse.Namespace) -> int:
         report = {"file": str(path), "shared_objects": []}
         try:
             info = elf.read_elf(data, str(path))
-        except elf.ElfError as err:
+        except ElfError as err:
             # What the file is, is the finding: exit 1 as for a refused wheel.
             objects = [(path.name, str(err))]
             report["problems"] = [str(err)]
@@ -369,7 +371,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from maturin_cross.errors import MaturinCrossError, UsageError
+    from maturin_cross.errors import MaturinCrossError
 
     args = parser().parse_args(argv)
     try:
@@ -379,12 +381,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`maturin-cross inspect | head`): nothing more to say.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except UsageError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 2
     except MaturinCrossError as err:
-        for line in str(err).splitlines():
-            print(f"{PROG}: error: {line}", file=sys.stderr)
-        from maturin_cross.errors import BuildError, WheelError
-
-        return 1 if isinstance(err, BuildError | WheelError) else 2
+        print(*err.lines(), sep="\n", file=sys.stderr)
+        return err.exit_code

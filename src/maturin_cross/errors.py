@@ -1,4 +1,9 @@
-"""One root exception, a few categories. Messages are one line: what, where, what to do."""
+"""One root exception, a few categories. Messages are one line: what, where, what to do.
+
+One rule for exit codes, the same for the backend's hooks and the command: a class's
+``exit_code``. 1: the build failed or a wheel (a binary in it) was refused; 2: what the user
+gave is wrong (arguments, settings, the target's files).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,24 @@ class MaturinCrossError(Exception):
 
     exit_code = 1
 
+    def lines(self) -> list[str]:
+        """The message as the edges print it: one ``maturin-cross: error:`` line per line."""
+        return [
+            f"maturin-cross: error: {line}"
+            for line in str(self).splitlines() or [type(self).__name__]
+        ]
+
 
 class ConfigError(MaturinCrossError):
     """A setting, a target file or the environment is wrong or ambiguous."""
 
+    exit_code = 2
+
 
 class TargetError(MaturinCrossError):
     """A target cannot be derived or is not supported."""
+
+    exit_code = 2
 
 
 class BuildError(MaturinCrossError):
@@ -30,6 +46,10 @@ class WheelError(MaturinCrossError):
     def __init__(self, problems: list[str] | str) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
+
+
+class ElfError(WheelError):
+    """A file that should be a shared object is not ELF, or is truncated or corrupt."""
 
 
 class UsageError(MaturinCrossError):
