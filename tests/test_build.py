@@ -259,3 +259,14 @@ def test_an_interpreter_given_each_way_is_not_doubled(tmp_path: Path, build_args
         "armv7-unknown-linux-gnueabihf",
         *build_args.split(),
     ]
+
+
+def test_no_pyo3_note_for_a_package_without_pyo3(tmp_path: Path) -> None:
+    data = _sysroot(tmp_path)
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "tool"\n[dependencies]\nclap = "4"\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "tool"\nversion = "1"\n[tool.maturin]\nbindings = "bin"\n'
+    )
+    plan = _build.plan(tmp_path, {"sysconfigdata": str(data)}, {})
+    _build.write_pyo3_config(plan, tmp_path, {})
+    assert not [note for note in plan.notes if "pyo3" in note]

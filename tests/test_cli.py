@@ -502,3 +502,20 @@ def test_inspect_a_target_flag_wins_over_a_target_in_build_args(
     shown = json.loads(out)
     assert shown["rust_target"] == "aarch64-unknown-linux-gnu"
     assert shown["sources"]["rust_target"] in ("--target", "-C target")
+
+
+def test_build_help_documents_src_dir_and_every_setting(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from maturin_cross.settings import Settings
+
+    with pytest.raises(SystemExit) as info:
+        main(["build", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    words = " ".join(out.split())
+    assert "SRC_DIR the project folder, with pyproject.toml or Cargo.toml" in words
+    for field in Settings.__dataclass_fields__:
+        if field != "origins":
+            assert f"  {field.replace('_', '-')}=" in out, field
+    assert "as ONE string split like a shell command line" in out

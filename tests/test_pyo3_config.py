@@ -152,3 +152,22 @@ def test_the_example_crate_lock_is_read() -> None:
 )
 def test_uses_abi3(cargo_toml: str, features: list[str], expected: bool) -> None:
     assert pyo3_config.uses_abi3(cargo_toml, features) is expected
+
+
+@pytest.mark.parametrize(
+    ("bindings", "cargo_toml", "locked", "uses"),
+    [
+        ("bin", '[dependencies]\npyo3 = "0.23"\n', None, False),
+        ("cffi", None, None, False),
+        (None, '[package]\nname = "x"\n[dependencies]\nclap = "4"\n', None, False),
+        (None, '[dependencies]\npyo3 = { version = "0.17" }\n', None, True),
+        (None, '[dependencies]\npyo3-ffi = "0.23"\n', None, True),
+        (None, '[package]\nname = "x"\n', (0, 17, 3), True),
+        (None, None, None, True),
+        ("pyo3", "not toml [", None, True),
+    ],
+)
+def test_uses_pyo3(
+    bindings: str | None, cargo_toml: str | None, locked: tuple[int, ...] | None, uses: bool
+) -> None:
+    assert pyo3_config.uses_pyo3(bindings, cargo_toml, locked) is uses

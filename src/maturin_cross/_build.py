@@ -224,9 +224,10 @@ def write_pyo3_config(plan: Plan, folder: Path, environ: Mapping[str, str]) -> P
         else None
     )
     cargo_toml = manifest_dir / "Cargo.toml"
-    abi3 = cargo_toml.is_file() and pyo3_config.uses_abi3(
-        cargo_toml.read_text(encoding="utf-8"), _features(plan)
-    )
+    manifest = cargo_toml.read_text(encoding="utf-8") if cargo_toml.is_file() else None
+    abi3 = manifest is not None and pyo3_config.uses_abi3(manifest, _features(plan))
+    bindings = plan.pyproject.get("tool", {}).get("maturin", {}).get("bindings")
+    uses_pyo3 = pyo3_config.uses_pyo3(bindings, manifest, pyo3_version)
     base: dict[str, str] = {}
     existing = environ.get("PYO3_CONFIG_FILE")
     if existing:
@@ -251,7 +252,7 @@ def write_pyo3_config(plan: Plan, folder: Path, environ: Mapping[str, str]) -> P
         abi3=abi3,
         base=base,
     )
-    if not pyo3_config.tolerates_unknown_keys(pyo3_version):
+    if uses_pyo3 and not pyo3_config.tolerates_unknown_keys(pyo3_version):
         plan.notes.append(
             "the locked pyo3 is unknown or older than 0.18.1, so the config file has no "
             "ext_suffix; the module is renamed after the build if needed"
@@ -373,6 +374,7 @@ def build_wheel(
             ),
             env_delta=build.env_delta,
             cwd=source,
+            stream=not build.settings.quiet,
             verbose=build.settings.verbose,
             what="maturin",
         )
@@ -405,6 +407,7 @@ def build_sdist(sdist_directory: str, config_settings: ConfigSettings) -> str:
         run(
             _maturin("pep517", "write-sdist", "--sdist-directory", str(scratch)),
             cwd=source,
+            stream=not settings.quiet,
             verbose=settings.verbose,
             what="maturin",
         )
@@ -433,6 +436,7 @@ def prepare_metadata(
             _maturin("pep517", "write-dist-info", "--metadata-directory", str(meta), *args),
             env_delta=build.env_delta,
             cwd=source,
+            stream=not build.settings.quiet,
             verbose=build.settings.verbose,
             what="maturin",
         )

@@ -306,6 +306,25 @@ def cmd_init(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------------
 
 
+SETTINGS_HELP = """\
+settings (-C KEY=VALUE; the keys of [tool.maturin-cross] in pyproject.toml, and of
+MATURIN_CROSS_<KEY> variables; docs/settings.md has the precedence):
+  sysconfigdata=PATH    the target's _sysconfigdata_*.py, a build-details.json, or a folder
+                        to search (the same as --sysconfigdata)
+  target=TRIPLE         Rust target triple, a vendor triple or a custom target spec (--target)
+  platform-tag=TAG      wheel platform tag, linux_<machine> (--platform-tag)
+  build-args=ARGS       arguments for maturin, as ONE string split like a shell command line:
+                        -C build-args="--features x --locked"; repeat -C build-args=... to add
+                        more (each one a string). In pyproject.toml: a string or a list.
+                        Also maturin.build-args. A --target among them counts as the target.
+  check=fix|check       fix: correct module names and tags, refuse what cannot fit (default);
+                        check: refuse any wheel that would need a change
+  verbose=true|false    also show the commands and environment maturin-cross sets
+  quiet=true|false      do not stream maturin's and cargo's output (its tail is still shown
+                        when they fail)
+"""
+
+
 def _add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sysconfigdata", metavar="FILE", help="the target's _sysconfigdata_*.py")
     parser.add_argument("--target", metavar="TRIPLE", help="Rust target triple")
@@ -326,9 +345,29 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    build = commands.add_parser("build", help="build a wheel of a maturin project for the target")
-    build.add_argument("source_dir", nargs="?", default=".", metavar="SRC_DIR")
-    build.add_argument("-o", "--out-dir", default="dist", metavar="OUTDIR")
+    build = commands.add_parser(
+        "build",
+        help="build a wheel of a maturin project for the target",
+        description="Build a wheel of a maturin project for the target, as `python -m build\n"
+        "--wheel` does with maturin-cross as the backend: in a fresh environment with the\n"
+        "project's build requirements, unless --no-isolation.",
+        epilog=SETTINGS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    build.add_argument(
+        "source_dir",
+        nargs="?",
+        default=".",
+        metavar="SRC_DIR",
+        help="the project folder, with pyproject.toml or Cargo.toml (default: the working folder)",
+    )
+    build.add_argument(
+        "-o",
+        "--out-dir",
+        default="dist",
+        metavar="OUTDIR",
+        help="where the wheel is written (default: dist)",
+    )
     build.add_argument(
         "-n",
         "--no-isolation",

@@ -149,3 +149,27 @@ def uses_abi3(cargo_toml: str, extra_features: list[str]) -> bool:
     dependency = manifest.get("dependencies", {}).get("pyo3")
     features = dependency.get("features", []) if isinstance(dependency, Mapping) else []
     return any(str(feature).startswith("abi3") for feature in features)
+
+
+NO_PYO3_BINDINGS = frozenset({"bin", "cffi", "uniffi"})
+
+
+def uses_pyo3(bindings: object, cargo_toml: str | None, locked: Version | None) -> bool:
+    """Whether the crate may be built with pyo3: not when ``[tool.maturin] bindings`` says
+    otherwise (``bin``, ``cffi``, ``uniffi``), nor when Cargo.toml names no pyo3 dependency and
+    no pyo3 is locked. True when it cannot be told."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    if bindings in NO_PYO3_BINDINGS:
+        return False
+    if locked is not None or cargo_toml is None:
+        return True
+    try:
+        manifest = tomlkit.parse(cargo_toml).unwrap()
+    except TOMLKitError:
+        return True
+    dependencies = manifest.get("dependencies", {})
+    return not isinstance(dependencies, Mapping) or any(
+        name in dependencies for name in ("pyo3", "pyo3-ffi")
+    )
