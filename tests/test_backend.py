@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import clear_target_environ
 
 import maturin_cross
 
@@ -24,16 +26,18 @@ GOOD = """build_time_vars = {'ABIFLAGS': '',
 @pytest.fixture
 def project(rpds_source: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(rpds_source)
-    for name in (
-        "MATURIN_CROSS_SYSCONFIGDATA",
-        "MATURIN_CROSS_TARGET",
-        "CARGO_BUILD_TARGET",
-        "PYO3_CROSS_LIB_DIR",
-        "_PYTHON_SYSCONFIGDATA_NAME",
-        "PYO3_CONFIG_FILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    clear_target_environ(monkeypatch)
     return rpds_source
+
+
+def test_the_environment_is_cleared_of_what_names_a_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("_PYTHON_HOST_PLATFORM", "linux-armv7l")
+    monkeypatch.setenv("MATURIN_PEP517_ARGS", "--target armv7-unknown-linux-gnueabihf")
+    monkeypatch.setenv("MATURIN_CROSS_TARGET", "armv7-unknown-linux-gnueabihf")
+    clear_target_environ(monkeypatch)
+    assert not {"_PYTHON_HOST_PLATFORM", "MATURIN_PEP517_ARGS", "MATURIN_CROSS_TARGET"} & set(
+        os.environ
+    )
 
 
 def _fails(

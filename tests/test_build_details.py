@@ -11,6 +11,7 @@ from maturin_cross import _build
 from maturin_cross.errors import ConfigError
 from maturin_cross.settings import Settings
 from maturin_cross.sysconfigdata import disagreements, parse_build_details, read_target_file
+from maturin_cross.target import Target
 
 
 def _details(
@@ -32,7 +33,7 @@ def _details(
     return path
 
 
-def _target(folder: Path, config: dict[str, str], environ: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def _target(folder: Path, config: dict[str, str], environ: dict[str, str] | None = None) -> Target:
     settings = Settings.from_sources(config, environ or {}, None)
     return _build.target_for(settings, environ or {}, folder)[0]
 

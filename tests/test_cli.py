@@ -8,13 +8,12 @@ The wheel tables are test_repair.py's, so the library and the command line answe
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import clean_environ, names_a_target
+from conftest import clean_environ, clear_target_environ
 from test_repair import (
     AARCH64_T,
     ARM_RIGHT,
@@ -45,8 +44,7 @@ SEED_RENAME = f"renamed {ARM_SEED} -> mod.cpython-312-arm-linux-gnueabihf.so"
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No target from the environment, and a working folder with no pyproject.toml."""
-    for name in [n for n in os.environ if names_a_target(n)]:
-        monkeypatch.delenv(name)
+    clear_target_environ(monkeypatch)
     monkeypatch.chdir(tmp_path)
 
 

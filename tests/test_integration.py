@@ -49,6 +49,9 @@ def _assert_imports(toolchain: CrossToolchain, wheel: Path, tmp_path: Path) -> N
     assert out[1] == "[('a', 1), ('b', 2)] 1 False 2 3996001 2000"
 
 
+# Both install from the index: the isolated build its requirements, and the self_wheelhouse
+# fixture the build backend of maturin-cross itself.
+@pytest.mark.index
 @pytest.mark.parametrize("isolation", ["isolated", "no-isolation"])
 def test_python_m_build_wheel_imports_under_qemu(
     toolchain: CrossToolchain,
@@ -69,6 +72,7 @@ def test_python_m_build_wheel_imports_under_qemu(
     _assert_imports(toolchain, wheels[0], tmp_path)
 
 
+@pytest.mark.index
 def test_cli_build(toolchain: CrossToolchain, rpds_source: Path, tmp_path: Path) -> None:
     out = tmp_path / "wheels"
     done = subprocess.run(
@@ -84,6 +88,7 @@ def test_cli_build(toolchain: CrossToolchain, rpds_source: Path, tmp_path: Path)
     _assert_imports(toolchain, wheel, tmp_path)
 
 
+@pytest.mark.index
 def test_maturin_failure_leaves_nothing(
     armhf: CrossToolchain, rpds_source: Path, tmp_path: Path
 ) -> None:
@@ -103,6 +108,7 @@ def test_maturin_failure_leaves_nothing(
     assert not out.exists() or not any(out.iterdir())
 
 
+@pytest.mark.index
 def test_no_rust_standard_library_for_target(
     armhf: CrossToolchain, rpds_source: Path, tmp_path: Path
 ) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from maturin_cross import pyo3_config
 from maturin_cross.errors import ConfigError
-from maturin_cross.target import resolve
+from maturin_cross.target import Target, resolve
 
 ARMHF_VARS: dict[str, object] = {
     "VERSION": "3.12",
@@ -23,7 +23,7 @@ ARMHF_VARS: dict[str, object] = {
 }
 
 
-def _target(vars: dict[str, object]):  # type: ignore[no-untyped-def]
+def _target(vars: dict[str, object]) -> Target:
     return resolve(vars=vars, sysconfigdata="/sysroot/_sysconfigdata.py")
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import clean_environ
@@ -1035,7 +1036,7 @@ def test_platform_tag_setting_wins(setting: str, host_platform: str | None, tag:
     ],
     ids=["setting", "host-platform"],
 )
-def test_platform_tag_not_linux(kwargs: dict[str, object], shown: str) -> None:
+def test_platform_tag_not_linux(kwargs: dict[str, Any], shown: str) -> None:
     with pytest.raises(TargetError) as info:
         resolve_fixture(QEMUARM, **kwargs)
     message = str(info.value)
