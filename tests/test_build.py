@@ -9,6 +9,7 @@ import pytest
 from maturin_cross import _build
 from maturin_cross.errors import ConfigError
 from maturin_cross.settings import Settings
+from maturin_cross.sysconfigdata import SysconfigData
 from maturin_cross.target import resolve
 
 ARMHF = {
@@ -169,12 +170,13 @@ def test_lib_dir_falls_back_to_pyo3_cross_lib_dir(tmp_path: Path) -> None:
     data = tmp_path / "elsewhere" / "_sysconfigdata.py"
     data.parent.mkdir()
     data.write_text("")
-    target = resolve(vars=ARMHF, sysconfigdata=str(data))
+    armhf = SysconfigData.of(ARMHF, str(data))
+    target = resolve(armhf)
     assert (
-        _build._lib_dir(target, ARMHF, {"PYO3_CROSS_LIB_DIR": "/staging/usr/lib"})
+        _build._lib_dir(target, armhf, {"PYO3_CROSS_LIB_DIR": "/staging/usr/lib"})
         == "/staging/usr/lib"
     )
-    assert _build._lib_dir(target, ARMHF, {}) == str(data.parent)
+    assert _build._lib_dir(target, armhf, {}) == str(data.parent)
 
 
 def test_settings_reach_the_plan(tmp_path: Path) -> None:

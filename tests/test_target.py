@@ -16,6 +16,7 @@ from conftest import clean_environ
 from maturin_cross import sysconfigdata
 from maturin_cross.errors import TargetError
 from maturin_cross.settings import Kind, Origin, Sourced, decide
+from maturin_cross.sysconfigdata import SysconfigData
 from maturin_cross.target import (
     ARM_HARD,
     ARM_SOFT,
@@ -53,8 +54,7 @@ def resolve_fixture(
 ) -> Target:
     host = Origin(Kind.CONVENTION, "_PYTHON_HOST_PLATFORM")
     return resolve(
-        vars=load(fixture),
-        sysconfigdata=str(FIXTURES / fixture),
+        SysconfigData.of(load(fixture), str(FIXTURES / fixture)),
         rust_target=rust_target,
         platform_tag=decide(
             [
@@ -441,7 +441,7 @@ def test_debian_armel_built_on_an_arm64_buildd_stays_armv5te() -> None:
     # armv8l (the real armhf fixture shows it). That names the build machine, not armel's ARMv5TE.
     vars = load("debian-armel/_sysconfigdata__arm-linux-gnueabi.py")
     vars["HOST_GNU_TYPE"] = vars["BUILD_GNU_TYPE"] = "armv8l-unknown-linux-gnueabi"
-    target = resolve(vars=vars, sysconfigdata="armel")
+    target = resolve(SysconfigData.of(vars, "armel"))
     assert (target.rust_target, target.platform_tag) == (
         "armv5te-unknown-linux-gnueabi",
         "linux_armv5tel",
@@ -499,7 +499,7 @@ def test_multiarch_fallbacks(
     vars = load(fixture)
     for key in drop:
         del vars[key]
-    target = resolve(vars=vars, sysconfigdata=fixture)
+    target = resolve(SysconfigData.of(vars, fixture))
     assert (target.multiarch, target.rust_target) == (multiarch, rust_target)
     assert target.sources["multiarch"] == source
 
@@ -525,7 +525,7 @@ def test_sysconfigdata_that_names_no_target(changes: dict[str, object], expected
         else:
             vars[key] = value
     with pytest.raises(TargetError) as info:
-        resolve(vars=vars, sysconfigdata="/sysroot/usr/lib/python3.12/_sysconfigdata.py")
+        resolve(SysconfigData.of(vars, "/sysroot/usr/lib/python3.12/_sysconfigdata.py"))
     message = str(info.value)
     assert "\n" not in message
     assert message.startswith("/sysroot/usr/lib/python3.12/_sysconfigdata.py")
@@ -533,8 +533,7 @@ def test_sysconfigdata_that_names_no_target(changes: dict[str, object], expected
     assert "-C target=" in message
     # ... and doing what it says works: the explicit target stands alone.
     target = resolve(
-        vars=vars,
-        sysconfigdata="/sysroot/usr/lib/python3.12/_sysconfigdata.py",
+        SysconfigData.of(vars, "/sysroot/usr/lib/python3.12/_sysconfigdata.py"),
         rust_target=("armv7-poky-linux-gnueabihf", "-C target"),
     )
     assert (target.rust_target, target.multiarch, target.platform_tag) == (
@@ -550,7 +549,7 @@ def test_sysconfigdata_without_version() -> None:
     vars = load(QEMUARM)
     vars["VERSION"] = "three"
     with pytest.raises(TargetError) as info:
-        resolve(vars=vars, sysconfigdata="/sysroot/_sysconfigdata.py")
+        resolve(SysconfigData.of(vars, "/sysroot/_sysconfigdata.py"))
     assert str(info.value) == (
         "/sysroot/_sysconfigdata.py: VERSION='three' is not X.Y; is this a CPython sysconfigdata file?"
     )
@@ -692,9 +691,7 @@ def test_explicit_rust_target_that_does_not_fit(fixture: str, triple: str, multi
 
 
 def test_rust_target_alone() -> None:
-    target = resolve(
-        vars=None, sysconfigdata=None, rust_target=("armv7-poky-linux-gnueabihf", "-C target")
-    )
+    target = resolve(None, rust_target=("armv7-poky-linux-gnueabihf", "-C target"))
     assert target.python is None
     assert target.ext_suffix is None and target.expected_ext_suffix is None
     assert (target.multiarch, target.platform_tag, target.pointer_width) == (
@@ -708,7 +705,7 @@ def test_rust_target_alone() -> None:
 
 def test_no_target_at_all() -> None:
     with pytest.raises(TargetError, match="pass a sysconfigdata file or a Rust target triple"):
-        resolve(vars=None, sysconfigdata=None)
+        resolve(None)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -929,7 +926,7 @@ def test_multiarch_from_gnu_type(host: str, multiarch: str | None) -> None:
     ],
 )
 def test_arm_isa_from(vars: dict[str, object], isa: tuple[str | None, str | None]) -> None:
-    assert arm_isa_from(vars) == isa
+    assert arm_isa_from(SysconfigData.of(vars, "test")) == isa
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1108,7 +1105,7 @@ UCLIBC_ARMHF = {
 def test_uclibc_sysconfigdata() -> None:
     """CPython has no triplet for uClibc (platform_triplet.c: `#error uclibc not supported`): its
     EXT_SUFFIX has none, and the target comes from HOST_GNU_TYPE as Buildroot/OpenWrt spell it."""
-    target = resolve(vars=UCLIBC_ARMHF, sysconfigdata="/staging/_sysconfigdata__linux_.py")
+    target = resolve(SysconfigData.of(UCLIBC_ARMHF, "/staging/_sysconfigdata__linux_.py"))
     assert target.rust_target == "armv7-unknown-linux-uclibceabihf"
     assert target.rust.triplet.cpython_multiarch is None
     assert target.expected_ext_suffix == ".cpython-311.so"

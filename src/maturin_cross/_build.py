@@ -24,6 +24,7 @@ from maturin_cross import sysconfigdata as sysconfigdata_mod
 from maturin_cross._run import log, run
 from maturin_cross.errors import BuildError, ConfigError, MaturinCrossError
 from maturin_cross.settings import Kind, Origin, Settings, Sourced, decide
+from maturin_cross.sysconfigdata import SysconfigData
 from maturin_cross.target import Target, resolve
 
 ConfigSettings = Mapping[str, "str | list[str]"] | None
@@ -37,7 +38,7 @@ class Plan:
     settings: Settings
     target: Target
     cross: bool
-    sysconfig_vars: Mapping[str, object] | None = None
+    sysconfig_vars: SysconfigData | None = None
     pyproject: Mapping[str, Any] = field(default_factory=dict)
     env_delta: dict[str, str | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -63,10 +64,9 @@ def read_pyproject(source_dir: Path) -> dict[str, Any]:
 def host_target() -> Target:
     """The machine this runs on, from the running interpreter: what a native build is checked
     against."""
-    vars = sysconfig.get_config_vars()
+    data = SysconfigData.of(sysconfig.get_config_vars(), "the running interpreter")
     return resolve(
-        vars=vars,
-        sysconfigdata="the running interpreter",
+        data,
         platform_tag=(sysconfig.get_platform(), "sysconfig.get_platform()"),
     )
 
@@ -93,7 +93,7 @@ def host_cross_sysconfigdata() -> Sourced | None:
 
 def target_for(
     settings: Settings, environ: Mapping[str, str], cwd: Path
-) -> tuple[Target, Mapping[str, object] | None]:
+) -> tuple[Target, SysconfigData | None]:
     """The target the settings and environment name, with its sysconfigdata variables; the host
     when nothing names one."""
     crossenv = host_cross_sysconfigdata()
@@ -119,16 +119,14 @@ def target_for(
         ]
     )
     target = resolve(
-        vars=data.vars if data else None,
-        sysconfigdata=str(data.path) if data else None,
-        sysconfigdata_origin=data.origin if data else None,
+        data,
         rust_target=target_setting,
         platform_tag=platform,
         llvm_target=llvm_target,
     )
     if notes:
         target = dataclasses.replace(target, notes=(*target.notes, *notes))
-    return target, data.vars if data else None
+    return target, data
 
 
 DETAILS_PLATFORM = Origin(
@@ -189,13 +187,13 @@ def _features(plan: Plan) -> list[str]:
     return [str(f) for f in declared] + list(plan.settings.maturin.features)
 
 
-def _lib_dir(target: Target, vars: Mapping[str, object], environ: Mapping[str, str]) -> str:
+def _lib_dir(target: Target, data: SysconfigData, environ: Mapping[str, str]) -> str:
     """A host folder with the target's libpython (pyo3's ``lib_dir``): the sysroot's LIBDIR when
     the sysconfigdata sits in a sysroot, else PYO3_CROSS_LIB_DIR, else the file's folder."""
     assert target.sysconfigdata is not None
     data_dir = Path(target.sysconfigdata).parent
-    libdest = vars.get("LIBDEST")
-    libdir = vars.get("LIBDIR")
+    libdest = data.get_str("LIBDEST")
+    libdir = data.get_str("LIBDIR")
     candidates: list[Path] = []
     if isinstance(libdest, str) and isinstance(libdir, str) and libdest.startswith("/"):
         text = str(data_dir)
@@ -206,7 +204,7 @@ def _lib_dir(target: Target, vars: Mapping[str, object], environ: Mapping[str, s
         candidates.append(Path(libdir))
     if environ.get("PYO3_CROSS_LIB_DIR"):
         candidates.append(Path(environ["PYO3_CROSS_LIB_DIR"]))
-    ldlibrary = vars.get("LDLIBRARY")
+    ldlibrary = data.get_str("LDLIBRARY")
     for candidate in candidates:
         if isinstance(ldlibrary, str) and (candidate / ldlibrary).exists():
             return str(candidate)

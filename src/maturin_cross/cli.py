@@ -11,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,9 +59,7 @@ def _names_target(args: argparse.Namespace) -> bool:
     return bool(settings.get("sysconfigdata") or settings.get("target"))
 
 
-def _resolve(
-    args: argparse.Namespace, source_dir: Path
-) -> tuple[Target, Mapping[str, object] | None]:
+def _resolve(args: argparse.Namespace, source_dir: Path) -> Target:
     from maturin_cross import _build
     from maturin_cross.settings import Settings
 
@@ -71,7 +69,7 @@ def _resolve(
         _build.read_pyproject(source_dir),
         command_line=_flags(args),
     )
-    return _build.target_for(settings, os.environ, source_dir)
+    return _build.target_for(settings, os.environ, source_dir)[0]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -111,7 +109,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         args.path is not None and ".so" in args.path.name
     ):
         return _inspect_file(args)
-    target, _ = _resolve(args, Path.cwd())
+    target = _resolve(args, Path.cwd())
     data = target_json(target)
     if args.json:
         print(json.dumps(data, indent=2))
@@ -137,7 +135,7 @@ def _inspect_file(args: argparse.Namespace) -> int:
 
     path: Path = args.path
     has_target = _names_target(args) or bool(os.environ.get("MATURIN_CROSS_SYSCONFIGDATA"))
-    target = _resolve(args, Path.cwd())[0] if has_target else None
+    target = _resolve(args, Path.cwd()) if has_target else None
     if path.suffix == ".whl":
         contents = wheel.read_wheel(path)
         report: dict[str, Any] = {
@@ -219,7 +217,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
             "fix needs the target: --sysconfigdata FILE or --target TRIPLE "
             "(or -C sysconfigdata=FILE / -C target=TRIPLE)"
         )
-    target, _ = _resolve(args, Path.cwd())
+    target = _resolve(args, Path.cwd())
     out_dir = Path(args.wheel_dir)
     status = 0
     for path in args.wheels:

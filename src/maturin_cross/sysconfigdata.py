@@ -32,9 +32,30 @@ class SysconfigData:
     """Which setting or convention named the file (for messages and ``inspect``)."""
     vars: Mapping[str, object]
 
+    @classmethod
+    def of(cls, vars: Mapping[str, object], path: str, origin: str = "given") -> SysconfigData:
+        """Variables held in memory (the running interpreter's, a test's), named ``path``."""
+        return cls(Path(path), origin, vars)
+
     def get_str(self, key: str) -> str | None:
         value = self.vars.get(key)
         return value if isinstance(value, str) else None
+
+    def texts(self, *keys: str) -> list[tuple[str, str]]:
+        """``(key, value)`` of each of ``keys`` that is a string, in order."""
+        return [(key, text) for key in keys if (text := self.get_str(key)) is not None]
+
+    def flag(self, key: str) -> bool:
+        """A configure flag (``Py_ENABLE_SHARED``, ``Py_GIL_DISABLED``): 1 or "1" is set."""
+        return self.get_int(key) == 1
+
+    @property
+    def soabi(self) -> str | None:
+        return self.get_str("SOABI")
+
+    @property
+    def ext_suffix(self) -> str | None:
+        return self.get_str("EXT_SUFFIX")
 
     def get_int(self, key: str) -> int | None:
         value = self.vars.get(key)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from maturin_cross.errors import TargetError
 from maturin_cross.settings import Origin
+from maturin_cross.sysconfigdata import SysconfigData
 
 # ELF ABI discriminators: facts a module must have that the triplet's name does not show.
 ARM_HARD = "arm-hard-float"
@@ -578,13 +579,13 @@ def _flag_values(text: str, flag: str) -> list[str]:
     return [word[len(flag) :] for word in text.split() if word.startswith(flag)]
 
 
-def arm_isa_from(vars: Mapping[str, object]) -> tuple[str | None, str | None]:
+_COMPILER_FLAGS = ("CC", "CFLAGS", "CONFIGURE_CFLAGS", "PY_CFLAGS")
+
+
+def arm_isa_from(data: SysconfigData) -> tuple[str | None, str | None]:
     """ARM ISA level ("v7", "v6", ...) from compiler flags, else HOST_GNU_TYPE; and which
     variable told. (None, None) when nothing says."""
-    for key in ("CC", "CFLAGS", "CONFIGURE_CFLAGS", "PY_CFLAGS", "LDSHARED"):
-        text = vars.get(key)
-        if not isinstance(text, str):
-            continue
+    for key, text in data.texts(*_COMPILER_FLAGS, "LDSHARED"):
         for value in reversed(_flag_values(text, "-march=")):
             for pattern, isa in _ARM_MARCH:
                 if pattern.match(value):
@@ -593,10 +594,10 @@ def arm_isa_from(vars: Mapping[str, object]) -> tuple[str | None, str | None]:
             for pattern, isa in _ARM_MCPU:
                 if pattern.match(value):
                     return isa, f"-mcpu={value} in {key}"
-    host = vars.get("HOST_GNU_TYPE")
+    host = data.get_str("HOST_GNU_TYPE")
     # armv8l is config.guess's name for a 32-bit build on an ARMv8 kernel (Debian's buildds build
     # armhf and armel so): it names the build machine, not the target's ISA.
-    if isinstance(host, str) and not host.startswith("armv8l-"):
+    if host is not None and not host.startswith("armv8l-"):
         first = host.split("-", 1)[0]
         for pattern, isa in _ARM_MARCH:
             if pattern.match(first):
@@ -604,13 +605,11 @@ def arm_isa_from(vars: Mapping[str, object]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _float_abi_from(vars: Mapping[str, object]) -> str | None:
-    for key in ("CC", "CFLAGS", "CONFIGURE_CFLAGS", "PY_CFLAGS"):
-        text = vars.get(key)
-        if isinstance(text, str):
-            values = _flag_values(text, "-mfloat-abi=")
-            if values:
-                return values[-1]
+def _float_abi_from(data: SysconfigData) -> str | None:
+    for _key, text in data.texts(*_COMPILER_FLAGS):
+        values = _flag_values(text, "-mfloat-abi=")
+        if values:
+            return values[-1]
     return None
 
 
@@ -642,46 +641,41 @@ def multiarch_from_gnu_type(host: str) -> str | None:
     return f"{arch}-linux-{env}"
 
 
-def python_abi_from(vars: Mapping[str, object], where: str) -> PythonABI:
-    version_text = vars.get("VERSION")
-    match = re.match(r"^(\d+)\.(\d+)", version_text) if isinstance(version_text, str) else None
+def python_abi_from(data: SysconfigData) -> PythonABI:
+    version_text = data.get_str("VERSION")
+    match = re.match(r"^(\d+)\.(\d+)", version_text) if version_text is not None else None
     if match is None:
         raise TargetError(
-            f"{where}: VERSION={version_text!r} is not X.Y; is this a CPython sysconfigdata file?"
+            f"{data.path}: VERSION={data.vars.get('VERSION')!r} is not X.Y; is this a CPython "
+            f"sysconfigdata file?"
         )
-    abiflags = vars.get("ABIFLAGS")
-    flags = abiflags if isinstance(abiflags, str) else ""
-    if not isinstance(abiflags, str):
-        soabi = vars.get("SOABI")
-        soabi_match = re.match(r"^cpython-\d+([a-z]*)", soabi) if isinstance(soabi, str) else None
+    soabi = data.soabi or ""
+    flags = data.get_str("ABIFLAGS")
+    if flags is None:
+        soabi_match = re.match(r"^cpython-\d+([a-z]*)", soabi)
         flags = soabi_match.group(1) if soabi_match else ""
-    if vars.get("Py_GIL_DISABLED") in (1, "1", True) and "t" not in flags:
+    if data.flag("Py_GIL_DISABLED") and "t" not in flags:
         flags += "t"
-    soabi = vars.get("SOABI")
-    implementation = "CPython"
-    if isinstance(soabi, str) and soabi.startswith("pypy"):
-        implementation = "PyPy"
+    implementation = "PyPy" if soabi.startswith("pypy") else "CPython"
     return PythonABI((int(match.group(1)), int(match.group(2))), flags, implementation)
 
 
 def resolve(
+    data: SysconfigData | None,
     *,
-    vars: Mapping[str, object] | None,
-    sysconfigdata: str | None,
-    sysconfigdata_origin: str | None = None,
     rust_target: tuple[str, Origin | str] | None = None,
     platform_tag: tuple[str, Origin | str] | None = None,
     llvm_target: str | None = None,
 ) -> Target:
-    """Derive the target. ``vars`` are a sysconfigdata's ``build_time_vars`` (the authority for
-    EXT_SUFFIX and Python ABI); ``rust_target`` and ``platform_tag`` are the values
+    """Derive the target. ``data`` is the target's sysconfigdata (the authority for EXT_SUFFIX
+    and the Python ABI); ``rust_target`` and ``platform_tag`` are the values
     :func:`maturin_cross.settings.decide` chose, with their origins. A platform another tool
     gave (``_PYTHON_HOST_PLATFORM``, build-details.json) is refined
     (:func:`refine_host_platform`); a maturin-cross setting is taken as given; without one the
     tag is derived from the Rust target."""
-    if vars is None and rust_target is None:
+    if data is None and rust_target is None:
         raise TargetError("no target: pass a sysconfigdata file or a Rust target triple")
-    where = sysconfigdata or "the target"
+    where = str(data.path) if data is not None else "the target"
     sources: dict[str, str] = {}
     notes: list[str] = []
     derived: RustTarget | None = None
@@ -689,19 +683,19 @@ def resolve(
     ext_suffix: str | None = None
     pointer_width: int | None = None
 
-    if vars is not None:
-        sources["sysconfigdata"] = sysconfigdata_origin or "given"
-        python = python_abi_from(vars, where)
-        ext_suffix = vars.get("EXT_SUFFIX") if isinstance(vars.get("EXT_SUFFIX"), str) else None  # type: ignore[assignment]
+    if data is not None:
+        sources["sysconfigdata"] = data.origin
+        python = python_abi_from(data)
+        ext_suffix = data.ext_suffix
         sources["ext_suffix"] = "EXT_SUFFIX of the sysconfigdata"
         sources["python_tag"] = "VERSION of the sysconfigdata"
         sources["abi_tag"] = "VERSION and ABIFLAGS of the sysconfigdata"
-        size = vars.get("SIZEOF_VOID_P")
-        if isinstance(size, int) and size in (4, 8):
+        size = data.get_int("SIZEOF_VOID_P")
+        if size in (4, 8):
             pointer_width = size * 8
             sources["pointer_width"] = "SIZEOF_VOID_P of the sysconfigdata"
         try:
-            derived = _rust_target_from_vars(vars, where, sources)
+            derived = _rust_target_from(data, sources)
         except TargetError:
             # Its message says "set the Rust target with -C target=TRIPLE": when that is set, it
             # stands alone (EXT_SUFFIX and the Python ABI still come from the sysconfigdata).
@@ -756,42 +750,39 @@ def resolve(
         pointer_width=pointer_width,
         python=python,
         ext_suffix=ext_suffix,
-        sysconfigdata=sysconfigdata,
+        sysconfigdata=str(data.path) if data is not None else None,
         sources=sources,
         notes=tuple(notes),
     )
 
 
-def _rust_target_from_vars(
-    vars: Mapping[str, object], where: str, sources: dict[str, str]
-) -> RustTarget:
-    multiarch = vars.get("MULTIARCH")
-    host = vars.get("HOST_GNU_TYPE")
-    if isinstance(multiarch, str) and multiarch:
+def _rust_target_from(data: SysconfigData, sources: dict[str, str]) -> RustTarget:
+    where = str(data.path)
+    multiarch = data.get_str("MULTIARCH")
+    host = data.get_str("HOST_GNU_TYPE")
+    tail = re.match(r"^cpython-\d+[a-z]*-(.+)$", data.soabi or "")
+    from_host = multiarch_from_gnu_type(host) if host is not None else None
+    if multiarch:
         sources["multiarch"] = "MULTIARCH of the sysconfigdata"
+    elif tail:
+        multiarch = tail.group(1)
+        sources["multiarch"] = "SOABI of the sysconfigdata"
+    elif from_host:
+        multiarch = from_host
+        sources["multiarch"] = "HOST_GNU_TYPE of the sysconfigdata"
     else:
-        soabi = vars.get("SOABI")
-        tail = re.match(r"^cpython-\d+[a-z]*-(.+)$", soabi) if isinstance(soabi, str) else None
-        if tail:
-            multiarch = tail.group(1)
-            sources["multiarch"] = "SOABI of the sysconfigdata"
-        elif isinstance(host, str) and multiarch_from_gnu_type(host):
-            multiarch = multiarch_from_gnu_type(host)
-            sources["multiarch"] = "HOST_GNU_TYPE of the sysconfigdata"
-        else:
-            raise TargetError(
-                f"{where}: neither MULTIARCH, SOABI nor HOST_GNU_TYPE names a Linux multiarch "
-                f"(a uClibc or vendor-patched Python?); set the Rust target with -C target=TRIPLE"
-            )
-    assert isinstance(multiarch, str)
+        raise TargetError(
+            f"{where}: neither MULTIARCH, SOABI nor HOST_GNU_TYPE names a Linux multiarch "
+            f"(a uClibc or vendor-patched Python?); set the Rust target with -C target=TRIPLE"
+        )
     try:
         triplet = parse_multiarch(multiarch)
     except TargetError as err:
         raise TargetError(f"{where} ({sources['multiarch']}): {err}") from None
     isa: str | None = None
     if triplet.arch == "arm":
-        isa, told = arm_isa_from(vars)
-        float_abi = _float_abi_from(vars)
+        isa, told = arm_isa_from(data)
+        float_abi = _float_abi_from(data)
         if float_abi == "hard" and not triplet.env.endswith("hf"):
             raise TargetError(
                 f"{where}: MULTIARCH {multiarch} is soft-float but the compiler flags say "
