@@ -129,9 +129,11 @@ def test_recipe_runtime_dependencies_match_the_project() -> None:
     text = RECIPE.read_text()
     rdepends = set(_values(text, "RDEPENDS:${PN}"))
     assert rdepends == {
+        "python3-build",
         "python3-maturin",
         "python3-packaging",
         "python3-pyelftools",
+        "python3-pyproject-hooks",
         "python3-tomlkit",
     }
     pyproject = tomlkit.parse((ROOT / "pyproject.toml").read_text()).unwrap()

@@ -16,13 +16,19 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from maturin_cross.errors import BuildError
+from maturin_cross.errors import BuildError, CommandFailed
 
 TAIL_LINES = 40
 
 
 def log(message: str) -> None:
     print(f"maturin-cross: {message}", file=sys.stderr, flush=True)
+
+
+def show(lines: Sequence[str]) -> None:
+    """Replay a tool's output on stderr."""
+    for line in lines:
+        print(line, file=sys.stderr)
 
 
 def run(
@@ -79,9 +85,11 @@ def run(
         if not stream:
             sys.stderr.write("".join(tail))
         said = failure_cause(lines)
-        raise BuildError(
+        raise CommandFailed(
             f"{what} failed (exit {code}){f': {said}' if said else ''}; "
-            f"{hint or 'see its output above'}"
+            f"{hint or 'see its output above'}",
+            code,
+            lines,
         )
     return lines
 

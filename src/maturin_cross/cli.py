@@ -60,16 +60,17 @@ def _names_target(args: argparse.Namespace) -> bool:
 
 
 def _resolve(args: argparse.Namespace, source_dir: Path) -> Target:
-    from maturin_cross import _build
+    from maturin_cross._plan import target_for
+    from maturin_cross._project import read_pyproject
     from maturin_cross.settings import Settings
 
     settings = Settings.from_sources(
         _config_pairs(getattr(args, "config_setting", None)),
         os.environ,
-        _build.read_pyproject(source_dir),
+        read_pyproject(source_dir),
         command_line=_flags(args),
     )
-    return _build.target_for(settings, os.environ, source_dir)[0]
+    return target_for(settings, os.environ, source_dir)[0]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -254,7 +255,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from maturin_cross import _build
+    from maturin_cross import _build, _isolated
     from maturin_cross.errors import UsageError
 
     source = Path(args.source_dir).resolve()
@@ -265,7 +266,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.no_isolation:
         name = _build.build_wheel(str(out_dir), settings, source_dir=source)
     else:
-        name = _build.build_isolated(source, out_dir, settings)
+        name = _isolated.build_isolated(source, out_dir, settings)
     print(out_dir / name)
     return 0
 

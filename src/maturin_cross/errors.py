@@ -7,6 +7,8 @@ gave is wrong (arguments, settings, the target's files).
 
 from __future__ import annotations
 
+PREFIX = "maturin-cross: error: "
+
 
 class MaturinCrossError(Exception):
     """Root of every error this package raises on purpose. ``str(err)`` is the user's message."""
@@ -35,6 +37,27 @@ class TargetError(MaturinCrossError):
 
 class BuildError(MaturinCrossError):
     """maturin, cargo or the toolchain failed."""
+
+
+class CommandFailed(BuildError):
+    """A command exited non-zero; ``output`` holds what it printed, one line each."""
+
+    def __init__(self, message: str, returncode: int, output: list[str]) -> None:
+        super().__init__(message)
+        self.returncode = returncode
+        self.output = output
+
+
+class Reported(MaturinCrossError):
+    """An error a child process of ours (the isolated build's backend) has already printed as
+    ``maturin-cross: error:`` lines: the edges print nothing more and exit with its code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def lines(self) -> list[str]:
+        return []
 
 
 class WheelError(MaturinCrossError):
