@@ -747,8 +747,8 @@ RUST_TARGETS = [
 )
 def test_parse_rust_target(triple: str, multiarch: str, machine: str) -> None:
     rust = parse_rust_target(triple)
-    assert (rust.triple, rust.triplet.multiarch, rust.machine) == (triple, multiarch, machine)
-    assert rust.triplet == parse_multiarch(multiarch)
+    assert (rust.triple, rust.multiarch.name, rust.machine) == (triple, multiarch, machine)
+    assert rust.multiarch == parse_multiarch(multiarch)
 
 
 NOT_RUST_LINUX_TARGETS = [
@@ -805,8 +805,8 @@ def test_known_multiarch(multiarch: str) -> None:
         if rust is None:  # no Rust target: listed in test_rust_has_no_target_for
             continue
         back = parse_rust_target(rust)
-        assert back.triplet.multiarch == multiarch, rust
-        assert back.triplet.elf == elf
+        assert back.multiarch.name == multiarch, rust
+        assert back.multiarch.elf == elf
         assert back.arm_isa == isa
         assert back.machine == triplet.machine(isa)
 
@@ -1107,7 +1107,7 @@ def test_uclibc_sysconfigdata() -> None:
     EXT_SUFFIX has none, and the target comes from HOST_GNU_TYPE as Buildroot/OpenWrt spell it."""
     target = resolve(SysconfigData.of(UCLIBC_ARMHF, "/staging/_sysconfigdata__linux_.py"))
     assert target.rust_target == "armv7-unknown-linux-uclibceabihf"
-    assert target.rust.triplet.cpython_multiarch is None
+    assert target.rust.multiarch.in_soabi is None
     assert target.expected_ext_suffix == ".cpython-311.so"
     assert target.platform_tag == "linux_armv7l"
     assert target.elf == ElfFacts("EM_ARM", 32, True, ARM_HARD)
@@ -1129,6 +1129,6 @@ def test_uclibc_triples(triple: str, multiarch: str | None, suffix: str | None) 
         assert multiarch_from_gnu_type(triple) == "arm-linux-uclibceabi"
         return
     rust = parse_rust_target(triple)
-    assert rust.triplet.multiarch == multiarch
-    assert rust.triplet.cpython_multiarch is None
-    assert PythonABI((3, 12)).ext_suffix_for(rust.triplet.cpython_multiarch) == suffix
+    assert rust.multiarch.name == multiarch
+    assert rust.multiarch.in_soabi is None
+    assert PythonABI((3, 12)).ext_suffix_for(rust.multiarch.in_soabi) == suffix

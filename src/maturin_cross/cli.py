@@ -82,7 +82,7 @@ def target_json(target: Target) -> dict[str, Any]:
     elf = target.elf
     return {
         "rust_target": target.rust_target,
-        "multiarch": target.rust.triplet.cpython_multiarch,
+        "multiarch": target.rust.multiarch.in_soabi,
         "ext_suffix": target.expected_ext_suffix,
         "platform_tag": target.platform_tag,
         "python_tag": python.python_tag if python else None,

@@ -1,11 +1,12 @@
-"""The Linux triplet table: CPython multiarch <-> Rust triple <-> platform tag <-> ELF facts.
+"""The Linux multiarch table: CPython multiarch <-> Rust triple <-> platform tag <-> ELF facts.
 
-Pure: no process, no host interpreter. Facts per triplet come from CPython's
+Pure: no process, no host interpreter. Facts per multiarch come from CPython's
 ``Misc/platform_triplet.c``, Rust's target list and the ELF specifications of each processor.
 
 Vocabulary:
 
-* *multiarch*: CPython's ``MULTIARCH`` (``arm-linux-gnueabihf``), the middle of EXT_SUFFIX.
+* *multiarch*: CPython's ``MULTIARCH`` (``arm-linux-gnueabihf``), the middle of EXT_SUFFIX; CPython
+  calls it the platform triplet (:class:`Multiarch`).
 * *Rust triple*: what ``cargo --target`` takes (``armv7-unknown-linux-gnueabihf``); vendor triples
   (``armv7-poky-linux-gnueabihf``) are accepted as given.
 * *machine*: ``uname -m`` of the target (``armv7l``), which makes the platform tag ``linux_armv7l``.
@@ -21,7 +22,7 @@ from maturin_cross.errors import TargetError
 from maturin_cross.settings import Origin
 from maturin_cross.sysconfigdata import SysconfigData
 
-# ELF ABI discriminators: facts a module must have that the triplet's name does not show.
+# ELF ABI discriminators: facts a module must have that the multiarch's name does not show.
 ARM_HARD = "arm-hard-float"
 ARM_SOFT = "arm-soft-float"
 MIPS_O32 = "mips-o32"
@@ -45,11 +46,11 @@ class ElfFacts:
     """ELF class: 32 or 64."""
     little_endian: bool
     abi: str | None = None
-    """One of the ABI discriminator constants of this module, or None where the triplet says all."""
+    """One of the ABI discriminator constants of this module, or None where the multiarch tells."""
     r6: bool | None = None
     """MIPS only: Release 6 (True), pre-R6 (False)."""
     soft_float: bool | None = None
-    """MIPS only: the soft-float ABI (``gnusf`` triplets; ``.MIPS.abiflags`` fp_abi 3)."""
+    """MIPS only: the soft-float ABI (``gnusf`` multiarches; ``.MIPS.abiflags`` fp_abi 3)."""
 
     def describe(self) -> str:
         """``ARM 32-bit LE arm-hard-float``: how messages name a binary's kind."""
@@ -152,8 +153,8 @@ _RUST_ARCH_ALIASES: Mapping[str, str] = {
     "riscv32gc": "riscv32",
 }
 
-# Every CPython Linux multiarch (Misc/platform_triplet.c), for the table-driven tests and for
-# `maturin-cross inspect --list`.
+# Every CPython Linux multiarch (Misc/platform_triplet.c); the tests prove each with a real binary
+# where a cross compiler can make one.
 KNOWN_MULTIARCHES: tuple[str, ...] = (
     "x86_64-linux-gnu",
     "x86_64-linux-gnux32",
@@ -222,10 +223,12 @@ KNOWN_MULTIARCHES: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
-class Triplet:
-    """A CPython Linux multiarch with everything that follows from it."""
+class Multiarch:
+    """A CPython Linux multiarch (CPython calls it the platform triplet) with everything that
+    follows from it. Not to be confused with a Rust target *triple* (:class:`RustTarget`)."""
 
-    multiarch: str
+    name: str
+    """``arm-linux-gnueabihf``."""
     arch: str
     """The multiarch's first component (``arm``, ``mips64el``)."""
     env: str
@@ -236,9 +239,9 @@ class Triplet:
         return self.env.startswith("musl")
 
     @property
-    def cpython_multiarch(self) -> str | None:
+    def in_soabi(self) -> str | None:
         """What CPython puts in SOABI: None for uClibc, which it has no triplet for."""
-        return None if self.env in UCLIBC_ENVS else self.multiarch
+        return None if self.env in UCLIBC_ENVS else self.name
 
     @property
     def _row(self) -> _Arch:
@@ -311,8 +314,8 @@ KNOWN_ENVS = frozenset(m.split("-", 2)[2] for m in KNOWN_MULTIARCHES) | {"muslsf
 UCLIBC_ENVS = frozenset({"uclibc", "uclibceabi", "uclibceabihf"})
 
 
-def parse_multiarch(multiarch: str) -> Triplet:
-    """``arm-linux-gnueabihf`` -> Triplet. Raises TargetError for what CPython never produces."""
+def parse_multiarch(multiarch: str) -> Multiarch:
+    """``arm-linux-gnueabihf`` -> Multiarch. Raises TargetError for what CPython never produces."""
     parts = multiarch.split("-")
     if (
         len(parts) != 3
@@ -324,7 +327,7 @@ def parse_multiarch(multiarch: str) -> Triplet:
             f"{multiarch!r} is not a CPython Linux multiarch (expected ARCH-linux-ENV, "
             f"e.g. arm-linux-gnueabihf); set the Rust target explicitly with -C target=..."
         )
-    return Triplet(multiarch, parts[0], parts[2])
+    return Multiarch(multiarch, parts[0], parts[2])
 
 
 @dataclass(frozen=True)
@@ -332,13 +335,13 @@ class RustTarget:
     """A Rust target triple as given (vendor triples stay as they are) and what it implies."""
 
     triple: str
-    triplet: Triplet
+    multiarch: Multiarch
     """The CPython multiarch this triple builds for."""
     arm_isa: str | None = None
 
     @property
     def machine(self) -> str:
-        return self.triplet.machine(self.arm_isa)
+        return self.multiarch.machine(self.arm_isa)
 
 
 _ARM_RUST_ISA = (
@@ -356,7 +359,7 @@ def parse_rust_target(triple: str, llvm_target: str | None = None) -> RustTarget
     Raises TargetError for what is not a Linux target we know."""
     if llvm_target is not None:
         known = parse_rust_target(llvm_target)
-        return RustTarget(triple, known.triplet, known.arm_isa)
+        return RustTarget(triple, known.multiarch, known.arm_isa)
     parts = triple.split("-")
     if len(parts) == 4:
         arch, _vendor, os_name, env = parts
@@ -410,7 +413,7 @@ def parse_rust_target(triple: str, llvm_target: str | None = None) -> RustTarget
             f"Rust target {triple!r}: C library {env!r} has no CPython multiarch "
             f"(uClibc builds have none); pass the target's sysconfigdata so its EXT_SUFFIX is used"
         )
-    return RustTarget(triple, Triplet(f"{py_arch}-linux-{py_env}", py_arch, py_env), arm_isa)
+    return RustTarget(triple, Multiarch(f"{py_arch}-linux-{py_env}", py_arch, py_env), arm_isa)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -470,11 +473,11 @@ class Target:
 
     @property
     def multiarch(self) -> str:
-        return self.rust.triplet.multiarch
+        return self.rust.multiarch.name
 
     @property
     def elf(self) -> ElfFacts:
-        facts = self.rust.triplet.elf
+        facts = self.rust.multiarch.elf
         return facts
 
     @property
@@ -482,7 +485,7 @@ class Target:
         if self.ext_suffix:
             return self.ext_suffix
         if self.python:
-            return self.python.ext_suffix_for(self.rust.triplet.cpython_multiarch)
+            return self.python.ext_suffix_for(self.rust.multiarch.in_soabi)
         return None
 
     def describe(self) -> str:
@@ -536,7 +539,7 @@ def refine_host_platform(
     family = next(
         (em for pattern, em in _MACHINE_FAMILIES if machine and pattern.match(machine)), None
     )
-    if family is not None and family != rust.triplet.elf.machine:
+    if family is not None and family != rust.multiarch.elf.machine:
         derived = platform_tag_for(rust.machine)
         return derived, (
             f"{label}={value} names a {MACHINE_NAMES.get(family, family)} machine, "
@@ -548,7 +551,7 @@ def refine_host_platform(
             f"(the build machine, often); pip there accepts linux_armv7l too, and an ARMv7 board "
             f"accepts only that: using linux_armv7l (set platform-tag to force another)"
         )
-    if machine is not None and machine in _GENERIC_MACHINES.get(rust.triplet.elf.machine, ()):
+    if machine is not None and machine in _GENERIC_MACHINES.get(rust.multiarch.elf.machine, ()):
         refined = platform_tag_for(rust.machine)
         note = (
             f"{label}={value} names no machine a device reports; "
@@ -705,10 +708,10 @@ def resolve(
     if rust_target is not None:
         triple, setting = rust_target[0], str(rust_target[1])
         given = parse_rust_target(triple, llvm_target)
-        if derived is not None and given.triplet.elf != derived.triplet.elf:
+        if derived is not None and given.multiarch.elf != derived.multiarch.elf:
             raise TargetError(
-                f"target {triple} (from {setting}) builds {given.triplet.elf.describe()}, but "
-                f"{where} is for {derived.triplet.multiarch} ({derived.triplet.elf.describe()}); "
+                f"target {triple} (from {setting}) builds {given.multiarch.elf.describe()}, but "
+                f"{where} is for {derived.multiarch.name} ({derived.multiarch.elf.describe()}); "
                 f"fix {setting} or point the sysconfigdata setting at the matching target"
             )
         rust = given
@@ -721,8 +724,8 @@ def resolve(
         sources["multiarch"] = f"Rust target {rust.triple}"
 
     if pointer_width is None:
-        pointer_width = rust.triplet.elf.bits
-        sources["pointer_width"] = f"ELF class of {rust.triplet.multiarch}"
+        pointer_width = rust.multiarch.elf.bits
+        sources["pointer_width"] = f"ELF class of {rust.multiarch.name}"
 
     if platform_tag is not None:
         value, origin = platform_tag
@@ -776,28 +779,28 @@ def _rust_target_from(data: SysconfigData, sources: dict[str, str]) -> RustTarge
             f"(a uClibc or vendor-patched Python?); set the Rust target with -C target=TRIPLE"
         )
     try:
-        triplet = parse_multiarch(multiarch)
+        found = parse_multiarch(multiarch)
     except TargetError as err:
         raise TargetError(f"{where} ({sources['multiarch']}): {err}") from None
     isa: str | None = None
-    if triplet.arch == "arm":
+    if found.arch == "arm":
         isa, told = arm_isa_from(data)
         float_abi = _float_abi_from(data)
-        if float_abi == "hard" and not triplet.env.endswith("hf"):
+        if float_abi == "hard" and not found.env.endswith("hf"):
             raise TargetError(
                 f"{where}: MULTIARCH {multiarch} is soft-float but the compiler flags say "
                 f"-mfloat-abi=hard; set the Rust target with -C target=TRIPLE"
             )
         if isa is None:
-            isa = _default_arm_isa(triplet.env)
+            isa = _default_arm_isa(found.env)
             told = f"default ARM ISA for {multiarch}"
         sources["rust_target"] = f"{sources['multiarch']}, ISA from {told}"
     else:
         sources["rust_target"] = sources["multiarch"]
-    triple = triplet.rust_target(isa)
+    triple = found.rust_target(isa)
     if triple is None:
         raise TargetError(
             f"{where}: Rust has no standard target for {multiarch}; set a custom target with "
             f"-C target=TRIPLE (and RUST_TARGET_PATH for its JSON spec)"
         )
-    return RustTarget(triple, triplet, isa)
+    return RustTarget(triple, found, isa)
