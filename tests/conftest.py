@@ -39,6 +39,13 @@ def clean_environ(**extra: str) -> dict[str, str]:
     return env
 
 
+def clear_target_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Take what names a target out of this process's environment, for a test that calls the
+    hooks or the command in-process."""
+    for name in set(os.environ) - set(clean_environ()):
+        monkeypatch.delenv(name)
+
+
 def unavailable(reason: str) -> None:
     """Fail in CI, skip elsewhere."""
     if IN_CI:

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import clear_target_environ
 
 import maturin_cross
 
@@ -24,16 +26,18 @@ GOOD = """build_time_vars = {'ABIFLAGS': '',
 @pytest.fixture
 def project(rpds_source: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(rpds_source)
-    for name in (
-        "MATURIN_CROSS_SYSCONFIGDATA",
-        "MATURIN_CROSS_TARGET",
-        "CARGO_BUILD_TARGET",
-        "PYO3_CROSS_LIB_DIR",
-        "_PYTHON_SYSCONFIGDATA_NAME",
-        "PYO3_CONFIG_FILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    clear_target_environ(monkeypatch)
     return rpds_source
+
+
+def test_the_environment_is_cleared_of_what_names_a_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("_PYTHON_HOST_PLATFORM", "linux-armv7l")
+    monkeypatch.setenv("MATURIN_PEP517_ARGS", "--target armv7-unknown-linux-gnueabihf")
+    monkeypatch.setenv("MATURIN_CROSS_TARGET", "armv7-unknown-linux-gnueabihf")
+    clear_target_environ(monkeypatch)
+    assert not {"_PYTHON_HOST_PLATFORM", "MATURIN_PEP517_ARGS", "MATURIN_CROSS_TARGET"} & set(
+        os.environ
+    )
 
 
 def _fails(
@@ -199,3 +203,23 @@ def test_sdist(project: Path, tmp_path: Path) -> None:
     name = maturin_cross.build_sdist(str(tmp_path / "sdist"))
     assert name == "rpds_example-0.1.0.tar.gz"
     assert [p.name for p in (tmp_path / "sdist").iterdir()] == [name]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        pytest.param({"check": "maybe"}, id="config-error"),
+        pytest.param({"target": "armv7-unknown-linux-musl"}, id="target-error"),
+    ],
+)
+def test_the_hooks_and_the_command_exit_by_one_rule(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], config: dict[str, str]
+) -> None:
+    from maturin_cross.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        maturin_cross.build_wheel(str(tmp_path / "out"), config)
+    hook_said = capsys.readouterr().err
+    status = main(["inspect", *(f"-C{key}={value}" for key, value in config.items())])
+    assert (info.value.code, status) == (2, 2)
+    assert capsys.readouterr().err == hook_said

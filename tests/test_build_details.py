@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from maturin_cross import _build
+from maturin_cross import _plan
 from maturin_cross.errors import ConfigError
 from maturin_cross.settings import Settings
 from maturin_cross.sysconfigdata import disagreements, parse_build_details, read_target_file
+from maturin_cross.target import Target
 
 
 def _details(
@@ -32,9 +33,9 @@ def _details(
     return path
 
 
-def _target(folder: Path, config: dict[str, str], environ: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def _target(folder: Path, config: dict[str, str], environ: dict[str, str] | None = None) -> Target:
     settings = Settings.from_sources(config, environ or {}, None)
-    return _build.target_for(settings, environ or {}, folder)[0]
+    return _plan.target_for(settings, environ or {}, folder)[0]
 
 
 def test_a_build_details_file_alone_names_the_target(tmp_path: Path) -> None:

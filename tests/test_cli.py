@@ -8,13 +8,12 @@ The wheel tables are test_repair.py's, so the library and the command line answe
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import clean_environ, names_a_target
+from conftest import clean_environ, clear_target_environ
 from test_repair import (
     AARCH64_T,
     ARM_RIGHT,
@@ -45,8 +44,7 @@ SEED_RENAME = f"renamed {ARM_SEED} -> mod.cpython-312-arm-linux-gnueabihf.so"
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No target from the environment, and a working folder with no pyproject.toml."""
-    for name in [n for n in os.environ if names_a_target(n)]:
-        monkeypatch.delenv(name)
+    clear_target_environ(monkeypatch)
     monkeypatch.chdir(tmp_path)
 
 
@@ -484,3 +482,38 @@ def test_inspect_a_non_elf_so_is_a_finding_not_a_usage_error(
     (line,) = report["problems"]
     assert "not-elf.so is not an ELF file" in line
     assert report["shared_objects"][0]["error"] == line
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--target", "aarch64-unknown-linux-gnu", "-C", f"build-args=--target {ARMHF_TRIPLE}"],
+        ["-C", "target=aarch64-unknown-linux-gnu", "-C", f"build-args=--target={ARMHF_TRIPLE}"],
+        ["-C", f"build-args=--target {ARMHF_TRIPLE}", "--target", "aarch64-unknown-linux-gnu"],
+    ],
+)
+def test_inspect_a_target_flag_wins_over_a_target_in_build_args(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(capsys, "inspect", "--json", *argv)
+    assert (status, err) == (0, "")
+    shown = json.loads(out)
+    assert shown["rust_target"] == "aarch64-unknown-linux-gnu"
+    assert shown["sources"]["rust_target"] in ("--target", "-C target")
+
+
+def test_build_help_documents_src_dir_and_every_setting(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from maturin_cross.settings import Settings
+
+    with pytest.raises(SystemExit) as info:
+        main(["build", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    words = " ".join(out.split())
+    assert "SRC_DIR the project folder, with pyproject.toml or Cargo.toml" in words
+    for field in Settings.__dataclass_fields__:
+        if field != "origins":
+            assert f"  {field.replace('_', '-')}=" in out, field
+    assert "as ONE string split like a shell command line" in out

@@ -5,6 +5,7 @@ import pytest
 from maturin_cross.errors import (
     BuildError,
     ConfigError,
+    ElfError,
     MaturinCrossError,
     TargetError,
     UsageError,
@@ -12,14 +13,27 @@ from maturin_cross.errors import (
 )
 
 
-@pytest.mark.parametrize("kind", [BuildError, ConfigError, TargetError, WheelError, UsageError])
+@pytest.mark.parametrize(
+    "kind", [BuildError, ConfigError, ElfError, TargetError, WheelError, UsageError]
+)
 def test_every_error_is_ours(kind: type[MaturinCrossError]) -> None:
     assert issubclass(kind, MaturinCrossError)
 
 
 def test_exit_codes() -> None:
-    assert ConfigError("x").exit_code == 1
+    # One rule for the backend and the command: 2 for what the user gave, 1 for a failed build
+    # or a refused wheel.
+    assert ConfigError("x").exit_code == 2
+    assert TargetError("x").exit_code == 2
     assert UsageError("x").exit_code == 2
+    assert BuildError("x").exit_code == 1
+    assert WheelError("x").exit_code == 1
+    assert ElfError("x").exit_code == 1
+
+
+def test_lines_are_what_the_edges_print() -> None:
+    assert WheelError(["a", "b"]).lines() == ["maturin-cross: error: a", "maturin-cross: error: b"]
+    assert BuildError("").lines() == ["maturin-cross: error: BuildError"]
 
 
 def test_a_refusal_holds_one_line_per_problem() -> None:

@@ -13,7 +13,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ARCHES, CrossToolchain, clean_environ
+from conftest import CrossToolchain, clean_environ
+from cross_arches import ARCHES
 
 pytestmark = pytest.mark.cross
 
@@ -73,6 +74,9 @@ def _assert_imports(toolchain: CrossToolchain, wheel: Path, tmp_path: Path) -> N
     ]
 
 
+# Both install from the index: the isolated build its requirements, and the self_wheelhouse
+# fixture the build backend of maturin-cross itself.
+@pytest.mark.index
 @pytest.mark.parametrize("isolation", ["isolated", "no-isolation"])
 def test_python_m_build_wheel_imports_under_qemu(
     door_toolchain: CrossToolchain,
@@ -93,6 +97,7 @@ def test_python_m_build_wheel_imports_under_qemu(
     _assert_imports(door_toolchain, wheels[0], tmp_path)
 
 
+@pytest.mark.index
 def test_cli_build(toolchain: CrossToolchain, rpds_source: Path, tmp_path: Path) -> None:
     out = tmp_path / "wheels"
     done = subprocess.run(
@@ -112,6 +117,7 @@ def test_cli_build(toolchain: CrossToolchain, rpds_source: Path, tmp_path: Path)
     _assert_imports(toolchain, wheel, tmp_path)
 
 
+@pytest.mark.index
 def test_maturin_failure_leaves_nothing(
     armhf: CrossToolchain, rpds_source: Path, tmp_path: Path
 ) -> None:
@@ -131,6 +137,7 @@ def test_maturin_failure_leaves_nothing(
     assert not out.exists() or not any(out.iterdir())
 
 
+@pytest.mark.index
 def test_no_rust_standard_library_for_target(
     armhf: CrossToolchain, rpds_source: Path, tmp_path: Path
 ) -> None:

@@ -6,7 +6,8 @@ import pytest
 
 from maturin_cross import pyo3_config
 from maturin_cross.errors import ConfigError
-from maturin_cross.target import resolve
+from maturin_cross.sysconfigdata import SysconfigData
+from maturin_cross.target import Target, resolve
 
 ARMHF_VARS: dict[str, object] = {
     "VERSION": "3.12",
@@ -23,13 +24,17 @@ ARMHF_VARS: dict[str, object] = {
 }
 
 
-def _target(vars: dict[str, object]):  # type: ignore[no-untyped-def]
-    return resolve(vars=vars, sysconfigdata="/sysroot/_sysconfigdata.py")
+def _data(vars: dict[str, object]) -> SysconfigData:
+    return SysconfigData.of(vars, "/sysroot/_sysconfigdata.py")
+
+
+def _target(vars: dict[str, object]) -> Target:
+    return resolve(_data(vars))
 
 
 def test_armhf_config_with_modern_pyo3() -> None:
     values = pyo3_config.config_values(
-        _target(ARMHF_VARS), ARMHF_VARS, lib_dir="/sysroot/usr/lib", pyo3_version=(0, 23, 5)
+        _target(ARMHF_VARS), _data(ARMHF_VARS), lib_dir="/sysroot/usr/lib", pyo3_version=(0, 23, 5)
     )
     assert pyo3_config.render(values) == (
         "implementation=CPython\n"
@@ -62,7 +67,7 @@ def test_keys_follow_the_locked_pyo3(
     version: tuple[int, ...] | None, has_ext_suffix: bool, has_abi3: bool
 ) -> None:
     values = pyo3_config.config_values(
-        _target(ARMHF_VARS), ARMHF_VARS, lib_dir=None, pyo3_version=version
+        _target(ARMHF_VARS), _data(ARMHF_VARS), lib_dir=None, pyo3_version=version
     )
     assert ("ext_suffix" in values) is has_ext_suffix
     assert ("abi_tag" in values) is has_ext_suffix
@@ -79,7 +84,9 @@ def test_free_threaded_build_flags_and_abi() -> None:
         "EXT_SUFFIX": ".cpython-313t-arm-linux-gnueabihf.so",
         "LDVERSION": "3.13t",
     }
-    values = pyo3_config.config_values(_target(vars), vars, lib_dir=None, pyo3_version=(0, 23, 0))
+    values = pyo3_config.config_values(
+        _target(vars), _data(vars), lib_dir=None, pyo3_version=(0, 23, 0)
+    )
     assert values["build_flags"] == "Py_GIL_DISABLED"
     assert values["abiflags"] == "t"
     assert values["abi_tag"] == "313t"
@@ -95,7 +102,7 @@ def test_an_existing_config_keeps_its_other_keys_and_loses_the_wrong_ones() -> N
         "pyo3.config",
     )
     values = pyo3_config.config_values(
-        _target(ARMHF_VARS), ARMHF_VARS, lib_dir=None, pyo3_version=(0, 23, 0), base=yocto
+        _target(ARMHF_VARS), _data(ARMHF_VARS), lib_dir=None, pyo3_version=(0, 23, 0), base=yocto
     )
     assert values["lib_dir"] == "/work/recipe-sysroot/usr/lib"
     assert values["extra_build_script_line"] == "cargo:rustc-cfg=x"
@@ -152,3 +159,22 @@ def test_the_example_crate_lock_is_read() -> None:
 )
 def test_uses_abi3(cargo_toml: str, features: list[str], expected: bool) -> None:
     assert pyo3_config.uses_abi3(cargo_toml, features) is expected
+
+
+@pytest.mark.parametrize(
+    ("bindings", "cargo_toml", "locked", "uses"),
+    [
+        ("bin", '[dependencies]\npyo3 = "0.23"\n', None, False),
+        ("cffi", None, None, False),
+        (None, '[package]\nname = "x"\n[dependencies]\nclap = "4"\n', None, False),
+        (None, '[dependencies]\npyo3 = { version = "0.17" }\n', None, True),
+        (None, '[dependencies]\npyo3-ffi = "0.23"\n', None, True),
+        (None, '[package]\nname = "x"\n', (0, 17, 3), True),
+        (None, None, None, True),
+        ("pyo3", "not toml [", None, True),
+    ],
+)
+def test_uses_pyo3(
+    bindings: str | None, cargo_toml: str | None, locked: tuple[int, ...] | None, uses: bool
+) -> None:
+    assert pyo3_config.uses_pyo3(bindings, cargo_toml, locked) is uses

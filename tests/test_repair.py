@@ -21,6 +21,7 @@ from wheelmaker import RecordEdit, default_wheel_text, make_wheel, set_hash, set
 
 from maturin_cross import repair
 from maturin_cross.errors import WheelError
+from maturin_cross.sysconfigdata import SysconfigData
 from maturin_cross.target import PythonABI, Target, resolve
 from maturin_cross.wheel import read_wheel
 
@@ -58,8 +59,7 @@ class TargetSpec:
 
     def resolve(self) -> Target:
         return resolve(
-            vars=self.vars,
-            sysconfigdata="/x/_sysconfigdata.py" if self.vars is not None else None,
+            SysconfigData.of(self.vars, "/x/_sysconfigdata.py") if self.vars is not None else None,
             rust_target=(self.triple, "--target") if self.triple else None,
         )
 
@@ -825,9 +825,7 @@ def test_targets_resolve_as_the_tables_say() -> None:
 def test_a_musl_target_keeps_only_musllinux_policy_tags(
     tags: tuple[str, ...], expected: str, tmp_path: Path
 ) -> None:
-    target = resolve(
-        vars=None, sysconfigdata=None, rust_target=("x86_64-unknown-linux-musl", "--target")
-    )
+    target = resolve(None, rust_target=("x86_64-unknown-linux-musl", "--target"))
     source = build_wheel(
         tmp_path / "in", tags, {"pkg/mod.cpython-312-x86_64-linux-musl.so": "x86_64-linux-gnu.so"}
     )
@@ -846,7 +844,7 @@ def test_a_uclibc_target_gets_the_bare_cpython_suffix(tmp_path: Path) -> None:
         "HOST_GNU_TYPE": "arm-buildroot-linux-uclibcgnueabihf",
         "SIZEOF_VOID_P": 4,
     }
-    target = resolve(vars=vars, sysconfigdata="/staging/_sysconfigdata__linux_.py")
+    target = resolve(SysconfigData.of(vars, "/staging/_sysconfigdata__linux_.py"))
     source = build_wheel(
         tmp_path / "in",
         ("cp311-cp311-linux_armv7l",),

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from maturin_cross._run import capture, run
+from maturin_cross._run import capture, failure_cause, run
 from maturin_cross.errors import BuildError
 
 
@@ -33,7 +33,7 @@ def test_failure_replays_the_tail_and_names_the_last_line(
     code = "import sys; [print('line', i) for i in range(100)]; sys.stdout.flush(); print('error: boom', file=sys.stderr); sys.exit(3)"
     with pytest.raises(BuildError) as info:
         run([sys.executable, "-c", code], what="maturin", hint="fix the crate")
-    assert str(info.value) == "maturin failed (exit 3), last line: error: boom; fix the crate"
+    assert str(info.value) == "maturin failed (exit 3): error: boom; fix the crate"
     err = capsys.readouterr().err
     assert "line 99" in err and "line 50" not in err
 
@@ -50,3 +50,73 @@ def test_capture() -> None:
     assert capture([sys.executable, "-c", "print('x')"]) == "x\n"
     assert capture([sys.executable, "-c", "raise SystemExit(1)"]) is None
     assert capture(["/nonexistent/tool"]) is None
+
+
+def test_streamed_run_shows_the_output_live(capsys: pytest.CaptureFixture[str]) -> None:
+    run([sys.executable, "-c", "print('Compiling' + ' x')"], stream=True)
+    err = capsys.readouterr().err
+    assert "Compiling x" in err
+    assert "MC_" not in err
+
+
+def test_a_streamed_failure_is_not_replayed(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(BuildError):
+        run([sys.executable, "-c", "print('on' + 'ce'); raise SystemExit(1)"], stream=True)
+    assert capsys.readouterr().err.count("once") == 1
+
+
+OPENSSL_SYS = """\
+   Compiling openssl-sys v0.9.104
+warning: openssl-sys@0.9.104: Could not find directory of OpenSSL installation
+\x1b[1m\x1b[31merror\x1b[0m: failed to run custom build command for `openssl-sys v0.9.104`
+
+Caused by:
+  process didn't exit successfully: `/t/build/openssl-sys-1/build-script-main` (exit status: 101)
+  --- stdout
+  cargo:rerun-if-env-changed=OPENSSL_DIR
+  --- stderr
+  thread 'main' panicked at /c/openssl-sys-0.9.104/build/find_normal.rs:190:5:
+
+
+  Could not find directory of OpenSSL installation, and this `-sys` crate cannot
+  proceed without this knowledge.
+  note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+error: could not compile `x` due to 1 previous error
+\U0001f4a5 maturin failed
+  Caused by: Failed to build a native library through cargo
+  Caused by: Cargo build finished with "exit status: 101": `env -u CARGO PYO3_CROSS=1 "cargo" "rustc" "--target" "armv7-unknown-linux-gnueabihf"`
+"""
+
+
+@pytest.mark.parametrize(
+    ("output", "cause"),
+    [
+        (
+            OPENSSL_SYS,
+            "error: failed to run custom build command for `openssl-sys v0.9.104`: Could not find "
+            "directory of OpenSSL installation, and this `-sys` crate cannot",
+        ),
+        (
+            "error[E0425]: cannot find value `y` in this scope\n --> src/lib.rs:3:5\n"
+            "error: could not compile `x` (lib) due to 1 previous error\n",
+            "error[E0425]: cannot find value `y` in this scope",
+        ),
+        (
+            "\U0001f4a5 maturin failed\n  Caused by: Can't find /tmp/Cargo.toml (in /tmp)\n",
+            "Can't find /tmp/Cargo.toml (in /tmp)",
+        ),
+        ("one\ntwo\n\n", "two"),
+        ("", ""),
+    ],
+)
+def test_failure_cause(output: str, cause: str) -> None:
+    assert failure_cause(output.splitlines()) == cause
+
+
+def test_a_failure_names_the_cause_not_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code = f"import sys; sys.stdout.write({OPENSSL_SYS!r}); sys.exit(1)"
+    with pytest.raises(BuildError) as info:
+        run([sys.executable, "-c", code], what="maturin")
+    message = str(info.value)
+    assert "Could not find directory of OpenSSL installation" in message
+    assert "cargo" not in message.replace("failed to run custom build command", "")

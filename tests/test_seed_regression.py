@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import CrossToolchain, clean_environ, old_maturin, yocto_pyo3_config
 
-pytestmark = pytest.mark.cross
+# Old maturins are installed from the index into fresh environments.
+pytestmark = [pytest.mark.cross, pytest.mark.index]
 
 IMPORT = "import rpds; m = rpds.HashTrieMap({1: 2}).insert(3, 4); print(m[1], m[3], len(m))"
 

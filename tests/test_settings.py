@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from maturin_cross.errors import ConfigError
-from maturin_cross.settings import Settings
+from maturin_cross.settings import Kind, Origin, Settings, Sourced, decide
 
 
 def test_defaults() -> None:
@@ -121,3 +121,108 @@ def test_verbose_and_check_values() -> None:
     settings = Settings.from_sources({"check": "check"}, {"MATURIN_CROSS_VERBOSE": "1"}, None)
     assert settings.check == "check"
     assert settings.verbose is True
+
+
+def test_origins_are_typed_and_ranked() -> None:
+    settings = Settings.from_sources(
+        {"platform-tag": "linux_armv7l"},
+        {"CARGO_BUILD_TARGET": "armv7-unknown-linux-gnueabihf"},
+        {"tool": {"maturin-cross": {"check": "check"}}},
+    )
+    assert settings.source("platform_tag") == Origin(Kind.CONFIG_SETTING, "-C platform-tag")
+    assert settings.source("target") == Origin(Kind.CONVENTION, "CARGO_BUILD_TARGET")
+    assert settings.source("check").kind is Kind.PYPROJECT
+    assert settings.source("sysconfigdata").kind is Kind.DERIVED
+    assert settings.sourced("sysconfigdata") is None
+
+
+def test_decide_takes_the_highest_rank_and_the_later_on_a_tie() -> None:
+    env = Sourced("env", Origin(Kind.ENVIRONMENT, "MATURIN_CROSS_TARGET"))
+    first = Sourced("first", Origin(Kind.CONFIG_SETTING, "-C target"))
+    second = Sourced("second", Origin(Kind.CONFIG_SETTING, "-C target"))
+    via_args = Sourced("args", Origin(Kind.CONFIG_SETTING, "--target in build-args", True))
+    assert decide([]) is None
+    assert decide([None, env]) == env
+    assert decide([first, env]) == first
+    assert decide([first, second]) == second
+    assert decide([first, via_args]) == first
+    assert decide([via_args, env]) == via_args
+
+
+def test_a_command_line_flag_wins_over_a_target_in_build_args() -> None:
+    settings = Settings.from_sources(
+        {"build-args": "--target armv7-unknown-linux-gnueabihf"},
+        {},
+        None,
+        command_line={"target": "aarch64-unknown-linux-gnu"},
+    )
+    assert (settings.target, settings.origin("target")) == ("aarch64-unknown-linux-gnu", "--target")
+    assert settings.build_args == ()
+
+
+@pytest.mark.parametrize(
+    ("config", "env", "pyproject", "target", "origin"),
+    [
+        # A --target in build-args counts as the target of the source that gave the arguments.
+        (
+            {},
+            {"CARGO_BUILD_TARGET": "from-cargo"},
+            {"tool": {"maturin-cross": {"build-args": "--target from-pyproject-args"}}},
+            "from-cargo",
+            "CARGO_BUILD_TARGET",
+        ),
+        (
+            {},
+            {"MATURIN_PEP517_ARGS": "--target from-pep517-args", "CARGO_BUILD_TARGET": "c"},
+            None,
+            "from-pep517-args",
+            "--target in build-args",
+        ),
+        (
+            {},
+            {"MATURIN_PEP517_ARGS": "--target=a", "MATURIN_CROSS_TARGET": "from-env"},
+            None,
+            "from-env",
+            "MATURIN_CROSS_TARGET",
+        ),
+        (
+            {"build-args": ["--target", "from-C-args"]},
+            {"MATURIN_CROSS_TARGET": "from-env"},
+            None,
+            "from-C-args",
+            "--target in build-args",
+        ),
+    ],
+)
+def test_target_precedence_with_build_args(
+    config: dict[str, str | list[str]],
+    env: dict[str, str],
+    pyproject: dict[str, object] | None,
+    target: str,
+    origin: str,
+) -> None:
+    settings = Settings.from_sources(config, env, pyproject)
+    assert (settings.target, settings.origin("target")) == (target, origin)
+
+
+def test_platform_tag_precedence_includes_python_host_platform() -> None:
+    pyproject = {"tool": {"maturin-cross": {"platform-tag": "linux_from_pyproject"}}}
+    env = {"_PYTHON_HOST_PLATFORM": "linux-armv7l"}
+    settings = Settings.from_sources(None, env, pyproject)
+    assert settings.sourced("platform_tag") == Sourced(
+        "linux-armv7l", Origin(Kind.CONVENTION, "_PYTHON_HOST_PLATFORM")
+    )
+    assert not settings.source("platform_tag").kind.given_as_is
+    env["MATURIN_CROSS_PLATFORM_TAG"] = "linux_from_env"
+    settings = Settings.from_sources(None, env, pyproject)
+    assert (settings.platform_tag, settings.origin("platform_tag")) == (
+        "linux_from_env",
+        "MATURIN_CROSS_PLATFORM_TAG",
+    )
+    assert settings.source("platform_tag").kind.given_as_is
+
+
+def test_quiet_is_a_boolean_setting() -> None:
+    assert Settings.from_sources(None, {}, None).quiet is False
+    assert Settings.from_sources({"quiet": "true"}, {}, None).quiet is True
+    assert Settings.from_sources(None, {"MATURIN_CROSS_QUIET": "1"}, None).quiet is True

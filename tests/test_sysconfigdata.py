@@ -15,6 +15,7 @@ import pytest
 from conftest import clean_environ
 
 from maturin_cross.errors import ConfigError
+from maturin_cross.settings import Kind, Origin, Sourced
 from maturin_cross.sysconfigdata import SysconfigData, locate, parse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sysconfigdata"
@@ -528,3 +529,22 @@ def test_narrowed_by_sysconfigdata_name(tmp_path: Path) -> None:
 )
 def test_nothing_names_a_target(environ: dict[str, str], tmp_path: Path) -> None:
     assert locate(None, environ, tmp_path) is None
+
+
+def test_one_precedence_for_the_sysconfigdata(tmp_path: Path) -> None:
+    """A setting in pyproject.toml ranks below the environment's conventions, as for every key;
+    a config setting or MATURIN_CROSS_SYSCONFIGDATA above them; crossenv below the variables."""
+    staging = tmp_path / "staging"
+    data = _put(staging / QEMUARM64.name, QEMUARM64)
+    environ = {"_PYTHON_SYSCONFIGDATA_NAME": data.stem, "PYTHONPATH": str(staging)}
+    in_pyproject = Sourced(str(QEMUARM), Origin(Kind.PYPROJECT, "tool.maturin-cross.sysconfigdata"))
+    assert locate(in_pyproject, environ, tmp_path) == (
+        data,
+        "_PYTHON_SYSCONFIGDATA_NAME on PYTHONPATH",
+    )
+    from_env = Sourced(str(QEMUARM), Origin(Kind.ENVIRONMENT, "MATURIN_CROSS_SYSCONFIGDATA"))
+    assert locate(from_env, environ, tmp_path) == (QEMUARM, "MATURIN_CROSS_SYSCONFIGDATA")
+    crossenv = Sourced(str(QEMUARM), Origin(Kind.CONVENTION, "crossenv"))
+    found = locate(None, environ, tmp_path, crossenv=crossenv)
+    assert found is not None and found[1] == "_PYTHON_SYSCONFIGDATA_NAME on PYTHONPATH"
+    assert locate(None, {}, tmp_path, crossenv=crossenv) == (QEMUARM, "crossenv")

@@ -8,12 +8,15 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import clean_environ
 
 from maturin_cross import sysconfigdata
 from maturin_cross.errors import TargetError
+from maturin_cross.settings import Kind, Origin, Sourced, decide
+from maturin_cross.sysconfigdata import SysconfigData
 from maturin_cross.target import (
     ARM_HARD,
     ARM_SOFT,
@@ -49,12 +52,18 @@ def resolve_fixture(
     platform_tag: tuple[str, str] | None = None,
     host_platform: str | None = None,
 ) -> Target:
+    host = Origin(Kind.CONVENTION, "_PYTHON_HOST_PLATFORM")
     return resolve(
-        vars=load(fixture),
-        sysconfigdata=str(FIXTURES / fixture),
+        SysconfigData.of(load(fixture), str(FIXTURES / fixture)),
         rust_target=rust_target,
-        platform_tag=platform_tag,
-        host_platform=host_platform,
+        platform_tag=decide(
+            [
+                Sourced(host_platform, host) if host_platform else None,
+                Sourced(platform_tag[0], Origin(Kind.CONFIG_SETTING, platform_tag[1]))
+                if platform_tag
+                else None,
+            ]
+        ),
     )
 
 
@@ -432,7 +441,7 @@ def test_debian_armel_built_on_an_arm64_buildd_stays_armv5te() -> None:
     # armv8l (the real armhf fixture shows it). That names the build machine, not armel's ARMv5TE.
     vars = load("debian-armel/_sysconfigdata__arm-linux-gnueabi.py")
     vars["HOST_GNU_TYPE"] = vars["BUILD_GNU_TYPE"] = "armv8l-unknown-linux-gnueabi"
-    target = resolve(vars=vars, sysconfigdata="armel")
+    target = resolve(SysconfigData.of(vars, "armel"))
     assert (target.rust_target, target.platform_tag) == (
         "armv5te-unknown-linux-gnueabi",
         "linux_armv5tel",
@@ -490,7 +499,7 @@ def test_multiarch_fallbacks(
     vars = load(fixture)
     for key in drop:
         del vars[key]
-    target = resolve(vars=vars, sysconfigdata=fixture)
+    target = resolve(SysconfigData.of(vars, fixture))
     assert (target.multiarch, target.rust_target) == (multiarch, rust_target)
     assert target.sources["multiarch"] == source
 
@@ -516,7 +525,7 @@ def test_sysconfigdata_that_names_no_target(changes: dict[str, object], expected
         else:
             vars[key] = value
     with pytest.raises(TargetError) as info:
-        resolve(vars=vars, sysconfigdata="/sysroot/usr/lib/python3.12/_sysconfigdata.py")
+        resolve(SysconfigData.of(vars, "/sysroot/usr/lib/python3.12/_sysconfigdata.py"))
     message = str(info.value)
     assert "\n" not in message
     assert message.startswith("/sysroot/usr/lib/python3.12/_sysconfigdata.py")
@@ -524,8 +533,7 @@ def test_sysconfigdata_that_names_no_target(changes: dict[str, object], expected
     assert "-C target=" in message
     # ... and doing what it says works: the explicit target stands alone.
     target = resolve(
-        vars=vars,
-        sysconfigdata="/sysroot/usr/lib/python3.12/_sysconfigdata.py",
+        SysconfigData.of(vars, "/sysroot/usr/lib/python3.12/_sysconfigdata.py"),
         rust_target=("armv7-poky-linux-gnueabihf", "-C target"),
     )
     assert (target.rust_target, target.multiarch, target.platform_tag) == (
@@ -541,7 +549,7 @@ def test_sysconfigdata_without_version() -> None:
     vars = load(QEMUARM)
     vars["VERSION"] = "three"
     with pytest.raises(TargetError) as info:
-        resolve(vars=vars, sysconfigdata="/sysroot/_sysconfigdata.py")
+        resolve(SysconfigData.of(vars, "/sysroot/_sysconfigdata.py"))
     assert str(info.value) == (
         "/sysroot/_sysconfigdata.py: VERSION='three' is not X.Y; is this a CPython sysconfigdata file?"
     )
@@ -683,9 +691,7 @@ def test_explicit_rust_target_that_does_not_fit(fixture: str, triple: str, multi
 
 
 def test_rust_target_alone() -> None:
-    target = resolve(
-        vars=None, sysconfigdata=None, rust_target=("armv7-poky-linux-gnueabihf", "-C target")
-    )
+    target = resolve(None, rust_target=("armv7-poky-linux-gnueabihf", "-C target"))
     assert target.python is None
     assert target.ext_suffix is None and target.expected_ext_suffix is None
     assert (target.multiarch, target.platform_tag, target.pointer_width) == (
@@ -699,7 +705,7 @@ def test_rust_target_alone() -> None:
 
 def test_no_target_at_all() -> None:
     with pytest.raises(TargetError, match="pass a sysconfigdata file or a Rust target triple"):
-        resolve(vars=None, sysconfigdata=None)
+        resolve(None)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -741,8 +747,8 @@ RUST_TARGETS = [
 )
 def test_parse_rust_target(triple: str, multiarch: str, machine: str) -> None:
     rust = parse_rust_target(triple)
-    assert (rust.triple, rust.triplet.multiarch, rust.machine) == (triple, multiarch, machine)
-    assert rust.triplet == parse_multiarch(multiarch)
+    assert (rust.triple, rust.multiarch.name, rust.machine) == (triple, multiarch, machine)
+    assert rust.multiarch == parse_multiarch(multiarch)
 
 
 NOT_RUST_LINUX_TARGETS = [
@@ -799,8 +805,8 @@ def test_known_multiarch(multiarch: str) -> None:
         if rust is None:  # no Rust target: listed in test_rust_has_no_target_for
             continue
         back = parse_rust_target(rust)
-        assert back.triplet.multiarch == multiarch, rust
-        assert back.triplet.elf == elf
+        assert back.multiarch.name == multiarch, rust
+        assert back.multiarch.elf == elf
         assert back.arm_isa == isa
         assert back.machine == triplet.machine(isa)
 
@@ -920,7 +926,7 @@ def test_multiarch_from_gnu_type(host: str, multiarch: str | None) -> None:
     ],
 )
 def test_arm_isa_from(vars: dict[str, object], isa: tuple[str | None, str | None]) -> None:
-    assert arm_isa_from(vars) == isa
+    assert arm_isa_from(SysconfigData.of(vars, "test")) == isa
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1027,7 +1033,7 @@ def test_platform_tag_setting_wins(setting: str, host_platform: str | None, tag:
     ],
     ids=["setting", "host-platform"],
 )
-def test_platform_tag_not_linux(kwargs: dict[str, object], shown: str) -> None:
+def test_platform_tag_not_linux(kwargs: dict[str, Any], shown: str) -> None:
     with pytest.raises(TargetError) as info:
         resolve_fixture(QEMUARM, **kwargs)
     message = str(info.value)
@@ -1099,9 +1105,9 @@ UCLIBC_ARMHF = {
 def test_uclibc_sysconfigdata() -> None:
     """CPython has no triplet for uClibc (platform_triplet.c: `#error uclibc not supported`): its
     EXT_SUFFIX has none, and the target comes from HOST_GNU_TYPE as Buildroot/OpenWrt spell it."""
-    target = resolve(vars=UCLIBC_ARMHF, sysconfigdata="/staging/_sysconfigdata__linux_.py")
+    target = resolve(SysconfigData.of(UCLIBC_ARMHF, "/staging/_sysconfigdata__linux_.py"))
     assert target.rust_target == "armv7-unknown-linux-uclibceabihf"
-    assert target.rust.triplet.cpython_multiarch is None
+    assert target.rust.multiarch.in_soabi is None
     assert target.expected_ext_suffix == ".cpython-311.so"
     assert target.platform_tag == "linux_armv7l"
     assert target.elf == ElfFacts("EM_ARM", 32, True, ARM_HARD)
@@ -1123,6 +1129,6 @@ def test_uclibc_triples(triple: str, multiarch: str | None, suffix: str | None) 
         assert multiarch_from_gnu_type(triple) == "arm-linux-uclibceabi"
         return
     rust = parse_rust_target(triple)
-    assert rust.triplet.multiarch == multiarch
-    assert rust.triplet.cpython_multiarch is None
-    assert PythonABI((3, 12)).ext_suffix_for(rust.triplet.cpython_multiarch) == suffix
+    assert rust.multiarch.name == multiarch
+    assert rust.multiarch.in_soabi is None
+    assert PythonABI((3, 12)).ext_suffix_for(rust.multiarch.in_soabi) == suffix

@@ -129,9 +129,12 @@ def test_recipe_runtime_dependencies_match_the_project() -> None:
     text = RECIPE.read_text()
     rdepends = set(_values(text, "RDEPENDS:${PN}"))
     assert rdepends == {
+        "python3-build",
+        "python3-installer",
         "python3-maturin",
         "python3-packaging",
         "python3-pyelftools",
+        "python3-pyproject-hooks",
         "python3-tomlkit",
     }
     pyproject = tomlkit.parse((ROOT / "pyproject.toml").read_text()).unwrap()
@@ -357,6 +360,7 @@ def test_do_compile_builds_a_plain_maturin_project(armhf: CrossToolchain, tmp_pa
 
 
 @pytest.mark.cross
+@pytest.mark.index
 def test_isolated_build_in_the_yocto_environment(armhf: CrossToolchain, tmp_path: Path) -> None:
     """Without --no-isolation (and with pyproject-build's -x, as recipes put in
     PEP517_BUILD_OPTS): the fresh build environment is made by the host's own Python, untouched
@@ -398,6 +402,7 @@ RPDS_PY_IMPORT = (
 
 
 @pytest.mark.cross
+@pytest.mark.index
 def test_do_compile_builds_rpds_py_from_pypi(armhf: CrossToolchain, tmp_path: Path) -> None:
     """The seed's own package, as its sdist comes from PyPI (it declares build-backend =
     "maturin"), built unchanged by the class's do_compile for qemuarm-like armhf."""

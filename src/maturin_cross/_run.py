@@ -1,20 +1,22 @@
 """The only module that starts processes.
 
-Logs ``+ command`` and the environment it changes, streams the output live when verbose, keeps a
-tail and replays it when the command fails. Never ``shell=True``.
+Logs ``+ command`` (and, when verbose, the environment it changes), streams the output live
+unless told not to, keeps a tail and replays it when a quiet command fails, and names the cause
+of a failure: the tool's first ``error:`` line, not its command line. Never ``shell=True``.
 """
 
 from __future__ import annotations
 
 import collections
 import os
+import re
 import shlex
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from maturin_cross.errors import BuildError
+from maturin_cross.errors import BuildError, CommandFailed
 
 TAIL_LINES = 40
 
@@ -23,18 +25,26 @@ def log(message: str) -> None:
     print(f"maturin-cross: {message}", file=sys.stderr, flush=True)
 
 
+def show(lines: Sequence[str]) -> None:
+    """Replay a tool's output on stderr."""
+    for line in lines:
+        print(line, file=sys.stderr)
+
+
 def run(
     cmd: Sequence[str],
     *,
     env_delta: Mapping[str, str | None] | None = None,
     cwd: Path | None = None,
+    stream: bool = False,
     verbose: bool = False,
     what: str = "the command",
     hint: str = "",
 ) -> list[str]:
     """Run ``cmd`` with the environment changed by ``env_delta`` (None removes a variable).
-    Output goes to stderr (live when verbose) and is returned as lines. Raises BuildError with
-    the output's tail."""
+    Output goes to stderr, live when ``stream`` or ``verbose`` (which also shows the
+    environment), and is returned as lines. Raises BuildError naming the failure's cause; the
+    output's tail is replayed first when it was not streamed."""
     env = dict(os.environ)
     for key, value in (env_delta or {}).items():
         if value is None:
@@ -42,6 +52,7 @@ def run(
         else:
             env[key] = value
     log("+ " + shlex.join(cmd))
+    stream = stream or verbose
     if verbose:
         for key, value in sorted((env_delta or {}).items()):
             log(f"  {key}={'<unset>' if value is None else value}")
@@ -67,16 +78,57 @@ def run(
         for line in process.stdout:
             lines.append(line.rstrip("\n"))
             tail.append(line)
-            if verbose:
+            if stream:
                 sys.stderr.write(line)
     code = process.returncode
     if code != 0:
-        if not verbose:
+        if not stream:
             sys.stderr.write("".join(tail))
-        last = next((line.strip() for line in reversed(tail) if line.strip()), "")
-        said = f", last line: {last}" if last else ""
-        raise BuildError(f"{what} failed (exit {code}){said}; {hint or 'see its output above'}")
+        said = failure_cause(lines)
+        raise CommandFailed(
+            f"{what} failed (exit {code}){f': {said}' if said else ''}; "
+            f"{hint or 'see its output above'}",
+            code,
+            lines,
+        )
     return lines
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_ERROR = re.compile(r"^error(\[E\d+\])?: ")
+_CAUSED_BY = re.compile(r"^Caused by: ")
+_PANIC = re.compile(r"^thread '.*' panicked at ")
+
+
+def failure_cause(lines: list[str]) -> str:
+    """What a failed tool says went wrong, in one line: cargo's (or rustc's) first ``error:``
+    line, with the first words of a failed build script's stderr (openssl-sys's "Could not find
+    directory of OpenSSL installation"); else maturin's first ``Caused by:``; else the last
+    line."""
+    plain = [_ANSI.sub("", line).strip() for line in lines]
+    first = next((i for i, line in enumerate(plain) if _ERROR.match(line)), None)
+    if first is not None:
+        said = plain[first]
+        if "failed to run custom build command" in said:
+            detail = _build_script_stderr(plain[first + 1 :])
+            said += f": {detail}" if detail else ""
+        return said
+    caused = next((line for line in plain if _CAUSED_BY.match(line)), None)
+    if caused is not None:
+        return caused.removeprefix("Caused by: ")
+    return next((line for line in reversed(plain) if line), "")
+
+
+def _build_script_stderr(lines: list[str]) -> str:
+    """The first line a build script wrote to stderr, past a panic's location."""
+    try:
+        start = lines.index("--- stderr") + 1
+    except ValueError:
+        return ""
+    for line in lines[start:]:
+        if line and not _PANIC.match(line) and not line.startswith("note: "):
+            return line
+    return ""
 
 
 def capture(cmd: Sequence[str], *, env_delta: Mapping[str, str] | None = None) -> str | None:

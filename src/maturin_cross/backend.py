@@ -22,8 +22,7 @@ def _user_errors(hook: F) -> F:
         try:
             return hook(*args, **kwargs)
         except MaturinCrossError as err:
-            for line in str(err).splitlines() or [err.__class__.__name__]:
-                print(f"maturin-cross: error: {line}", file=sys.stderr)
+            print(*err.lines(), sep="\n", file=sys.stderr)
             raise SystemExit(err.exit_code) from None
 
     return wrapper  # type: ignore[return-value]

@@ -1,7 +1,8 @@
 """The ``maturin-cross`` command: ``build``, ``inspect``, ``fix``, ``init``, ``test``.
 
 Exit codes: 0 success; 1 a build failed or a wheel was refused (or, with ``fix --check``, would
-change); 2 usage errors (bad arguments, bad settings).
+change); 2 usage errors (bad arguments, bad settings, bad target files): each error class's
+``exit_code``, as for the backend.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,17 +39,18 @@ def _config_pairs(values: list[str] | None) -> dict[str, str | list[str]]:
     return settings
 
 
+_TARGET_FLAGS = ("sysconfigdata", "target", "platform-tag")
+
+
+def _flags(args: argparse.Namespace) -> dict[str, str]:
+    """The target flags given (``--target``), by setting key."""
+    given = {key: getattr(args, key.replace("-", "_"), None) for key in _TARGET_FLAGS}
+    return {key: value for key, value in given.items() if value}
+
+
 def _target_settings(args: argparse.Namespace) -> dict[str, str | list[str]]:
-    settings = _config_pairs(getattr(args, "config_setting", None))
-    for key, attr in (
-        ("sysconfigdata", "sysconfigdata"),
-        ("target", "target"),
-        ("platform-tag", "platform_tag"),
-    ):
-        value = getattr(args, attr, None)
-        if value:
-            settings[key] = value
-    return settings
+    """The -C pairs with the target flags over them: what a build's hooks are given."""
+    return {**_config_pairs(getattr(args, "config_setting", None)), **_flags(args)}
 
 
 def _names_target(args: argparse.Namespace) -> bool:
@@ -57,21 +59,18 @@ def _names_target(args: argparse.Namespace) -> bool:
     return bool(settings.get("sysconfigdata") or settings.get("target"))
 
 
-def _resolve(
-    args: argparse.Namespace, source_dir: Path
-) -> tuple[Target, Mapping[str, object] | None]:
-    from maturin_cross import _build
+def _resolve(args: argparse.Namespace, source_dir: Path) -> Target:
+    from maturin_cross._plan import target_for
+    from maturin_cross._project import read_pyproject
     from maturin_cross.settings import Settings
 
-    flags = {
-        key: f"--{key}"
-        for key in ("sysconfigdata", "target", "platform-tag")
-        if getattr(args, key.replace("-", "_"), None)
-    }
     settings = Settings.from_sources(
-        _target_settings(args), os.environ, _build.read_pyproject(source_dir), labels=flags
+        _config_pairs(getattr(args, "config_setting", None)),
+        os.environ,
+        read_pyproject(source_dir),
+        command_line=_flags(args),
     )
-    return _build.target_for(settings, os.environ, source_dir)
+    return target_for(settings, os.environ, source_dir)[0]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -83,7 +82,7 @@ def target_json(target: Target) -> dict[str, Any]:
     elf = target.elf
     return {
         "rust_target": target.rust_target,
-        "multiarch": target.rust.triplet.cpython_multiarch,
+        "multiarch": target.rust.multiarch.in_soabi,
         "ext_suffix": target.expected_ext_suffix,
         "platform_tag": target.platform_tag,
         "python_tag": python.python_tag if python else None,
@@ -111,7 +110,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         args.path is not None and ".so" in args.path.name
     ):
         return _inspect_file(args)
-    target, _ = _resolve(args, Path.cwd())
+    target = _resolve(args, Path.cwd())
     data = target_json(target)
     if args.json:
         print(json.dumps(data, indent=2))
@@ -133,10 +132,11 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def _inspect_file(args: argparse.Namespace) -> int:
     from maturin_cross import elf, repair, wheel
+    from maturin_cross.errors import ElfError
 
     path: Path = args.path
     has_target = _names_target(args) or bool(os.environ.get("MATURIN_CROSS_SYSCONFIGDATA"))
-    target = _resolve(args, Path.cwd())[0] if has_target else None
+    target = _resolve(args, Path.cwd()) if has_target else None
     if path.suffix == ".whl":
         contents = wheel.read_wheel(path)
         report: dict[str, Any] = {
@@ -149,7 +149,7 @@ def _inspect_file(args: argparse.Namespace) -> int:
             if ".so" in Path(member).name:
                 try:
                     objects.append((member, elf.read_elf(contents.read(member), member)))
-                except elf.ElfError as err:
+                except ElfError as err:
                     objects.append((member, str(err)))
         if target is not None:
             plan = repair.examine(contents, target)
@@ -165,7 +165,7 @@ def _inspect_file(args: argparse.Namespace) -> int:
         report = {"file": str(path), "shared_objects": []}
         try:
             info = elf.read_elf(data, str(path))
-        except elf.ElfError as err:
+        except ElfError as err:
             # What the file is, is the finding: exit 1 as for a refused wheel.
             objects = [(path.name, str(err))]
             report["problems"] = [str(err)]
@@ -218,7 +218,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
             "fix needs the target: --sysconfigdata FILE or --target TRIPLE "
             "(or -C sysconfigdata=FILE / -C target=TRIPLE)"
         )
-    target, _ = _resolve(args, Path.cwd())
+    target = _resolve(args, Path.cwd())
     out_dir = Path(args.wheel_dir)
     status = 0
     for path in args.wheels:
@@ -255,7 +255,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from maturin_cross import _build
+    from maturin_cross import _build, _isolated
     from maturin_cross.errors import UsageError
 
     source = Path(args.source_dir).resolve()
@@ -266,7 +266,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.no_isolation:
         name = _build.build_wheel(str(out_dir), settings, source_dir=source)
     else:
-        name = _build.build_isolated(source, out_dir, settings)
+        name = _isolated.build_isolated(source, out_dir, settings)
     print(out_dir / name)
     return 0
 
@@ -324,7 +324,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     if not _names_target(args):
         # The sysroot's own Python says what the target is.
         args.sysconfigdata = str(sysroot.root / "usr" / "lib")
-    target, _ = _resolve(args, Path.cwd())
+    target = _resolve(args, Path.cwd())
     outcome = _trial_run.try_wheels(
         args.wheels,
         target,
@@ -351,6 +351,25 @@ def cmd_test(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------------
 
 
+SETTINGS_HELP = """\
+settings (-C KEY=VALUE; the keys of [tool.maturin-cross] in pyproject.toml, and of
+MATURIN_CROSS_<KEY> variables; docs/settings.md has the precedence):
+  sysconfigdata=PATH    the target's _sysconfigdata_*.py, a build-details.json, or a folder
+                        to search (the same as --sysconfigdata)
+  target=TRIPLE         Rust target triple, a vendor triple or a custom target spec (--target)
+  platform-tag=TAG      wheel platform tag, linux_<machine> (--platform-tag)
+  build-args=ARGS       arguments for maturin, as ONE string split like a shell command line:
+                        -C build-args="--features x --locked"; repeat -C build-args=... to add
+                        more (each one a string). In pyproject.toml: a string or a list.
+                        Also maturin.build-args. A --target among them counts as the target.
+  check=fix|check       fix: correct module names and tags, refuse what cannot fit (default);
+                        check: refuse any wheel that would need a change
+  verbose=true|false    also show the commands and environment maturin-cross sets
+  quiet=true|false      do not stream maturin's and cargo's output (its tail is still shown
+                        when they fail)
+"""
+
+
 def _add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sysconfigdata", metavar="FILE", help="the target's _sysconfigdata_*.py")
     parser.add_argument("--target", metavar="TRIPLE", help="Rust target triple")
@@ -371,9 +390,29 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    build = commands.add_parser("build", help="build a wheel of a maturin project for the target")
-    build.add_argument("source_dir", nargs="?", default=".", metavar="SRC_DIR")
-    build.add_argument("-o", "--out-dir", default="dist", metavar="OUTDIR")
+    build = commands.add_parser(
+        "build",
+        help="build a wheel of a maturin project for the target",
+        description="Build a wheel of a maturin project for the target, as `python -m build\n"
+        "--wheel` does with maturin-cross as the backend: in a fresh environment with the\n"
+        "project's build requirements, unless --no-isolation.",
+        epilog=SETTINGS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    build.add_argument(
+        "source_dir",
+        nargs="?",
+        default=".",
+        metavar="SRC_DIR",
+        help="the project folder, with pyproject.toml or Cargo.toml (default: the working folder)",
+    )
+    build.add_argument(
+        "-o",
+        "--out-dir",
+        default="dist",
+        metavar="OUTDIR",
+        help="where the wheel is written (default: dist)",
+    )
     build.add_argument(
         "-n",
         "--no-isolation",
@@ -444,7 +483,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from maturin_cross.errors import MaturinCrossError, UsageError
+    from maturin_cross.errors import MaturinCrossError
 
     args = parser().parse_args(argv)
     try:
@@ -454,12 +493,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`maturin-cross inspect | head`): nothing more to say.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except UsageError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 2
     except MaturinCrossError as err:
-        for line in str(err).splitlines():
-            print(f"{PROG}: error: {line}", file=sys.stderr)
-        from maturin_cross.errors import BuildError, WheelError
-
-        return 1 if isinstance(err, BuildError | WheelError) else 2
+        print(*err.lines(), sep="\n", file=sys.stderr)
+        return err.exit_code

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 from elftools.common.exceptions import ELFError as _PyElfToolsError
 from elftools.construct import ConstructError
+from elftools.elf.constants import E_FLAGS, E_FLAGS_MASKS
 from elftools.elf.dynamic import DynamicSection, DynamicSegment
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import ARMAttributesSection, Symbol, SymbolTableSection
 
-from maturin_cross.errors import MaturinCrossError
+from maturin_cross.errors import ElfError
 from maturin_cross.target import (
     ARM_HARD,
     ARM_SOFT,
@@ -61,26 +62,26 @@ _UNNAMED_MACHINES = {
 # (EM_SPARC32PLUS), which is what gcc -m32 emits for SPARC V9 CPUs.
 _ALSO_ACCEPTED = {"EM_SPARC": frozenset({"EM_SPARC32PLUS"})}
 
-# ARM (ELF for the Arm Architecture, "ARM-specific e_flags").
-_EF_ARM_EABIMASK = 0xFF000000
-_EF_ARM_ABI_FLOAT_SOFT = 0x200
-_EF_ARM_ABI_FLOAT_HARD = 0x400
-# MIPS (binutils include/elf/mips.h).
-_EF_MIPS_ABI2 = 0x20
-_EF_MIPS_ABI = 0x0000F000
-_EF_MIPS_ARCH = 0xF0000000
-_EF_MIPS_ARCH_R6 = (0x90000000, 0xA0000000)  # EF_MIPS_ARCH_32R6, EF_MIPS_ARCH_64R6
+# e_flags, from pyelftools' tables where it has them.
+_EF_MIPS_ARCH_R6 = (0x90000000, 0xA0000000)  # EF_MIPS_ARCH_32R6, EF_MIPS_ARCH_64R6: not in them
 _MIPS_ABI_FIELD = {
-    0x1000: MIPS_O32,
-    0x2000: MIPS_O64,
-    0x3000: MIPS_EABI32,
-    0x4000: MIPS_EABI64,
+    E_FLAGS_MASKS.EFM_MIPS_ABI_O32: MIPS_O32,
+    E_FLAGS_MASKS.EFM_MIPS_ABI_O64: MIPS_O64,
+    E_FLAGS_MASKS.EFM_MIPS_ABI_EABI32: MIPS_EABI32,
+    E_FLAGS_MASKS.EFM_MIPS_ABI_EABI64: MIPS_EABI64,
 }
-# RISC-V and LoongArch psABIs.
-_EF_RISCV_FLOAT_ABI = 0x6
-_RISCV_FLOAT_ABIS = {0x0: RISCV_SOFT, 0x2: RISCV_SINGLE, 0x4: RISCV_DOUBLE, 0x6: RISCV_QUAD}
-_EF_LOONGARCH_ABI_MODIFIER = 0x7
-_LOONGARCH_FLOAT_ABIS = {0x1: LOONGARCH_SOFT, 0x2: LOONGARCH_SINGLE, 0x3: LOONGARCH_DOUBLE}
+_RISCV_FLOAT_ABIS = {
+    E_FLAGS.EF_RISCV_FLOAT_ABI_SOFT: RISCV_SOFT,
+    E_FLAGS.EF_RISCV_FLOAT_ABI_SINGLE: RISCV_SINGLE,
+    E_FLAGS.EF_RISCV_FLOAT_ABI_DOUBLE: RISCV_DOUBLE,
+    E_FLAGS.EF_RISCV_FLOAT_ABI_QUAD: RISCV_QUAD,
+}
+_LOONGARCH_FLOAT_ABIS = {
+    E_FLAGS.EF_LOONGARCH_ABI_SOFT_FLOAT: LOONGARCH_SOFT,
+    E_FLAGS.EF_LOONGARCH_ABI_SINGLE_FLOAT: LOONGARCH_SINGLE,
+    E_FLAGS.EF_LOONGARCH_ABI_DOUBLE_FLOAT: LOONGARCH_DOUBLE,
+}
+_PPC64_ABIS = {E_FLAGS.EF_PPC64_ABI_V1: PPC64_ELFV1, E_FLAGS.EF_PPC64_ABI_V2: PPC64_ELFV2}
 
 # Symbol bindings a dynamic loader resolves from outside the object (pyelftools names GNU's
 # STB_GNU_UNIQUE by its number, STB_LOOS).
@@ -92,24 +93,17 @@ class _Truncated(Exception):
     """Raised inside read_elf for a table that ends past the end of the data."""
 
 
-# What pyelftools (and the struct and construct modules under it) raise on malformed input.
+# What pyelftools (and the struct and construct modules under it) raise on malformed input;
+# anything else is a bug, and is not reported as the file's fault.
+# OverflowError: a stream seek to an offset past what a file can hold.
 _PARSE_ERRORS = (
     _Truncated,
     _PyElfToolsError,
     ConstructError,
     struct.error,
-    ValueError,
-    IndexError,
-    KeyError,
-    TypeError,
     EOFError,
     OverflowError,
-    RecursionError,
 )
-
-
-class ElfError(MaturinCrossError):
-    """A file that should be a shared object is not ELF, or is truncated or corrupt."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +163,7 @@ def read_elf(data: bytes, name: str) -> ElfInfo:
         little_endian = bool(elf.little_endian)
         e_flags = int(elf["e_flags"])
         abi = _abi(elf, machine, bits, little_endian, e_flags)
-        r6 = (e_flags & _EF_MIPS_ARCH) in _EF_MIPS_ARCH_R6 if machine == "EM_MIPS" else None
+        r6 = (e_flags & E_FLAGS.EF_MIPS_ARCH) in _EF_MIPS_ARCH_R6 if machine == "EM_MIPS" else None
         symbols, soname = _dynamic_symbols(elf)
         pyinit = sorted({s.name for s in symbols if s.name.startswith("PyInit_") and _exported(s)})
         return ElfInfo(
@@ -246,35 +240,33 @@ def _abi(elf: ELFFile, machine: str, bits: int, little_endian: bool, e_flags: in
     if machine == "EM_ARM":
         return _arm_float_abi(elf, e_flags)
     if machine == "EM_MIPS":
-        field = e_flags & _EF_MIPS_ABI
+        field = e_flags & E_FLAGS_MASKS.EFM_MIPS_ABI
         if bits == 64 and field == 0:
             return MIPS_N64
-        if bits == 32 and e_flags & _EF_MIPS_ABI2:
+        if bits == 32 and e_flags & E_FLAGS.EF_MIPS_ABI2:
             return MIPS_N32
         if bits == 32 and field == 0:
             return MIPS_O32  # o32 is the default; many linkers leave the field 0
         return _MIPS_ABI_FIELD.get(field)
     if machine == "EM_PPC64":
         version = e_flags & 3
-        if version == 1:
-            return PPC64_ELFV1
-        if version == 2:
-            return PPC64_ELFV2
+        if version in _PPC64_ABIS:
+            return _PPC64_ABIS[version]
         # 0: toolchains from before ELFv2 leave it unset, and they only made big-endian ELFv1.
         return PPC64_ELFV1 if version == 0 and not little_endian else None
     if machine == "EM_RISCV":
-        return _RISCV_FLOAT_ABIS[e_flags & _EF_RISCV_FLOAT_ABI]
+        return _RISCV_FLOAT_ABIS[e_flags & E_FLAGS.EF_RISCV_FLOAT_ABI]
     if machine == "EM_LOONGARCH":
-        return _LOONGARCH_FLOAT_ABIS.get(e_flags & _EF_LOONGARCH_ABI_MODIFIER)
+        return _LOONGARCH_FLOAT_ABIS.get(e_flags & E_FLAGS.EF_LOONGARCH_ABI_MODIFIER_MASK)
     return None
 
 
 def _arm_float_abi(elf: ELFFile, e_flags: int) -> str | None:
     """EABI5's float-ABI bits; without them, ``.ARM.attributes`` Tag_ABI_VFP_args."""
-    if e_flags & _EF_ARM_EABIMASK == 0x05000000:
-        if e_flags & _EF_ARM_ABI_FLOAT_HARD:
+    if e_flags & E_FLAGS.EF_ARM_EABIMASK == E_FLAGS.EF_ARM_EABI_VER5:
+        if e_flags & E_FLAGS.EF_ARM_ABI_FLOAT_HARD:
             return ARM_HARD
-        if e_flags & _EF_ARM_ABI_FLOAT_SOFT:
+        if e_flags & E_FLAGS.EF_ARM_ABI_FLOAT_SOFT:
             return ARM_SOFT
     for section in elf.iter_sections("SHT_ARM_ATTRIBUTES"):
         if not isinstance(section, ARMAttributesSection):
@@ -412,7 +404,7 @@ def check_fits(info: ElfInfo, expected: ElfFacts, name: str, target_name: str) -
                 _ABI_ADVICE.get(expected.abi, "Build and link for the target's ABI"),
             )
         )
-    eabi = (info.e_flags & _EF_ARM_EABIMASK) >> 24
+    eabi = (info.e_flags & E_FLAGS.EF_ARM_EABIMASK) >> 24
     if info.machine == "EM_ARM" and eabi not in (4, 5):
         kind = "the legacy ARM OABI" if eabi == 0 else f"ARM EABI version {eabi}"
         reasons.append(

@@ -1,6 +1,13 @@
-"""One root exception, a few categories. Messages are one line: what, where, what to do."""
+"""One root exception, a few categories. Messages are one line: what, where, what to do.
+
+One rule for exit codes, the same for the backend's hooks and the command: a class's
+``exit_code``. 1: the build failed or a wheel (a binary in it) was refused; 2: what the user
+gave is wrong (arguments, settings, the target's files).
+"""
 
 from __future__ import annotations
+
+PREFIX = "maturin-cross: error: "
 
 
 class MaturinCrossError(Exception):
@@ -8,17 +15,49 @@ class MaturinCrossError(Exception):
 
     exit_code = 1
 
+    def lines(self) -> list[str]:
+        """The message as the edges print it: one ``maturin-cross: error:`` line per line."""
+        return [
+            f"maturin-cross: error: {line}"
+            for line in str(self).splitlines() or [type(self).__name__]
+        ]
+
 
 class ConfigError(MaturinCrossError):
     """A setting, a target file or the environment is wrong or ambiguous."""
+
+    exit_code = 2
 
 
 class TargetError(MaturinCrossError):
     """A target cannot be derived or is not supported."""
 
+    exit_code = 2
+
 
 class BuildError(MaturinCrossError):
     """maturin, cargo or the toolchain failed."""
+
+
+class CommandFailed(BuildError):
+    """A command exited non-zero; ``output`` holds what it printed, one line each."""
+
+    def __init__(self, message: str, returncode: int, output: list[str]) -> None:
+        super().__init__(message)
+        self.returncode = returncode
+        self.output = output
+
+
+class Reported(MaturinCrossError):
+    """An error a child process of ours (the isolated build's backend) has already printed as
+    ``maturin-cross: error:`` lines: the edges print nothing more and exit with its code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def lines(self) -> list[str]:
+        return []
 
 
 class WheelError(MaturinCrossError):
@@ -30,6 +69,10 @@ class WheelError(MaturinCrossError):
     def __init__(self, problems: list[str] | str) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
+
+
+class ElfError(WheelError):
+    """A file that should be a shared object is not ELF, or is truncated or corrupt."""
 
 
 class UsageError(MaturinCrossError):

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from maturin_cross.errors import ConfigError
+from maturin_cross.sysconfigdata import SysconfigData
 from maturin_cross.target import Target
 
 # Build flags pyo3 understands (pyo3-build-config's BuildFlag), taken from sysconfigdata.
@@ -48,31 +49,30 @@ def parse_config(text: str, where: str) -> dict[str, str]:
 
 def config_values(
     target: Target,
-    vars: Mapping[str, object],
+    data: SysconfigData,
     *,
     lib_dir: str | None,
     pyo3_version: Version | None,
     abi3: bool = False,
     base: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Every key of the config file for ``target`` described by sysconfigdata ``vars``."""
+    """Every key of the config file for ``target``, whose sysconfigdata is ``data``."""
     python = target.python
     if python is None:
         raise ConfigError("a PyO3 config file needs the target's sysconfigdata")
     values: dict[str, str] = dict(base or {})
     values["implementation"] = python.implementation
     values["version"] = python.version_text
-    values["shared"] = "true" if vars.get("Py_ENABLE_SHARED") in (1, "1", True) else "false"
+    values["shared"] = "true" if data.flag("Py_ENABLE_SHARED") else "false"
     if pyo3_version is None or pyo3_version < (0, 29):
         values["abi3"] = "true" if abi3 else "false"
     else:
         values.pop("abi3", None)
-    ldversion = vars.get("LDVERSION")
-    values["lib_name"] = f"python{ldversion if isinstance(ldversion, str) else python.version_text}"
+    values["lib_name"] = f"python{data.get_str('LDVERSION') or python.version_text}"
     if lib_dir:
         values["lib_dir"] = lib_dir
     values["pointer_width"] = str(target.pointer_width)
-    flags = [flag for flag in BUILD_FLAGS if vars.get(flag) in (1, "1", True)]
+    flags = [flag for flag in BUILD_FLAGS if data.flag(flag)]
     if python.version < (3, 7):
         flags.append("WITH_THREAD")
     values["build_flags"] = ",".join(flags)
@@ -149,3 +149,27 @@ def uses_abi3(cargo_toml: str, extra_features: list[str]) -> bool:
     dependency = manifest.get("dependencies", {}).get("pyo3")
     features = dependency.get("features", []) if isinstance(dependency, Mapping) else []
     return any(str(feature).startswith("abi3") for feature in features)
+
+
+NO_PYO3_BINDINGS = frozenset({"bin", "cffi", "uniffi"})
+
+
+def uses_pyo3(bindings: object, cargo_toml: str | None, locked: Version | None) -> bool:
+    """Whether the crate may be built with pyo3: not when ``[tool.maturin] bindings`` says
+    otherwise (``bin``, ``cffi``, ``uniffi``), nor when Cargo.toml names no pyo3 dependency and
+    no pyo3 is locked. True when it cannot be told."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    if bindings in NO_PYO3_BINDINGS:
+        return False
+    if locked is not None or cargo_toml is None:
+        return True
+    try:
+        manifest = tomlkit.parse(cargo_toml).unwrap()
+    except TOMLKitError:
+        return True
+    dependencies = manifest.get("dependencies", {})
+    return not isinstance(dependencies, Mapping) or any(
+        name in dependencies for name in ("pyo3", "pyo3-ffi")
+    )

@@ -124,7 +124,7 @@ def examine(contents: wheel.WheelContents, target: Target) -> Plan:
             continue
         versions.add(built_for)
         wanted = target.ext_suffix if python is not None and target.ext_suffix else None
-        wanted = wanted or built_for.ext_suffix_for(target.rust.triplet.cpython_multiarch)
+        wanted = wanted or built_for.ext_suffix_for(target.rust.multiarch.in_soabi)
         if module.suffix != wanted:
             new = module.member[: len(module.member) - len(module.suffix)] + wanted
             plan.renames[module.member] = new
@@ -183,7 +183,7 @@ def _expected_tags(
     platforms = {t.platform for t in contents.tags}
     machine = target.platform_tag[len("linux_") :]
     # A policy tag is kept when it names the target's machine and its C library.
-    policy = "musllinux" if target.rust.triplet.musl else "manylinux"
+    policy = "musllinux" if target.rust.multiarch.musl else "manylinux"
     kept = sorted(
         p
         for p in platforms

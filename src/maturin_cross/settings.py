@@ -1,15 +1,24 @@
-"""Settings and where they come from.
+"""Settings, where each came from, and the one rule that decides between sources.
 
-One precedence for every key, highest first:
+Every key has one precedence, highest first (:class:`Kind` is its rank):
 
-1. ``-C key=value`` config settings (``--config-settings`` of pip/build, ``-C`` of the CLI);
-2. ``MATURIN_CROSS_<KEY>`` environment variables (``platform-tag``: ``MATURIN_CROSS_PLATFORM_TAG``);
-3. the conventions of the environment: ``CARGO_BUILD_TARGET`` for ``target``;
-4. ``[tool.maturin-cross]`` in pyproject.toml.
+1. a flag of the ``maturin-cross`` command (``--target``);
+2. ``-C key=value`` config settings (``--config-settings`` of pip/build, ``-C`` of the CLI);
+3. ``MATURIN_CROSS_<KEY>`` environment variables (``platform-tag``: ``MATURIN_CROSS_PLATFORM_TAG``);
+4. the conventions of the environment: ``CARGO_BUILD_TARGET`` for ``target``,
+   ``_PYTHON_HOST_PLATFORM`` for ``platform-tag``, and for ``sysconfigdata`` the variables
+   :func:`maturin_cross.sysconfigdata.conventions` reads and crossenv;
+5. ``[tool.maturin-cross]`` in pyproject.toml;
+6. the target's own files (build-details.json's ``platform``);
+7. what is derived from the target.
+
+:func:`decide` applies it, here and wherever the build adds a candidate. Within one rank the
+later candidate wins; a ``--target`` among the build arguments counts as the ``target`` of the
+source that gave them, below that source's own ``target`` key.
 
 ``build-args`` are not replaced but merged: ``MATURIN_PEP517_ARGS`` first, then pyproject's,
-then the config settings' ``maturin.build-args``/``build-args``, so the later ones win for maturin
-options that take one value. A ``--target`` among them counts as the ``target`` setting.
+then ``MATURIN_CROSS_BUILD_ARGS``, then the config settings' ``maturin.build-args``/``build-args``,
+so the later ones win for maturin options that take one value.
 
 Unknown keys are refused with a "did you mean". Pure: nothing here reads the host interpreter.
 """
@@ -17,12 +26,75 @@ Unknown keys are refused with a "did you mean". Pure: nothing here reads the hos
 from __future__ import annotations
 
 import difflib
+import enum
+import functools
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, NamedTuple
 
+from maturin_cross import maturin_args
 from maturin_cross.errors import ConfigError
+
+
+class Kind(enum.IntEnum):
+    """What kind of source a value came from; a higher value wins."""
+
+    DERIVED = 0
+    TARGET_FILE = 1
+    PYPROJECT = 2
+    CONVENTION = 3
+    ENVIRONMENT = 4
+    CONFIG_SETTING = 5
+    COMMAND_LINE = 6
+
+    @property
+    def given_as_is(self) -> bool:
+        """A maturin-cross setting is taken as given; another tool's convention or a target
+        file may be refined (a generic ``linux-arm`` platform)."""
+        return self >= Kind.PYPROJECT and self != Kind.CONVENTION
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value came from: a kind that ranks it, and a label for people."""
+
+    kind: Kind
+    label: str
+    via_build_args: bool = False
+    """A ``--target`` found among the build arguments of a source of this kind."""
+    name: str | None = None
+    """How messages write ``NAME=value`` when the label is not the name itself."""
+
+    @property
+    def assignment(self) -> str:
+        return self.name or self.label
+
+    @property
+    def rank(self) -> tuple[int, bool]:
+        return (self.kind, not self.via_build_args)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+DEFAULT = Origin(Kind.DERIVED, "default")
+
+
+class Sourced(NamedTuple):
+    """A value and its origin."""
+
+    value: str
+    origin: Origin
+
+
+def decide(candidates: Iterable[Sourced | None]) -> Sourced | None:
+    """The one precedence rule: the candidate of the highest rank, the later one on a tie."""
+    best: Sourced | None = None
+    for candidate in candidates:
+        if candidate is not None and (best is None or candidate.origin.rank >= best.origin.rank):
+            best = candidate
+    return best
 
 
 @dataclass(frozen=True)
@@ -41,19 +113,37 @@ class Settings:
     when not set."""
 
     build_args: tuple[str, ...] = ()
-    """Extra arguments for ``maturin pep517 build-wheel`` (merged from every source)."""
+    """Extra arguments for ``maturin pep517 build-wheel`` (merged from every source), without
+    ``--target``."""
 
     check: str = "fix"
     """What to do with a wheel maturin made: ``fix`` (correct names and tags, refuse what
     cannot fit), ``check`` (refuse anything that is not already right)."""
 
     verbose: bool = False
-    """Stream maturin's output and show the commands and environment maturin-cross sets."""
+    """Show the commands and environment maturin-cross sets."""
 
-    origins: Mapping[str, str] = field(default_factory=dict, compare=False)
+    quiet: bool = False
+    """Do not stream maturin's and cargo's output (the tail is still shown when they fail)."""
+
+    origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
 
     def origin(self, key: str) -> str:
-        return self.origins.get(key, "default")
+        """Where ``key``'s value came from, for people."""
+        return str(self.source(key))
+
+    def source(self, key: str) -> Origin:
+        return self.origins.get(key, DEFAULT)
+
+    def sourced(self, key: str) -> Sourced | None:
+        """A string setting with its origin; None when not set."""
+        value = getattr(self, key)
+        return Sourced(value, self.source(key)) if isinstance(value, str) else None
+
+    @functools.cached_property
+    def maturin(self) -> maturin_args.MaturinArgs:
+        """The build arguments as maturin reads them."""
+        return maturin_args.parse(self.build_args)
 
     @classmethod
     def from_sources(
@@ -62,61 +152,83 @@ class Settings:
         environ: Mapping[str, str],
         pyproject: Mapping[str, Any] | None,
         *,
-        labels: Mapping[str, str] | None = None,
+        command_line: Mapping[str, str] | None = None,
     ) -> Settings:
-        """``labels`` names config settings that came from elsewhere (a CLI flag) for messages."""
-        values: dict[str, Any] = {}
-        origins: dict[str, str] = {}
+        """``command_line`` holds the ``maturin-cross`` flags, by setting key (``target``)."""
+        candidates: dict[str, list[Sourced]] = {}
         args: list[str] = []
+
+        def add(key: str, value: object, where: str, origin: Origin) -> None:
+            checked = _as_value(key, value, where)
+            text = ("true" if checked else "false") if isinstance(checked, bool) else checked
+            candidates.setdefault(key, []).append(Sourced(text, origin))
+
+        def add_args(more: list[str], origin: Origin) -> None:
+            parsed = maturin_args.parse(more)
+            args.extend(parsed.args)
+            if parsed.target is not None:
+                via = Origin(origin.kind, "--target in build-args", via_build_args=True)
+                add("target", parsed.target, "build-args: --target", via)
 
         env_args = environ.get("MATURIN_PEP517_ARGS")
         if env_args:
-            args += shlex.split(env_args)
+            add_args(shlex.split(env_args), Origin(Kind.ENVIRONMENT, "MATURIN_PEP517_ARGS"))
 
-        tool = _tool_table(pyproject)
-        for raw_key, value in tool.items():
+        for raw_key, value in _tool_table(pyproject).items():
             key = _known(raw_key, "tool.maturin-cross")
             where = f"tool.maturin-cross.{raw_key}"
             if key == "build_args":
-                args += _as_args(value, where)
+                add_args(_as_args(value, where), Origin(Kind.PYPROJECT, where))
             else:
-                values[key] = _as_value(key, value, where)
-                origins[key] = where
+                add(key, value, where, Origin(Kind.PYPROJECT, where))
 
-        target_env = environ.get("CARGO_BUILD_TARGET")
-        if target_env:
-            values["target"], origins["target"] = target_env, "CARGO_BUILD_TARGET"
+        for name, key in _CONVENTIONS.items():
+            if environ.get(name):
+                add(key, environ[name], name, Origin(Kind.CONVENTION, name))
 
         for name, value in environ.items():
-            if not name.startswith("MATURIN_CROSS_") or name == "MATURIN_CROSS_CACHE":
+            if not name.startswith("MATURIN_CROSS_"):
                 continue
             raw_key = name[len("MATURIN_CROSS_") :].lower().replace("_", "-")
             key = _known(raw_key, "environment variable", shown=name, env=True)
             if key == "build_args":
-                args += shlex.split(value)
+                add_args(shlex.split(value), Origin(Kind.ENVIRONMENT, name))
             else:
-                values[key] = _as_value(key, value, name)
-                origins[key] = name
+                add(key, value, name, Origin(Kind.ENVIRONMENT, name))
 
         for raw_key, value in (config_settings or {}).items():
+            where = f"-C {raw_key}"
+            origin = Origin(Kind.CONFIG_SETTING, where)
             if raw_key in ("build-args", "maturin.build-args"):
-                args += _as_args(value, f"-C {raw_key}")
+                add_args(_as_args(value, where), origin)
                 continue
-            key = _known(raw_key, "config setting", shown=f"-C {raw_key}")
+            key = _known(raw_key, "config setting", shown=where)
             if isinstance(value, list):
                 if key == "build_args":
-                    args += value
+                    add_args(value, origin)
                     continue
                 value = value[-1]
-            values[key] = _as_value(key, value, f"-C {raw_key}")
-            origins[key] = (labels or {}).get(raw_key, f"-C {raw_key}")
+            add(key, value, where, origin)
 
-        args, target_arg = _pop_target(args)
-        if target_arg is not None and not origins.get("target", "").startswith("-C"):
-            values["target"], origins["target"] = target_arg, "--target in build-args"
+        for raw_key, value in (command_line or {}).items():
+            key = _known(raw_key, "command-line flag")
+            flag = f"--{raw_key}"
+            add(key, value, flag, Origin(Kind.COMMAND_LINE, flag))
+
+        values: dict[str, Any] = {}
+        origins: dict[str, Origin] = {}
+        for key, found in candidates.items():
+            chosen = decide(found)
+            assert chosen is not None
+            values[key] = chosen.value == "true" if key in _BOOLEANS else chosen.value
+            origins[key] = chosen.origin
         if args:
-            origins["build_args"] = "merged"
+            origins["build_args"] = Origin(Kind.DERIVED, "merged")
         return cls(**values, build_args=tuple(args), origins=origins)
+
+
+# Other tools' variables that name a setting.
+_CONVENTIONS = {"CARGO_BUILD_TARGET": "target", "_PYTHON_HOST_PLATFORM": "platform_tag"}
 
 
 def _tool_table(pyproject: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -129,6 +241,7 @@ def _tool_table(pyproject: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 _KEYS = {f.name.replace("_", "-"): f.name for f in fields(Settings) if f.name != "origins"}
 _CHOICES = {"check": ("fix", "check")}
+_BOOLEANS = frozenset({"verbose", "quiet"})
 
 
 def _known(raw_key: str, kind: str, *, shown: str | None = None, env: bool = False) -> str:
@@ -146,8 +259,8 @@ def _known(raw_key: str, kind: str, *, shown: str | None = None, env: bool = Fal
     raise ConfigError(f"unknown {kind} {shown}; {hint}")
 
 
-def _as_value(key: str, value: object, where: str) -> object:
-    if key == "verbose":
+def _as_value(key: str, value: object, where: str) -> str | bool:
+    if key in _BOOLEANS:
         if isinstance(value, bool):
             return value
         text = str(value).strip().lower()
@@ -169,22 +282,3 @@ def _as_args(value: object, where: str) -> list[str]:
     if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
         return list(value)
     raise ConfigError(f"{where} must be a string or a list of strings, got {value!r}")
-
-
-def _pop_target(args: list[str]) -> tuple[list[str], str | None]:
-    """Take ``--target X`` / ``--target=X`` out of maturin arguments (the last one wins): the
-    target is injected by maturin-cross after it has been checked."""
-    rest: list[str] = []
-    target: str | None = None
-    it = iter(args)
-    for arg in it:
-        if arg == "--target":
-            value = next(it, None)
-            if value is None:
-                raise ConfigError("build-args: --target needs a value")
-            target = value
-        elif arg.startswith("--target="):
-            target = arg.split("=", 1)[1]
-        else:
-            rest.append(arg)
-    return rest, target

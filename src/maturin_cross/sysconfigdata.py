@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maturin_cross.errors import ConfigError
+from maturin_cross.settings import Kind, Origin, Sourced, decide
 
 PREFIX = "_sysconfigdata"
 REQUIRED_KEYS = ("VERSION", "EXT_SUFFIX")
@@ -31,9 +32,30 @@ class SysconfigData:
     """Which setting or convention named the file (for messages and ``inspect``)."""
     vars: Mapping[str, object]
 
+    @classmethod
+    def of(cls, vars: Mapping[str, object], path: str, origin: str = "given") -> SysconfigData:
+        """Variables held in memory (the running interpreter's, a test's), named ``path``."""
+        return cls(Path(path), origin, vars)
+
     def get_str(self, key: str) -> str | None:
         value = self.vars.get(key)
         return value if isinstance(value, str) else None
+
+    def texts(self, *keys: str) -> list[tuple[str, str]]:
+        """``(key, value)`` of each of ``keys`` that is a string, in order."""
+        return [(key, text) for key in keys if (text := self.get_str(key)) is not None]
+
+    def flag(self, key: str) -> bool:
+        """A configure flag (``Py_ENABLE_SHARED``, ``Py_GIL_DISABLED``): 1 or "1" is set."""
+        return self.get_int(key) == 1
+
+    @property
+    def soabi(self) -> str | None:
+        return self.get_str("SOABI")
+
+    @property
+    def ext_suffix(self) -> str | None:
+        return self.get_str("EXT_SUFFIX")
 
     def get_int(self, key: str) -> int | None:
         value = self.vars.get(key)
@@ -134,49 +156,75 @@ def _find_assignment(tree: ast.Module) -> ast.expr | None:
 # Finding the file
 
 
-def locate(
-    explicit: tuple[str, str] | None, environ: Mapping[str, str], cwd: Path
-) -> tuple[Path, str] | None:
-    """Find the target's sysconfigdata. First match wins:
+PYO3_CROSS_LIB_DIR = Origin(Kind.CONVENTION, "PYO3_CROSS_LIB_DIR")
+SYSCONFIGDATA_NAME = Origin(Kind.CONVENTION, "_PYTHON_SYSCONFIGDATA_NAME on PYTHONPATH")
 
-    1. ``explicit`` (a path and the name of the setting it came from); a directory is searched;
-    2. ``_PYTHON_SYSCONFIGDATA_NAME`` looked up on ``PYTHONPATH`` (Yocto, Buildroot, crossenv);
-    3. ``PYO3_CROSS_LIB_DIR``, searched as maturin does (narrowed by ``_PYTHON_SYSCONFIGDATA_NAME``
-       and ``PYO3_CROSS_PYTHON_VERSION``); two different candidates are an error.
 
-    Returns None when nothing names a target: a native build.
+def conventions(environ: Mapping[str, str]) -> list[Sourced]:
+    """What other tools' variables say of the sysconfigdata, lowest precedence first:
+
+    * ``PYO3_CROSS_LIB_DIR``, a folder searched as maturin does (narrowed by
+      ``_PYTHON_SYSCONFIGDATA_NAME`` and ``PYO3_CROSS_PYTHON_VERSION``);
+    * ``_PYTHON_SYSCONFIGDATA_NAME`` found on ``PYTHONPATH`` (Yocto, Buildroot, crossenv).
     """
-    if explicit is not None:
-        value, origin = explicit
-        path = Path(value).expanduser()
-        if not path.is_absolute():
-            path = cwd / path
-        if path.is_dir():
-            return _only_candidate(_search_lib_dir(path, environ), path, origin), origin
-        if not path.is_file():
-            raise ConfigError(
-                f"sysconfigdata {value} (from {origin}) does not exist; point it at the target's "
-                f"_sysconfigdata_*.py (in the sysroot's usr/lib/python3.X/)"
-            )
-        return path, origin
-
+    found: list[Sourced] = []
+    lib_dir = environ.get("PYO3_CROSS_LIB_DIR")
+    if lib_dir:
+        found.append(Sourced(lib_dir, PYO3_CROSS_LIB_DIR))
     name = environ.get("_PYTHON_SYSCONFIGDATA_NAME")
     if name:
         for entry in environ.get("PYTHONPATH", "").split(os.pathsep):
             if entry and (Path(entry) / f"{name}.py").is_file():
-                return Path(entry) / f"{name}.py", "_PYTHON_SYSCONFIGDATA_NAME on PYTHONPATH"
+                found.append(Sourced(str(Path(entry) / f"{name}.py"), SYSCONFIGDATA_NAME))
+                break
+    return found
 
-    lib_dir = environ.get("PYO3_CROSS_LIB_DIR")
-    if lib_dir:
-        origin = "PYO3_CROSS_LIB_DIR"
-        root = Path(lib_dir)
+
+def locate(
+    explicit: tuple[str, Origin | str] | None,
+    environ: Mapping[str, str],
+    cwd: Path,
+    *,
+    crossenv: Sourced | None = None,
+) -> tuple[Path, str] | None:
+    """Find the target's sysconfigdata: of ``explicit`` (a path and the setting it came from;
+    a plain label counts as a config setting), the :func:`conventions` of ``environ`` and
+    ``crossenv`` (what a crossenv cross-python's ``sysconfig`` names), the one
+    :func:`maturin_cross.settings.decide` chooses. A folder is searched; several different
+    files in it are an error.
+
+    Returns the file and where it came from, or None when nothing names a target: a native build.
+    """
+    given: Sourced | None = None
+    if explicit is not None:
+        value, where = explicit
+        given = Sourced(
+            value, where if isinstance(where, Origin) else Origin(Kind.CONFIG_SETTING, where)
+        )
+    chosen = decide([crossenv, *conventions(environ), given])
+    if chosen is None:
+        return None
+    value, origin = chosen
+    label = str(origin)
+    if origin == PYO3_CROSS_LIB_DIR:
+        root = Path(value)
         if not root.is_dir():
             raise ConfigError(
-                f"PYO3_CROSS_LIB_DIR={lib_dir} is not a directory; set it to the target's "
+                f"PYO3_CROSS_LIB_DIR={value} is not a directory; set it to the target's "
                 f"library directory (the sysroot's usr/lib) or unset it"
             )
-        return _only_candidate(_search_lib_dir(root, environ), root, origin), origin
-    return None
+        return _only_candidate(_search_lib_dir(root, environ), root, label), label
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = cwd / path
+    if path.is_dir():
+        return _only_candidate(_search_lib_dir(path, environ), path, label), label
+    if not path.is_file():
+        raise ConfigError(
+            f"sysconfigdata {value} (from {label}) does not exist; point it at the target's "
+            f"_sysconfigdata_*.py (in the sysroot's usr/lib/python3.X/)"
+        )
+    return path, label
 
 
 def _only_candidate(candidates: list[Path], root: Path, origin: str) -> Path:

@@ -1,11 +1,12 @@
-"""The Linux triplet table: CPython multiarch <-> Rust triple <-> platform tag <-> ELF facts.
+"""The Linux multiarch table: CPython multiarch <-> Rust triple <-> platform tag <-> ELF facts.
 
-Pure: no process, no host interpreter. Facts per triplet come from CPython's
+Pure: no process, no host interpreter. Facts per multiarch come from CPython's
 ``Misc/platform_triplet.c``, Rust's target list and the ELF specifications of each processor.
 
 Vocabulary:
 
-* *multiarch*: CPython's ``MULTIARCH`` (``arm-linux-gnueabihf``), the middle of EXT_SUFFIX.
+* *multiarch*: CPython's ``MULTIARCH`` (``arm-linux-gnueabihf``), the middle of EXT_SUFFIX; CPython
+  calls it the platform triplet (:class:`Multiarch`).
 * *Rust triple*: what ``cargo --target`` takes (``armv7-unknown-linux-gnueabihf``); vendor triples
   (``armv7-poky-linux-gnueabihf``) are accepted as given.
 * *machine*: ``uname -m`` of the target (``armv7l``), which makes the platform tag ``linux_armv7l``.
@@ -18,8 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from maturin_cross.errors import TargetError
+from maturin_cross.settings import Origin
+from maturin_cross.sysconfigdata import SysconfigData
 
-# ELF ABI discriminators: facts a module must have that the triplet's name does not show.
+# ELF ABI discriminators: facts a module must have that the multiarch's name does not show.
 ARM_HARD = "arm-hard-float"
 ARM_SOFT = "arm-soft-float"
 MIPS_O32 = "mips-o32"
@@ -43,11 +46,11 @@ class ElfFacts:
     """ELF class: 32 or 64."""
     little_endian: bool
     abi: str | None = None
-    """One of the ABI discriminator constants of this module, or None where the triplet says all."""
+    """One of the ABI discriminator constants of this module, or None where the multiarch tells."""
     r6: bool | None = None
     """MIPS only: Release 6 (True), pre-R6 (False)."""
     soft_float: bool | None = None
-    """MIPS only: the soft-float ABI (``gnusf`` triplets; ``.MIPS.abiflags`` fp_abi 3)."""
+    """MIPS only: the soft-float ABI (``gnusf`` multiarches; ``.MIPS.abiflags`` fp_abi 3)."""
 
     def describe(self) -> str:
         """``ARM 32-bit LE arm-hard-float``: how messages name a binary's kind."""
@@ -150,8 +153,8 @@ _RUST_ARCH_ALIASES: Mapping[str, str] = {
     "riscv32gc": "riscv32",
 }
 
-# Every CPython Linux multiarch (Misc/platform_triplet.c), for the table-driven tests and for
-# `maturin-cross inspect --list`.
+# Every CPython Linux multiarch (Misc/platform_triplet.c); the tests prove each with a real binary
+# where a cross compiler can make one.
 KNOWN_MULTIARCHES: tuple[str, ...] = (
     "x86_64-linux-gnu",
     "x86_64-linux-gnux32",
@@ -220,10 +223,12 @@ KNOWN_MULTIARCHES: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
-class Triplet:
-    """A CPython Linux multiarch with everything that follows from it."""
+class Multiarch:
+    """A CPython Linux multiarch (CPython calls it the platform triplet) with everything that
+    follows from it. Not to be confused with a Rust target *triple* (:class:`RustTarget`)."""
 
-    multiarch: str
+    name: str
+    """``arm-linux-gnueabihf``."""
     arch: str
     """The multiarch's first component (``arm``, ``mips64el``)."""
     env: str
@@ -234,9 +239,9 @@ class Triplet:
         return self.env.startswith("musl")
 
     @property
-    def cpython_multiarch(self) -> str | None:
+    def in_soabi(self) -> str | None:
         """What CPython puts in SOABI: None for uClibc, which it has no triplet for."""
-        return None if self.env in UCLIBC_ENVS else self.multiarch
+        return None if self.env in UCLIBC_ENVS else self.name
 
     @property
     def _row(self) -> _Arch:
@@ -309,8 +314,8 @@ KNOWN_ENVS = frozenset(m.split("-", 2)[2] for m in KNOWN_MULTIARCHES) | {"muslsf
 UCLIBC_ENVS = frozenset({"uclibc", "uclibceabi", "uclibceabihf"})
 
 
-def parse_multiarch(multiarch: str) -> Triplet:
-    """``arm-linux-gnueabihf`` -> Triplet. Raises TargetError for what CPython never produces."""
+def parse_multiarch(multiarch: str) -> Multiarch:
+    """``arm-linux-gnueabihf`` -> Multiarch. Raises TargetError for what CPython never produces."""
     parts = multiarch.split("-")
     if (
         len(parts) != 3
@@ -322,7 +327,7 @@ def parse_multiarch(multiarch: str) -> Triplet:
             f"{multiarch!r} is not a CPython Linux multiarch (expected ARCH-linux-ENV, "
             f"e.g. arm-linux-gnueabihf); set the Rust target explicitly with -C target=..."
         )
-    return Triplet(multiarch, parts[0], parts[2])
+    return Multiarch(multiarch, parts[0], parts[2])
 
 
 @dataclass(frozen=True)
@@ -330,13 +335,13 @@ class RustTarget:
     """A Rust target triple as given (vendor triples stay as they are) and what it implies."""
 
     triple: str
-    triplet: Triplet
+    multiarch: Multiarch
     """The CPython multiarch this triple builds for."""
     arm_isa: str | None = None
 
     @property
     def machine(self) -> str:
-        return self.triplet.machine(self.arm_isa)
+        return self.multiarch.machine(self.arm_isa)
 
 
 _ARM_RUST_ISA = (
@@ -354,7 +359,7 @@ def parse_rust_target(triple: str, llvm_target: str | None = None) -> RustTarget
     Raises TargetError for what is not a Linux target we know."""
     if llvm_target is not None:
         known = parse_rust_target(llvm_target)
-        return RustTarget(triple, known.triplet, known.arm_isa)
+        return RustTarget(triple, known.multiarch, known.arm_isa)
     parts = triple.split("-")
     if len(parts) == 4:
         arch, _vendor, os_name, env = parts
@@ -408,7 +413,7 @@ def parse_rust_target(triple: str, llvm_target: str | None = None) -> RustTarget
             f"Rust target {triple!r}: C library {env!r} has no CPython multiarch "
             f"(uClibc builds have none); pass the target's sysconfigdata so its EXT_SUFFIX is used"
         )
-    return RustTarget(triple, Triplet(f"{py_arch}-linux-{py_env}", py_arch, py_env), arm_isa)
+    return RustTarget(triple, Multiarch(f"{py_arch}-linux-{py_env}", py_arch, py_env), arm_isa)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -468,11 +473,11 @@ class Target:
 
     @property
     def multiarch(self) -> str:
-        return self.rust.triplet.multiarch
+        return self.rust.multiarch.name
 
     @property
     def elf(self) -> ElfFacts:
-        facts = self.rust.triplet.elf
+        facts = self.rust.multiarch.elf
         return facts
 
     @property
@@ -480,7 +485,7 @@ class Target:
         if self.ext_suffix:
             return self.ext_suffix
         if self.python:
-            return self.python.ext_suffix_for(self.rust.triplet.cpython_multiarch)
+            return self.python.ext_suffix_for(self.rust.multiarch.in_soabi)
         return None
 
     def describe(self) -> str:
@@ -522,32 +527,34 @@ _MACHINE_FAMILIES = (
 )
 
 
-def refine_host_platform(value: str, rust: RustTarget) -> tuple[str, str | None]:
-    """Return the platform tag for ``_PYTHON_HOST_PLATFORM=value`` and a note when it was
-    refined. A generic family name (``linux-arm`` from Yocto/Buildroot) names no machine pip on
-    the device accepts, and a machine of another architecture is a value left over from another
-    build: in both cases the machine derived from the target wins. Any other value is taken as
-    given."""
+def refine_host_platform(
+    value: str, rust: RustTarget, label: str = "_PYTHON_HOST_PLATFORM"
+) -> tuple[str, str | None]:
+    """Return the platform tag for a platform ``value`` another tool gave (``label``:
+    ``_PYTHON_HOST_PLATFORM``) and a note when it was refined. A generic family name
+    (``linux-arm`` from Yocto/Buildroot) names no machine pip on the device accepts, and a machine
+    of another architecture is a value left over from another build: in both cases the machine
+    derived from the target wins. Any other value is taken as given."""
     machine = value.split("-", 1)[1] if value.startswith("linux-") else None
     family = next(
         (em for pattern, em in _MACHINE_FAMILIES if machine and pattern.match(machine)), None
     )
-    if family is not None and family != rust.triplet.elf.machine:
+    if family is not None and family != rust.multiarch.elf.machine:
         derived = platform_tag_for(rust.machine)
         return derived, (
-            f"_PYTHON_HOST_PLATFORM={value} names a {MACHINE_NAMES.get(family, family)} machine, "
+            f"{label}={value} names a {MACHINE_NAMES.get(family, family)} machine, "
             f"but the target is {rust.triple}; using {derived} (set platform-tag to force another)"
         )
     if machine == "armv8l" and rust.machine == "armv7l":
         return "linux_armv7l", (
-            f"_PYTHON_HOST_PLATFORM={value} is what a 32-bit userland on an ARMv8 kernel reports "
+            f"{label}={value} is what a 32-bit userland on an ARMv8 kernel reports "
             f"(the build machine, often); pip there accepts linux_armv7l too, and an ARMv7 board "
             f"accepts only that: using linux_armv7l (set platform-tag to force another)"
         )
-    if machine is not None and machine in _GENERIC_MACHINES.get(rust.triplet.elf.machine, ()):
+    if machine is not None and machine in _GENERIC_MACHINES.get(rust.multiarch.elf.machine, ()):
         refined = platform_tag_for(rust.machine)
         note = (
-            f"_PYTHON_HOST_PLATFORM={value} names no machine a device reports; "
+            f"{label}={value} names no machine a device reports; "
             f"using {refined} from target {rust.triple} (set platform-tag to force another)"
         )
         return refined, note
@@ -575,13 +582,13 @@ def _flag_values(text: str, flag: str) -> list[str]:
     return [word[len(flag) :] for word in text.split() if word.startswith(flag)]
 
 
-def arm_isa_from(vars: Mapping[str, object]) -> tuple[str | None, str | None]:
+_COMPILER_FLAGS = ("CC", "CFLAGS", "CONFIGURE_CFLAGS", "PY_CFLAGS")
+
+
+def arm_isa_from(data: SysconfigData) -> tuple[str | None, str | None]:
     """ARM ISA level ("v7", "v6", ...) from compiler flags, else HOST_GNU_TYPE; and which
     variable told. (None, None) when nothing says."""
-    for key in ("CC", "CFLAGS", "CONFIGURE_CFLAGS", "PY_CFLAGS", "LDSHARED"):
-        text = vars.get(key)
-        if not isinstance(text, str):
-            continue
+    for key, text in data.texts(*_COMPILER_FLAGS, "LDSHARED"):
         for value in reversed(_flag_values(text, "-march=")):
             for pattern, isa in _ARM_MARCH:
                 if pattern.match(value):
@@ -590,10 +597,10 @@ def arm_isa_from(vars: Mapping[str, object]) -> tuple[str | None, str | None]:
             for pattern, isa in _ARM_MCPU:
                 if pattern.match(value):
                     return isa, f"-mcpu={value} in {key}"
-    host = vars.get("HOST_GNU_TYPE")
+    host = data.get_str("HOST_GNU_TYPE")
     # armv8l is config.guess's name for a 32-bit build on an ARMv8 kernel (Debian's buildds build
     # armhf and armel so): it names the build machine, not the target's ISA.
-    if isinstance(host, str) and not host.startswith("armv8l-"):
+    if host is not None and not host.startswith("armv8l-"):
         first = host.split("-", 1)[0]
         for pattern, isa in _ARM_MARCH:
             if pattern.match(first):
@@ -601,13 +608,11 @@ def arm_isa_from(vars: Mapping[str, object]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _float_abi_from(vars: Mapping[str, object]) -> str | None:
-    for key in ("CC", "CFLAGS", "CONFIGURE_CFLAGS", "PY_CFLAGS"):
-        text = vars.get(key)
-        if isinstance(text, str):
-            values = _flag_values(text, "-mfloat-abi=")
-            if values:
-                return values[-1]
+def _float_abi_from(data: SysconfigData) -> str | None:
+    for _key, text in data.texts(*_COMPILER_FLAGS):
+        values = _flag_values(text, "-mfloat-abi=")
+        if values:
+            return values[-1]
     return None
 
 
@@ -639,47 +644,41 @@ def multiarch_from_gnu_type(host: str) -> str | None:
     return f"{arch}-linux-{env}"
 
 
-def python_abi_from(vars: Mapping[str, object], where: str) -> PythonABI:
-    version_text = vars.get("VERSION")
-    match = re.match(r"^(\d+)\.(\d+)", version_text) if isinstance(version_text, str) else None
+def python_abi_from(data: SysconfigData) -> PythonABI:
+    version_text = data.get_str("VERSION")
+    match = re.match(r"^(\d+)\.(\d+)", version_text) if version_text is not None else None
     if match is None:
         raise TargetError(
-            f"{where}: VERSION={version_text!r} is not X.Y; is this a CPython sysconfigdata file?"
+            f"{data.path}: VERSION={data.vars.get('VERSION')!r} is not X.Y; is this a CPython "
+            f"sysconfigdata file?"
         )
-    abiflags = vars.get("ABIFLAGS")
-    flags = abiflags if isinstance(abiflags, str) else ""
-    if not isinstance(abiflags, str):
-        soabi = vars.get("SOABI")
-        soabi_match = re.match(r"^cpython-\d+([a-z]*)", soabi) if isinstance(soabi, str) else None
+    soabi = data.soabi or ""
+    flags = data.get_str("ABIFLAGS")
+    if flags is None:
+        soabi_match = re.match(r"^cpython-\d+([a-z]*)", soabi)
         flags = soabi_match.group(1) if soabi_match else ""
-    if vars.get("Py_GIL_DISABLED") in (1, "1", True) and "t" not in flags:
+    if data.flag("Py_GIL_DISABLED") and "t" not in flags:
         flags += "t"
-    soabi = vars.get("SOABI")
-    implementation = "CPython"
-    if isinstance(soabi, str) and soabi.startswith("pypy"):
-        implementation = "PyPy"
+    implementation = "PyPy" if soabi.startswith("pypy") else "CPython"
     return PythonABI((int(match.group(1)), int(match.group(2))), flags, implementation)
 
 
 def resolve(
+    data: SysconfigData | None,
     *,
-    vars: Mapping[str, object] | None,
-    sysconfigdata: str | None,
-    sysconfigdata_origin: str | None = None,
-    rust_target: tuple[str, str] | None = None,
-    platform_tag: tuple[str, str] | None = None,
-    host_platform: str | None = None,
-    details_platform: str | None = None,
+    rust_target: tuple[str, Origin | str] | None = None,
+    platform_tag: tuple[str, Origin | str] | None = None,
     llvm_target: str | None = None,
 ) -> Target:
-    """Derive the target. ``vars`` are a sysconfigdata's ``build_time_vars`` (the authority for
-    EXT_SUFFIX and Python ABI); ``rust_target`` and ``platform_tag`` are explicit settings with
-    the name of the setting; ``host_platform`` is ``_PYTHON_HOST_PLATFORM``; ``details_platform``
-    is the ``platform`` of a PEP 739 build-details.json. Platform tag precedence: the setting,
-    ``_PYTHON_HOST_PLATFORM``, build-details.json, the Rust target."""
-    if vars is None and rust_target is None:
+    """Derive the target. ``data`` is the target's sysconfigdata (the authority for EXT_SUFFIX
+    and the Python ABI); ``rust_target`` and ``platform_tag`` are the values
+    :func:`maturin_cross.settings.decide` chose, with their origins. A platform another tool
+    gave (``_PYTHON_HOST_PLATFORM``, build-details.json) is refined
+    (:func:`refine_host_platform`); a maturin-cross setting is taken as given; without one the
+    tag is derived from the Rust target."""
+    if data is None and rust_target is None:
         raise TargetError("no target: pass a sysconfigdata file or a Rust target triple")
-    where = sysconfigdata or "the target"
+    where = str(data.path) if data is not None else "the target"
     sources: dict[str, str] = {}
     notes: list[str] = []
     derived: RustTarget | None = None
@@ -687,19 +686,19 @@ def resolve(
     ext_suffix: str | None = None
     pointer_width: int | None = None
 
-    if vars is not None:
-        sources["sysconfigdata"] = sysconfigdata_origin or "given"
-        python = python_abi_from(vars, where)
-        ext_suffix = vars.get("EXT_SUFFIX") if isinstance(vars.get("EXT_SUFFIX"), str) else None  # type: ignore[assignment]
+    if data is not None:
+        sources["sysconfigdata"] = data.origin
+        python = python_abi_from(data)
+        ext_suffix = data.ext_suffix
         sources["ext_suffix"] = "EXT_SUFFIX of the sysconfigdata"
         sources["python_tag"] = "VERSION of the sysconfigdata"
         sources["abi_tag"] = "VERSION and ABIFLAGS of the sysconfigdata"
-        size = vars.get("SIZEOF_VOID_P")
-        if isinstance(size, int) and size in (4, 8):
+        size = data.get_int("SIZEOF_VOID_P")
+        if size in (4, 8):
             pointer_width = size * 8
             sources["pointer_width"] = "SIZEOF_VOID_P of the sysconfigdata"
         try:
-            derived = _rust_target_from_vars(vars, where, sources)
+            derived = _rust_target_from(data, sources)
         except TargetError:
             # Its message says "set the Rust target with -C target=TRIPLE": when that is set, it
             # stands alone (EXT_SUFFIX and the Python ABI still come from the sysconfigdata).
@@ -707,12 +706,12 @@ def resolve(
                 raise
 
     if rust_target is not None:
-        triple, setting = rust_target
+        triple, setting = rust_target[0], str(rust_target[1])
         given = parse_rust_target(triple, llvm_target)
-        if derived is not None and given.triplet.elf != derived.triplet.elf:
+        if derived is not None and given.multiarch.elf != derived.multiarch.elf:
             raise TargetError(
-                f"target {triple} (from {setting}) builds {given.triplet.elf.describe()}, but "
-                f"{where} is for {derived.triplet.multiarch} ({derived.triplet.elf.describe()}); "
+                f"target {triple} (from {setting}) builds {given.multiarch.elf.describe()}, but "
+                f"{where} is for {derived.multiarch.name} ({derived.multiarch.elf.describe()}); "
                 f"fix {setting} or point the sysconfigdata setting at the matching target"
             )
         rust = given
@@ -725,27 +724,20 @@ def resolve(
         sources["multiarch"] = f"Rust target {rust.triple}"
 
     if pointer_width is None:
-        pointer_width = rust.triplet.elf.bits
-        sources["pointer_width"] = f"ELF class of {rust.triplet.multiarch}"
+        pointer_width = rust.multiarch.elf.bits
+        sources["pointer_width"] = f"ELF class of {rust.multiarch.name}"
 
     if platform_tag is not None:
-        tag, setting = platform_tag
-        tag = platform_tag_from_host_platform(tag)
-        sources["platform_tag"] = setting
-    elif host_platform:
-        tag, note = refine_host_platform(host_platform, rust)
-        sources["platform_tag"] = (
-            f"Rust target {rust.triple} (refining _PYTHON_HOST_PLATFORM)"
-            if note
-            else "_PYTHON_HOST_PLATFORM"
-        )
-        if note:
-            notes.append(note)
-    elif details_platform:
-        tag, note = refine_host_platform(details_platform, rust)
-        sources["platform_tag"] = "platform of build-details.json"
-        if note:
-            notes.append(note.replace("_PYTHON_HOST_PLATFORM", "build-details.json platform"))
+        value, origin = platform_tag
+        if isinstance(origin, Origin) and not origin.kind.given_as_is:
+            tag, note = refine_host_platform(value, rust, origin.assignment)
+            sources["platform_tag"] = (
+                f"Rust target {rust.triple} (refining {origin})" if note else str(origin)
+            )
+            notes += [note] if note else []
+        else:
+            tag = platform_tag_from_host_platform(value)
+            sources["platform_tag"] = str(origin)
     else:
         tag = platform_tag_for(rust.machine)
         sources["platform_tag"] = f"Rust target {rust.triple}"
@@ -761,57 +753,54 @@ def resolve(
         pointer_width=pointer_width,
         python=python,
         ext_suffix=ext_suffix,
-        sysconfigdata=sysconfigdata,
+        sysconfigdata=str(data.path) if data is not None else None,
         sources=sources,
         notes=tuple(notes),
     )
 
 
-def _rust_target_from_vars(
-    vars: Mapping[str, object], where: str, sources: dict[str, str]
-) -> RustTarget:
-    multiarch = vars.get("MULTIARCH")
-    host = vars.get("HOST_GNU_TYPE")
-    if isinstance(multiarch, str) and multiarch:
+def _rust_target_from(data: SysconfigData, sources: dict[str, str]) -> RustTarget:
+    where = str(data.path)
+    multiarch = data.get_str("MULTIARCH")
+    host = data.get_str("HOST_GNU_TYPE")
+    tail = re.match(r"^cpython-\d+[a-z]*-(.+)$", data.soabi or "")
+    from_host = multiarch_from_gnu_type(host) if host is not None else None
+    if multiarch:
         sources["multiarch"] = "MULTIARCH of the sysconfigdata"
+    elif tail:
+        multiarch = tail.group(1)
+        sources["multiarch"] = "SOABI of the sysconfigdata"
+    elif from_host:
+        multiarch = from_host
+        sources["multiarch"] = "HOST_GNU_TYPE of the sysconfigdata"
     else:
-        soabi = vars.get("SOABI")
-        tail = re.match(r"^cpython-\d+[a-z]*-(.+)$", soabi) if isinstance(soabi, str) else None
-        if tail:
-            multiarch = tail.group(1)
-            sources["multiarch"] = "SOABI of the sysconfigdata"
-        elif isinstance(host, str) and multiarch_from_gnu_type(host):
-            multiarch = multiarch_from_gnu_type(host)
-            sources["multiarch"] = "HOST_GNU_TYPE of the sysconfigdata"
-        else:
-            raise TargetError(
-                f"{where}: neither MULTIARCH, SOABI nor HOST_GNU_TYPE names a Linux multiarch "
-                f"(a uClibc or vendor-patched Python?); set the Rust target with -C target=TRIPLE"
-            )
-    assert isinstance(multiarch, str)
+        raise TargetError(
+            f"{where}: neither MULTIARCH, SOABI nor HOST_GNU_TYPE names a Linux multiarch "
+            f"(a uClibc or vendor-patched Python?); set the Rust target with -C target=TRIPLE"
+        )
     try:
-        triplet = parse_multiarch(multiarch)
+        found = parse_multiarch(multiarch)
     except TargetError as err:
         raise TargetError(f"{where} ({sources['multiarch']}): {err}") from None
     isa: str | None = None
-    if triplet.arch == "arm":
-        isa, told = arm_isa_from(vars)
-        float_abi = _float_abi_from(vars)
-        if float_abi == "hard" and not triplet.env.endswith("hf"):
+    if found.arch == "arm":
+        isa, told = arm_isa_from(data)
+        float_abi = _float_abi_from(data)
+        if float_abi == "hard" and not found.env.endswith("hf"):
             raise TargetError(
                 f"{where}: MULTIARCH {multiarch} is soft-float but the compiler flags say "
                 f"-mfloat-abi=hard; set the Rust target with -C target=TRIPLE"
             )
         if isa is None:
-            isa = _default_arm_isa(triplet.env)
+            isa = _default_arm_isa(found.env)
             told = f"default ARM ISA for {multiarch}"
         sources["rust_target"] = f"{sources['multiarch']}, ISA from {told}"
     else:
         sources["rust_target"] = sources["multiarch"]
-    triple = triplet.rust_target(isa)
+    triple = found.rust_target(isa)
     if triple is None:
         raise TargetError(
             f"{where}: Rust has no standard target for {multiarch}; set a custom target with "
             f"-C target=TRIPLE (and RUST_TARGET_PATH for its JSON spec)"
         )
-    return RustTarget(triple, triplet, isa)
+    return RustTarget(triple, found, isa)

@@ -20,9 +20,12 @@ EXTERNALSRC_BUILD = "${WORKDIR}/build"
 inherit python_flit_core
 
 RDEPENDS:${PN} = " \
+    python3-build \
+    python3-installer \
     python3-maturin \
     python3-packaging \
     python3-pyelftools \
+    python3-pyproject-hooks \
     python3-tomlkit \
 "
 

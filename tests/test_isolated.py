@@ -1,0 +1,64 @@
+"""What the isolated build installs; the build itself is proven by the cross integration tests
+(test_integration.py: ``maturin-cross build`` for each architecture)."""
+
+from __future__ import annotations
+
+import importlib.util
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from maturin_cross import _isolated
+from maturin_cross._project import Project
+from maturin_cross.errors import ConfigError
+
+
+def _names(requirements: list[str]) -> list[str]:
+    return [Requirement(r).name.lower().replace("_", "-") for r in requirements]
+
+
+def test_the_projects_requirements_then_maturin_cross_dependencies() -> None:
+    project = Project(Path("."), {"build-system": {"requires": ["maturin>=1.5,<2", "cffi"]}})
+    wanted = _isolated.requirements(project)
+    assert wanted[:2] == ["maturin>=1.5,<2", "cffi"]
+    own = [Requirement(r) for r in metadata.requires("maturin-cross") or []]
+    needed = {r.name for r in own if r.marker is None}
+    extras = {r.name for r in own if r.marker is not None} - needed
+    # The test extra is told by its marker (extra == "test"), not by the text.
+    assert "pytest" in extras
+    assert set(_names(wanted)) >= {n.replace("_", "-") for n in needed}
+    assert not set(_names(wanted)) & extras
+    assert "maturin-cross" not in _names(wanted)
+    assert _names(wanted).count("maturin") == 1
+
+
+def test_maturin_is_added_when_the_project_names_none() -> None:
+    wanted = _isolated.requirements(Project(Path("."), {}))
+    assert "maturin>=1.4" in wanted
+    assert "pytest" not in _names(wanted)
+
+
+def test_maturin_cross_itself_is_copied_in_not_installed() -> None:
+    project = Project(Path("."), {"build-system": {"requires": ["maturin-cross>=0.1", "maturin"]}})
+    assert "maturin-cross" not in _names(_isolated.requirements(project))
+
+
+def test_a_bad_requirement_is_one_line() -> None:
+    project = Project(Path("p"), {"build-system": {"requires": ["maturin >= >= 1"]}})
+    with pytest.raises(ConfigError, match=r"build-system.requires has 'maturin >= >= 1'"):
+        _isolated.requirements(project)
+
+
+def test_installer_is_uv_where_it_is_installed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("UV", raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert _isolated.installer() == "pip"
+    uv = tmp_path / "uv"
+    uv.write_text("#!/bin/sh\n")
+    uv.chmod(0o755)
+    assert _isolated.installer() == "uv"
