@@ -857,3 +857,33 @@ def test_a_uclibc_target_gets_the_bare_cpython_suffix(tmp_path: Path) -> None:
     assert result.changes == [
         "renamed pkg/mod.cpython-311-arm-linux-uclibceabihf.so -> mod.cpython-311.so"
     ]
+
+
+# --- one rule for the target's tags: the metadata a frontend asks for first and the wheel agree
+
+
+@pytest.mark.parametrize(
+    ("target", "tags", "module"),
+    [
+        pytest.param(ARMHF, ("cp312-cp312-manylinux_2_17_armv7l",), ARM_RIGHT, id="manylinux-kept"),
+        pytest.param(ARMHF, ("cp312-cp312-linux_x86_64",), ARM_RIGHT, id="host-platform"),
+        pytest.param(ARMHF, ("cp312-cp312-manylinux_2_17_x86_64",), ARM_RIGHT, id="host-manylinux"),
+        pytest.param(ARMHF, ("cp38-abi3-manylinux_2_17_armv7l",), "pkg/mod.abi3.so", id="abi3"),
+    ],
+)
+def test_metadata_and_wheel_get_the_same_tags(
+    target: TargetSpec, tags: tuple[str, ...], module: str, tmp_path: Path
+) -> None:
+    """maturin writes the same Tag lines into the metadata and the wheel (with `--compatibility
+    manylinux_2_17` on armv7: manylinux_2_17_armv7l); both doors must turn them into one thing."""
+    resolved = target.resolve()
+    source = build_wheel(tmp_path / "in", tags, {module: "arm-linux-gnueabihf.so"})
+    result = repair.fix_wheel(source, resolved, tmp_path / "out")
+    from_wheel = read_wheel(result.path).wheel_tags
+
+    text = WHEEL_HEAD + "".join(f"Tag: {tag}\n" for tag in tags)
+    metadata = repair.retag_wheel_metadata(text, resolved)
+    from_metadata = tuple(
+        line.removeprefix("Tag: ") for line in metadata.splitlines() if line.startswith("Tag:")
+    )
+    assert from_metadata == from_wheel

@@ -4,6 +4,7 @@ import hashlib
 import os
 import stat
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from packaging.tags import Tag
 from packaging.utils import parse_wheel_filename
 from wheelmaker import add_line, drop, hash_of, make_wheel, set_hash, set_size
 
+from maturin_cross import _zip
 from maturin_cross.errors import WheelError
 from maturin_cross.wheel import (
     RecordEntry,
@@ -553,16 +555,18 @@ def test_rewrite_leaves_nothing_partial_when_writing_fails(
     target = tmp_path / "rpds-0.1.0-cp311-cp311-linux_armv7l.whl"
     target.write_bytes(b"previous")
     contents = read_wheel(source)
-    written: list[zipfile.ZipInfo] = []
-    real_writestr = zipfile.ZipFile.writestr
+    written: list[str] = []
+    real_add_raw = _zip.Writer.add_raw
 
-    def failing_writestr(self: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
+    def failing_add_raw(
+        self: _zip.Writer, entry: _zip.Entry, local_extra: bytes, chunks: Iterator[bytes]
+    ) -> None:
         if len(written) == 3:
             raise error
-        written.append(info)
-        real_writestr(self, info, data)
+        written.append(entry.name)
+        real_add_raw(self, entry, local_extra, chunks)
 
-    monkeypatch.setattr(zipfile.ZipFile, "writestr", failing_writestr)
+    monkeypatch.setattr(_zip.Writer, "add_raw", failing_add_raw)
     with pytest.raises(WheelError if isinstance(error, OSError) else KeyboardInterrupt) as info:
         rewrite_wheel(contents, tmp_path, renames={}, tags=[ARMV7])
     if isinstance(error, OSError):

@@ -148,7 +148,7 @@ def _inspect_file(args: argparse.Namespace) -> int:
         for member in contents.entries:
             if ".so" in Path(member).name:
                 try:
-                    objects.append((member, elf.read_elf(contents.read(member), member)))
+                    objects.append((member, repair.read_member_elf(contents, member)))
                 except elf.ElfError as err:
                     objects.append((member, str(err)))
         if target is not None:
@@ -276,8 +276,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    import tempfile
-
+    from maturin_cross._files import write_bytes
     from maturin_cross.errors import UsageError
     from maturin_cross.init import switch_backend
 
@@ -292,11 +291,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     if not changes:
         print(f"{path}: already builds with maturin-cross")
         return 0
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=".pyproject-", delete=False
-    ) as tmp:
-        tmp.write(new_text)
-    Path(tmp.name).replace(path)
+    try:
+        write_bytes(path, new_text.encode("utf-8"))
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror or err}; check its folder") from None
     for change in changes:
         print(f"{path}: {change}")
     return 0
