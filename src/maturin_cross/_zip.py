@@ -394,6 +394,20 @@ class MemberReader(io.RawIOBase):
         buffer[: len(data)] = data
         return len(data)
 
+    def sweep(self, sink: Callable[[bytes], object] | None = None) -> int:
+        """Decompress the whole member once, in order, handing each piece to ``sink``, keeping
+        the head and the tail as reads would; checks size and CRC. Returns the size."""
+        index = 0
+        size = 0
+        while True:
+            block = self._block(index)
+            if not block:
+                return size
+            if sink is not None:
+                sink(block)
+            size += len(block)
+            index += 1
+
     def _block(self, index: int) -> bytes:
         found = self._head.get(index)
         if found is None:

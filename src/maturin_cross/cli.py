@@ -132,13 +132,13 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _inspect_file(args: argparse.Namespace) -> int:
-    from maturin_cross import elf, repair, wheel
+    from maturin_cross import elf, repair
 
     path: Path = args.path
     has_target = _names_target(args) or bool(os.environ.get("MATURIN_CROSS_SYSCONFIGDATA"))
     target = _resolve(args, Path.cwd())[0] if has_target else None
     if path.suffix == ".whl":
-        contents = wheel.read_wheel(path)
+        contents, elves = repair.read(path)
         report: dict[str, Any] = {
             "wheel": contents.filename,
             "tags": sorted(str(t) for t in contents.tags),
@@ -148,11 +148,14 @@ def _inspect_file(args: argparse.Namespace) -> int:
         for member in contents.entries:
             if ".so" in Path(member).name:
                 try:
-                    objects.append((member, repair.read_member_elf(contents, member)))
+                    found = elves.get(member) or repair.read_member_elf(contents, member)
+                    if isinstance(found, elf.ElfError):
+                        raise found
+                    objects.append((member, found))
                 except elf.ElfError as err:
                     objects.append((member, str(err)))
         if target is not None:
-            plan = repair.examine(contents, target)
+            plan = repair.examine(contents, target, elves)
             report["target"] = target.rust_target
             report["problems"] = plan.problems
             report["changes"] = plan.changes
@@ -210,7 +213,7 @@ def _inspect_file(args: argparse.Namespace) -> int:
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
-    from maturin_cross import repair, wheel
+    from maturin_cross import repair
     from maturin_cross.errors import UsageError, WheelError
 
     if not _names_target(args):
@@ -228,7 +231,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
             continue
         try:
             if args.check:
-                plan = repair.examine(wheel.read_wheel(path), target)
+                contents, elves = repair.read(path)
+                plan = repair.examine(contents, target, elves)
                 if plan.problems:
                     raise WheelError(plan.problems)
                 for change in plan.changes:

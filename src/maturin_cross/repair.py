@@ -16,9 +16,10 @@ Pure: no process, no host interpreter.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from packaging.tags import Tag, parse_tag
 
@@ -65,16 +66,44 @@ class Result:
     changes: list[str]
 
 
-def examine(contents: wheel.WheelContents, target: Target) -> Plan:
-    """Check every shared object of ``contents`` against ``target`` and plan the corrections."""
+def is_shared_object(member: str) -> bool:
+    """Whether a member's name says it is a shared object (``.so``, ``.so.1.2``)."""
+    return not member.endswith("/") and _SHARED_OBJECT.search(member) is not None
+
+
+def _elf_or_error(stream: BinaryIO, size: int, name: str) -> elf.ElfInfo | elf.ElfError:
+    try:
+        return elf.read_elf_stream(stream, size, name)
+    except elf.ElfError as err:
+        return err
+
+
+def read(path: Path) -> tuple[wheel.WheelContents, dict[str, elf.ElfInfo | elf.ElfError]]:
+    """Read and verify the wheel at ``path``, reading each shared object's ELF facts as it
+    streams past: one pass over the file."""
+    return wheel.read_wheel_inspecting(path, is_shared_object, _elf_or_error)
+
+
+def examine(
+    contents: wheel.WheelContents,
+    target: Target,
+    elves: Mapping[str, elf.ElfInfo | elf.ElfError] | None = None,
+) -> Plan:
+    """Check every shared object of ``contents`` against ``target`` and plan the corrections.
+    ``elves`` holds what :func:`read` found; a member it lacks is read from the wheel again."""
     plan = Plan(contents.filename)
     expected_elf = target.elf
     modules: list[SharedObject] = []
     for member in contents.entries:
-        if member.endswith("/") or not _SHARED_OBJECT.search(member):
+        if not is_shared_object(member):
             continue
+        found = (elves or {}).get(member)
         try:
-            info = read_member_elf(contents, member)
+            if found is None:
+                found = read_member_elf(contents, member)
+            if isinstance(found, elf.ElfError):
+                raise found
+            info = found
         except elf.ElfError as err:
             plan.problems.append(f"{contents.filename}: {err}")
             continue
@@ -229,8 +258,8 @@ def retag_wheel_metadata(text: str, target: Target) -> str:
 def fix_wheel(path: Path, target: Target, out_dir: Path, *, check_only: bool = False) -> Result:
     """Write the corrected wheel (or an unchanged copy) into ``out_dir``. Raises WheelError
     when it cannot fit the target, or with ``check_only`` when it would need a change."""
-    contents = wheel.read_wheel(path)
-    plan = examine(contents, target)
+    contents, elves = read(path)
+    plan = examine(contents, target, elves)
     if plan.problems:
         raise WheelError(plan.problems)
     if plan.needs_change and check_only:

@@ -20,10 +20,10 @@ import os
 import zipfile
 from base64 import urlsafe_b64encode
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from packaging.tags import Tag
 from packaging.utils import (
@@ -49,6 +49,7 @@ SIGNATURE_FILES = ("RECORD.jws", "RECORD.p7s")
 
 _URLSAFE_B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 _REBUILD = "rebuild the wheel"
+T = TypeVar("T")
 
 
 def _encode_digest(raw: bytes) -> str:
@@ -393,28 +394,48 @@ class _Streamed:
 
 
 def _stream_member(
-    stream: BinaryIO, entry: _zip.Entry, algorithm: str | None, where: str
-) -> _Streamed:
+    stream: BinaryIO,
+    entry: _zip.Entry,
+    algorithm: str | None,
+    where: str,
+    inspect: Callable[[BinaryIO, int, str], T] | None,
+) -> tuple[_Streamed, T | None]:
+    """Stream ``entry``'s data through its hash once; with ``inspect``, then hand it a seekable
+    view of the data that holds the head and tail of what streamed past (see MemberReader)."""
     hasher = hashlib.new(algorithm) if algorithm else None
     size = 0
+    result: T | None = None
     try:
-        for chunk in _zip.data_chunks(stream, entry):
-            size += len(chunk)
-            if hasher is not None:
-                hasher.update(chunk)
+        if inspect is None:
+            for chunk in _zip.data_chunks(stream, entry):
+                size += len(chunk)
+                if hasher is not None:
+                    hasher.update(chunk)
+        else:
+            reader = _zip.MemberReader(stream, entry)
+            size = reader.sweep(hasher.update if hasher is not None else None)
+            result = inspect(io.BufferedReader(reader, reader.BLOCK), entry.size, entry.name)
     except _zip.UnsupportedMethod as err:
-        return _Streamed(problem=f"{where}: {entry.name}: {err}; {_REBUILD} with deflate")
+        return _Streamed(problem=f"{where}: {entry.name}: {err}; {_REBUILD} with deflate"), None
     except (_zip.ZipError, OSError) as err:
-        return _Streamed(
-            problem=f"{where}: {entry.name}: cannot be read ({err}); the wheel is damaged, "
-            f"{_REBUILD}"
-        )
+        problem = f"{where}: {entry.name}: cannot be read ({err}); the wheel is damaged, {_REBUILD}"
+        return _Streamed(problem=problem), None
     digest = None if hasher is None else _encode_digest(hasher.digest())
-    return _Streamed(size, digest)
+    return _Streamed(size, digest), result
 
 
 def read_wheel(path: Path) -> WheelContents:
-    """Read and verify the wheel at ``path``, streaming each member's data once.
+    """Read and verify the wheel at ``path``, streaming each member's data once (see
+    :func:`read_wheel_inspecting`)."""
+    return read_wheel_inspecting(path, lambda name: False, lambda stream, size, name: None)[0]
+
+
+def read_wheel_inspecting(
+    path: Path, wants: Callable[[str], bool], inspect: Callable[[BinaryIO, int, str], T]
+) -> tuple[WheelContents, dict[str, T]]:
+    """Read and verify the wheel at ``path``, streaming each member's data once; each member
+    whose name ``wants`` is looked into on the way: ``inspect(stream, size, name)`` gets a
+    seekable view of its data, and what it returns is kept under the member's name.
 
     Raises WheelError listing every problem found, one line each: a bad file name, a file that is
     not a zip, unsafe or duplicate member names, not exactly one ``.dist-info`` directory, a
@@ -451,7 +472,7 @@ def read_wheel(path: Path) -> WheelContents:
             problems.append(f"{where}: cannot be read ({err.strerror or err}); check the path")
             raise WheelError(problems) from err
         identity = (status.st_size, status.st_mtime_ns)
-        return _verify(path, parsed, infos, comment, identity, stream, problems)
+        return _verify(path, parsed, infos, comment, identity, stream, problems, wants, inspect)
 
 
 def _verify(
@@ -462,7 +483,9 @@ def _verify(
     identity: tuple[int, int],
     stream: BinaryIO,
     problems: list[str],
-) -> WheelContents:
+    wants: Callable[[str], bool],
+    inspect: Callable[[BinaryIO, int, str], T],
+) -> tuple[WheelContents, dict[str, T]]:
     where = str(path)
     damage_at = len(problems)  # members that cannot be read are said first
     members = {info.name: info for info in infos}
@@ -491,10 +514,10 @@ def _verify(
         if name not in unsafe and "/" in name and name.split("/", 1)[0].endswith(".dist-info")
     }
     if len(tops) != 1:
-        found = f"{len(tops)} ({', '.join(sorted(tops))})" if tops else "none"
+        has = f"{len(tops)} ({', '.join(sorted(tops))})" if tops else "none"
         problems.append(
             f"{where}: a wheel holds exactly one NAME-VERSION.dist-info directory, this one "
-            f"has {found}; {_REBUILD}"
+            f"has {has}; {_REBUILD}"
         )
         raise WheelError(problems)
     (dist_info,) = tops
@@ -528,9 +551,13 @@ def _verify(
         if entry.algorithm in ACCEPTED_HASHES and entry.path not in duplicated
     }
     streamed: dict[int, _Streamed] = {}
+    inspected: dict[str, T] = {}
     for index, info in sorted(enumerate(infos), key=lambda pair: pair[1].header_offset):
         wanted = algorithms.get(info.name) if members[info.name] is info else None
-        streamed[index] = _stream_member(stream, info, wanted, where)
+        looked = inspect if members[info.name] is info and wants(info.name) else None
+        streamed[index], result = _stream_member(stream, info, wanted, where, looked)
+        if looked is not None and result is not None:
+            inspected[info.name] = result
     unreadable = {infos[i].name for i, found in streamed.items() if found.problem}
     problems[damage_at:damage_at] = [
         found.problem for _, found in sorted(streamed.items()) if found.problem
@@ -566,7 +593,7 @@ def _verify(
 
     if problems or parsed is None:  # a bad file name is among the problems
         raise WheelError(problems)
-    return WheelContents(
+    contents = WheelContents(
         path=path,
         filename=path.name,
         name=str(parsed[0]),
@@ -581,6 +608,7 @@ def _verify(
         comment=comment,
         _identity=identity,
     )
+    return contents, inspected
 
 
 def _parse_record(data: bytes, where: str, problems: list[str]) -> list[RecordEntry]:
