@@ -66,10 +66,17 @@ def test_the_data_is_synced_before_the_rename(
 ) -> None:
     events: list[str] = []
     real_fsync, real_replace = os.fsync, os.replace
-    monkeypatch.setattr(os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1])
-    monkeypatch.setattr(
-        os, "replace", lambda a, b: (events.append("replace"), real_replace(a, b))[1]
-    )
+
+    def fsync(fd: int) -> None:
+        events.append("fsync")
+        real_fsync(fd)
+
+    def replace(source: str | Path, target: str | Path) -> None:
+        events.append("replace")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
     _files.write_bytes(tmp_path / "file", b"data")
     assert events[:2] == ["fsync", "replace"]
 
