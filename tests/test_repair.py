@@ -7,8 +7,11 @@ test_cli.py runs them again through the command line.
 
 from __future__ import annotations
 
+import sys
+import zipfile
 from pathlib import Path
 
+import bigwheel
 import pytest
 from repaircases import (
     AARCH64_MUSL,
@@ -306,3 +309,51 @@ def test_metadata_and_wheel_get_the_same_tags(
         line.removeprefix("Tag: ") for line in metadata.splitlines() if line.startswith("Tag:")
     )
     assert from_metadata == from_wheel
+
+
+# --- large wheels: bounded memory, zip64 -------------------------------------------------------
+
+MEMORY_BOUND = 100 << 20
+"""The most a `fix` may hold in memory, whatever the size of the wheel's data
+(docs/performance.md)."""
+PER_MEMBER = 1536
+"""What each member adds: its central directory record and RECORD line are held."""
+
+
+def fix_in_a_process(source: Path, folder: Path, bound: int = MEMORY_BOUND) -> Path:
+    """Run ``maturin-cross fix`` for armhf on ``source``; check its peak memory against
+    ``bound``; the new wheel."""
+    sysconfigdata = bigwheel.write_sysconfigdata(folder)
+    out = folder / "out"
+    argv = [sys.executable, "-m", "maturin_cross", "fix", str(source), "-w", str(out)]
+    code, peak, _, said = bigwheel.run_measured([*argv, "--sysconfigdata", str(sysconfigdata)])
+    assert code == 0, said
+    assert f"renamed {bigwheel.MODULE} -> " in said
+    assert peak <= bound, f"peak RSS {peak / 2**20:.0f} MiB"
+    return out / bigwheel.FIXED_NAME
+
+
+def test_a_large_wheel_is_fixed_in_bounded_memory(tmp_path: Path) -> None:
+    """A 300 MB module, deflated: far more than the bound, read and copied in pieces."""
+    source = bigwheel.write_wheel(tmp_path, module_padding=300 << 20)
+    fixed = fix_in_a_process(source, tmp_path)
+    contents = read_wheel(fixed)  # every hash verified again
+    assert bigwheel.FIXED_MODULE in contents.entries
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(fixed) as new:
+        before = old.getinfo(bigwheel.MODULE)
+        after = new.getinfo(bigwheel.FIXED_MODULE)
+        assert (after.CRC, after.compress_size, after.file_size) == (
+            before.CRC,
+            before.compress_size,
+            before.file_size,
+        )
+
+
+def test_a_wheel_of_more_than_65535_files_is_fixed_as_zip64(tmp_path: Path) -> None:
+    source = bigwheel.write_wheel(tmp_path, small_files=66_000, small_size=64)
+    fixed = fix_in_a_process(source, tmp_path, (30 << 20) + 66_000 * PER_MEMBER)
+    with zipfile.ZipFile(fixed) as archive:  # zipfile reads the zip64 end records
+        names = archive.namelist()
+        assert len(names) == 66_000 + 5
+        assert names[1] == bigwheel.FIXED_MODULE
+    assert read_wheel(fixed).entries == tuple(names)

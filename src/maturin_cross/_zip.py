@@ -54,12 +54,11 @@ class UnsupportedMethod(ZipError):
     """A member is compressed in a way this reader does not know."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One member, as the central directory describes it."""
 
     name: str
-    raw_name: bytes
     version_made: int
     version_needed: int
     flags: int
@@ -77,6 +76,11 @@ class Entry:
     header_offset: int
 
     @property
+    def raw_name(self) -> bytes:
+        """The name as the archive spells it: UTF-8 when flagged so, else code page 437."""
+        return self.name.encode("utf-8" if self.flags & _UTF8_FLAG else "cp437")
+
+    @property
     def is_dir(self) -> bool:
         return self.name.endswith("/")
 
@@ -92,10 +96,8 @@ class Entry:
     def renamed(self, name: str) -> Entry:
         """This entry under another name (UTF-8 flagged when it is not ASCII)."""
         if name.isascii():
-            return replace(self, name=name, raw_name=name.encode("ascii"))
-        return replace(
-            self, name=name, raw_name=name.encode("utf-8"), flags=self.flags | _UTF8_FLAG
-        )
+            return replace(self, name=name)
+        return replace(self, name=name, flags=self.flags | _UTF8_FLAG)
 
 
 def _split_extra(extra: bytes) -> tuple[bytes, bytes | None]:
@@ -188,7 +190,6 @@ def read_directory(stream: BinaryIO, file_size: int) -> tuple[list[Entry], bytes
         entries.append(
             Entry(
                 name=_decode_name(raw_name, flags),
-                raw_name=raw_name,
                 version_made=made,
                 version_needed=needed,
                 flags=flags,

@@ -73,7 +73,7 @@ def _hash_form_problem(value: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordEntry:
     """One line of a wheel's RECORD: a member path, its hash and its size in bytes.
 
@@ -383,26 +383,26 @@ def _same_version(text: str, version: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Streamed:
-    """What streaming one member's data through found: its size and digest (None: not hashed),
-    or why it could not be read."""
+    """What streaming one member's data through found: its size, whether it has the hash RECORD
+    gives (None: not hashed), or why it could not be read."""
 
     size: int = 0
-    digest: str | None = None
+    hash_matches: bool | None = None
     problem: str | None = None
 
 
 def _stream_member(
     stream: BinaryIO,
     entry: _zip.Entry,
-    algorithm: str | None,
+    expected: RecordEntry | None,
     where: str,
     inspect: Callable[[BinaryIO, int, str], T] | None,
 ) -> tuple[_Streamed, T | None]:
     """Stream ``entry``'s data through its hash once; with ``inspect``, then hand it a seekable
     view of the data that holds the head and tail of what streamed past (see MemberReader)."""
-    hasher = hashlib.new(algorithm) if algorithm else None
+    hasher = hashlib.new(expected.algorithm) if expected and expected.algorithm else None
     size = 0
     result: T | None = None
     try:
@@ -420,8 +420,10 @@ def _stream_member(
     except (_zip.ZipError, OSError) as err:
         problem = f"{where}: {entry.name}: cannot be read ({err}); the wheel is damaged, {_REBUILD}"
         return _Streamed(problem=problem), None
-    digest = None if hasher is None else _encode_digest(hasher.digest())
-    return _Streamed(size, digest), result
+    matches = None
+    if hasher is not None and expected is not None:
+        matches = expected.digest_matches(_encode_digest(hasher.digest()))
+    return _Streamed(size, matches), result
 
 
 def read_wheel(path: Path) -> WheelContents:
@@ -545,15 +547,15 @@ def _verify(
     record_problems: list[str] = []
     if record_path in members:
         record = _parse_record(metadata[record_path], f"{where}: {record_path}", record_problems)
-    algorithms = {
-        entry.path: entry.algorithm
+    hashed = {
+        entry.path: entry
         for entry in record
         if entry.algorithm in ACCEPTED_HASHES and entry.path not in duplicated
     }
     streamed: dict[int, _Streamed] = {}
     inspected: dict[str, T] = {}
     for index, info in sorted(enumerate(infos), key=lambda pair: pair[1].header_offset):
-        wanted = algorithms.get(info.name) if members[info.name] is info else None
+        wanted = hashed.get(info.name) if members[info.name] is info else None
         looked = inspect if members[info.name] is info and wants(info.name) else None
         streamed[index], result = _stream_member(stream, info, wanted, where, looked)
         if looked is not None and result is not None:
@@ -611,6 +613,16 @@ def _verify(
     return contents, inspected
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their ends, one at a time (csv joins quoted line breaks)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
 def _parse_record(data: bytes, where: str, problems: list[str]) -> list[RecordEntry]:
     """RECORD's entries; problems with lines are added to ``problems`` (``where`` names RECORD)."""
     try:
@@ -620,7 +632,7 @@ def _parse_record(data: bytes, where: str, problems: list[str]) -> list[RecordEn
         return []
     entries: list[RecordEntry] = []
     first_line: dict[str, int] = {}
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(_lines(text))
     try:
         for row in reader:
             if not row:
@@ -665,7 +677,7 @@ def _entry_problems(
         ]
     found = members[entry.path]
     problems = []
-    if found.digest is None or not entry.digest_matches(found.digest):
+    if not found.hash_matches:
         problems.append(
             f"{where}: {entry.path} does not match its {entry.algorithm} hash in RECORD; the "
             f"file was changed after the wheel was built, {_REBUILD}"
@@ -774,7 +786,7 @@ def rewrite_wheel(
                 else:
                     chunks = _zip.raw_chunks(source, start, member.compressed_size)
                     writer.add_raw(written, local_extra, chunks)
-                    if entry is not None:
+                    if entry is not None and new_name != name:
                         entry = RecordEntry(new_name, entry.hash, entry.size)
                 if entry is not None:
                     record.append(entry)
