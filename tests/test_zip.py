@@ -128,6 +128,7 @@ def stored_zeros(name: str, size: int) -> _zip.Entry:
 def template(name: str, method: int, crc: int, compressed: int, size: int) -> _zip.Entry:
     return _zip.Entry(
         name=name,
+        raw_name=name.encode(),
         version_made=(3 << 8) | 20,
         version_needed=20,
         flags=0,

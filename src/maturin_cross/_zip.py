@@ -59,6 +59,8 @@ class Entry:
     """One member, as the central directory describes it."""
 
     name: str
+    raw_name: bytes
+    """The name as the archive spells it: UTF-8 when flagged so, else code page 437."""
     version_made: int
     version_needed: int
     flags: int
@@ -76,11 +78,6 @@ class Entry:
     header_offset: int
 
     @property
-    def raw_name(self) -> bytes:
-        """The name as the archive spells it: UTF-8 when flagged so, else code page 437."""
-        return self.name.encode("utf-8" if self.flags & _UTF8_FLAG else "cp437")
-
-    @property
     def is_dir(self) -> bool:
         return self.name.endswith("/")
 
@@ -96,8 +93,9 @@ class Entry:
     def renamed(self, name: str) -> Entry:
         """This entry under another name (UTF-8 flagged when it is not ASCII)."""
         if name.isascii():
-            return replace(self, name=name)
-        return replace(self, name=name, flags=self.flags | _UTF8_FLAG)
+            return replace(self, name=name, raw_name=name.encode("ascii"))
+        flags = self.flags | _UTF8_FLAG
+        return replace(self, name=name, raw_name=name.encode("utf-8"), flags=flags)
 
 
 def _split_extra(extra: bytes) -> tuple[bytes, bytes | None]:
@@ -190,6 +188,7 @@ def read_directory(stream: BinaryIO, file_size: int) -> tuple[list[Entry], bytes
         entries.append(
             Entry(
                 name=_decode_name(raw_name, flags),
+                raw_name=raw_name,
                 version_made=made,
                 version_needed=needed,
                 flags=flags,
@@ -464,7 +463,8 @@ class Writer:
 
     def add_raw(self, entry: Entry, local_extra: bytes, chunks: Iterator[bytes]) -> None:
         """A member whose compressed data (``chunks``) matches ``entry``'s CRC and sizes."""
-        entry = replace(entry, flags=entry.flags & ~_DESCRIPTOR_FLAG, header_offset=self._offset)
+        offset = self._offset
+        flags = entry.flags & ~_DESCRIPTOR_FLAG
         big = entry.size >= _LIMIT32 or entry.compressed_size >= _LIMIT32
         needed = max(entry.version_needed, _ZIP64_VERSION) if big else entry.version_needed
         extra = local_extra
@@ -474,22 +474,19 @@ class Writer:
                 struct.pack("<HHQQ", _ZIP64_EXTRA, 16, entry.size, entry.compressed_size) + extra
             )
             sizes = (_LIMIT32, _LIMIT32)
-        self._write(
-            _LOCAL.pack(
-                _LOCAL_SIG,
-                needed,
-                entry.flags,
-                entry.method,
-                entry.dos_time,
-                entry.dos_date,
-                entry.crc,
-                *sizes,
-                len(entry.raw_name),
-                len(extra),
-            )
+        header = _LOCAL.pack(
+            _LOCAL_SIG,
+            needed,
+            flags,
+            entry.method,
+            entry.dos_time,
+            entry.dos_date,
+            entry.crc,
+            *sizes,
+            len(entry.raw_name),
+            len(extra),
         )
-        self._write(entry.raw_name)
-        self._write(extra)
+        self._write(header + entry.raw_name + extra)
         written = 0
         for chunk in chunks:
             self._write(chunk)
@@ -498,7 +495,7 @@ class Writer:
             raise ZipError(
                 f"{entry.name}: {written} bytes of data, expected {entry.compressed_size}"
             )
-        self._central.append(_central_record(entry, needed))
+        self._central.append(_central_record(entry, needed, flags, offset))
 
     def add_bytes(self, entry: Entry, local_extra: bytes, data: bytes) -> None:
         """A member with new contents ``data``, compressed with ``entry``'s method (deflate for
@@ -557,11 +554,9 @@ class Writer:
         self._write(comment)
 
 
-def _central_record(entry: Entry, needed: int) -> bytes:
+def _central_record(entry: Entry, needed: int, flags: int, offset: int) -> bytes:
     zip64 = [
-        value
-        for value in (entry.size, entry.compressed_size, entry.header_offset)
-        if value >= _LIMIT32
+        value for value in (entry.size, entry.compressed_size, offset) if value >= _LIMIT32
     ]
     extra = entry.extra
     made = entry.version_made
@@ -573,7 +568,7 @@ def _central_record(entry: Entry, needed: int) -> bytes:
             _CENTRAL_SIG,
             made,
             needed,
-            entry.flags,
+            flags,
             entry.method,
             entry.dos_time,
             entry.dos_date,
@@ -586,7 +581,7 @@ def _central_record(entry: Entry, needed: int) -> bytes:
             0,
             entry.internal_attr,
             entry.external_attr,
-            min(entry.header_offset, _LIMIT32),
+            min(offset, _LIMIT32),
         )
         + entry.raw_name
         + extra

@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import zipfile
 from base64 import urlsafe_b64encode
 from collections import Counter
@@ -61,7 +62,12 @@ def _digest(algorithm: str, data: bytes) -> str:
     return _encode_digest(hashlib.new(algorithm, data).digest())
 
 
+_WELL_FORMED_HASH = re.compile(r"[A-Za-z0-9_]*[A-Za-z0-9][A-Za-z0-9_]*=[A-Za-z0-9_-]+=*")
+
+
 def _hash_form_problem(value: str) -> str | None:
+    if _WELL_FORMED_HASH.fullmatch(value):
+        return None  # the usual case, said quickly
     algorithm, sep, digest = value.partition("=")
     digest = digest.rstrip("=")
     if not sep or not algorithm or not digest:
