@@ -81,9 +81,7 @@ def measure(steps: Sequence[Step]) -> Run:
 
 
 def spread(values: Sequence[float], unit: Callable[[float], str]) -> str:
-    return (
-        f"{unit(min(values)):>10} {unit(statistics.median(values)):>10} {unit(max(values)):>10}"
-    )
+    return f"{unit(min(values)):>10} {unit(statistics.median(values)):>10} {unit(max(values)):>10}"
 
 
 def seconds(value: float) -> str:
@@ -202,9 +200,10 @@ def bench_wheels(args: argparse.Namespace, work: Path) -> None:
         out = work / "out"
         fix = [fix_steps(wheel, sysconfigdata, out)]
         size = f"{wheel.stat().st_size / MB:.0f} MB"
+        copy = copy_path(work)
         copy_and_hash = [
-            Step(["cp", str(wheel), str(copy_path(work))], before=lambda: copy_path(work).unlink(True)),
-            Step(["sha256sum", str(copy_path(work))]),
+            Step(["cp", str(wheel), str(copy)], before=lambda: copy_path(work).unlink(True)),
+            Step(["sha256sum", str(copy)]),
         ]
         compare(
             f"fix {item.label} ({size})", "fix", fix, "cp + sha256sum", copy_and_hash, args.runs
