@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import bigwheel
 from packaging.tags import Tag
 from wheelmaker import RecordEdit, default_wheel_text, make_wheel, set_hash, set_size
 
@@ -70,16 +71,7 @@ class TargetSpec:
         return args
 
 
-ARMHF = TargetSpec(
-    vars={
-        "VERSION": "3.12",
-        "ABIFLAGS": "",
-        "EXT_SUFFIX": ".cpython-312-arm-linux-gnueabihf.so",
-        "MULTIARCH": "arm-linux-gnueabihf",
-        "HOST_GNU_TYPE": "arm-poky-linux-gnueabihf",
-        "SIZEOF_VOID_P": 4,
-    }
-)
+ARMHF = TargetSpec(vars=bigwheel.ARMHF_SYSCONFIG)
 PPC = TargetSpec(
     vars={
         "VERSION": "3.12",
