@@ -260,6 +260,22 @@ def bench_start_up(args: argparse.Namespace, work: Path) -> None:
     )
 
 
+def _toolchain_for(triple: str) -> str | None:
+    """The first rustup toolchain with the standard library for ``triple`` (None: no rustup)."""
+    listed = subprocess.run(["rustup", "toolchain", "list"], capture_output=True, text=True)
+    for line in listed.stdout.splitlines():
+        name = line.split()[0] if line.strip() else ""
+        sysroot = subprocess.run(
+            ["rustc", f"+{name}", "--print", "sysroot"], capture_output=True, text=True
+        )
+        if (
+            sysroot.returncode == 0
+            and (Path(sysroot.stdout.strip()) / "lib" / "rustlib" / triple).is_dir()
+        ):
+            return name
+    return None
+
+
 def bench_rpds(args: argparse.Namespace, work: Path) -> None:
     """The backend's overhead over plain maturin: the same armhf cross build of examples/rpds."""
     provision = subprocess.run(
@@ -281,6 +297,9 @@ def bench_rpds(args: argparse.Namespace, work: Path) -> None:
     shutil.copytree(ROOT / "examples" / "rpds", source, ignore=shutil.ignore_patterns("target"))
     env = dict(os.environ)
     env[f"CARGO_TARGET_{triple.upper().replace('-', '_')}_LINKER"] = linker
+    toolchain = _toolchain_for(triple)
+    if toolchain:  # both get the toolchain the backend would pick, so both build alike
+        env["RUSTUP_TOOLCHAIN"] = toolchain
     out_a, out_b = work / "rpds-a", work / "rpds-b"
     backend = [
         PYTHON, "-m", "maturin_cross", "build", str(source), "--no-isolation",
@@ -293,8 +312,9 @@ def bench_rpds(args: argparse.Namespace, work: Path) -> None:
         PYO3_CROSS_PYTHON_VERSION="3.11",
         _PYTHON_SYSCONFIGDATA_NAME=sysconfigdata.stem,
     )
+    maturin = str(Path(PYTHON).parent / "maturin")
     plain = [
-        "maturin", "build", "--release", "--target", triple, "-i", "python3.11",
+        maturin, "build", "--release", "--target", triple, "-i", "python3.11",
         "-m", str(source / "Cargo.toml"), "-o", str(out_b),
     ]  # fmt: skip
 

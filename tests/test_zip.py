@@ -83,7 +83,9 @@ def test_a_damaged_member_fails_its_crc(tmp_path: Path) -> None:
         b"".join(_zip.data_chunks(stream, entry))
 
 
-@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2])
+@pytest.mark.parametrize(
+    "method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
+)
 def test_a_member_reader_seeks_anywhere(tmp_path: Path, method: int) -> None:
     data = b"".join(bigwheel.filler(3 * (1 << 20) + 12345))
     path = tmp_path / "a.zip"
@@ -99,6 +101,18 @@ def test_a_member_reader_seeks_anywhere(tmp_path: Path, method: int) -> None:
             assert reader.read(length) == data[start : start + length]
         reader.seek(-7, io.SEEK_END)
         assert reader.read() == data[-7:]
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_compression_bomb_comes_out_in_bounded_pieces(tmp_path: Path, method: int) -> None:
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        archive.writestr("zeros", bytes(3 << 20))
+    (entry,) = read_directory(path)[0]
+    with open(path, "rb") as stream:
+        sizes = [len(chunk) for chunk in _zip.data_chunks(stream, entry)]
+    assert sum(sizes) == 3 << 20
+    assert max(sizes) <= _zip.CHUNK
 
 
 class SparseFile:

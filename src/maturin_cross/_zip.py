@@ -16,7 +16,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 CHUNK = 1 << 20
 """Bytes read, inflated or written at a time."""
@@ -239,42 +239,63 @@ def raw_chunks(stream: BinaryIO, start: int, length: int, chunk: int = CHUNK) ->
         yield data
 
 
+class _Bounded(Protocol):
+    """What bz2's and lzma's decompressors have in common."""
+
+    @property
+    def eof(self) -> bool: ...
+
+    @property
+    def needs_input(self) -> bool: ...
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes: ...
+
+
 class _Inflater:
-    """One member's decompressor; deflate gives at most ``chunk`` bytes at a time."""
+    """One member's decompressor, giving at most ``chunk`` bytes at a time."""
 
     def __init__(self, method: int, chunk: int) -> None:
-        self.method = method
         self.chunk = chunk
-        self._d: zlib._Decompress | None = None
-        self._other: Callable[[bytes], bytes] | None = None
+        self._zlib: zlib._Decompress | None = None
+        self._other: _Bounded | None = None
         if method == DEFLATED:
-            self._d = zlib.decompressobj(-15)
+            self._zlib = zlib.decompressobj(-15)
         elif method == BZIP2:
-            self._other = bz2.BZ2Decompressor().decompress
+            self._other = bz2.BZ2Decompressor()
         elif method == LZMA:
-            self._other = _LzmaZip().decompress
+            self._other = _LzmaZip()
         elif method != STORED:
             raise UnsupportedMethod(f"compression method {method} is not supported")
 
     def feed(self, data: bytes) -> Iterator[bytes]:
-        if self._d is not None:
-            out = self._d.decompress(data, self.chunk)
+        if self._zlib is not None:
+            out = self._zlib.decompress(data, self.chunk)
             while out:
                 yield out
-                tail = self._d.unconsumed_tail
-                out = self._d.decompress(tail, self.chunk) if tail else b""
+                tail = self._zlib.unconsumed_tail
+                out = self._zlib.decompress(tail, self.chunk) if tail else b""
         elif self._other is not None:
-            yield self._other(data)
+            if self._other.eof:
+                return  # bytes after the end of the stream are not data
+            out = self._other.decompress(data, self.chunk)
+            while True:
+                if out:
+                    yield out
+                if self._other.eof or self._other.needs_input:
+                    break
+                out = self._other.decompress(b"", self.chunk)
         else:
             yield data
 
     def finish(self) -> Iterator[bytes]:
-        if self._d is not None:
-            out = self._d.flush()
+        if self._zlib is not None:
+            out = self._zlib.flush()
             if out:
                 yield out
-            if not self._d.eof:
+            if not self._zlib.eof:
                 raise ZipError("its compressed data ends early")
+        elif self._other is not None and not self._other.eof:
+            raise ZipError("its compressed data ends early")
 
 
 class _LzmaZip:
@@ -284,7 +305,15 @@ class _LzmaZip:
         self._head = b""
         self._d: lzma.LZMADecompressor | None = None
 
-    def decompress(self, data: bytes) -> bytes:
+    @property
+    def eof(self) -> bool:
+        return self._d is not None and self._d.eof
+
+    @property
+    def needs_input(self) -> bool:
+        return self._d is None or self._d.needs_input
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
         if self._d is None:
             self._head += data
             if len(self._head) < 4:
@@ -293,10 +322,13 @@ class _LzmaZip:
             if len(self._head) < 4 + props_size:
                 return b""
             props = self._head[4 : 4 + props_size]
-            filters = [lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)]  # type: ignore[attr-defined]
-            self._d = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters)
+            # The one way to turn zip's property bytes into a filter (zipfile does the same).
+            decode = lzma._decode_filter_properties  # type: ignore[attr-defined]
+            self._d = lzma.LZMADecompressor(
+                lzma.FORMAT_RAW, filters=[decode(lzma.FILTER_LZMA1, props)]
+            )
             data = self._head[4 + props_size :]
-        return self._d.decompress(data)
+        return self._d.decompress(data, max_length)
 
 
 def data_chunks(stream: BinaryIO, entry: Entry, chunk: int = CHUNK) -> Iterator[bytes]:
@@ -555,9 +587,7 @@ class Writer:
 
 
 def _central_record(entry: Entry, needed: int, flags: int, offset: int) -> bytes:
-    zip64 = [
-        value for value in (entry.size, entry.compressed_size, offset) if value >= _LIMIT32
-    ]
+    zip64 = [value for value in (entry.size, entry.compressed_size, offset) if value >= _LIMIT32]
     extra = entry.extra
     made = entry.version_made
     if zip64:
