@@ -295,46 +295,50 @@ def bench_rpds(args: argparse.Namespace, work: Path) -> None:
     source = work / "rpds"
     shutil.rmtree(source, ignore_errors=True)
     shutil.copytree(ROOT / "examples" / "rpds", source, ignore=shutil.ignore_patterns("target"))
-    env = dict(os.environ)
-    env[f"CARGO_TARGET_{triple.upper().replace('-', '_')}_LINKER"] = linker
+    common = {k: v for k, v in os.environ.items() if not k.startswith(("MATURIN", "PYO3_"))}
+    common[f"CARGO_TARGET_{triple.upper().replace('-', '_')}_LINKER"] = linker
     toolchain = _toolchain_for(triple)
     if toolchain:  # both get the toolchain the backend would pick, so both build alike
-        env["RUSTUP_TOOLCHAIN"] = toolchain
-    out_a, out_b = work / "rpds-a", work / "rpds-b"
-    backend = [
-        PYTHON, "-m", "maturin_cross", "build", str(source), "--no-isolation",
-        "--sysconfigdata", str(sysconfigdata), "-o", str(out_a),
-    ]  # fmt: skip
-    plain_env = dict(env)
-    plain_env.update(
-        PYO3_CROSS="1",
+        common["RUSTUP_TOOLCHAIN"] = toolchain
+    # Each backend gets its own cargo target folder: they set different PyO3 variables, and one
+    # would make the other's no-op rebuild a real one.
+    backend_env = dict(common, MATURIN_CROSS_SYSCONFIGDATA=str(sysconfigdata))
+    backend_env["CARGO_TARGET_DIR"] = str(work / "rpds-target-a")
+    plain_env = dict(
+        common,
+        MATURIN_PEP517_ARGS=f"--target {triple}",
         PYO3_CROSS_LIB_DIR=str(sysconfigdata.parent),
         PYO3_CROSS_PYTHON_VERSION="3.11",
-        _PYTHON_SYSCONFIGDATA_NAME=sysconfigdata.stem,
+        CARGO_TARGET_DIR=str(work / "rpds-target-b"),
     )
-    maturin = str(Path(PYTHON).parent / "maturin")
-    plain = [
-        maturin, "build", "--release", "--target", triple, "-i", "python3.11",
-        "-m", str(source / "Cargo.toml"), "-o", str(out_b),
-    ]  # fmt: skip
+    out = work / "rpds-out"
 
-    def clean() -> None:
-        manifest = str(source / "Cargo.toml")
-        subprocess.run(["cargo", "clean", "--manifest-path", manifest], check=False)
+    def hook(module: str) -> list[str]:
+        """A frontend's build_wheel hook call, in a fresh process in the project's folder."""
+        code = f"import os, {module} as b; os.chdir({str(source)!r}); b.build_wheel({str(out)!r})"
+        return [PYTHON, "-c", code]
 
+    def clean(target: str) -> Callable[[], None]:
+        def remove() -> None:
+            shutil.rmtree(target, ignore_errors=True)
+
+        return remove
+
+    backend = hook("maturin_cross")
+    plain = hook("maturin")
     compare(
-        "rpds armhf build, cold (after cargo clean)",
-        "plain maturin",
-        [Step(backend, env, before=clean)],
-        "plain maturin",
-        [Step(plain, plain_env, before=clean)],
+        "rpds armhf build_wheel, cold (empty target folder)",
+        "maturin_cross",
+        [Step(backend, backend_env, before=clean(backend_env["CARGO_TARGET_DIR"]))],
+        "maturin",
+        [Step(plain, plain_env, before=clean(plain_env["CARGO_TARGET_DIR"]))],
         max(1, args.runs // 2),
     )
     compare(
-        "rpds armhf build, no-op rebuild",
-        "plain maturin",
-        [Step(backend, env)],
-        "plain maturin",
+        "rpds armhf build_wheel, no-op rebuild",
+        "maturin_cross",
+        [Step(backend, backend_env)],
+        "maturin",
         [Step(plain, plain_env)],
         args.runs,
     )
