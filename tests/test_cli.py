@@ -2,7 +2,8 @@
 1 refused or, with ``--check``, a change needed, 2 usage). ``main()`` is called in-process; a few
 runs go through ``python -m maturin_cross`` for the exit code a shell sees.
 
-The wheel tables are test_repair.py's, so the library and the command line answer the same cases.
+The wheel tables are repaircases.py's, shared with test_repair.py, so the library and the
+command line answer the same cases.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import clean_environ, clear_target_environ
-from test_repair import (
+from repaircases import (
     AARCH64_T,
     ARM_RIGHT,
     ARM_SEED,

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import stat
+import struct
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from packaging.tags import Tag
 from packaging.utils import parse_wheel_filename
 from wheelmaker import add_line, drop, hash_of, make_wheel, set_hash, set_size
 
+from maturin_cross import _zip
 from maturin_cross.errors import WheelError
 from maturin_cross.wheel import (
     RecordEntry,
@@ -553,16 +557,18 @@ def test_rewrite_leaves_nothing_partial_when_writing_fails(
     target = tmp_path / "rpds-0.1.0-cp311-cp311-linux_armv7l.whl"
     target.write_bytes(b"previous")
     contents = read_wheel(source)
-    written: list[zipfile.ZipInfo] = []
-    real_writestr = zipfile.ZipFile.writestr
+    written: list[str] = []
+    real_add_raw = _zip.Writer.add_raw
 
-    def failing_writestr(self: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
+    def failing_add_raw(
+        self: _zip.Writer, entry: _zip.Entry, local_extra: bytes, chunks: Iterator[bytes]
+    ) -> None:
         if len(written) == 3:
             raise error
-        written.append(info)
-        real_writestr(self, info, data)
+        written.append(entry.name)
+        real_add_raw(self, entry, local_extra, chunks)
 
-    monkeypatch.setattr(zipfile.ZipFile, "writestr", failing_writestr)
+    monkeypatch.setattr(_zip.Writer, "add_raw", failing_add_raw)
     with pytest.raises(WheelError if isinstance(error, OSError) else KeyboardInterrupt) as info:
         rewrite_wheel(contents, tmp_path, renames={}, tags=[ARMV7])
     if isinstance(error, OSError):
@@ -575,3 +581,85 @@ def test_wheel_contents_compare_by_their_facts(tmp_path: Path) -> None:
     first = read_wheel(make_wheel(tmp_path))
     assert isinstance(first, WheelContents)
     assert first == read_wheel(first.path)
+
+
+# --- streaming: compressed bytes copied as they are -------------------------------------------
+
+
+def raw_member(path: Path, name: str) -> bytes:
+    """A member's compressed bytes as they stand in the file (zipfile finds where)."""
+    with zipfile.ZipFile(path) as archive, open(path, "rb") as stream:
+        info = archive.getinfo(name)
+        stream.seek(info.header_offset + 26)
+        name_len, extra_len = struct.unpack("<HH", stream.read(4))
+        stream.seek(info.header_offset + 30 + name_len + extra_len)
+        return stream.read(info.compress_size)
+
+
+def test_rewrite_copies_compressed_bytes_and_keeps_comments(source: Path, tmp_path: Path) -> None:
+    timestamp = struct.pack("<HHBI", 0x5455, 5, 1, 1_600_000_000)  # an extended timestamp
+    commented = tmp_path / "commented" / source.name
+    commented.parent.mkdir()
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(commented, "w") as new:
+        for info in old.infolist():
+            info.comment = f"comment of {info.filename}".encode()
+            info.extra = timestamp
+            new.writestr(info, old.read(info))
+        new.comment = b"the archive's comment"
+    contents = read_wheel(commented)
+    out = rewrite_wheel(contents, tmp_path / "out", renames={SO: ARM_SO}, tags=[ARMV7])
+    with zipfile.ZipFile(commented) as old, zipfile.ZipFile(out) as new:
+        assert new.comment == b"the archive's comment"
+        for info in old.infolist():
+            if info.filename in (WHEEL, RECORD):
+                continue
+            after = new.getinfo(ARM_SO if info.filename == SO else info.filename)
+            assert after.comment == info.comment
+            assert after.extra == timestamp
+            assert (after.CRC, after.compress_size, after.compress_type) == (
+                info.CRC,
+                info.compress_size,
+                info.compress_type,
+            )
+            assert raw_member(out, after.filename) == raw_member(commented, info.filename)
+
+
+def test_rewrite_gives_the_same_bytes_every_time(source: Path, tmp_path: Path) -> None:
+    first = rewrite_wheel(read_wheel(source), tmp_path / "1", renames={SO: ARM_SO}, tags=[ARMV7])
+    second = rewrite_wheel(read_wheel(source), tmp_path / "2", renames={SO: ARM_SO}, tags=[ARMV7])
+    assert first.read_bytes() == second.read_bytes()
+    again = rewrite_wheel(read_wheel(first), tmp_path / "3", renames={}, tags=[ARMV7])
+    assert again.read_bytes() == first.read_bytes()
+
+
+class Unseekable(io.RawIOBase):
+    """A pipe-like stream: zipfile then writes each member's CRC and sizes after its data."""
+
+    def __init__(self, sink: io.BytesIO) -> None:
+        self.sink = sink
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        return self.sink.write(data)
+
+
+def test_members_written_with_data_descriptors_get_plain_local_headers(
+    source: Path, tmp_path: Path
+) -> None:
+    sink = io.BytesIO()
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(Unseekable(sink), "w") as new:
+        for info in old.infolist():
+            new.writestr(info, old.read(info))
+    streamed = tmp_path / "streamed" / source.name
+    streamed.parent.mkdir()
+    streamed.write_bytes(sink.getvalue())
+    with zipfile.ZipFile(streamed) as archive:
+        assert all(info.flag_bits & 0x08 for info in archive.infolist())
+
+    out = rewrite_wheel(read_wheel(streamed), tmp_path / "out", renames={SO: ARM_SO}, tags=[ARMV7])
+    with zipfile.ZipFile(out) as archive:
+        assert archive.testzip() is None
+        assert not any(info.flag_bits & 0x08 for info in archive.infolist())
+    assert read_wheel(out).read(ARM_SO) == read_wheel(streamed).read(SO)

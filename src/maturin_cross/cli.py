@@ -131,14 +131,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _inspect_file(args: argparse.Namespace) -> int:
-    from maturin_cross import elf, repair, wheel
+    from maturin_cross import elf, repair
     from maturin_cross.errors import ElfError
 
     path: Path = args.path
     has_target = _names_target(args) or bool(os.environ.get("MATURIN_CROSS_SYSCONFIGDATA"))
     target = _resolve(args, Path.cwd()) if has_target else None
     if path.suffix == ".whl":
-        contents = wheel.read_wheel(path)
+        contents, elves = repair.read(path)
         report: dict[str, Any] = {
             "wheel": contents.filename,
             "tags": sorted(str(t) for t in contents.tags),
@@ -148,11 +148,14 @@ def _inspect_file(args: argparse.Namespace) -> int:
         for member in contents.entries:
             if ".so" in Path(member).name:
                 try:
-                    objects.append((member, elf.read_elf(contents.read(member), member)))
+                    found = elves.get(member) or repair.read_member_elf(contents, member)
+                    if isinstance(found, ElfError):
+                        raise found
+                    objects.append((member, found))
                 except ElfError as err:
                     objects.append((member, str(err)))
         if target is not None:
-            plan = repair.examine(contents, target)
+            plan = repair.examine(contents, target, elves)
             report["target"] = target.rust_target
             report["problems"] = plan.problems
             report["changes"] = plan.changes
@@ -210,7 +213,7 @@ def _inspect_file(args: argparse.Namespace) -> int:
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
-    from maturin_cross import repair, wheel
+    from maturin_cross import repair
     from maturin_cross.errors import UsageError, WheelError
 
     if not _names_target(args):
@@ -228,7 +231,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
             continue
         try:
             if args.check:
-                plan = repair.examine(wheel.read_wheel(path), target)
+                contents, elves = repair.read(path)
+                plan = repair.examine(contents, target, elves)
                 if plan.problems:
                     raise WheelError(plan.problems)
                 for change in plan.changes:
@@ -276,8 +280,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    import tempfile
-
+    from maturin_cross._files import write_bytes
     from maturin_cross.errors import UsageError
     from maturin_cross.init import switch_backend
 
@@ -292,11 +295,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     if not changes:
         print(f"{path}: already builds with maturin-cross")
         return 0
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=".pyproject-", delete=False
-    ) as tmp:
-        tmp.write(new_text)
-    Path(tmp.name).replace(path)
+    try:
+        write_bytes(path, new_text.encode("utf-8"))
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror or err}; check its folder") from None
     for change in changes:
         print(f"{path}: {change}")
     return 0

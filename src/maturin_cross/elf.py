@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import struct
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from elftools.common.exceptions import ELFError as _PyElfToolsError
 from elftools.construct import ConstructError
@@ -39,7 +40,7 @@ from maturin_cross.target import (
     parse_multiarch,
 )
 
-__all__ = ["ElfError", "ElfInfo", "check_fits", "is_elf", "read_elf"]
+__all__ = ["ElfError", "ElfInfo", "check_fits", "is_elf", "read_elf", "read_elf_stream"]
 
 ELF_MAGIC = b"\x7fELF"
 _HEADER_SIZES = {1: 52, 2: 64}  # EI_CLASS -> size of the ELF header
@@ -146,6 +147,14 @@ def is_elf(data: bytes) -> bool:
 def read_elf(data: bytes, name: str) -> ElfInfo:
     """Parse an ELF file held in memory. ``name`` (a path, e.g. inside a wheel) is only used in
     messages. Raises ElfError for anything that is not a complete, well-formed ELF file."""
+    return read_elf_stream(io.BytesIO(data), len(data), name)
+
+
+def read_elf_stream(stream: BinaryIO, size: int, name: str) -> ElfInfo:
+    """:func:`read_elf` of a seekable binary stream of ``size`` bytes, reading only the parts
+    pyelftools looks at (headers, dynamic section, symbol tables), never the whole file."""
+    stream.seek(0)
+    data = stream.read(8)
     if not is_elf(data):
         what = "is empty" if not data else f"starts with {data[:8]!r}"
         raise ElfError(
@@ -154,10 +163,11 @@ def read_elf(data: bytes, name: str) -> ElfInfo:
         )
     try:
         header_size = _HEADER_SIZES.get(data[4], 52) if len(data) > 4 else 52
-        if len(data) < header_size:
+        if size < header_size:
             raise _Truncated(f"its ELF header needs {header_size} bytes")
-        elf = ELFFile(io.BytesIO(data))
-        _check_complete(elf, len(data))
+        stream.seek(0)
+        elf = ELFFile(stream)
+        _check_complete(elf, size)
         machine = _machine_name(elf["e_machine"])
         bits = int(elf.elfclass)
         little_endian = bool(elf.little_endian)
@@ -181,7 +191,7 @@ def read_elf(data: bytes, name: str) -> ElfInfo:
     except _PARSE_ERRORS as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ElfError(
-            f"{name} is a truncated or corrupt ELF file ({len(data)} bytes; {detail}); "
+            f"{name} is a truncated or corrupt ELF file ({size} bytes; {detail}); "
             f"rebuild it, or fetch the wheel again if it was downloaded"
         ) from exc
 

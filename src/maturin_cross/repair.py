@@ -16,14 +16,14 @@ Pure: no process, no host interpreter.
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
-from packaging.tags import Tag
+from packaging.tags import Tag, parse_tag
 
-from maturin_cross import elf, wheel
+from maturin_cross import _files, elf, wheel
 from maturin_cross.errors import WheelError
 from maturin_cross.target import PythonABI, Target
 
@@ -66,17 +66,44 @@ class Result:
     changes: list[str]
 
 
-def examine(contents: wheel.WheelContents, target: Target) -> Plan:
-    """Check every shared object of ``contents`` against ``target`` and plan the corrections."""
+def is_shared_object(member: str) -> bool:
+    """Whether a member's name says it is a shared object (``.so``, ``.so.1.2``)."""
+    return not member.endswith("/") and _SHARED_OBJECT.search(member) is not None
+
+
+def _elf_or_error(stream: BinaryIO, size: int, name: str) -> elf.ElfInfo | elf.ElfError:
+    try:
+        return elf.read_elf_stream(stream, size, name)
+    except elf.ElfError as err:
+        return err
+
+
+def read(path: Path) -> tuple[wheel.WheelContents, dict[str, elf.ElfInfo | elf.ElfError]]:
+    """Read and verify the wheel at ``path``, reading each shared object's ELF facts as it
+    streams past: one pass over the file."""
+    return wheel.read_wheel_inspecting(path, is_shared_object, _elf_or_error)
+
+
+def examine(
+    contents: wheel.WheelContents,
+    target: Target,
+    elves: Mapping[str, elf.ElfInfo | elf.ElfError] | None = None,
+) -> Plan:
+    """Check every shared object of ``contents`` against ``target`` and plan the corrections.
+    ``elves`` holds what :func:`read` found; a member it lacks is read from the wheel again."""
     plan = Plan(contents.filename)
     expected_elf = target.elf
     modules: list[SharedObject] = []
     for member in contents.entries:
-        if member.endswith("/") or not _SHARED_OBJECT.search(member):
+        if not is_shared_object(member):
             continue
-        data = contents.read(member)
+        found = (elves or {}).get(member)
         try:
-            info = elf.read_elf(data, member)
+            if found is None:
+                found = read_member_elf(contents, member)
+            if isinstance(found, elf.ElfError):
+                raise found
+            info = found
         except elf.ElfError as err:
             plan.problems.append(f"{contents.filename}: {err}")
             continue
@@ -147,7 +174,7 @@ def examine(contents: wheel.WheelContents, target: Target) -> Plan:
 
     # Version-specific modules decide the python/abi tags; abi3-only wheels keep theirs.
     tag_python = next(iter(versions)) if versions else (None if any_abi3 else python)
-    tags = _expected_tags(contents, target, tag_python)
+    tags = target_tags(contents.tags, target, tag_python)
     lines_match = sorted(contents.wheel_tags) == sorted(str(t) for t in tags)
     if set(tags) != set(contents.tags) or not lines_match:
         plan.tags = tags
@@ -177,58 +204,62 @@ def _classify(member: str, info: elf.ElfInfo) -> SharedObject:
     return SharedObject(member, info, is_module, module_name, suffix)
 
 
-def _expected_tags(
-    contents: wheel.WheelContents, target: Target, python: PythonABI | None
-) -> list[Tag]:
-    platforms = {t.platform for t in contents.tags}
+def read_member_elf(contents: wheel.WheelContents, member: str) -> elf.ElfInfo:
+    """What the ELF member ``member`` of ``contents`` is, read from the wheel's file, reading only
+    what pyelftools looks at."""
+    with contents.open(member) as stream:
+        return elf.read_elf_stream(stream, contents.size(member), member)
+
+
+def target_tags(tags: Iterable[Tag], target: Target, python: PythonABI | None) -> list[Tag]:
+    """The tags a wheel built for ``target`` carries, from the tags it came with: the one rule,
+    for the wheel (:func:`examine`) and for the metadata a frontend asks for first
+    (:func:`retag_wheel_metadata`).
+
+    The platform is the target's; a manylinux/musllinux policy tag is kept when it names the
+    target's machine and C library. ``python`` (None: each tag keeps its own) gives the python
+    and abi tags. Sorted, without duplicates.
+    """
+    tags = list(tags)
     machine = target.platform_tag[len("linux_") :]
-    # A policy tag is kept when it names the target's machine and its C library.
     policy = "musllinux" if target.rust.multiarch.musl else "manylinux"
     kept = sorted(
-        p
-        for p in platforms
-        if p == target.platform_tag
-        or (
-            (m := _POLICY_TAG.match(p)) is not None
-            and m["machine"] == machine
-            and p.startswith(policy)
-        )
+        {
+            t.platform
+            for t in tags
+            if t.platform == target.platform_tag
+            or (
+                (m := _POLICY_TAG.match(t.platform)) is not None
+                and m["machine"] == machine
+                and t.platform.startswith(policy)
+            )
+        }
     )
     platform_tags = kept or [target.platform_tag]
     if python is not None:
         pairs = {(python.python_tag, python.abi_tag)}
     else:
-        pairs = {(t.interpreter, t.abi) for t in contents.tags}
+        pairs = {(t.interpreter, t.abi) for t in tags}
     return sorted(
-        (Tag(interp, abi, plat) for interp, abi in pairs for plat in platform_tags), key=str
+        {Tag(interp, abi, plat) for interp, abi in pairs for plat in platform_tags}, key=str
     )
 
 
 def retag_wheel_metadata(text: str, target: Target) -> str:
-    """A dist-info ``WHEEL`` file with its ``Tag:`` lines made the target's (abi3 tags keep
-    their python tag)."""
-    lines = text.splitlines()
-    seen: set[str] = set()
-    out: list[str] = []
-    for line in lines:
-        if not line.startswith("Tag:"):
-            out.append(line)
-            continue
-        interp, abi, _platform = line[4:].strip().split("-", 2)
-        if abi != "abi3" and abi != "none" and target.python is not None:
-            interp, abi = target.python.python_tag, target.python.abi_tag
-        tag = f"{interp}-{abi}-{target.platform_tag}"
-        if tag not in seen:
-            seen.add(tag)
-            out.append(f"Tag: {tag}")
-    return "\n".join(out) + "\n"
+    """A dist-info ``WHEEL`` file with its ``Tag:`` lines made the target's, as
+    :func:`target_tags` decides: version-specific tags take the target's Python, abi3 and
+    ``none`` tags keep their python tag."""
+    tags = [tag for value in wheel.tag_values(text) for tag in parse_tag(value)]
+    specific = any(tag.abi not in ("abi3", "none") for tag in tags)
+    python = target.python if specific else None
+    return wheel.retag(text, target_tags(tags, target, python))
 
 
 def fix_wheel(path: Path, target: Target, out_dir: Path, *, check_only: bool = False) -> Result:
     """Write the corrected wheel (or an unchanged copy) into ``out_dir``. Raises WheelError
     when it cannot fit the target, or with ``check_only`` when it would need a change."""
-    contents = wheel.read_wheel(path)
-    plan = examine(contents, target)
+    contents, elves = read(path)
+    plan = examine(contents, target, elves)
     if plan.problems:
         raise WheelError(plan.problems)
     if plan.needs_change and check_only:
@@ -236,17 +267,16 @@ def fix_wheel(path: Path, target: Target, out_dir: Path, *, check_only: bool = F
             [f"{contents.filename}: {change} needed (check only)" for change in plan.changes]
         )
     if not plan.needs_change:
-        out_dir.mkdir(parents=True, exist_ok=True)
         final = out_dir / contents.filename
-        if final.resolve() != path.resolve():
-            with tempfile.NamedTemporaryFile(dir=out_dir, delete=False, suffix=".tmp") as tmp:
-                pass
-            try:
-                shutil.copyfile(path, tmp.name)
-                Path(tmp.name).replace(final)
-            except BaseException:
-                Path(tmp.name).unlink(missing_ok=True)
-                raise
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            if final.resolve() != path.resolve():
+                _files.copy_file(path, final)
+        except OSError as err:
+            raise WheelError(
+                f"{final}: cannot write the wheel ({err}); check that {out_dir} is a writable "
+                "directory"
+            ) from err
         return Result(final, [])
     new_path = wheel.rewrite_wheel(contents, out_dir, renames=plan.renames, tags=plan.tags)
     return Result(new_path, plan.changes)

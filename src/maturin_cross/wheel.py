@@ -1,37 +1,42 @@
 """Read, verify and rewrite wheels: rename members, retag, regenerate RECORD.
 
-Pure: no process, no printing, no host interpreter. A wheel is read whole into memory (the wheels
-this tool handles are small) and verified against its RECORD before anything looks inside it;
-:func:`rewrite_wheel` then streams the entries into a new archive the way ``wheel tags`` does:
-entries keep their order and zip metadata, WHEEL is rewritten, RECORD is regenerated and written
-last, and the result appears under its final name only once it is complete.
+Pure: no process, no printing, no host interpreter. Memory stays bounded whatever the wheel's
+size: :func:`read_wheel` keeps the central directory and RECORD, and verifies every member's hash
+and size against RECORD while streaming its data through in chunks; a member is looked into
+through a seekable stream (:meth:`WheelContents.open`). :func:`rewrite_wheel` copies every
+unchanged member's compressed bytes as they are (a renamed one under its new name, with the same
+CRC, sizes and compression), rewrites only WHEEL and RECORD (written last) and writes the central
+directory itself; entries keep their order and zip metadata, and the result appears under its
+final name only once it is complete.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import os
-import secrets
-import struct
+import re
 import zipfile
-import zlib
 from base64 import urlsafe_b64encode
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, TypeVar
 
 from packaging.tags import Tag
 from packaging.utils import (
     BuildTag,
     InvalidWheelFilename,
+    NormalizedName,
     canonicalize_name,
     parse_wheel_filename,
 )
 from packaging.version import InvalidVersion, Version
 
+from maturin_cross import _files, _zip
 from maturin_cross.errors import WheelError
 
 ACCEPTED_HASHES = frozenset(
@@ -44,17 +49,25 @@ SIGNATURE_FILES = ("RECORD.jws", "RECORD.p7s")
 """dist-info files that sign RECORD; like RECORD itself they carry no hash."""
 
 _URLSAFE_B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-_ZIP64_EXTRA_ID = 0x0001
 _REBUILD = "rebuild the wheel"
+T = TypeVar("T")
 
 
-def _digest(algorithm: str, data: bytes) -> str:
-    """urlsafe base64 of the digest, without padding, as RECORD writes it."""
-    raw = hashlib.new(algorithm, data).digest()
+def _encode_digest(raw: bytes) -> str:
+    """urlsafe base64 of a digest, without padding, as RECORD writes it."""
     return urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
+def _digest(algorithm: str, data: bytes) -> str:
+    return _encode_digest(hashlib.new(algorithm, data).digest())
+
+
+_WELL_FORMED_HASH = re.compile(r"[A-Za-z0-9_]*[A-Za-z0-9][A-Za-z0-9_]*=[A-Za-z0-9_-]+=*")
+
+
 def _hash_form_problem(value: str) -> str | None:
+    if _WELL_FORMED_HASH.fullmatch(value):
+        return None  # the usual case, said quickly
     algorithm, sep, digest = value.partition("=")
     digest = digest.rstrip("=")
     if not sep or not algorithm or not digest:
@@ -66,7 +79,7 @@ def _hash_form_problem(value: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordEntry:
     """One line of a wheel's RECORD: a member path, its hash and its size in bytes.
 
@@ -132,10 +145,14 @@ class RecordEntry:
         """Whether ``data`` has this entry's hash. The algorithm must be one of ACCEPTED_HASHES."""
         if self.hash is None:
             raise ValueError(f"{self.path} has no hash to compare with")
-        algorithm, _, digest = self.hash.partition("=")
+        algorithm = self.algorithm or ""
         if algorithm not in ACCEPTED_HASHES:
             raise ValueError(f"hash algorithm {algorithm!r} is not accepted in wheels")
-        return _digest(algorithm, data) == digest.rstrip("=")
+        return self.digest_matches(_digest(algorithm, data))
+
+    def digest_matches(self, digest: str) -> bool:
+        """Whether ``digest`` (urlsafe base64, computed with this entry's algorithm) is its."""
+        return self.hash is not None and self.hash.partition("=")[2].rstrip("=") == digest
 
     def to_row(self) -> list[str]:
         return [self.path, self.hash or "", "" if self.size is None else str(self.size)]
@@ -200,13 +217,14 @@ def _header_key(line: str) -> str | None:
     return line.split(":", 1)[0].strip().lower()
 
 
-def _tag_values(text: str) -> tuple[str, ...]:
+def tag_values(text: str) -> tuple[str, ...]:
+    """The values of a WHEEL file's ``Tag:`` lines, in order."""
     return tuple(
         line.split(":", 1)[1].strip() for line in text.splitlines() if _header_key(line) == "tag"
     )
 
 
-def _retag(text: str, tags: Sequence[Tag]) -> str:
+def retag(text: str, tags: Sequence[Tag]) -> str:
     """WHEEL text with its ``Tag:`` lines replaced by one line per tag, where the first stood."""
     lines = text.splitlines(keepends=True)
     newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
@@ -248,7 +266,11 @@ def _name_problem(name: str) -> str | None:
 
 @dataclass(frozen=True)
 class WheelContents:
-    """Everything read from one wheel, verified against its RECORD; built by :func:`read_wheel`."""
+    """What was read from one wheel, verified against its RECORD; built by :func:`read_wheel`.
+
+    It holds the central directory and RECORD, never the members' data: :meth:`read` and
+    :meth:`open` read a member from the file again.
+    """
 
     path: Path
     """Where the wheel was read from."""
@@ -270,9 +292,11 @@ class WheelContents:
     """Archive member names in archive order (directory entries included)."""
     record: tuple[RecordEntry, ...]
     """RECORD's entries, in order."""
-    _members: Mapping[str, tuple[zipfile.ZipInfo, bytes]] = field(repr=False, compare=False)
+    _members: Mapping[str, _zip.Entry] = field(repr=False, compare=False)
     comment: bytes = b""
     """The archive comment."""
+    _identity: tuple[int, int] = field(default=(0, 0), repr=False, compare=False)
+    """The file's size and modification time when it was verified."""
 
     @property
     def wheel_path(self) -> str:
@@ -287,30 +311,75 @@ class WheelContents:
         """``rpds-0.1.0.data``: where scripts, headers and data files live (it may not exist)."""
         return self.dist_info.removesuffix(".dist-info") + ".data"
 
-    def read(self, name: str) -> bytes:
-        """The uncompressed bytes of member ``name``; KeyError if there is none."""
+    def _entry(self, name: str) -> _zip.Entry:
         try:
-            return self._members[name][1]
+            return self._members[name]
         except KeyError:
             raise KeyError(f"{self.filename} has no member {name!r}") from None
+
+    def _unchanged(self) -> None:
+        """Raise WheelError if the file is no longer the one that was verified."""
+        try:
+            status = os.stat(self.path)
+        except OSError as err:
+            raise WheelError(
+                f"{self.path}: cannot be read ({err.strerror or err}); check the path"
+            ) from err
+        if (status.st_size, status.st_mtime_ns) != self._identity:
+            raise WheelError(
+                f"{self.path}: the file changed after it was verified; run the command again "
+                "once nothing else writes it"
+            )
+
+    def read(self, name: str) -> bytes:
+        """The uncompressed bytes of member ``name`` (whole: for small members such as WHEEL);
+        KeyError if there is none."""
+        with self.open(name) as stream:
+            return stream.read()
+
+    @contextlib.contextmanager
+    def open(self, name: str) -> Iterator[BinaryIO]:
+        """A seekable binary stream of member ``name``'s uncompressed data, read from the file on
+        demand in bounded memory; KeyError if there is none."""
+        entry = self._entry(name)
+        self._unchanged()
+        try:
+            with open(self.path, "rb") as file:
+                yield io.BufferedReader(_zip.MemberReader(file, entry), _zip.MemberReader.BLOCK)
+        except _zip.ZipError as err:
+            raise WheelError(
+                f"{self.path}: {name}: cannot be read ({err}); the wheel is damaged, {_REBUILD}"
+            ) from err
+        except OSError as err:
+            raise WheelError(
+                f"{self.path}: cannot be read ({err.strerror or err}); check the path"
+            ) from err
+
+    def size(self, name: str) -> int:
+        """Member ``name``'s uncompressed size in bytes."""
+        return self._entry(name).size
 
     def info(self, name: str) -> zipfile.ZipInfo:
-        """A copy of member ``name``'s zip metadata (date_time, external_attr, compress_type...)."""
-        try:
-            source = self._members[name][0]
-        except KeyError:
-            raise KeyError(f"{self.filename} has no member {name!r}") from None
-        return _copy_info(source, name)
+        """Member ``name``'s zip metadata (date_time, external_attr, compress_type...)."""
+        entry = self._entry(name)
+        info = zipfile.ZipInfo(name, date_time=entry.date_time)
+        info.compress_type = entry.method
+        info.create_system = entry.create_system
+        info.external_attr = entry.external_attr
+        info.internal_attr = entry.internal_attr
+        info.comment = entry.comment
+        info.extra = entry.extra
+        info.CRC = entry.crc
+        info.file_size = entry.size
+        info.compress_size = entry.compressed_size
+        return info
 
     def is_dir(self, name: str) -> bool:
-        try:
-            return self._members[name][0].is_dir()
-        except KeyError:
-            raise KeyError(f"{self.filename} has no member {name!r}") from None
+        return self._entry(name).is_dir
 
     def files(self) -> tuple[str, ...]:
         """Member names that are files (not directory entries), in archive order."""
-        return tuple(name for name in self.entries if not self._members[name][0].is_dir())
+        return tuple(name for name in self.entries if not self._members[name].is_dir)
 
 
 def _same_version(text: str, version: str) -> bool:
@@ -320,8 +389,61 @@ def _same_version(text: str, version: str) -> bool:
         return False
 
 
+@dataclass(frozen=True, slots=True)
+class _Streamed:
+    """What streaming one member's data through found: its size, whether it has the hash RECORD
+    gives (None: not hashed), or why it could not be read."""
+
+    size: int = 0
+    hash_matches: bool | None = None
+    problem: str | None = None
+
+
+def _stream_member(
+    stream: BinaryIO,
+    entry: _zip.Entry,
+    expected: RecordEntry | None,
+    where: str,
+    inspect: Callable[[BinaryIO, int, str], T] | None,
+) -> tuple[_Streamed, T | None]:
+    """Stream ``entry``'s data through its hash once; with ``inspect``, then hand it a seekable
+    view of the data that holds the head and tail of what streamed past (see MemberReader)."""
+    hasher = hashlib.new(expected.algorithm) if expected and expected.algorithm else None
+    size = 0
+    result: T | None = None
+    try:
+        if inspect is None:
+            for chunk in _zip.data_chunks(stream, entry):
+                size += len(chunk)
+                if hasher is not None:
+                    hasher.update(chunk)
+        else:
+            reader = _zip.MemberReader(stream, entry)
+            size = reader.sweep(hasher.update if hasher is not None else None)
+            result = inspect(io.BufferedReader(reader, reader.BLOCK), entry.size, entry.name)
+    except _zip.UnsupportedMethod as err:
+        return _Streamed(problem=f"{where}: {entry.name}: {err}; {_REBUILD} with deflate"), None
+    except (_zip.ZipError, OSError) as err:
+        problem = f"{where}: {entry.name}: cannot be read ({err}); the wheel is damaged, {_REBUILD}"
+        return _Streamed(problem=problem), None
+    matches = None
+    if hasher is not None and expected is not None:
+        matches = expected.digest_matches(_encode_digest(hasher.digest()))
+    return _Streamed(size, matches), result
+
+
 def read_wheel(path: Path) -> WheelContents:
-    """Read and verify the wheel at ``path``.
+    """Read and verify the wheel at ``path``, streaming each member's data once (see
+    :func:`read_wheel_inspecting`)."""
+    return read_wheel_inspecting(path, lambda name: False, lambda stream, size, name: None)[0]
+
+
+def read_wheel_inspecting(
+    path: Path, wants: Callable[[str], bool], inspect: Callable[[BinaryIO, int, str], T]
+) -> tuple[WheelContents, dict[str, T]]:
+    """Read and verify the wheel at ``path``, streaming each member's data once; each member
+    whose name ``wants`` is looked into on the way: ``inspect(stream, size, name)`` gets a
+    seekable view of its data, and what it returns is kept under the member's name.
 
     Raises WheelError listing every problem found, one line each: a bad file name, a file that is
     not a zip, unsafe or duplicate member names, not exactly one ``.dist-info`` directory, a
@@ -340,37 +462,42 @@ def read_wheel(path: Path) -> WheelContents:
             f"{where}: not a wheel file name ({err}); a wheel is named "
             "NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl"
         )
-
-    infos: list[zipfile.ZipInfo] = []
-    members: dict[str, tuple[zipfile.ZipInfo, bytes]] = {}
-    unreadable: set[str] = set()
     try:
-        with zipfile.ZipFile(path) as archive:
-            comment = archive.comment
-            infos = archive.infolist()
-            for info in infos:
-                try:
-                    data = archive.read(info)
-                except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as err:
-                    problems.append(
-                        f"{where}: {info.filename}: cannot be read ({err}); the wheel is "
-                        f"damaged, {_REBUILD}"
-                    )
-                    unreadable.add(info.filename)
-                    data = b""
-                except NotImplementedError as err:
-                    problems.append(f"{where}: {info.filename}: {err}; {_REBUILD} with deflate")
-                    unreadable.add(info.filename)
-                    data = b""
-                members[info.filename] = (info, data)
-    except zipfile.BadZipFile as err:
-        problems.append(f"{where}: not a zip archive ({err}); a wheel is a zip file, {_REBUILD}")
-        raise WheelError(problems) from err
+        stream = open(path, "rb", buffering=_zip.CHUNK)  # noqa: SIM115 (closed below)
     except OSError as err:
         problems.append(f"{where}: cannot be read ({err.strerror or err}); check the path")
         raise WheelError(problems) from err
+    with stream:
+        try:
+            status = os.fstat(stream.fileno())
+            infos, comment = _zip.read_directory(stream, status.st_size)
+        except _zip.ZipError as err:
+            problems.append(
+                f"{where}: not a zip archive ({err}); a wheel is a zip file, {_REBUILD}"
+            )
+            raise WheelError(problems) from err
+        except OSError as err:
+            problems.append(f"{where}: cannot be read ({err.strerror or err}); check the path")
+            raise WheelError(problems) from err
+        identity = (status.st_size, status.st_mtime_ns)
+        return _verify(path, parsed, infos, comment, identity, stream, problems, wants, inspect)
 
-    names = list(dict.fromkeys(info.filename for info in infos))
+
+def _verify(
+    path: Path,
+    parsed: tuple[NormalizedName, Version, BuildTag, frozenset[Tag]] | None,
+    infos: list[_zip.Entry],
+    comment: bytes,
+    identity: tuple[int, int],
+    stream: BinaryIO,
+    problems: list[str],
+    wants: Callable[[str], bool],
+    inspect: Callable[[BinaryIO, int, str], T],
+) -> tuple[WheelContents, dict[str, T]]:
+    where = str(path)
+    damage_at = len(problems)  # members that cannot be read are said first
+    members = {info.name: info for info in infos}
+    names = list(members)
     unsafe: set[str] = set()
     for name in names:
         problem = _name_problem(name)
@@ -381,7 +508,7 @@ def read_wheel(path: Path) -> WheelContents:
                 f"inside it, {_REBUILD}"
             )
     duplicated: set[str] = set()
-    for name, count in Counter(info.filename for info in infos).items():
+    for name, count in Counter(info.name for info in infos).items():
         if count > 1:
             duplicated.add(name)
             problems.append(
@@ -395,10 +522,10 @@ def read_wheel(path: Path) -> WheelContents:
         if name not in unsafe and "/" in name and name.split("/", 1)[0].endswith(".dist-info")
     }
     if len(tops) != 1:
-        found = f"{len(tops)} ({', '.join(sorted(tops))})" if tops else "none"
+        has = f"{len(tops)} ({', '.join(sorted(tops))})" if tops else "none"
         problems.append(
             f"{where}: a wheel holds exactly one NAME-VERSION.dist-info directory, this one "
-            f"has {found}; {_REBUILD}"
+            f"has {has}; {_REBUILD}"
         )
         raise WheelError(problems)
     (dist_info,) = tops
@@ -412,27 +539,57 @@ def read_wheel(path: Path) -> WheelContents:
                 "file name; rename the file after its contents or rebuild the wheel"
             )
 
-    wheel_tags: tuple[str, ...] = ()
+    # RECORD first: it names the hash each member is streamed through.
+    record_path = f"{dist_info}/RECORD"
     wheel_path = f"{dist_info}/WHEEL"
+    metadata: dict[str, bytes] = {}
+    for name in (wheel_path, record_path):
+        if name in members:
+            try:
+                metadata[name] = b"".join(_zip.data_chunks(stream, members[name]))
+            except (_zip.ZipError, OSError):
+                metadata[name] = b""  # the streaming pass below reports it
+    record: list[RecordEntry] = []
+    record_problems: list[str] = []
+    if record_path in members:
+        record = _parse_record(metadata[record_path], f"{where}: {record_path}", record_problems)
+    hashed = {
+        entry.path: entry
+        for entry in record
+        if entry.algorithm in ACCEPTED_HASHES and entry.path not in duplicated
+    }
+    streamed: dict[int, _Streamed] = {}
+    inspected: dict[str, T] = {}
+    for index, info in sorted(enumerate(infos), key=lambda pair: pair[1].header_offset):
+        wanted = hashed.get(info.name) if members[info.name] is info else None
+        looked = inspect if members[info.name] is info and wants(info.name) else None
+        streamed[index], result = _stream_member(stream, info, wanted, where, looked)
+        if looked is not None and result is not None:
+            inspected[info.name] = result
+    unreadable = {infos[i].name for i, found in streamed.items() if found.problem}
+    problems[damage_at:damage_at] = [
+        found.problem for _, found in sorted(streamed.items()) if found.problem
+    ]
+    by_name = {info.name: streamed[i] for i, info in enumerate(infos) if members[info.name] is info}
+
+    wheel_tags: tuple[str, ...] = ()
     if wheel_path not in members:
         problems.append(f"{where}: {wheel_path} is missing; {_REBUILD}")
-    else:
+    elif wheel_path not in unreadable:
         try:
-            wheel_tags = _tag_values(members[wheel_path][1].decode("utf-8"))
+            wheel_tags = tag_values(metadata[wheel_path].decode("utf-8"))
         except UnicodeDecodeError:
             problems.append(f"{where}: {wheel_path} is not UTF-8 text; {_REBUILD}")
 
-    record_path = f"{dist_info}/RECORD"
     if record_path not in members:
         problems.append(f"{where}: {record_path} is missing, nothing can be verified; {_REBUILD}")
         raise WheelError(problems)
-    record = _parse_record(members[record_path][1], f"{where}: {record_path}", problems)
+    problems.extend(record_problems)
 
     unhashed = {record_path} | {f"{dist_info}/{name}" for name in SIGNATURE_FILES}
     listed = {entry.path for entry in record}
     for name in names:
-        info, _ = members[name]
-        if name in unsafe or name in unhashed or info.is_dir() or name in listed:
+        if name in unsafe or name in unhashed or members[name].is_dir or name in listed:
             continue
         problems.append(
             f"{where}: {name} is not listed in RECORD; the wheel was changed after it was "
@@ -440,11 +597,11 @@ def read_wheel(path: Path) -> WheelContents:
         )
     unchecked = unhashed | unreadable | duplicated  # RECORD has no hash; the rest are reported
     for entry in record:
-        problems.extend(_entry_problems(where, entry, members, unchecked))
+        problems.extend(_entry_problems(where, entry, by_name, unchecked))
 
     if problems or parsed is None:  # a bad file name is among the problems
         raise WheelError(problems)
-    return WheelContents(
+    contents = WheelContents(
         path=path,
         filename=path.name,
         name=str(parsed[0]),
@@ -453,11 +610,23 @@ def read_wheel(path: Path) -> WheelContents:
         tags=parsed[3],
         dist_info=dist_info,
         wheel_tags=wheel_tags,
-        entries=tuple(info.filename for info in infos),
+        entries=tuple(info.name for info in infos),
         record=tuple(record),
         _members=members,
         comment=comment,
+        _identity=identity,
     )
+    return contents, inspected
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their ends, one at a time (csv joins quoted line breaks)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
 
 
 def _parse_record(data: bytes, where: str, problems: list[str]) -> list[RecordEntry]:
@@ -469,7 +638,7 @@ def _parse_record(data: bytes, where: str, problems: list[str]) -> list[RecordEn
         return []
     entries: list[RecordEntry] = []
     first_line: dict[str, int] = {}
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(_lines(text))
     try:
         for row in reader:
             if not row:
@@ -495,7 +664,7 @@ def _parse_record(data: bytes, where: str, problems: list[str]) -> list[RecordEn
 def _entry_problems(
     where: str,
     entry: RecordEntry,
-    members: Mapping[str, tuple[zipfile.ZipInfo, bytes]],
+    members: Mapping[str, _Streamed],
     unchecked: set[str],
 ) -> list[str]:
     if entry.path not in members:
@@ -512,44 +681,19 @@ def _entry_problems(
             f"{where}: {entry.path} is hashed with {entry.algorithm} in RECORD, which wheels may "
             f"not use (sha256 or stronger); {_REBUILD}"
         ]
-    data = members[entry.path][1]
+    found = members[entry.path]
     problems = []
-    if not entry.hash_matches(data):
+    if not found.hash_matches:
         problems.append(
             f"{where}: {entry.path} does not match its {entry.algorithm} hash in RECORD; the "
             f"file was changed after the wheel was built, {_REBUILD}"
         )
-    if entry.size != len(data):
+    if entry.size != found.size:
         problems.append(
-            f"{where}: {entry.path} is {len(data)} bytes, RECORD says {entry.size}; the file was "
-            f"changed after the wheel was built, {_REBUILD}"
+            f"{where}: {entry.path} is {found.size} bytes, RECORD says {entry.size}; the file "
+            f"was changed after the wheel was built, {_REBUILD}"
         )
     return problems
-
-
-def _without_zip64(extra: bytes) -> bytes:
-    """Extra-field records minus any zip64 record (zipfile adds its own when it must)."""
-    kept = bytearray()
-    offset = 0
-    while offset + 4 <= len(extra):
-        kind, size = struct.unpack_from("<HH", extra, offset)
-        end = offset + 4 + size
-        if kind != _ZIP64_EXTRA_ID:
-            kept += extra[offset:end]
-        offset = end
-    return bytes(kept)
-
-
-def _copy_info(source: zipfile.ZipInfo, name: str) -> zipfile.ZipInfo:
-    """A fresh ZipInfo for ``name`` with ``source``'s metadata; sizes and CRC are the writer's."""
-    info = zipfile.ZipInfo(name, date_time=source.date_time)
-    info.compress_type = source.compress_type
-    info.create_system = source.create_system
-    info.external_attr = source.external_attr
-    info.internal_attr = source.internal_attr
-    info.comment = source.comment
-    info.extra = _without_zip64(source.extra)
-    return info
 
 
 def _rename_problems(contents: WheelContents, renames: Mapping[str, str]) -> list[str]:
@@ -594,17 +738,6 @@ def _rename_problems(contents: WheelContents, renames: Mapping[str, str]) -> lis
     return problems
 
 
-def _temp_file(directory: Path, name: str) -> tuple[int, Path]:
-    """Create an empty temp file next to where ``name`` will go; mode 0o666 less the umask."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        candidate = directory / f".{name}.{secrets.token_hex(4)}.tmp"
-        try:
-            return os.open(candidate, flags, 0o666), candidate
-        except FileExistsError:
-            continue
-
-
 def rewrite_wheel(
     contents: WheelContents,
     out_dir: Path,
@@ -618,9 +751,11 @@ def rewrite_wheel(
     metadata and its RECORD hash and size. ``tags`` (None: unchanged) replaces WHEEL's ``Tag:``
     lines and the tag part of the file name. Every other entry keeps its bytes, date_time,
     permissions, compression and place; RECORD is regenerated and written last; signatures of
-    the old RECORD (RECORD.jws, RECORD.p7s) are dropped, being no longer true. The wheel is written
-    to a temp file in ``out_dir`` and moved over any file of the same name, so nothing partial is
-    ever left; the input file is never modified. Returns the new wheel's path.
+    the old RECORD (RECORD.jws, RECORD.p7s) are dropped, being no longer true. Members are
+    copied compressed, as they are, never held whole in memory. The wheel is written to a temp
+    file in ``out_dir`` and moved over any file of the same name (keeping that file's mode), so
+    nothing partial is ever left; the input file is never modified. Returns the new wheel's
+    path.
     """
     out_dir = Path(out_dir)
     problems = _rename_problems(contents, renames)
@@ -635,42 +770,44 @@ def rewrite_wheel(
 
     old_record = {entry.path: entry for entry in contents.record}
     dropped = {f"{contents.dist_info}/{name}" for name in SIGNATURE_FILES}
-    written: list[tuple[zipfile.ZipInfo, bytes]] = []
     record: list[RecordEntry] = []
-    for name in contents.entries:
-        if name == contents.record_path or name in dropped:
-            continue
-        source, data = contents._members[name]
-        new_name = renames.get(name, name)
-        entry = old_record.get(name)
-        if name == contents.wheel_path and new_tags is not None:
-            data = _retag(data.decode("utf-8"), new_tags).encode("utf-8")
-            entry = RecordEntry.for_data(new_name, data)
-        elif entry is not None:
-            entry = RecordEntry(new_name, entry.hash, entry.size)
-        written.append((_copy_info(source, new_name), data))
-        if entry is not None:
-            record.append(entry)
-    record.append(RecordEntry(contents.record_path, None, None))
-    record_info = contents._members[contents.record_path][0]
-    written.append((_copy_info(record_info, contents.record_path), record_bytes(record)))
-
-    temp: Path | None = None
     try:
+        contents._unchanged()
         out_dir.mkdir(parents=True, exist_ok=True)
-        fd, temp = _temp_file(out_dir, filename)
-        with os.fdopen(fd, "wb") as stream, zipfile.ZipFile(stream, "w") as archive:
-            for info, data in written:
-                archive.writestr(info, data)
-            archive.comment = contents.comment
-        os.replace(temp, target)
-    except BaseException as err:
-        if temp is not None:
-            temp.unlink(missing_ok=True)
-        if isinstance(err, OSError):
-            raise WheelError(
-                f"{target}: cannot write the wheel ({err}); check that {out_dir} is a writable "
-                "directory"
-            ) from err
-        raise
+        with open(contents.path, "rb") as source, _files.replacing(target) as out:
+            writer = _zip.Writer(out)
+            for name in contents.entries:
+                if name == contents.record_path or name in dropped:
+                    continue
+                member = contents._members[name]
+                start, local_extra = _zip.local_header(source, member)
+                new_name = renames.get(name, name)
+                written = member.renamed(new_name) if new_name != name else member
+                entry = old_record.get(name)
+                if name == contents.wheel_path and new_tags is not None:
+                    text = b"".join(_zip.data_chunks(source, member)).decode("utf-8")
+                    data = retag(text, new_tags).encode("utf-8")
+                    writer.add_bytes(written, local_extra, data)
+                    entry = RecordEntry.for_data(new_name, data)
+                else:
+                    chunks = _zip.raw_chunks(source, start, member.compressed_size)
+                    writer.add_raw(written, local_extra, chunks)
+                    if entry is not None and new_name != name:
+                        entry = RecordEntry(new_name, entry.hash, entry.size)
+                if entry is not None:
+                    record.append(entry)
+            record.append(RecordEntry(contents.record_path, None, None))
+            record_member = contents._members[contents.record_path]
+            _, local_extra = _zip.local_header(source, record_member)
+            writer.add_bytes(record_member, local_extra, record_bytes(record))
+            writer.finish(contents.comment)
+    except OSError as err:
+        raise WheelError(
+            f"{target}: cannot write the wheel ({err}); check that {out_dir} is a writable "
+            "directory"
+        ) from err
+    except _zip.ZipError as err:
+        raise WheelError(
+            f"{contents.path}: cannot be read ({err}); the wheel is damaged, {_REBUILD}"
+        ) from err
     return target

@@ -1,0 +1,386 @@
+"""maturin-cross's benchmarks: ``tox -e bench`` (or ``python benchmarks/run.py``).
+
+Generates its inputs (wheels from 10 MB to 1 GB, one large member or 20,000 small files, each
+needing a rename and a retag, written by tests/bigwheel.py), then runs each comparison as whole
+processes, A and B in turn (A B A B ..., after one warm-up of each), and prints for each figure
+its min / median / max, the ratio A/B pair by pair, and each process's peak resident memory as
+the kernel counted it (``wait4``'s ``ru_maxrss``). Nothing here passes or fails: it prints.
+
+    python benchmarks/run.py                 # the figures of docs/performance.md
+    python benchmarks/run.py --quick         # 10 MB and 200 MB wheels only
+    python benchmarks/run.py --huge          # adds a 2 GiB wheel, fixed under a 1 GiB memory limit
+    python benchmarks/run.py --rpds          # adds the armhf build of examples/rpds, vs maturin
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import bigwheel  # noqa: E402 (tests/ is put on the path just above)
+
+PYTHON = sys.executable
+MB = 1_000_000
+DEFLATED_RATIO = 0.52
+"""How much of bigwheel's filler deflate keeps (about half)."""
+PER_MEMBER = 150
+"""Bytes of zip and RECORD overhead per member, about."""
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    peak: int
+    """Bytes: the largest resident set of the processes of this run."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One process of a run: its command, and what to do before it (untimed)."""
+
+    argv: Sequence[str]
+    env: dict[str, str] | None = None
+    before: Callable[[], None] | None = None
+
+
+def measure(steps: Sequence[Step]) -> Run:
+    wall = 0.0
+    peak = 0
+    for step in steps:
+        if step.before is not None:
+            step.before()
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            list(step.argv), env=step.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        wall += time.perf_counter() - start
+        said = process.stderr.read() if process.stderr else b""
+        if process.stderr:
+            process.stderr.close()
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(
+                f"benchmark command failed: {' '.join(step.argv)}\n{said.decode(errors='replace')}"
+            )
+        peak = max(peak, usage.ru_maxrss * 1024)
+    return Run(wall, peak)
+
+
+def spread(values: Sequence[float], unit: Callable[[float], str]) -> str:
+    return f"{unit(min(values)):>10} {unit(statistics.median(values)):>10} {unit(max(values)):>10}"
+
+
+def seconds(value: float) -> str:
+    return f"{value:.3f} s" if value < 100 else f"{value:.0f} s"
+
+
+def megabytes(value: float) -> str:
+    return f"{value / MB:.0f} MB"
+
+
+def ratio(value: float) -> str:
+    return f"{value:.2f}x"
+
+
+RESULTS: list[tuple[str, str, float, float, float, float]] = []
+"""(comparison, B's name, A's median wall, B's median wall, median ratio, A's median peak)."""
+
+
+def compare(
+    title: str, a_name: str, a: Sequence[Step], b_name: str, b: Sequence[Step], runs: int
+) -> None:
+    measure(a)
+    measure(b)  # warm-up: caches filled, both alike
+    a_runs: list[Run] = []
+    b_runs: list[Run] = []
+    for _ in range(runs):
+        a_runs.append(measure(a))
+        b_runs.append(measure(b))
+    ratios = [x.wall / y.wall for x, y in zip(a_runs, b_runs, strict=True)]
+    print(f"\n{title}  ({runs} runs each, A B A B ...)")
+    print(f"  {'':<34}{'min':>10} {'median':>10} {'max':>10}")
+    print(f"  {'A ' + a_name + ' wall':<34}{spread([r.wall for r in a_runs], seconds)}")
+    print(f"  {'B ' + b_name + ' wall':<34}{spread([r.wall for r in b_runs], seconds)}")
+    print(f"  {'A/B wall':<34}{spread(ratios, ratio)}")
+    print(f"  {'A/B pairs':<34}{' '.join(ratio(r) for r in ratios)}")
+    print(f"  {'A peak RSS':<34}{spread([r.peak for r in a_runs], megabytes)}")
+    print(f"  {'B peak RSS':<34}{spread([r.peak for r in b_runs], megabytes)}")
+    sys.stdout.flush()
+    RESULTS.append(
+        (
+            title,
+            b_name,
+            statistics.median(r.wall for r in a_runs),
+            statistics.median(r.wall for r in b_runs),
+            statistics.median(ratios),
+            statistics.median(r.peak for r in a_runs),
+        )
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Inputs
+
+
+@dataclass(frozen=True)
+class Input:
+    label: str
+    size: int
+    """The wheel file's size to aim at, in bytes."""
+    small_files: int
+
+    def make(self, folder: Path) -> Path:
+        """The wheel, generated once into its own folder of ``folder``."""
+        home = folder / f"{self.label}-v1"
+        done = home / "done"
+        path = home / f"{bigwheel.NAME}-{bigwheel.VERSION}-{bigwheel.TAG}.whl"
+        if done.is_file():
+            return path
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        print(f"generating {self.label} ...", end=" ", flush=True)
+        start = time.perf_counter()
+        if self.small_files:
+            # A small file's filler is random (it does not deflate); each member also costs its
+            # local header, its central directory record and its RECORD line.
+            each = max(1, self.size // self.small_files - PER_MEMBER)
+            bigwheel.write_wheel(home, small_files=self.small_files, small_size=each)
+        else:
+            data = int(self.size / DEFLATED_RATIO)
+            bigwheel.write_wheel(home, module_padding=data - data % 8)
+        done.touch()
+        print(f"{path.stat().st_size / MB:.0f} MB in {time.perf_counter() - start:.0f} s")
+        return path
+
+
+def fix_steps(wheel: Path, sysconfigdata: Path, out: Path, *, limit: int | None = None) -> Step:
+    argv = [PYTHON, "-m", "maturin_cross", "fix", str(wheel), "--sysconfigdata", str(sysconfigdata)]
+    argv += ["-w", str(out)]
+    if limit is not None:  # an address-space limit, as a machine with that much memory would set
+        argv = ["prlimit", f"--as={limit}", *argv]
+    return Step(argv, before=lambda: shutil.rmtree(out, ignore_errors=True))
+
+
+def copy_path(work: Path) -> Path:
+    """Where `cp` copies a wheel to."""
+    return work / "copy.whl"
+
+
+def bench_wheels(args: argparse.Namespace, work: Path) -> None:
+    sysconfigdata = bigwheel.write_sysconfigdata(work)
+    inputs = [
+        Input("10MB-one-member", 10 * MB, 0),
+        Input("10MB-20000-files", 10 * MB, 20_000),
+        Input("200MB-one-member", 200 * MB, 0),
+        Input("200MB-20000-files", 200 * MB, 20_000),
+    ]
+    if not args.quick:
+        inputs += [
+            Input("1GB-one-member", 1000 * MB, 0),
+            Input("1GB-20000-files", 1000 * MB, 20_000),
+        ]
+    if args.huge:
+        inputs.append(Input("2GiB-one-member", 2 << 30, 0))
+    for item in inputs:
+        wheel = item.make(work)
+        out = work / "out"
+        fix = [fix_steps(wheel, sysconfigdata, out)]
+        size = f"{wheel.stat().st_size / MB:.0f} MB"
+        copy = copy_path(work)
+        copy_and_hash = [
+            Step(["cp", str(wheel), str(copy)], before=lambda: copy_path(work).unlink(True)),
+            Step(["sha256sum", str(copy)]),
+        ]
+        compare(
+            f"fix {item.label} ({size})", "fix", fix, "cp + sha256sum", copy_and_hash, args.runs
+        )
+        if wheel.stat().st_size <= args.wheel_tags_max * MB:
+            tagged = wheel.parent / "tagged"
+
+            def fresh_copy(wheel: Path = wheel, tagged: Path = tagged) -> None:
+                shutil.rmtree(tagged, ignore_errors=True)
+                tagged.mkdir()
+                shutil.copyfile(wheel, tagged / wheel.name)
+
+            retag = [PYTHON, "-m", "wheel", "tags", "--platform-tag", "linux_armv7l"]
+            tags = [Step([*retag, str(tagged / wheel.name)], before=fresh_copy)]
+            compare(
+                f"fix {item.label} ({size}) vs wheel tags",
+                "fix",
+                fix,
+                "wheel tags",
+                tags,
+                min(args.runs, 3),
+            )
+        if args.huge and item.label.startswith("2GiB"):
+            limited = [fix_steps(wheel, sysconfigdata, out, limit=1 << 30)]
+            compare(
+                f"fix {item.label} under a 1 GiB address-space limit",
+                "fix (limited)",
+                limited,
+                "fix",
+                fix,
+                1,
+            )
+
+
+def bench_start_up(args: argparse.Namespace, work: Path) -> None:
+    bare = [Step([PYTHON, "-c", "pass"])]
+    compare(
+        "import maturin_cross (the backend's module) vs a bare interpreter",
+        "import maturin_cross",
+        [Step([PYTHON, "-c", "import maturin_cross"])],
+        "bare interpreter",
+        bare,
+        args.runs * 2,
+    )
+    sysconfigdata = bigwheel.write_sysconfigdata(work)
+    inspect = [PYTHON, "-m", "maturin_cross", "inspect", "--json"]
+    compare(
+        "inspect --json of a sysconfigdata vs a bare interpreter",
+        "inspect --json",
+        [Step([*inspect, "--sysconfigdata", str(sysconfigdata)])],
+        "bare interpreter",
+        bare,
+        args.runs * 2,
+    )
+
+
+def _toolchain_for(triple: str) -> str | None:
+    """The first rustup toolchain with the standard library for ``triple`` (None: no rustup)."""
+    listed = subprocess.run(["rustup", "toolchain", "list"], capture_output=True, text=True)
+    for line in listed.stdout.splitlines():
+        name = line.split()[0] if line.strip() else ""
+        sysroot = subprocess.run(
+            ["rustc", f"+{name}", "--print", "sysroot"], capture_output=True, text=True
+        )
+        if (
+            sysroot.returncode == 0
+            and (Path(sysroot.stdout.strip()) / "lib" / "rustlib" / triple).is_dir()
+        ):
+            return name
+    return None
+
+
+def bench_rpds(args: argparse.Namespace, work: Path) -> None:
+    """The backend's overhead over plain maturin: the same armhf cross build of examples/rpds."""
+    provision = subprocess.run(
+        ["bash", str(ROOT / "tools" / "provision-cross.sh"), "armhf"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if provision.returncode != 0:
+        print(f"\nrpds: the armhf toolchain cannot be provisioned here:\n{provision.stderr}")
+        return
+    # Its last line: ARCH SYSROOT RUST_TARGET LINKER QEMU
+    _, root, triple, linker, *_ = provision.stdout.split("\n")[-2].split()
+    print(f"\nrpds: armhf toolchain: sysroot {root}, {triple}, linker {linker}")
+    sysroot = Path(root)
+    sysconfigdata = next(sysroot.glob("usr/lib/python3*/_sysconfigdata_*arm*.py"))
+    source = work / "rpds"
+    shutil.rmtree(source, ignore_errors=True)
+    shutil.copytree(ROOT / "examples" / "rpds", source, ignore=shutil.ignore_patterns("target"))
+    common = {k: v for k, v in os.environ.items() if not k.startswith(("MATURIN", "PYO3_"))}
+    common[f"CARGO_TARGET_{triple.upper().replace('-', '_')}_LINKER"] = linker
+    toolchain = _toolchain_for(triple)
+    if toolchain:  # both get the toolchain the backend would pick, so both build alike
+        common["RUSTUP_TOOLCHAIN"] = toolchain
+    # Each backend gets its own cargo target folder: they set different PyO3 variables, and one
+    # would make the other's no-op rebuild a real one.
+    backend_env = dict(common, MATURIN_CROSS_SYSCONFIGDATA=str(sysconfigdata))
+    backend_env["CARGO_TARGET_DIR"] = str(work / "rpds-target-a")
+    plain_env = dict(
+        common,
+        MATURIN_PEP517_ARGS=f"--target {triple}",
+        PYO3_CROSS_LIB_DIR=str(sysconfigdata.parent),
+        PYO3_CROSS_PYTHON_VERSION="3.11",
+        CARGO_TARGET_DIR=str(work / "rpds-target-b"),
+    )
+    out = work / "rpds-out"
+
+    def hook(module: str) -> list[str]:
+        """A frontend's build_wheel hook call, in a fresh process in the project's folder."""
+        code = f"import os, {module} as b; os.chdir({str(source)!r}); b.build_wheel({str(out)!r})"
+        return [PYTHON, "-c", code]
+
+    def clean(target: str) -> Callable[[], None]:
+        def remove() -> None:
+            shutil.rmtree(target, ignore_errors=True)
+
+        return remove
+
+    backend = hook("maturin_cross")
+    plain = hook("maturin")
+    compare(
+        "rpds armhf build_wheel, cold (empty target folder)",
+        "maturin_cross",
+        [Step(backend, backend_env, before=clean(backend_env["CARGO_TARGET_DIR"]))],
+        "maturin",
+        [Step(plain, plain_env, before=clean(plain_env["CARGO_TARGET_DIR"]))],
+        max(1, args.runs // 2),
+    )
+    compare(
+        "rpds armhf build_wheel, no-op rebuild",
+        "maturin_cross",
+        [Step(backend, backend_env)],
+        "maturin",
+        [Step(plain, plain_env)],
+        args.runs,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="counted runs of each command")
+    parser.add_argument("--quick", action="store_true", help="10 MB and 200 MB wheels only")
+    parser.add_argument("--huge", action="store_true", help="add a 2 GiB wheel")
+    parser.add_argument("--rpds", action="store_true", help="add the armhf build of examples/rpds")
+    parser.add_argument(
+        "--wheel-tags-max", type=int, default=200, metavar="MB", help="largest wheel for wheel tags"
+    )
+    parser.add_argument("--work", type=Path, help="where inputs are generated (kept for reuse)")
+    parser.add_argument("--only", choices=["wheels", "start-up", "rpds"], action="append")
+    args = parser.parse_args(argv)
+    work = args.work or Path(tempfile.gettempdir()) / "maturin-cross-bench"
+    work.mkdir(parents=True, exist_ok=True)
+    only = set(args.only or ["wheels", "start-up", *(["rpds"] if args.rpds else [])])
+    cpu = platform.processor() or platform.machine()
+    print(
+        f"machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}; inputs in {work}"
+    )
+    if "start-up" in only:
+        bench_start_up(args, work)
+    if "wheels" in only:
+        bench_wheels(args, work)
+    if "rpds" in only:
+        bench_rpds(args, work)
+    print("\nsummary (medians)")
+    print(f"  {'comparison':<58}{'A':>9}{'B':>9}{'A/B':>8}{'A peak':>9}")
+    for title, _, a_wall, b_wall, median_ratio, peak in RESULTS:
+        print(
+            f"  {title[:58]:<58}{seconds(a_wall):>9}{seconds(b_wall):>9}"
+            f"{ratio(median_ratio):>8}{megabytes(peak):>9}"
+        )
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(f"  (the runner itself peaked at {megabytes(own)})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,619 @@
+"""The zip container, read and written in bounded memory: the central directory, each member's
+data as a stream of chunks, and a writer that copies compressed bytes as they are.
+
+Pure: no process, no printing. Only what wheels need: one disk, no encryption; stored, deflated,
+bzip2 and lzma members read; zip64 (members or offsets past 4 GiB, more than 65,535 entries)
+read and written. Every malformed structure raises :class:`ZipError` saying which.
+"""
+
+from __future__ import annotations
+
+import bz2
+import io
+import lzma
+import struct
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import BinaryIO, Protocol
+
+CHUNK = 1 << 20
+"""Bytes read, inflated or written at a time."""
+
+STORED = 0
+DEFLATED = 8
+BZIP2 = 12
+LZMA = 14
+
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
+_END = struct.Struct("<4sHHHHIIH")
+_END64 = struct.Struct("<4sQHHIIQQQQ")
+_LOCATOR64 = struct.Struct("<4sIQI")
+_LOCAL_SIG = b"PK\x03\x04"
+_CENTRAL_SIG = b"PK\x01\x02"
+_END_SIG = b"PK\x05\x06"
+_END64_SIG = b"PK\x06\x06"
+_LOCATOR64_SIG = b"PK\x06\x07"
+_ZIP64_EXTRA = 0x0001
+_LIMIT32 = 0xFFFFFFFF
+_LIMIT16 = 0xFFFF
+_UTF8_FLAG = 0x800
+_DESCRIPTOR_FLAG = 0x08
+_ENCRYPTED_FLAG = 0x01
+_ZIP64_VERSION = 45
+_UNIX = 3
+
+
+class ZipError(Exception):
+    """The archive, or one member of it, is not a readable zip; ``str()`` says what."""
+
+
+class UnsupportedMethod(ZipError):
+    """A member is compressed in a way this reader does not know."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One member, as the central directory describes it."""
+
+    name: str
+    raw_name: bytes
+    """The name as the archive spells it: UTF-8 when flagged so, else code page 437."""
+    version_made: int
+    version_needed: int
+    flags: int
+    method: int
+    dos_time: int
+    dos_date: int
+    crc: int
+    compressed_size: int
+    size: int
+    internal_attr: int
+    external_attr: int
+    extra: bytes
+    """The central extra field without its zip64 record (the writer adds its own)."""
+    comment: bytes
+    header_offset: int
+
+    @property
+    def is_dir(self) -> bool:
+        return self.name.endswith("/")
+
+    @property
+    def date_time(self) -> tuple[int, int, int, int, int, int]:
+        d, t = self.dos_date, self.dos_time
+        return ((d >> 9) + 1980, (d >> 5) & 0xF, d & 0x1F, t >> 11, (t >> 5) & 0x3F, (t & 0x1F) * 2)
+
+    @property
+    def create_system(self) -> int:
+        return self.version_made >> 8
+
+    def renamed(self, name: str) -> Entry:
+        """This entry under another name (UTF-8 flagged when it is not ASCII)."""
+        if name.isascii():
+            return replace(self, name=name, raw_name=name.encode("ascii"))
+        flags = self.flags | _UTF8_FLAG
+        return replace(self, name=name, raw_name=name.encode("utf-8"), flags=flags)
+
+
+def _split_extra(extra: bytes) -> tuple[bytes, bytes | None]:
+    """(the records other than zip64, the zip64 record's data or None)."""
+    kept = bytearray()
+    zip64 = None
+    offset = 0
+    while offset + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, offset)
+        end = offset + 4 + size
+        if kind == _ZIP64_EXTRA:
+            zip64 = extra[offset + 4 : end]
+        else:
+            kept += extra[offset:end]
+        offset = end
+    kept += extra[offset:]  # a trailing fragment too short to be a record is kept as it was
+    return bytes(kept), zip64
+
+
+def _decode_name(raw: bytes, flags: int) -> str:
+    return raw.decode("utf-8") if flags & _UTF8_FLAG else raw.decode("cp437")
+
+
+def _find_end(stream: BinaryIO, file_size: int) -> tuple[int, int, int, bytes]:
+    """(number of entries, central directory size, its offset, archive comment)."""
+    tail_size = min(file_size, _END.size + _LIMIT16)
+    stream.seek(file_size - tail_size)
+    tail = stream.read(tail_size)
+    at = tail.rfind(_END_SIG)
+    while at >= 0 and at + _END.size + struct.unpack_from("<H", tail, at + 20)[0] > len(tail):
+        at = tail.rfind(_END_SIG, 0, at)
+    if at < 0 or len(tail) - at < _END.size:
+        raise ZipError(
+            "no end of central directory record (the file is not a zip, or is cut short)"
+        )
+    _, disk, _, _, count, cd_size, cd_offset, comment_size = _END.unpack_from(tail, at)
+    comment = tail[at + _END.size : at + _END.size + comment_size]
+    end_offset = file_size - tail_size + at
+    if disk not in (0, _LIMIT16):
+        raise ZipError("a multi-disk archive")
+    if end_offset >= _LOCATOR64.size:
+        stream.seek(end_offset - _LOCATOR64.size)
+        locator = stream.read(_LOCATOR64.size)
+        if locator[:4] == _LOCATOR64_SIG:
+            _, _, end64_offset, _ = _LOCATOR64.unpack(locator)
+            stream.seek(end64_offset)
+            record = stream.read(_END64.size)
+            if len(record) < _END64.size or record[:4] != _END64_SIG:
+                raise ZipError("the zip64 end of central directory record is missing")
+            _, _, _, _, _, _, _, count, cd_size, cd_offset = _END64.unpack(record)
+    if cd_offset + cd_size > file_size:
+        raise ZipError("the central directory lies past the end of the file")
+    return count, cd_size, cd_offset, comment
+
+
+def read_directory(stream: BinaryIO, file_size: int) -> tuple[list[Entry], bytes]:
+    """The entries of the central directory, in its order, and the archive comment."""
+    count, cd_size, cd_offset, comment = _find_end(stream, file_size)
+    stream.seek(cd_offset)
+    directory = stream.read(cd_size)
+    entries: list[Entry] = []
+    at = 0
+    unpack = _CENTRAL.unpack_from
+    while at + _CENTRAL.size <= len(directory):
+        fields = unpack(directory, at)
+        if fields[0] != _CENTRAL_SIG:
+            break
+        (_, made, needed, flags, method, dtime, ddate, crc, csize, size) = fields[:10]
+        name_len, extra_len, comment_len, _disk, iattr, eattr, offset = fields[10:]
+        start = at + _CENTRAL.size
+        raw_name = directory[start : start + name_len]
+        extra = directory[start + name_len : start + name_len + extra_len]
+        entry_comment = directory[
+            start + name_len + extra_len : start + name_len + extra_len + comment_len
+        ]
+        at = start + name_len + extra_len + comment_len
+        kept, zip64 = _split_extra(extra) if extra else (b"", None)
+        if zip64 is not None:
+            values = iter(struct.unpack_from(f"<{len(zip64) // 8}Q", zip64))
+            try:
+                size = next(values) if size == _LIMIT32 else size
+                csize = next(values) if csize == _LIMIT32 else csize
+                offset = next(values) if offset == _LIMIT32 else offset
+            except StopIteration:
+                raise ZipError(
+                    f"{raw_name!r}: a zip64 extra field too short for its sizes"
+                ) from None
+        if flags & _ENCRYPTED_FLAG:
+            raise ZipError(f"{_decode_name(raw_name, flags)}: an encrypted member")
+        entries.append(
+            Entry(
+                name=_decode_name(raw_name, flags),
+                raw_name=raw_name,
+                version_made=made,
+                version_needed=needed,
+                flags=flags,
+                method=method,
+                dos_time=dtime,
+                dos_date=ddate,
+                crc=crc,
+                compressed_size=csize,
+                size=size,
+                internal_attr=iattr,
+                external_attr=eattr,
+                extra=kept,
+                comment=entry_comment,
+                header_offset=offset,
+            )
+        )
+    if len(entries) != count:
+        raise ZipError(
+            f"the central directory holds {len(entries)} entries, its end record says {count}"
+        )
+    return entries, comment
+
+
+def local_header(stream: BinaryIO, entry: Entry) -> tuple[int, bytes]:
+    """(where ``entry``'s data starts, its local extra field without zip64)."""
+    stream.seek(entry.header_offset)
+    head = stream.read(_LOCAL.size)
+    if len(head) < _LOCAL.size or head[:4] != _LOCAL_SIG:
+        raise ZipError("its local header is missing")
+    name_len, extra_len = struct.unpack_from("<HH", head, 26)
+    rest = stream.read(name_len + extra_len)
+    if rest[:name_len] != entry.raw_name:
+        raise ZipError("the file name in its local header differs from the central directory")
+    return entry.header_offset + _LOCAL.size + name_len + extra_len, _split_extra(rest[name_len:])[
+        0
+    ]
+
+
+def raw_chunks(stream: BinaryIO, start: int, length: int, chunk: int = CHUNK) -> Iterator[bytes]:
+    """``length`` bytes of ``stream`` from ``start``, ``chunk`` at a time."""
+    stream.seek(start)
+    left = length
+    while left:
+        data = stream.read(min(chunk, left))
+        if not data:
+            raise ZipError("its data is cut short")
+        left -= len(data)
+        yield data
+
+
+class _Bounded(Protocol):
+    """What bz2's and lzma's decompressors have in common."""
+
+    @property
+    def eof(self) -> bool: ...
+
+    @property
+    def needs_input(self) -> bool: ...
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes: ...
+
+
+class _Inflater:
+    """One member's decompressor, giving at most ``chunk`` bytes at a time."""
+
+    def __init__(self, method: int, chunk: int) -> None:
+        self.chunk = chunk
+        self._zlib: zlib._Decompress | None = None
+        self._other: _Bounded | None = None
+        if method == DEFLATED:
+            self._zlib = zlib.decompressobj(-15)
+        elif method == BZIP2:
+            self._other = bz2.BZ2Decompressor()
+        elif method == LZMA:
+            self._other = _LzmaZip()
+        elif method != STORED:
+            raise UnsupportedMethod(f"compression method {method} is not supported")
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if self._zlib is not None:
+            out = self._zlib.decompress(data, self.chunk)
+            while out:
+                yield out
+                tail = self._zlib.unconsumed_tail
+                out = self._zlib.decompress(tail, self.chunk) if tail else b""
+        elif self._other is not None:
+            if self._other.eof:
+                return  # bytes after the end of the stream are not data
+            out = self._other.decompress(data, self.chunk)
+            while True:
+                if out:
+                    yield out
+                if self._other.eof or self._other.needs_input:
+                    break
+                out = self._other.decompress(b"", self.chunk)
+        else:
+            yield data
+
+    def finish(self) -> Iterator[bytes]:
+        if self._zlib is not None:
+            out = self._zlib.flush()
+            if out:
+                yield out
+            if not self._zlib.eof:
+                raise ZipError("its compressed data ends early")
+        elif self._other is not None and not self._other.eof:
+            raise ZipError("its compressed data ends early")
+
+
+class _LzmaZip:
+    """zip's lzma framing: a 4-byte header with the properties' size, then a raw LZMA1 stream."""
+
+    def __init__(self) -> None:
+        self._head = b""
+        self._d: lzma.LZMADecompressor | None = None
+
+    @property
+    def eof(self) -> bool:
+        return self._d is not None and self._d.eof
+
+    @property
+    def needs_input(self) -> bool:
+        return self._d is None or self._d.needs_input
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        if self._d is None:
+            self._head += data
+            if len(self._head) < 4:
+                return b""
+            props_size = struct.unpack_from("<H", self._head, 2)[0]
+            if len(self._head) < 4 + props_size:
+                return b""
+            props = self._head[4 : 4 + props_size]
+            # The one way to turn zip's property bytes into a filter (zipfile does the same).
+            decode = lzma._decode_filter_properties  # type: ignore[attr-defined]
+            self._d = lzma.LZMADecompressor(
+                lzma.FORMAT_RAW, filters=[decode(lzma.FILTER_LZMA1, props)]
+            )
+            data = self._head[4 + props_size :]
+        return self._d.decompress(data, max_length)
+
+
+def data_chunks(stream: BinaryIO, entry: Entry, chunk: int = CHUNK) -> Iterator[bytes]:
+    """``entry``'s uncompressed data, at most about ``chunk`` bytes at a time, checked against
+    its size and CRC-32 (ZipError when they differ or the data cannot be decompressed)."""
+    start, _ = local_header(stream, entry)
+    inflater = _Inflater(entry.method, chunk)
+    crc = 0
+    size = 0
+    try:
+        for raw in raw_chunks(stream, start, entry.compressed_size, chunk):
+            for out in inflater.feed(raw):
+                crc = zlib.crc32(out, crc)
+                size += len(out)
+                yield out
+        for out in inflater.finish():
+            crc = zlib.crc32(out, crc)
+            size += len(out)
+            yield out
+    except (zlib.error, OSError, EOFError, lzma.LZMAError) as err:
+        raise ZipError(f"its data cannot be decompressed ({err})") from err
+    if size != entry.size:
+        raise ZipError(f"it decompresses to {size} bytes, the central directory says {entry.size}")
+    if crc != entry.crc:
+        raise ZipError(f"Bad CRC-32 (the data gives {crc:08x}, the archive says {entry.crc:08x})")
+
+
+class MemberReader(io.RawIOBase):
+    """A seekable, read-only view of one member's uncompressed data in bounded memory.
+
+    A stored member is read in place. A compressed one is decompressed forward on demand in
+    ``BLOCK``-sized pieces: the first ``HEAD`` bytes are kept once decompressed (ELF headers and
+    dynamic symbols live there), and of the rest the most recently used ``CACHE`` bytes (the
+    section headers at the end); a read behind the decompressor that is in neither starts it
+    again from the member's start.
+    """
+
+    BLOCK = 1 << 16
+    HEAD = 8 << 20
+    CACHE = 16 << 20
+
+    def __init__(self, stream: BinaryIO, entry: Entry) -> None:
+        super().__init__()
+        self._stream = stream
+        self._entry = entry
+        self._start, _ = local_header(stream, entry)
+        self._pos = 0
+        self._head: dict[int, bytes] = {}
+        self._blocks: OrderedDict[int, bytes] = OrderedDict()
+        self._chunks: Iterator[bytes] | None = None
+        self._next = 0  # the index of the block the decompressor gives next
+        self._pending = bytearray()
+
+    @property
+    def size(self) -> int:
+        return self._entry.size
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = self.size if size is None or size < 0 else min(self.size, self._pos + size)
+        if end <= self._pos:
+            return b""
+        if self._entry.method == STORED:
+            self._stream.seek(self._start + self._pos)
+            data = self._stream.read(end - self._pos)
+        else:
+            parts = []
+            at = self._pos
+            while at < end:
+                index, offset = divmod(at, self.BLOCK)
+                piece = self._block(index)[offset : offset + end - at]
+                if not piece:
+                    break
+                parts.append(piece)
+                at += len(piece)
+            data = b"".join(parts)
+        self._pos += len(data)
+        return data
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def sweep(self, sink: Callable[[bytes], object] | None = None) -> int:
+        """Decompress the whole member once, in order, handing each piece to ``sink``, keeping
+        the head and the tail as reads would; checks size and CRC. Returns the size."""
+        index = 0
+        size = 0
+        while True:
+            block = self._block(index)
+            if not block:
+                return size
+            if sink is not None:
+                sink(block)
+            size += len(block)
+            index += 1
+
+    def _block(self, index: int) -> bytes:
+        found = self._head.get(index)
+        if found is None:
+            found = self._blocks.get(index)
+            if found is not None:
+                self._blocks.move_to_end(index)
+        if found is not None:
+            return found
+        if self._chunks is None or self._next > index:
+            self._chunks = data_chunks(self._stream, self._entry, self.BLOCK)
+            self._next = 0
+            self._pending = bytearray()
+        block = b""
+        while self._next <= index:
+            while len(self._pending) < self.BLOCK:
+                data = next(self._chunks, None)
+                if data is None:
+                    break
+                self._pending += data
+            block = bytes(self._pending[: self.BLOCK])
+            del self._pending[: self.BLOCK]
+            self._keep(self._next, block)
+            self._next += 1
+            if not block:
+                break
+        return block
+
+    def _keep(self, index: int, block: bytes) -> None:
+        if index * self.BLOCK < self.HEAD:
+            self._head[index] = block
+            return
+        self._blocks[index] = block
+        self._blocks.move_to_end(index)
+        while len(self._blocks) * self.BLOCK > self.CACHE:
+            self._blocks.popitem(last=False)
+
+
+# ------------------------------------------------------------------------------------------------
+# Writing
+
+
+class Writer:
+    """Writes members one after the other, then the central directory and its end records."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._offset = 0
+        self._central: list[bytes] = []
+
+    def _write(self, data: bytes) -> None:
+        self._stream.write(data)
+        self._offset += len(data)
+
+    def add_raw(self, entry: Entry, local_extra: bytes, chunks: Iterator[bytes]) -> None:
+        """A member whose compressed data (``chunks``) matches ``entry``'s CRC and sizes."""
+        offset = self._offset
+        flags = entry.flags & ~_DESCRIPTOR_FLAG
+        big = entry.size >= _LIMIT32 or entry.compressed_size >= _LIMIT32
+        needed = max(entry.version_needed, _ZIP64_VERSION) if big else entry.version_needed
+        extra = local_extra
+        sizes = (entry.compressed_size, entry.size)
+        if big:
+            extra = (
+                struct.pack("<HHQQ", _ZIP64_EXTRA, 16, entry.size, entry.compressed_size) + extra
+            )
+            sizes = (_LIMIT32, _LIMIT32)
+        header = _LOCAL.pack(
+            _LOCAL_SIG,
+            needed,
+            flags,
+            entry.method,
+            entry.dos_time,
+            entry.dos_date,
+            entry.crc,
+            *sizes,
+            len(entry.raw_name),
+            len(extra),
+        )
+        self._write(header + entry.raw_name + extra)
+        written = 0
+        for chunk in chunks:
+            self._write(chunk)
+            written += len(chunk)
+        if written != entry.compressed_size:
+            raise ZipError(
+                f"{entry.name}: {written} bytes of data, expected {entry.compressed_size}"
+            )
+        self._central.append(_central_record(entry, needed, flags, offset))
+
+    def add_bytes(self, entry: Entry, local_extra: bytes, data: bytes) -> None:
+        """A member with new contents ``data``, compressed with ``entry``'s method (deflate for
+        anything but stored), keeping the rest of ``entry``'s metadata."""
+        method = STORED if entry.method == STORED else DEFLATED
+        if method == DEFLATED:
+            compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+            packed = compressor.compress(data) + compressor.flush()
+        else:
+            packed = data
+        entry = replace(
+            entry,
+            method=method,
+            crc=zlib.crc32(data),
+            size=len(data),
+            compressed_size=len(packed),
+            version_needed=max(entry.version_needed, 20),
+        )
+        self.add_raw(entry, local_extra, iter((packed,)))
+
+    def finish(self, comment: bytes) -> None:
+        cd_offset = self._offset
+        for record in self._central:
+            self._write(record)
+        cd_size = self._offset - cd_offset
+        count = len(self._central)
+        if count >= _LIMIT16 or cd_size >= _LIMIT32 or cd_offset >= _LIMIT32:
+            end64_offset = self._offset
+            self._write(
+                _END64.pack(
+                    _END64_SIG,
+                    _END64.size - 12,
+                    (_UNIX << 8) | _ZIP64_VERSION,
+                    _ZIP64_VERSION,
+                    0,
+                    0,
+                    count,
+                    count,
+                    cd_size,
+                    cd_offset,
+                )
+            )
+            self._write(_LOCATOR64.pack(_LOCATOR64_SIG, 0, end64_offset, 1))
+        self._write(
+            _END.pack(
+                _END_SIG,
+                0,
+                0,
+                min(count, _LIMIT16),
+                min(count, _LIMIT16),
+                min(cd_size, _LIMIT32),
+                min(cd_offset, _LIMIT32),
+                len(comment),
+            )
+        )
+        self._write(comment)
+
+
+def _central_record(entry: Entry, needed: int, flags: int, offset: int) -> bytes:
+    zip64 = [value for value in (entry.size, entry.compressed_size, offset) if value >= _LIMIT32]
+    extra = entry.extra
+    made = entry.version_made
+    if zip64:
+        extra = struct.pack(f"<HH{len(zip64)}Q", _ZIP64_EXTRA, 8 * len(zip64), *zip64) + extra
+        made = (made & 0xFF00) | max(made & 0xFF, _ZIP64_VERSION)
+    return (
+        _CENTRAL.pack(
+            _CENTRAL_SIG,
+            made,
+            needed,
+            flags,
+            entry.method,
+            entry.dos_time,
+            entry.dos_date,
+            entry.crc,
+            min(entry.compressed_size, _LIMIT32),
+            min(entry.size, _LIMIT32),
+            len(entry.raw_name),
+            len(extra),
+            len(entry.comment),
+            0,
+            entry.internal_attr,
+            entry.external_attr,
+            min(offset, _LIMIT32),
+        )
+        + entry.raw_name
+        + extra
+        + entry.comment
+    )

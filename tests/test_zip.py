@@ -1,0 +1,233 @@
+"""_zip: the central directory read as zipfile reads it, members streamed and checked, and an
+archive written that zipfile reads back, zip64 included (entries past 65,535, sizes and offsets
+past 4 GiB: the large ones written sparse, so they cost no disk and no time)."""
+
+from __future__ import annotations
+
+import io
+import stat
+import sys
+import zipfile
+import zlib
+from pathlib import Path
+from typing import BinaryIO
+
+import bigwheel
+import pytest
+from wheelmaker import make_wheel
+
+from maturin_cross import _zip
+
+BIG = (1 << 32) + (5 << 20)
+"""A size past 4 GiB."""
+ZERO_BLOCK = bytes(1 << 20)
+
+
+def zipfile_view(info: zipfile.ZipInfo) -> tuple[object, ...]:
+    return (
+        info.filename,
+        info.date_time,
+        info.compress_type,
+        info.CRC,
+        info.compress_size,
+        info.file_size,
+        info.external_attr,
+        info.internal_attr,
+        info.header_offset,
+        info.comment,
+    )
+
+
+def our_view(entry: _zip.Entry) -> tuple[object, ...]:
+    return (
+        entry.name,
+        entry.date_time,
+        entry.method,
+        entry.crc,
+        entry.compressed_size,
+        entry.size,
+        entry.external_attr,
+        entry.internal_attr,
+        entry.header_offset,
+        entry.comment,
+    )
+
+
+def read_directory(path: Path) -> tuple[list[_zip.Entry], bytes]:
+    with open(path, "rb") as stream:
+        return _zip.read_directory(stream, path.stat().st_size)
+
+
+def test_the_directory_reads_as_zipfile_reads_it(tmp_path: Path) -> None:
+    path = make_wheel(
+        tmp_path,
+        files={"rpds/é.txt": b"utf8", "rpds/data": (b"x" * 5000, 0o600)},
+        stored={"rpds/data"},
+    )
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.comment = b"the archive comment"
+    entries, comment = read_directory(path)
+    with zipfile.ZipFile(path) as archive:
+        assert [our_view(e) for e in entries] == [zipfile_view(i) for i in archive.infolist()]
+        assert comment == archive.comment == b"the archive comment"
+        for entry in entries:
+            with open(path, "rb") as stream:
+                assert b"".join(_zip.data_chunks(stream, entry)) == archive.read(entry.name)
+
+
+def test_a_damaged_member_fails_its_crc(tmp_path: Path) -> None:
+    path = make_wheel(tmp_path, files={"rpds/data.bin": b"A" * 64}, stored={"rpds/data.bin"})
+    path.write_bytes(path.read_bytes().replace(b"A" * 64, b"B" + b"A" * 63))
+    (entry,) = [e for e in read_directory(path)[0] if e.name == "rpds/data.bin"]
+    with open(path, "rb") as stream, pytest.raises(_zip.ZipError, match="Bad CRC-32"):
+        b"".join(_zip.data_chunks(stream, entry))
+
+
+@pytest.mark.parametrize(
+    "method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
+)
+def test_a_member_reader_seeks_anywhere(tmp_path: Path, method: int) -> None:
+    data = b"".join(bigwheel.filler(3 * (1 << 20) + 12345))
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        archive.writestr("member", data)
+    (entry,) = read_directory(path)[0]
+    with open(path, "rb") as file:
+        reader = _zip.MemberReader(file, entry)
+        reader.HEAD = reader.CACHE = 1 << 17  # small caches: reads behind force restarts
+        assert reader.sweep() == len(data)
+        for start, length in [(len(data) - 100, 500), (10, 100), (2_000_000, 70_000), (0, 5)]:
+            reader.seek(start)
+            assert reader.read(length) == data[start : start + length]
+        reader.seek(-7, io.SEEK_END)
+        assert reader.read() == data[-7:]
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_compression_bomb_comes_out_in_bounded_pieces(tmp_path: Path, method: int) -> None:
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        archive.writestr("zeros", bytes(3 << 20))
+    (entry,) = read_directory(path)[0]
+    with open(path, "rb") as stream:
+        sizes = [len(chunk) for chunk in _zip.data_chunks(stream, entry)]
+    assert sum(sizes) == 3 << 20
+    assert max(sizes) <= _zip.CHUNK
+
+
+class SparseFile:
+    """Writes, except the zero blocks, which it skips: the file gets a hole there."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+
+    def write(self, data: bytes) -> int:
+        if data is ZERO_BLOCK:
+            self.stream.seek(len(data), io.SEEK_CUR)
+        else:
+            self.stream.write(data)
+        return len(data)
+
+
+def stored_zeros(name: str, size: int) -> _zip.Entry:
+    crc = 0
+    left = size
+    while left:  # the CRC of `size` zero bytes, a block at a time
+        step = min(left, len(ZERO_BLOCK))
+        crc = zlib.crc32(ZERO_BLOCK[:step], crc)
+        left -= step
+    return template(name, _zip.STORED, crc, size, size)
+
+
+def template(name: str, method: int, crc: int, compressed: int, size: int) -> _zip.Entry:
+    return _zip.Entry(
+        name=name,
+        raw_name=name.encode(),
+        version_made=(3 << 8) | 20,
+        version_needed=20,
+        flags=0,
+        method=method,
+        dos_time=0x6000,
+        dos_date=0x5821,
+        crc=crc,
+        compressed_size=compressed,
+        size=size,
+        internal_attr=0,
+        external_attr=(stat.S_IFREG | 0o644) << 16,
+        extra=b"",
+        comment=b"",
+        header_offset=0,
+    )
+
+
+def zero_blocks(size: int) -> list[bytes]:
+    blocks = [ZERO_BLOCK] * (size // len(ZERO_BLOCK))
+    return [*blocks, bytes(size % len(ZERO_BLOCK))] if size % len(ZERO_BLOCK) else blocks
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="sparse files as Linux makes them")
+def test_sizes_and_offsets_past_4_gib_are_written_as_zip64(tmp_path: Path) -> None:
+    path = tmp_path / "big.zip"
+    big = stored_zeros("big.bin", BIG)
+    with open(path, "wb") as stream:
+        writer = _zip.Writer(SparseFile(stream))  # type: ignore[arg-type]
+        writer.add_bytes(template("first.txt", _zip.DEFLATED, 0, 0, 0), b"", b"first\n")
+        writer.add_raw(big, b"", iter(zero_blocks(BIG)))
+        writer.add_bytes(template("after.txt", _zip.DEFLATED, 0, 0, 0), b"", b"after\n" * 100)
+        writer.finish(b"comment")
+    assert path.stat().st_blocks * 512 < 100 << 20  # the zeros are a hole
+
+    with zipfile.ZipFile(path) as archive:  # zipfile is the judge
+        infos = {info.filename: info for info in archive.infolist()}
+        assert infos["big.bin"].file_size == infos["big.bin"].compress_size == BIG
+        assert infos["after.txt"].header_offset > BIG
+        assert archive.read("first.txt") == b"first\n"
+        assert archive.read("after.txt") == b"after\n" * 100
+        assert archive.comment == b"comment"
+    entries, comment = read_directory(path)
+    assert [our_view(e) for e in entries] == [zipfile_view(infos[e.name]) for e in entries]
+    assert comment == b"comment"
+
+
+def test_more_than_65535_entries_are_written_as_zip64(tmp_path: Path) -> None:
+    path = tmp_path / "many.zip"
+    count = 70_000
+    with open(path, "wb") as stream:
+        writer = _zip.Writer(stream)
+        for number in range(count):
+            writer.add_bytes(template(f"f/{number}", _zip.STORED, 0, 0, 0), b"", b"%d" % number)
+        writer.finish(b"")
+    with zipfile.ZipFile(path) as archive:
+        assert len(archive.infolist()) == count
+        assert archive.read("f/69999") == b"69999"
+        assert archive.testzip() is None
+    entries, _ = read_directory(path)
+    assert [e.name for e in entries] == [f"f/{n}" for n in range(count)]
+
+
+def test_zipfiles_own_zip64_archives_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "forced.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("forced", "w", force_zip64=True) as member:
+            member.write(b"zip64 local header\n")
+        archive.writestr("plain", b"plain")
+    entries, _ = read_directory(path)
+    with open(path, "rb") as stream:
+        assert [b"".join(_zip.data_chunks(stream, e)) for e in entries] == [
+            b"zip64 local header\n",
+            b"plain",
+        ]
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b"not a zip at all", "no end of central directory record"),
+        (b"PK\x05\x06" + bytes(8) + b"\x10\x00\x00\x00\xff\xff\x00\x00" + bytes(2), "past the end"),
+    ],
+)
+def test_what_is_not_a_zip_says_why(tmp_path: Path, data: bytes, fragment: str) -> None:
+    path = tmp_path / "x.zip"
+    path.write_bytes(data)
+    with pytest.raises(_zip.ZipError, match=fragment):
+        read_directory(path)
