@@ -8,7 +8,9 @@ A test that needs a toolchain skips when it cannot be provisioned here, except i
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -205,3 +207,43 @@ def rpds_source(tmp_path: Path) -> Path:
     dest = tmp_path / "rpds"
     shutil.copytree(EXAMPLES / "rpds", dest, ignore=shutil.ignore_patterns("target"))
     return dest
+
+
+YOCTO_RECIPE = ROOT / "contrib" / "yocto" / "recipes-devtools" / "python" / "python3-maturin-cross_0.1.0.bb"
+
+
+def yocto_rdepends() -> list[str]:
+    """RDEPENDS:${PN} of the layer's python3-maturin-cross recipe."""
+    text = YOCTO_RECIPE.read_text().replace("\\\n", " ")
+    (value,) = re.findall(r'^RDEPENDS:\$\{PN\}\s*=\s*"([^"]*)"', text, re.M)
+    return value.split()
+
+
+@pytest.fixture(scope="session")
+def yocto_native_python(tmp_path_factory: pytest.TempPathFactory, self_wheelhouse: Path) -> Path:
+    """A virtual environment holding what python3-maturin-cross-native puts in a recipe's native
+    sysroot, and nothing else: maturin-cross and the recipe's RDEPENDS (python3-X is X from PyPI,
+    at the version this test run has; python3-tomllib is the standard library's). No tomlkit.
+    Returns its python."""
+    venv = tmp_path_factory.mktemp("yocto-native")
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    stdlib = {"python3-tomllib"}
+    requirements = [
+        f"{name}=={importlib.metadata.version(name)}"
+        for name in (dep.removeprefix("python3-") for dep in yocto_rdepends() if dep not in stdlib)
+    ]
+    (wheel,) = self_wheelhouse.glob("maturin_cross-*.whl")
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        + ["--no-deps", str(wheel), *requirements],
+        check=True,
+    )
+    installed = subprocess.run(
+        [str(python), "-m", "pip", "list", "--format=freeze", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "tomlkit" not in installed, installed
+    return python
