@@ -209,7 +209,9 @@ def rpds_source(tmp_path: Path) -> Path:
     return dest
 
 
-YOCTO_RECIPE = ROOT / "contrib" / "yocto" / "recipes-devtools" / "python" / "python3-maturin-cross_0.1.0.bb"
+YOCTO_RECIPE = (
+    ROOT / "contrib" / "yocto" / "recipes-devtools" / "python" / "python3-maturin-cross_0.1.0.bb"
+)
 
 
 def yocto_rdepends() -> list[str]:
@@ -235,8 +237,17 @@ def yocto_native_python(tmp_path_factory: pytest.TempPathFactory, self_wheelhous
     ]
     (wheel,) = self_wheelhouse.glob("maturin_cross-*.whl")
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        + ["--no-deps", str(wheel), *requirements],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            str(wheel),
+            *requirements,
+        ],
         check=True,
     )
     installed = subprocess.run(

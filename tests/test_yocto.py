@@ -144,9 +144,7 @@ def test_recipe_runtime_dependencies_match_the_project() -> None:
     pyproject = toml_loads((ROOT / "pyproject.toml").read_text())
     requirements = [Requirement(dep) for dep in pyproject["project"]["dependencies"]]
     names = {
-        req.name
-        for req in requirements
-        if req.marker is None or req.marker.evaluate(YOCTO_PYTHON)
+        req.name for req in requirements if req.marker is None or req.marker.evaluate(YOCTO_PYTHON)
     }
     assert {f"python3-{name}" for name in names - INIT_ONLY} | {"python3-tomllib"} == rdepends
     # All of them are in oe-core (the layer needs no other layer): python3-tomllib is a package

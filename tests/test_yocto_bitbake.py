@@ -15,6 +15,8 @@ the file and line of every assignment, which is what the tests read.
 from __future__ import annotations
 
 import ast
+import contextlib
+import io
 import os
 import pwd
 import re
@@ -28,6 +30,8 @@ from pathlib import Path
 
 import pytest
 from conftest import IN_CI, ROOT, CrossToolchain, unavailable
+
+from maturin_cross import cli
 
 LAYER = ROOT / "contrib" / "yocto"
 CLASS = LAYER / "classes" / "python_maturin_cross.bbclass"
@@ -97,9 +101,7 @@ _FUNCTION_AT = re.compile(r"^# line: (\d+), file: (.+)$")
 
 def _unescape(raw: str) -> str:
     """The inverse of bitbake's emit_var quoting."""
-    return (
-        raw.replace(" \\\n", "\n").replace("\\$", "$").replace("\\`", "`").replace('\\"', '"')
-    )
+    return raw.replace(" \\\n", "\n").replace("\\$", "$").replace("\\`", "`").replace('\\"', '"')
 
 
 def parse_environment(text: str) -> Environment:
@@ -126,9 +128,7 @@ def parse_environment(text: str) -> Environment:
             raw = match[3]
             while not re.search(r'(?<!\\)"$', raw):
                 raw += "\n" + next(lines)
-            variables[match[2]] = Variable(
-                _unescape(raw[:-1]), bool(match[1]), tuple(history)
-            )
+            variables[match[2]] = Variable(_unescape(raw[:-1]), bool(match[1]), tuple(history))
             history = []
         elif line.startswith("python "):
             break  # python functions follow, to the end
@@ -253,12 +253,20 @@ def maturin_recipes(bitbake: BitBake) -> dict[str, Path]:
     for path in sorted((bitbake.oe_core / "meta").rglob("*")):
         if path.suffix not in (".bb", ".bbappend", ".inc", ".bbclass") or not path.is_file():
             continue
-        if inherit.search(path.read_text(errors="replace")):
-            # A class or include that inherits it would hide recipes from this search: none does.
-            assert path.suffix == ".bb", f"{path} inherits python_maturin: read its users too"
-            found[path.name.split("_")[0].removesuffix(".bb")] = path
+        if not inherit.search(path.read_text(errors="replace")):
+            continue
+        assert path.suffix in (".bb", ".inc"), f"{path} inherits python_maturin: read its users"
+        users = [path] if path.suffix == ".bb" else _requiring(path)
+        for recipe in users:
+            found[recipe.name.split("_")[0].removesuffix(".bb")] = recipe
     assert "python3-rpds-py" in found, found
     return found
+
+
+def _requiring(include: Path) -> list[Path]:
+    """The recipes beside an include file that require or include it."""
+    line = re.compile(rf"^\s*(require|include)\s+\S*{re.escape(include.name)}\s*$", re.M)
+    return [bb for bb in sorted(include.parent.glob("*.bb")) if line.search(bb.read_text())]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -319,6 +327,13 @@ def _problems_of(bitbake: BitBake, pn: str, recipe: Path, env: Environment) -> I
     )
     if (ours.file, ours.body.strip()) != (str(CLASS), expected.strip()):
         yield f"{pn}: python_maturin_cross_do_compile is {ours.body.strip()!r} from {ours.file}"
+    # The recipe's PEP517_BUILD_OPTS (pyproject-build's, until now) are ones maturin-cross takes.
+    command = shlex.split(ours.body.strip())
+    try:
+        with contextlib.redirect_stderr(io.StringIO()) as said:
+            cli.parser().parse_args(command[1:])
+    except SystemExit:
+        yield f"{pn}: maturin-cross refuses {command}: {said.getvalue().strip()}"
     target_config = functions["setup_target_config"]
     if not _from_oe_core(bitbake, target_config.file, "python3targetconfig.bbclass"):
         yield f"{pn}: setup_target_config comes from {target_config.file}"
@@ -355,8 +370,12 @@ def _problems_of(bitbake: BitBake, pn: str, recipe: Path, env: Environment) -> I
         if not variable.exported or not _from_oe_core(bitbake, variable.set_in().file, owner):
             yield f"{pn}: {name} is set in {variable.set_in()}, exported={variable.exported}"
     for name in ("PEP517_WHEEL_PATH", "PEP517_SOURCE_PATH", "PEP517_BUILD_OPTS"):
+        # The class's default, or the recipe's own (in its file or an include beside it).
         where = variables[name].set_in().file
-        if not _from_oe_core(bitbake, where, "python_pep517.bbclass", str(recipe)):
+        if not (
+            _from_oe_core(bitbake, where, "python_pep517.bbclass")
+            or Path(where).parent == recipe.parent
+        ):
             yield f"{pn}: {name} is set in {where}"
     if env.value("CARGO_BUILD_TARGET") != env.value("RUST_HOST_SYS"):
         yield f"{pn}: CARGO_BUILD_TARGET is not RUST_HOST_SYS"
@@ -367,9 +386,10 @@ def _problems_of(bitbake: BitBake, pn: str, recipe: Path, env: Environment) -> I
     if not any(op.file == str(CLASS) for op in depends.history):
         yield f"{pn}: DEPENDS has nothing from {CLASS}"
     task_depends = ast.literal_eval(env.value("_task_deps"))["depends"]
-    if "python3-maturin-cross-native:do_populate_sysroot" not in task_depends[
-        "do_prepare_recipe_sysroot"
-    ].split():
+    if (
+        "python3-maturin-cross-native:do_populate_sysroot"
+        not in task_depends["do_prepare_recipe_sysroot"].split()
+    ):
         yield f"{pn}: do_prepare_recipe_sysroot[depends] is {task_depends}"
 
 
@@ -435,7 +455,10 @@ def _is_oe_cores_class(bitbake: BitBake, env: Environment) -> bool:
 
 def test_opting_out_every_recipe(bitbake: BitBake, maturin_recipes: dict[str, Path]) -> None:
     env = _optout_env(
-        bitbake, 'MATURIN_CROSS_ALL = "0"\n', "optout-all.conf", str(maturin_recipes["python3-rpds-py"])
+        bitbake,
+        'MATURIN_CROSS_ALL = "0"\n',
+        "optout-all.conf",
+        str(maturin_recipes["python3-rpds-py"]),
     )
     assert _is_oe_cores_class(bitbake, env)
     assert env.value("MATURIN_CROSS_ALL") == "0"
@@ -467,7 +490,9 @@ def test_opting_in_one_recipe_after_opting_out_all(
     folder = bitbake.build / "opt-in"
     folder.mkdir(exist_ok=True)
     recipe = folder / rpds.name
-    recipe.write_text(f"require {rpds}\n# python3-rpds-py_%.bbappend:\ninherit python_maturin_cross\n")
+    recipe.write_text(
+        f"require {rpds}\n# python3-rpds-py_%.bbappend:\ninherit python_maturin_cross\n"
+    )
     conf = 'MATURIN_CROSS_ALL = "0"\n'
     env = _optout_env(bitbake, conf, "optout-all.conf", str(recipe))
     assert env.value("PN") == "python3-rpds-py"
