@@ -443,8 +443,10 @@ def test_do_compile_builds_rpds_py_from_pypi(
             "download",
             "--quiet",
             "--no-deps",
+            # The sdist of rpds-py only: ":all:" would build maturin itself from source too, just
+            # to read rpds-py's metadata.
             "--no-binary",
-            ":all:",
+            "rpds-py",
             "--dest",
             str(downloads),
             RPDS_PY,
