@@ -8,7 +8,9 @@ A test that needs a toolchain skips when it cannot be provisioned here, except i
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -164,6 +166,15 @@ def yocto_pyo3_config(toolchain: CrossToolchain, folder: Path) -> Path:
     return path
 
 
+def venv_with(folder: Path, pip_install: list[str]) -> Path:
+    """A virtual environment in ``folder`` with ``pip install <pip_install>`` done; its python."""
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    python = folder / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, *pip_install], check=True)
+    return python
+
+
 _old_maturins: dict[str, Path] = {}
 
 
@@ -172,24 +183,9 @@ def old_maturin(version: str, tmp_path_factory: pytest.TempPathFactory, wheelhou
     the backend with that maturin."""
     if version in _old_maturins:
         return _old_maturins[version]
-    venv = tmp_path_factory.mktemp(f"maturin-{version}")
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--find-links",
-            str(wheelhouse),
-            f"maturin=={version}",
-            "maturin-cross",
-            "build",
-        ],
-        check=True,
+    python = venv_with(
+        tmp_path_factory.mktemp(f"maturin-{version}"),
+        ["--find-links", str(wheelhouse), f"maturin=={version}", "maturin-cross", "build"],
     )
     said = subprocess.run(
         [str(python), "-m", "maturin", "--version"], capture_output=True, text=True, check=True
@@ -211,3 +207,40 @@ def rpds_source(tmp_path: Path) -> Path:
     dest = tmp_path / "rpds"
     shutil.copytree(EXAMPLES / "rpds", dest, ignore=shutil.ignore_patterns("target"))
     return dest
+
+
+YOCTO_RECIPE = (
+    ROOT / "contrib" / "yocto" / "recipes-devtools" / "python" / "python3-maturin-cross_0.1.0.bb"
+)
+
+
+def yocto_rdepends() -> list[str]:
+    """RDEPENDS:${PN} of the layer's python3-maturin-cross recipe."""
+    text = YOCTO_RECIPE.read_text().replace("\\\n", " ")
+    (value,) = re.findall(r'^RDEPENDS:\$\{PN\}\s*=\s*"([^"]*)"', text, re.M)
+    return [str(word) for word in value.split()]
+
+
+@pytest.fixture(scope="session")
+def yocto_native_python(tmp_path_factory: pytest.TempPathFactory, self_wheelhouse: Path) -> Path:
+    """A virtual environment holding what python3-maturin-cross-native puts in a recipe's native
+    sysroot, and nothing else: maturin-cross and the recipe's RDEPENDS (python3-X is X from PyPI,
+    at the version this test run has; python3-tomllib is the standard library's). No tomlkit.
+    Returns its python."""
+    stdlib = {"python3-tomllib"}
+    requirements = [
+        f"{name}=={importlib.metadata.version(name)}"
+        for name in (dep.removeprefix("python3-") for dep in yocto_rdepends() if dep not in stdlib)
+    ]
+    (wheel,) = self_wheelhouse.glob("maturin_cross-*.whl")
+    python = venv_with(
+        tmp_path_factory.mktemp("yocto-native"), ["--no-deps", str(wheel), *requirements]
+    )
+    installed = subprocess.run(
+        [str(python), "-m", "pip", "list", "--format=freeze", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "tomlkit" not in installed, installed
+    return python

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,23 @@ def test_cli_init_errors_leave_the_file_alone(
     assert (tmp_path / "pyproject.toml").read_text() == original
     assert capsys.readouterr().err.startswith("maturin-cross: error: ")
     assert main(["init", str(tmp_path / "missing")]) == 2
+
+
+def test_init_without_tomlkit_says_so(yocto_native_python: Path, tmp_path: Path) -> None:
+    """Building needs no tomlkit (Yocto's native sysroot has none); init, which edits the file,
+    says what is missing instead of a traceback, and leaves the file alone."""
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(MATURIN_PROJECT)
+    done = subprocess.run(
+        [str(yocto_native_python), "-m", "maturin_cross", "init", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"maturin-cross: error: {pyproject}: maturin-cross init edits the file with tomlkit, to "
+        "keep its formatting, and tomlkit is not installed; install it (pip install tomlkit)\n"
+    )
+    assert pyproject.read_text() == MATURIN_PROJECT
+    assert [p.name for p in tmp_path.iterdir()] == ["pyproject.toml"]

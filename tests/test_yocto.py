@@ -22,14 +22,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import tomlkit
-from conftest import ROOT, CrossToolchain, yocto_pyo3_config
+from conftest import ROOT, YOCTO_RECIPE, CrossToolchain, yocto_pyo3_config, yocto_rdepends
+from packaging.requirements import Requirement
+
+from maturin_cross._toml import loads as toml_loads
 
 LAYER = ROOT / "contrib" / "yocto"
 CLASS = LAYER / "classes" / "python_maturin_cross.bbclass"
 # bitbake looks for `inherit X` in classes-recipe/ along all of BBPATH before classes/.
 SWITCH = LAYER / "classes-recipe" / "python_maturin.bbclass"
-RECIPE = LAYER / "recipes-devtools" / "python" / "python3-maturin-cross_0.1.0.bb"
+RECIPE = YOCTO_RECIPE
 PACKAGES = Path(__file__).resolve().parent / "packages"
 
 RPDS_IMPORT = (
@@ -86,9 +88,12 @@ def _shell_function(text: str, name: str) -> str:
 def test_class_inherits_and_exports_like_python_maturin() -> None:
     text = CLASS.read_text()
     assert {"python_pyo3", "python_pep517"} <= set(_inherits(text))
-    assert {"python3-maturin-native", "python3-maturin-cross-native"} <= set(
-        _values(text, "DEPENDS")
-    )
+    assert "python3-maturin-native" in _values(text, "DEPENDS")
+    # Not in DEPENDS, whose "-cross-" names native variants rewrite (test_yocto_bitbake.py).
+    assert "python3-maturin-cross-native" not in _values(text, "DEPENDS")
+    assert _values(text, "do_prepare_recipe_sysroot[depends]") == [
+        "python3-maturin-cross-native:do_populate_sysroot"
+    ]
     configure = _shell_function(text, "python_maturin_cross_do_configure").split()
     assert configure == [
         "python_pyo3_do_configure",
@@ -125,9 +130,25 @@ def test_switch_class_shadows_python_maturin() -> None:
     )
 
 
+# What pyproject.toml's dependencies are for: tomlkit is init's only (it edits TOML keeping the
+# formatting); building reads TOML with the standard library's tomllib (maturin_cross._toml).
+INIT_ONLY = {"tomlkit"}
+# Every oe-core series the layer claims has Python >= 3.12 (scarthgap's is 3.12).
+YOCTO_PYTHON = {"python_version": "3.12", "python_full_version": "3.12.0"}
+
+
 def test_recipe_runtime_dependencies_match_the_project() -> None:
     text = RECIPE.read_text()
-    rdepends = set(_values(text, "RDEPENDS:${PN}"))
+    rdepends = set(yocto_rdepends())
+    assert rdepends == set(_values(text, "RDEPENDS:${PN}"))
+    pyproject = toml_loads((ROOT / "pyproject.toml").read_text())
+    requirements = [Requirement(dep) for dep in pyproject["project"]["dependencies"]]
+    names = {
+        req.name for req in requirements if req.marker is None or req.marker.evaluate(YOCTO_PYTHON)
+    }
+    assert {f"python3-{name}" for name in names - INIT_ONLY} | {"python3-tomllib"} == rdepends
+    # All of them are in oe-core (the layer needs no other layer): python3-tomllib is a package
+    # of oe-core's python3 (its manifest), the others are oe-core recipes.
     assert rdepends == {
         "python3-build",
         "python3-installer",
@@ -135,16 +156,12 @@ def test_recipe_runtime_dependencies_match_the_project() -> None:
         "python3-packaging",
         "python3-pyelftools",
         "python3-pyproject-hooks",
-        "python3-tomlkit",
+        "python3-tomllib",
     }
-    pyproject = tomlkit.parse((ROOT / "pyproject.toml").read_text()).unwrap()
-    names = {
-        re.split(r"[<>=!~; \[]", dep, maxsplit=1)[0] for dep in pyproject["project"]["dependencies"]
-    }
-    assert {f"python3-{name}" for name in names} == rdepends
     assert pyproject["build-system"]["build-backend"] == "flit_core.buildapi"
     assert "python_flit_core" in _inherits(text)
-    assert set(_values(text, "BBCLASSEXTEND")) == {"native", "nativesdk"}
+    # oe-core's python3-pyelftools has no nativesdk variant, so neither has this recipe.
+    assert set(_values(text, "BBCLASSEXTEND")) == {"native"}
     version = re.search(
         r'^__version__ = "(.+)"$', (ROOT / "src/maturin_cross/__init__.py").read_text(), re.M
     )
@@ -186,14 +203,20 @@ def _yocto_sysconfigdata(debian_file: Path, staging_libdir: Path, staging_incdir
 @dataclasses.dataclass(frozen=True)
 class YoctoWork:
     env: dict[str, str]
+    yocto: dict[str, str]
+    """What Yocto's classes set for do_compile, as reproduced here (test_yocto_bitbake.py checks
+    it against BitBake's own)."""
     sysconfigdata: Path
     wheel_dir: Path
     build_dir: Path
 
 
-def _yocto_work(armhf: CrossToolchain, tmp_path: Path, source: Path, build_opts: str) -> YoctoWork:
+def _yocto_work(
+    armhf: CrossToolchain, native_python: Path, tmp_path: Path, source: Path, build_opts: str
+) -> YoctoWork:
     """A WORKDIR and recipe-sysroot made from the Debian armhf sysroot, and the environment
-    Yocto's do_compile runs in for a target recipe (environments.md §1.4)."""
+    Yocto's do_compile runs in for a target recipe (environments.md §1.4). ``native_python``
+    stands for the native sysroot's python3 with python3-maturin-cross-native in it."""
     workdir = tmp_path / "work"
     recipe_sysroot = workdir / "recipe-sysroot"
     staging_libdir = recipe_sysroot / "usr" / "lib"
@@ -215,6 +238,37 @@ def _yocto_work(armhf: CrossToolchain, tmp_path: Path, source: Path, build_opts:
     wheel_dir = workdir / "dist"  # do_compile[cleandirs]
     wheel_dir.mkdir()
 
+    yocto = {
+        # python_pyo3
+        "PYO3_CROSS": "1",
+        "PYO3_CROSS_PYTHON_VERSION": "3.11",
+        "PYO3_CROSS_LIB_DIR": str(staging_libdir),
+        "PYO3_PYTHON": str(native_python),
+        # python3native exports PYTHON (the native python3) too.
+        "PYTHON": str(native_python),
+        "PYO3_CONFIG_FILE": str(pyo3_config),
+        "CARGO_BUILD_TARGET": armhf.rust_target,
+        # cargo_common writes the linker into CARGO_HOME/config.toml; the variable is the same.
+        **armhf.linker_env,
+        # python_pep517 and setuptools3-base
+        "_PYTHON_HOST_PLATFORM": "linux-arm",
+        "STAGING_LIBDIR": str(staging_libdir),
+        "STAGING_INCDIR": str(staging_incdir),
+        "PEP517_SOURCE_PATH": str(source),
+        "PEP517_WHEEL_PATH": str(wheel_dir),
+        "PEP517_BUILD_OPTS": build_opts,
+        # python3native
+        "PYTHONNOUSERSITE": "1",
+        "PYTHON_LIBRARY": str(staging_libdir / "libpython3.11.so"),
+        "PYTHON_INCLUDE_DIR": str(staging_incdir / "python3.11"),
+        # bitbake.conf
+        "PYTHONHASHSEED": "0",
+        # python3targetconfig's setup_target_config: PYTHONPATH=...:$PYTHONPATH, and BitBake's
+        # task environment has no PYTHONPATH before it, hence the empty entry at the end.
+        "_PYTHON_SYSCONFIGDATA_NAME": "_sysconfigdata",
+        "_PYTHON_PROJECT_BASE": str(build_dir),
+        "PYTHONPATH": f"{sysconfigdata.parent}:",
+    }
     env = {
         k: v
         for k, v in os.environ.items()
@@ -223,37 +277,10 @@ def _yocto_work(armhf: CrossToolchain, tmp_path: Path, source: Path, build_opts:
         )
         and k not in ("RUSTUP_TOOLCHAIN", "PYTHONPATH")
     }
-    env.update(
-        {
-            # maturin-cross and maturin from python3-maturin(-cross)-native, and the native python.
-            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
-            # python_pyo3
-            "PYO3_CROSS": "1",
-            "PYO3_CROSS_PYTHON_VERSION": "3.11",
-            "PYO3_CROSS_LIB_DIR": str(staging_libdir),
-            "PYO3_PYTHON": sys.executable,
-            "PYO3_CONFIG_FILE": str(pyo3_config),
-            "CARGO_BUILD_TARGET": armhf.rust_target,
-            # cargo_common writes the linker into CARGO_HOME/config.toml; the variable is the same.
-            **armhf.linker_env,
-            # python_pep517 and setuptools3-base
-            "_PYTHON_HOST_PLATFORM": "linux-arm",
-            "STAGING_LIBDIR": str(staging_libdir),
-            "STAGING_INCDIR": str(staging_incdir),
-            "PEP517_SOURCE_PATH": str(source),
-            "PEP517_WHEEL_PATH": str(wheel_dir),
-            "PEP517_BUILD_OPTS": build_opts,
-            # python3native
-            "PYTHONNOUSERSITE": "1",
-            "PYTHON_LIBRARY": str(staging_libdir / "libpython3.11.so"),
-            "PYTHON_INCLUDE_DIR": str(staging_incdir / "python3.11"),
-            # python3targetconfig
-            "_PYTHON_SYSCONFIGDATA_NAME": "_sysconfigdata",
-            "_PYTHON_PROJECT_BASE": str(build_dir),
-            "PYTHONPATH": str(sysconfigdata.parent),
-        }
-    )
-    return YoctoWork(env, sysconfigdata, wheel_dir, build_dir)
+    # maturin-cross and maturin from python3-maturin(-cross)-native, and the native python.
+    env["PATH"] = os.pathsep.join([str(native_python.parent), os.environ["PATH"]])
+    env.update(yocto)
+    return YoctoWork(env, yocto, sysconfigdata, wheel_dir, build_dir)
 
 
 def _do_compile(work: YoctoWork) -> Path:
@@ -325,9 +352,9 @@ def _members(wheel: Path) -> list[str]:
 
 @pytest.mark.cross
 def test_do_compile_builds_rpds_for_armhf(
-    armhf: CrossToolchain, rpds_source: Path, tmp_path: Path
+    armhf: CrossToolchain, yocto_native_python: Path, rpds_source: Path, tmp_path: Path
 ) -> None:
-    work = _yocto_work(armhf, tmp_path, rpds_source, build_opts="")
+    work = _yocto_work(armhf, yocto_native_python, tmp_path, rpds_source, build_opts="")
     wheel = _do_compile(work)
     # linux-arm is refined to the machine the device reports; Yocto never reads the tag anyway.
     assert wheel.name == "rpds_example-0.1.0-cp311-cp311-linux_armv7l.whl"
@@ -341,14 +368,16 @@ def test_do_compile_builds_rpds_for_armhf(
 
 
 @pytest.mark.cross
-def test_do_compile_builds_a_plain_maturin_project(armhf: CrossToolchain, tmp_path: Path) -> None:
+def test_do_compile_builds_a_plain_maturin_project(
+    armhf: CrossToolchain, yocto_native_python: Path, tmp_path: Path
+) -> None:
     """A project that declares build-backend = "maturin" is built unchanged; -C pairs in
     PEP517_BUILD_OPTS reach maturin-cross (check: refuse rather than correct anything)."""
     source = tmp_path / "plain-maturin"
     shutil.copytree(PACKAGES / "plain-maturin", source, ignore=shutil.ignore_patterns("target"))
-    pyproject = tomlkit.parse((source / "pyproject.toml").read_text()).unwrap()
+    pyproject = toml_loads((source / "pyproject.toml").read_text())
     assert pyproject["build-system"]["build-backend"] == "maturin"
-    work = _yocto_work(armhf, tmp_path, source, build_opts="-C check=check")
+    work = _yocto_work(armhf, yocto_native_python, tmp_path, source, build_opts="-C check=check")
     wheel = _do_compile(work)
     assert wheel.name == "plain_maturin-0.1.0-cp311-cp311-linux_armv7l.whl"
     so = "plain_maturin/plain_maturin.cpython-311-arm-linux-gnueabihf.so"
@@ -361,13 +390,15 @@ def test_do_compile_builds_a_plain_maturin_project(armhf: CrossToolchain, tmp_pa
 
 @pytest.mark.cross
 @pytest.mark.index
-def test_isolated_build_in_the_yocto_environment(armhf: CrossToolchain, tmp_path: Path) -> None:
+def test_isolated_build_in_the_yocto_environment(
+    armhf: CrossToolchain, yocto_native_python: Path, tmp_path: Path
+) -> None:
     """Without --no-isolation (and with pyproject-build's -x, as recipes put in
     PEP517_BUILD_OPTS): the fresh build environment is made by the host's own Python, untouched
     by _PYTHON_SYSCONFIGDATA_NAME, while the build inside still finds the target the Yocto way."""
     source = tmp_path / "plain-maturin"
     shutil.copytree(PACKAGES / "plain-maturin", source, ignore=shutil.ignore_patterns("target"))
-    work = _yocto_work(armhf, tmp_path, source, build_opts="")
+    work = _yocto_work(armhf, yocto_native_python, tmp_path, source, build_opts="")
     done = subprocess.run(
         [
             sys.executable,
@@ -403,7 +434,9 @@ RPDS_PY_IMPORT = (
 
 @pytest.mark.cross
 @pytest.mark.index
-def test_do_compile_builds_rpds_py_from_pypi(armhf: CrossToolchain, tmp_path: Path) -> None:
+def test_do_compile_builds_rpds_py_from_pypi(
+    armhf: CrossToolchain, yocto_native_python: Path, tmp_path: Path
+) -> None:
     """The seed's own package, as its sdist comes from PyPI (it declares build-backend =
     "maturin"), built unchanged by the class's do_compile for qemuarm-like armhf."""
     downloads = tmp_path / "sdist"
@@ -415,8 +448,10 @@ def test_do_compile_builds_rpds_py_from_pypi(armhf: CrossToolchain, tmp_path: Pa
             "download",
             "--quiet",
             "--no-deps",
+            # The sdist of rpds-py only: ":all:" would build maturin itself from source too, just
+            # to read rpds-py's metadata.
             "--no-binary",
-            ":all:",
+            "rpds-py",
             "--dest",
             str(downloads),
             RPDS_PY,
@@ -426,9 +461,9 @@ def test_do_compile_builds_rpds_py_from_pypi(armhf: CrossToolchain, tmp_path: Pa
     (sdist,) = downloads.glob("rpds_py-*.tar.gz")
     shutil.unpack_archive(sdist, tmp_path)
     (source,) = tmp_path.glob("rpds_py-*/")
-    pyproject = tomlkit.parse((source / "pyproject.toml").read_text()).unwrap()
+    pyproject = toml_loads((source / "pyproject.toml").read_text())
     assert pyproject["build-system"]["build-backend"] == "maturin"
-    work = _yocto_work(armhf, tmp_path, source, build_opts="")
+    work = _yocto_work(armhf, yocto_native_python, tmp_path, source, build_opts="")
     wheel = _do_compile(work)
     assert wheel.name == "rpds_py-2026.9.1-cp311-cp311-linux_armv7l.whl"
     so = "rpds/rpds.cpython-311-arm-linux-gnueabihf.so"

@@ -15,12 +15,11 @@ def read_pyproject(source_dir: Path) -> dict[str, Any]:
     path = source_dir / "pyproject.toml"
     if not path.is_file():
         return {}
-    import tomlkit
-    from tomlkit.exceptions import TOMLKitError
+    from maturin_cross._toml import TOMLDecodeError, loads
 
     try:
-        return tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
-    except (TOMLKitError, UnicodeDecodeError) as err:
+        return loads(path.read_text(encoding="utf-8"))
+    except (TOMLDecodeError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: not valid TOML ({err}); fix the file") from None
 
 

@@ -11,10 +11,17 @@ REQUIREMENT = "maturin-cross"
 
 def switch_backend(text: str, where: str) -> tuple[str, list[str]]:
     """Return the new pyproject text and what changed (empty when it already uses us)."""
-    import tomlkit
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
-    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        import tomlkit
+        from tomlkit.exceptions import TOMLKitError
+    except ModuleNotFoundError:
+        raise ConfigError(
+            f"{where}: maturin-cross init edits the file with tomlkit, to keep its formatting, "
+            f"and tomlkit is not installed; install it (pip install tomlkit)"
+        ) from None
 
     try:
         document = tomlkit.parse(text)

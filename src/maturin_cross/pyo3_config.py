@@ -102,12 +102,11 @@ def tolerates_unknown_keys(pyo3_version: Version | None) -> bool:
 
 def locked_pyo3_version(lock_text: str, where: str) -> Version | None:
     """The version of pyo3-build-config (else pyo3) in a Cargo.lock; None when absent."""
-    import tomlkit
-    from tomlkit.exceptions import TOMLKitError
+    from maturin_cross._toml import TOMLDecodeError, loads
 
     try:
-        lock = tomlkit.parse(lock_text)
-    except TOMLKitError as err:
+        lock = loads(lock_text)
+    except TOMLDecodeError as err:
         raise ConfigError(f"{where}: not valid TOML ({err}); regenerate it with cargo") from None
     packages = lock.get("package", [])
     found: dict[str, Version] = {}
@@ -137,14 +136,13 @@ def _parse_version(text: str) -> Version | None:
 def uses_abi3(cargo_toml: str, extra_features: list[str]) -> bool:
     """Does the crate turn on one of pyo3's abi3 features (in Cargo.toml's pyo3 dependency, or
     among the features maturin is told to enable)?"""
-    import tomlkit
-    from tomlkit.exceptions import TOMLKitError
+    from maturin_cross._toml import TOMLDecodeError, loads
 
     if any(feature.split("/")[-1].startswith("abi3") for feature in extra_features):
         return True
     try:
-        manifest = tomlkit.parse(cargo_toml)
-    except TOMLKitError:
+        manifest = loads(cargo_toml)
+    except TOMLDecodeError:
         return False
     dependency = manifest.get("dependencies", {}).get("pyo3")
     features = dependency.get("features", []) if isinstance(dependency, Mapping) else []
@@ -158,16 +156,15 @@ def uses_pyo3(bindings: object, cargo_toml: str | None, locked: Version | None) 
     """Whether the crate may be built with pyo3: not when ``[tool.maturin] bindings`` says
     otherwise (``bin``, ``cffi``, ``uniffi``), nor when Cargo.toml names no pyo3 dependency and
     no pyo3 is locked. True when it cannot be told."""
-    import tomlkit
-    from tomlkit.exceptions import TOMLKitError
+    from maturin_cross._toml import TOMLDecodeError, loads
 
     if bindings in NO_PYO3_BINDINGS:
         return False
     if locked is not None or cargo_toml is None:
         return True
     try:
-        manifest = tomlkit.parse(cargo_toml).unwrap()
-    except TOMLKitError:
+        manifest = loads(cargo_toml)
+    except TOMLDecodeError:
         return True
     dependencies = manifest.get("dependencies", {})
     return not isinstance(dependencies, Mapping) or any(

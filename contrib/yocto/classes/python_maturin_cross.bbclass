@@ -21,7 +21,11 @@
 
 inherit python_pyo3 python_pep517
 
-DEPENDS += "python3-maturin-native python3-maturin-cross-native"
+DEPENDS += "python3-maturin-native"
+# maturin-cross itself is a task dependency rather than in DEPENDS: in a native variant
+# (BBCLASSEXTEND), oe-core's native_filter rewrites any "-cross-" in a DEPENDS name to "-native-"
+# (meant for gcc-cross-* and the like), so DEPENDS would ask for python3-maturin-native-native.
+do_prepare_recipe_sysroot[depends] += "python3-maturin-cross-native:do_populate_sysroot"
 
 python_maturin_cross_do_configure() {
     python_pyo3_do_configure
