@@ -35,6 +35,7 @@ from repaircases import (
 )
 
 from maturin_cross.cli import main
+from maturin_cross.proof import NO_SYSROOT
 
 ELF_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "elf"
 ERROR = "maturin-cross: error: "
@@ -60,6 +61,8 @@ def seed_wheel(folder: Path, tags: tuple[str, ...] = ("cp312-cp312-linux_armv7l"
     return build_wheel(folder, tags, {ARM_SEED: "arm-linux-gnueabihf.so"})
 
 
+NOTE = f"maturin-cross: note: {NO_SYSROOT}"
+
 # --- fix -----------------------------------------------------------------------------------
 
 
@@ -73,7 +76,8 @@ def test_fix(case: Fixable, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
     assert status == 0
     assert out == f"{wheelhouse / case.wheel_name}\n"
-    assert err.splitlines() == [f"maturin-cross: {change}" for change in case.changes]
+    # No sysroot is known for these targets: the wheel is checked as before, and a note says so.
+    assert err.splitlines() == [f"maturin-cross: {change}" for change in case.changes] + [NOTE]
     assert list(wheelhouse.iterdir()) == [wheelhouse / case.wheel_name]
     assert_rewritten(source, wheelhouse / case.wheel_name, case)
     assert sha256_file(source) == digest
@@ -175,7 +179,7 @@ def test_fix_takes_the_target_as_a_config_setting(
 
     assert status == 0, err
     assert out == f"{tmp_path / 'out' / ARMV7L_WHEEL}\n"
-    assert err == f"maturin-cross: {SEED_RENAME}\n"
+    assert err == f"maturin-cross: {SEED_RENAME}\n{NOTE}\n"
 
 
 def test_fix_several_wheels_writes_the_good_ones(
@@ -195,9 +199,13 @@ def test_fix_several_wheels_writes_the_good_ones(
     assert status == 1
     assert out == f"{wheelhouse / ARMV7L_WHEEL}\n"
     lines = err.splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 4
     assert lines[0].startswith(f"{ERROR}pkg-0.1.0-cp312-cp312-linux_x86_64.whl: {ARM_RIGHT} is ")
-    assert lines[1:] == [f"maturin-cross: {SEED_RENAME}", f"{ERROR}{missing}: no such wheel"]
+    assert lines[1:] == [
+        f"maturin-cross: {SEED_RENAME}",
+        NOTE,
+        f"{ERROR}{missing}: no such wheel",
+    ]
     assert list(wheelhouse.iterdir()) == [wheelhouse / ARMV7L_WHEEL]
 
 
@@ -311,6 +319,7 @@ def test_inspect_wheel_as_text(tmp_path: Path, capsys: pytest.CaptureFixture[str
         f"  {ARM_SEED}: ELF ARM 32-bit LE arm-hard-float; PyInit: PyInit_mod",
         f"  would change: {SEED_RENAME}",
         "  would change: retagged cp312-cp312-linux_x86_64 -> cp312-cp312-linux_armv7l",
+        f"  note: {NO_SYSROOT}",
     ]
 
 
@@ -457,7 +466,7 @@ def test_module_fix_exit_codes(tmp_path: Path) -> None:
     usage = run_module("fix", good, cwd=tmp_path)
 
     assert (fixed.returncode, fixed.stdout) == (0, f"{Path('out') / ARMV7L_WHEEL}\n")
-    assert fixed.stderr == f"maturin-cross: {SEED_RENAME}\n"
+    assert fixed.stderr == f"maturin-cross: {SEED_RENAME}\n{NOTE}\n"
     assert (refused.returncode, refused.stdout) == (1, "")
     assert refused.stderr.startswith(f"{ERROR}{ARMV7L_WHEEL}: {ARM_RIGHT} is ELF ARM 32-bit LE ")
     assert not (tmp_path / "refused").exists()

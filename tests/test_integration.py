@@ -108,6 +108,11 @@ def test_cli_build(toolchain: CrossToolchain, rpds_source: Path, tmp_path: Path)
         check=False,
     )
     assert done.returncode == 0, done.stderr[-5000:]
+    # The sysroot the sysconfigdata sits in is the one libraries are checked against.
+    assert (
+        f"is in {toolchain.sysroot} or the wheel, with the symbol versions they require"
+        in done.stderr
+    )
     if toolchain.std == "build-std":
         assert (
             "cargo builds it from /usr/lib/rustlib/src/rust/library with build-std" in done.stderr
@@ -156,3 +161,53 @@ def test_no_rust_standard_library_for_target(
     assert "no Rust standard library for armv7-unknown-linux-gnueabihf" in message
     assert "rustup target add" in message
     assert not out.exists()
+
+
+def test_build_proves_the_wheel_on_the_target_when_asked(
+    armhf: CrossToolchain, rpds_source: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "wheels"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "maturin_cross",
+            "build",
+            "--no-isolation",
+            str(rpds_source),
+            "-o",
+            str(out),
+            "-C",
+            "test=import",
+        ],
+        env=_build_env(armhf),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-5000:]
+    assert "maturin-cross: imported rpds.rpds in the target's Python under qemu" in done.stderr
+    wheel = Path(done.stdout.strip().splitlines()[-1])
+    inspected = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "maturin_cross",
+            "inspect",
+            str(wheel),
+            "--sysroot",
+            str(armhf.sysroot),
+            "--sysconfigdata",
+            str(armhf.sysconfigdata),
+        ],
+        env=clean_environ(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert inspected.returncode == 0, inspected.stderr
+    lines = inspected.stdout.splitlines()
+    assert f"  libraries, looked up in {armhf.sysroot}:" in lines
+    module = "rpds/rpds.cpython-311-arm-linux-gnueabihf.so"
+    assert f"    {module} needs libc.so.6: /lib/arm-linux-gnueabihf/libc.so.6" in lines
+    assert f"    {module} needs libgcc_s.so.1: /lib/arm-linux-gnueabihf/libgcc_s.so.1" in lines

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import io
 import shutil
-from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 import pytest
 from conftest import FIXTURES, CrossToolchain
@@ -27,26 +25,23 @@ def _dynamic(path: Path) -> linkage.Dynamic:
         return linkage.read_dynamic(stream, path.name)
 
 
-def _no_members(name: str) -> BinaryIO | None:
-    return None
-
-
-def _members(folder: Path) -> Callable[[str], BinaryIO | None]:
-    def open_member(name: str) -> BinaryIO | None:
-        path = folder / name
-        return path.open("rb") if path.is_file() else None
-
-    return open_member
+def _bundled(folder: Path) -> dict[str, linkage.Dynamic]:
+    """Every ELF file under ``folder``, by its name inside a wheel rooted there."""
+    return {
+        str(path.relative_to(folder)): _dynamic(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def _check(
     member: str,
     path: Path,
     root: Sysroot | None,
-    open_member: Callable[[str], BinaryIO | None] = _no_members,
+    in_wheel: dict[str, linkage.Dynamic] | None = None,
 ) -> linkage.Report:
     return linkage.check(
-        member, _dynamic(path), sysroot=root, library_dirs=ARMHF_DIRS, open_member=open_member
+        member, _dynamic(path), sysroot=root, library_dirs=ARMHF_DIRS, in_wheel=in_wheel or {}
     )
 
 
@@ -96,7 +91,7 @@ def test_a_bundled_library_is_found_through_origin() -> None:
         "pkg/_core.cpython-311-arm-linux-gnueabihf.so",
         HERE / "pkg" / "pkg" / "_core.cpython-311-arm-linux-gnueabihf.so",
         None,
-        _members(HERE / "pkg"),
+        _bundled(HERE / "pkg"),
     )
     assert report.found == (
         Found("libbundled-1a2b3c4d.so.1", "wheel:pkg.libs/libbundled-1a2b3c4d.so.1"),
@@ -118,7 +113,7 @@ def test_too_new_glibc_against_debian_armhf(armhf: CrossToolchain) -> None:
         _dynamic(HERE / "armhf" / "needs-glibc-2.38.so"),
         sysroot=root,
         library_dirs=dirs,
-        open_member=_no_members,
+        in_wheel={},
     )
     assert report.found == (Found("libc.so.6", "/lib/arm-linux-gnueabihf/libc.so.6"),)
     assert report.problems == (
@@ -137,11 +132,11 @@ def test_debian_armhf_python_modules_all_load(armhf: CrossToolchain) -> None:
     assert len(modules) > 20
     for module in modules:
         report = linkage.check(
-            module.name, _dynamic(module), sysroot=root, library_dirs=dirs, open_member=_no_members
+            module.name, _dynamic(module), sysroot=root, library_dirs=dirs, in_wheel={}
         )
         assert report.problems == (), report
     ssl = next(m for m in modules if m.name.startswith("_ssl."))
     found = linkage.check(
-        ssl.name, _dynamic(ssl), sysroot=root, library_dirs=dirs, open_member=_no_members
+        ssl.name, _dynamic(ssl), sysroot=root, library_dirs=dirs, in_wheel={}
     ).found
     assert Found("libssl.so.3", "/usr/lib/arm-linux-gnueabihf/libssl.so.3") in found

@@ -4,7 +4,6 @@ and Debian armhf's own extension modules."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import BinaryIO
 
 import pytest
 from conftest import FIXTURES, CrossToolchain
@@ -23,12 +22,7 @@ def _binary(
         dynamic = linkage.read_dynamic(stream, member)
     dirs = ["/lib/arm-linux-gnueabihf", "/usr/lib/arm-linux-gnueabihf", "/lib", "/usr/lib"]
 
-    def open_member(name: str) -> None:
-        return None
-
-    return linkage.check(
-        member, dynamic, sysroot=root, library_dirs=dirs, open_member=open_member
-    ), dynamic
+    return linkage.check(member, dynamic, sysroot=root, library_dirs=dirs, in_wheel={}), dynamic
 
 
 def test_policies_are_auditwheels() -> None:
@@ -72,12 +66,15 @@ def test_a_bundled_library_is_allowed() -> None:
     with core.open("rb") as stream:
         dynamic = linkage.read_dynamic(stream, "pkg/_core.so")
 
-    def open_member(name: str) -> BinaryIO | None:
-        path = HERE / "pkg" / name
-        return path.open("rb") if path.is_file() else None
-
+    libs = HERE / "pkg" / "pkg.libs"
+    with (libs / "libbundled-1a2b3c4d.so.1").open("rb") as stream:
+        bundled = linkage.read_dynamic(stream, "libbundled")
     report = linkage.check(
-        "pkg/_core.so", dynamic, sysroot=None, library_dirs=[], open_member=open_member
+        "pkg/_core.so",
+        dynamic,
+        sysroot=None,
+        library_dirs=[],
+        in_wheel={"pkg.libs/libbundled-1a2b3c4d.so.1": bundled},
     )
     assert report.found == (
         linkage.Found("libbundled-1a2b3c4d.so.1", "wheel:pkg.libs/libbundled-1a2b3c4d.so.1"),

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from maturin_cross import _host, _pyo3, repair, toolchain
+from maturin_cross import _host, _pyo3, _trial_run, proof, repair, toolchain
 from maturin_cross._plan import Build, ConfigSettings, plan
 from maturin_cross._project import read_pyproject
 from maturin_cross._run import log, run
+from maturin_cross.deliver import deliver
 from maturin_cross.errors import BuildError, ConfigError
 from maturin_cross.settings import Settings
+from maturin_cross.sysroot import Sysroot
 
 
 @dataclass(frozen=True)
@@ -130,18 +133,58 @@ def build_wheel(
                 f"({', '.join(w.name for w in wheels) or 'none'}) where one was expected; "
                 f"pass one interpreter and one target"
             )
-        checked = scratch / "checked"
-        checked.mkdir()
-        result = repair.fix_wheel(
-            wheels[0], build.target, checked, check_only=build.settings.check == "check"
+        sysroot = proof.sysroot_for(build.settings, build.sysconfigdata, source)
+        delivered = deliver(
+            wheels[0],
+            build.target,
+            sysroot if build.cross else None,
+            out_dir,
+            check_only=build.settings.check == "check",
+            trial=_trial(build, sysroot)
+            if build.cross and build.settings.test == "import"
+            else None,
         )
-        for line in result.changes:
+        for line in delivered.changes:
             log(line)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        final = out_dir / result.path.name
-        shutil.move(str(result.path), final)
+        if build.cross:
+            _log_proof(delivered.proof)
+        final = delivered.path
     log(f"wrote {final}")
     return final.name
+
+
+def _log_proof(checked: proof.Proof) -> None:
+    for note in checked.notes:
+        log(note)
+    if checked.sysroot is not None:
+        needs = sum(len(report.found) for report in checked.reports)
+        log(
+            f"every library the wheel's {len(checked.reports)} binaries need ({needs} in all) is "
+            f"in {checked.sysroot.root} or the wheel, with the symbol versions they require"
+        )
+
+
+def _trial(build: Build, sysroot: Sysroot | None) -> Callable[[Path], None]:
+    """Trying a wheel on the target (the ``test = "import"`` setting)."""
+
+    def trial(path: Path) -> None:
+        if sysroot is None:
+            raise ConfigError(
+                "test = import needs the target's sysroot, with its Python in it; "
+                + proof.NO_SYSROOT
+            )
+        outcome = _trial_run.try_wheels([path], build.target, sysroot, os.environ)
+        for name in outcome.imported:
+            log(f"imported {name} in the target's Python under qemu")
+        if outcome.exit_code:
+            sys.stderr.write(outcome.stdout + outcome.stderr)
+            last = next((ln for ln in reversed(outcome.stderr.splitlines()) if ln.strip()), "")
+            raise BuildError(
+                f"{path.name} does not load on {build.target.rust_target} under qemu: "
+                f"{last.strip()}; the wheel is not written"
+            )
+
+    return trial
 
 
 def build_sdist(sdist_directory: str, config_settings: ConfigSettings) -> str:

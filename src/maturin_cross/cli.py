@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from maturin_cross.sysroot import Sysroot
     from maturin_cross.target import Target
 
 PROG = "maturin-cross"
@@ -39,7 +40,7 @@ def _config_pairs(values: list[str] | None) -> dict[str, str | list[str]]:
     return settings
 
 
-_TARGET_FLAGS = ("sysconfigdata", "target", "platform-tag")
+_TARGET_FLAGS = ("sysconfigdata", "target", "platform-tag", "sysroot")
 
 
 def _flags(args: argparse.Namespace) -> dict[str, str]:
@@ -60,6 +61,15 @@ def _names_target(args: argparse.Namespace) -> bool:
 
 
 def _resolve(args: argparse.Namespace, source_dir: Path) -> Target:
+    return _resolve_with_sysroot(args, source_dir)[0]
+
+
+def _resolve_with_sysroot(
+    args: argparse.Namespace, source_dir: Path
+) -> tuple[Target, Sysroot | None]:
+    """The target the command line and environment name, and its sysroot: the one named, else
+    the one its sysconfigdata sits in."""
+    from maturin_cross import proof
     from maturin_cross._plan import target_for
     from maturin_cross._project import read_pyproject
     from maturin_cross.settings import Settings
@@ -70,7 +80,8 @@ def _resolve(args: argparse.Namespace, source_dir: Path) -> Target:
         read_pyproject(source_dir),
         command_line=_flags(args),
     )
-    return target_for(settings, os.environ, source_dir)[0]
+    target, data = target_for(settings, os.environ, source_dir)
+    return target, proof.sysroot_for(settings, data, source_dir)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -131,12 +142,12 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _inspect_file(args: argparse.Namespace) -> int:
-    from maturin_cross import elf, repair
+    from maturin_cross import elf, proof, repair
     from maturin_cross.errors import ElfError
 
     path: Path = args.path
     has_target = _names_target(args) or bool(os.environ.get("MATURIN_CROSS_SYSCONFIGDATA"))
-    target = _resolve(args, Path.cwd()) if has_target else None
+    target, sysroot = _resolve_with_sysroot(args, Path.cwd()) if has_target else (None, None)
     if path.suffix == ".whl":
         contents, elves = repair.read(path)
         report: dict[str, Any] = {
@@ -159,6 +170,14 @@ def _inspect_file(args: argparse.Namespace) -> int:
             report["target"] = target.rust_target
             report["problems"] = plan.problems
             report["changes"] = plan.changes
+            if not plan.problems:
+                checked = proof.prove(path, target, sysroot)
+                report["problems"] = list(checked.problems)
+                report["sysroot"] = str(checked.sysroot.root) if checked.sysroot else None
+                report["needs"] = {
+                    r.member: {f.need: f.where for f in r.found} for r in checked.reports
+                }
+                report["notes"] = list(checked.notes)
     else:
         try:
             data = path.read_bytes()
@@ -201,10 +220,17 @@ def _inspect_file(args: argparse.Namespace) -> int:
         for obj in report["shared_objects"]:
             detail = obj.get("error") or f"{obj['elf']}; PyInit: {', '.join(obj['pyinit']) or '-'}"
             print(f"  {obj['path']}: {detail}")
+        if report.get("sysroot"):
+            print(f"  libraries, looked up in {report['sysroot']}:")
+        for member, needs in report.get("needs", {}).items():
+            for need, where in needs.items():
+                print(f"    {member} needs {need}: {where}")
         for line in report.get("problems", []):
             print(f"  problem: {line}")
         for line in report.get("changes", []):
             print(f"  would change: {line}")
+        for line in report.get("notes", []):
+            print(f"  note: {line}")
     return 1 if report.get("problems") else 0
 
 
@@ -214,6 +240,7 @@ def _inspect_file(args: argparse.Namespace) -> int:
 
 def cmd_fix(args: argparse.Namespace) -> int:
     from maturin_cross import repair
+    from maturin_cross.deliver import deliver
     from maturin_cross.errors import UsageError, WheelError
 
     if not _names_target(args):
@@ -221,7 +248,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
             "fix needs the target: --sysconfigdata FILE or --target TRIPLE "
             "(or -C sysconfigdata=FILE / -C target=TRIPLE)"
         )
-    target = _resolve(args, Path.cwd())
+    target, sysroot = _resolve_with_sysroot(args, Path.cwd())
     out_dir = Path(args.wheel_dir)
     status = 0
     for path in args.wheels:
@@ -242,7 +269,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
                 else:
                     print(f"{path}: ok for {target.rust_target}")
                 continue
-            result = repair.fix_wheel(path, target, out_dir)
+            result = deliver(path, target, sysroot, out_dir)
         except WheelError as err:
             for line in err.problems:
                 print(f"{PROG}: error: {line}", file=sys.stderr)
@@ -250,6 +277,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
             continue
         for change in result.changes:
             print(f"{PROG}: {change}", file=sys.stderr)
+        for note in result.proof.notes:
+            print(f"{PROG}: note: {note}", file=sys.stderr)
         print(result.path)
     return status
 
@@ -311,10 +340,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_test(args: argparse.Namespace) -> int:
     from maturin_cross import _trial_run
     from maturin_cross.errors import UsageError
-    from maturin_cross.sysroot import Sysroot
 
-    root = Path(args.sysroot)
-    if not root.is_dir():
+    if args.sysroot and not Path(args.sysroot).is_dir():
         raise UsageError(
             f"--sysroot {args.sysroot} is not a folder; name the target's root file system "
             f"(the folder that holds its usr/lib/python3.X/)"
@@ -322,11 +349,15 @@ def cmd_test(args: argparse.Namespace) -> int:
     for wheel in [*args.wheels, *args.with_wheels]:
         if not wheel.is_file():
             raise UsageError(f"{wheel} does not exist; name a wheel file")
-    sysroot = Sysroot(root.resolve(), "--sysroot")
-    if not _names_target(args):
+    if args.sysroot and not _names_target(args):
         # The sysroot's own Python says what the target is.
-        args.sysconfigdata = str(sysroot.root / "usr" / "lib")
-    target = _resolve(args, Path.cwd())
+        args.sysconfigdata = str(Path(args.sysroot) / "usr" / "lib")
+    target, sysroot = _resolve_with_sysroot(args, Path.cwd())
+    if sysroot is None or target.python is None:
+        raise UsageError(
+            "test needs the target's sysroot, with its Python: --sysroot DIR (or -C sysroot=DIR, "
+            "MATURIN_CROSS_SYSROOT, or a sysconfigdata inside a sysroot)"
+        )
     outcome = _trial_run.try_wheels(
         args.wheels,
         target,
@@ -366,6 +397,11 @@ MATURIN_CROSS_<KEY> variables; docs/settings.md has the precedence):
                         Also maturin.build-args. A --target among them counts as the target.
   check=fix|check       fix: correct module names and tags, refuse what cannot fit (default);
                         check: refuse any wheel that would need a change
+  sysroot=DIR           the target's root file system: every library the wheel needs must be
+                        in it or the wheel, with the symbol versions it requires (--sysroot;
+                        default: the sysroot the sysconfigdata sits in)
+  test=off|import       import: after the build, import every extension module in the
+                        target's own Python under qemu, and refuse the wheel if one fails
   verbose=true|false    also show the commands and environment maturin-cross sets
   quiet=true|false      do not stream maturin's and cargo's output (its tail is still shown
                         when they fail)
@@ -376,6 +412,12 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sysconfigdata", metavar="FILE", help="the target's _sysconfigdata_*.py")
     parser.add_argument("--target", metavar="TRIPLE", help="Rust target triple")
     parser.add_argument("--platform-tag", metavar="TAG", help="wheel platform tag (linux_armv7l)")
+    parser.add_argument(
+        "--sysroot",
+        metavar="DIR",
+        help="the target's root file system: libraries are checked against it (default: the one "
+        "the sysconfigdata sits in)",
+    )
     parser.add_argument(
         "-C",
         "--config-setting",
@@ -464,9 +506,6 @@ def parser() -> argparse.ArgumentParser:
         "target's Python is missing.",
     )
     test.add_argument("wheels", nargs="+", type=Path, metavar="WHEEL")
-    test.add_argument(
-        "--sysroot", required=True, metavar="DIR", help="the target's root file system"
-    )
     test.add_argument(
         "--command", metavar="CODE", help="Python code to run after the imports (on the target)"
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import BinaryIO
@@ -170,10 +170,6 @@ class Library:
     dynamic: Dynamic
 
 
-WheelReader = Callable[[str], "BinaryIO | None"]
-"""Opens a member of the wheel by name, or None when there is no such member."""
-
-
 # What to install for a library a target image lacks: (Yocto recipe, Debian package) by soname.
 # Common ones only; for others the message says to add the package that provides it.
 _PROVIDERS = {
@@ -227,7 +223,7 @@ def check(
     *,
     sysroot: Sysroot | None,
     library_dirs: Sequence[str],
-    open_member: WheelReader,
+    in_wheel: Mapping[str, Dynamic],
 ) -> Report:
     """Where each of ``member``'s needs is found, and every missing library or version. A
     library must be of the binary's own kind."""
@@ -239,7 +235,7 @@ def check(
     sysroot_dirs = [*sysroot_rpath, *library_dirs]
     providers: dict[str, Library] = {}
     for need in dynamic.needed:
-        library = _find_in_wheel(need, wheel_rpath, open_member, expected)
+        library = _find_in_wheel(need, wheel_rpath, in_wheel, expected)
         if library is None and sysroot is not None:
             library, passed_over = _find_in_sysroot(need, sysroot, sysroot_dirs, expected)
             if library is None:
@@ -295,16 +291,12 @@ def _version_problem(member: str, version: str, library_name: str, provider: Lib
 
 
 def _find_in_wheel(
-    need: str, folders: Sequence[str], open_member: WheelReader, expected: Kind
+    need: str, folders: Sequence[str], in_wheel: Mapping[str, Dynamic], expected: Kind
 ) -> Library | None:
     for folder in folders:
         name = f"{folder}/{need}" if folder else need
-        stream = open_member(name)
-        if stream is None:
-            continue
-        with stream:
-            dynamic = read_dynamic(stream, name)
-        if dynamic.kind == expected:
+        dynamic = in_wheel.get(name)
+        if dynamic is not None and dynamic.kind == expected:
             return Library(f"wheel:{name}", dynamic)
     return None
 
@@ -331,35 +323,15 @@ def _find_in_sysroot(
     return None, passed_over
 
 
-def is_elf(stream: BinaryIO) -> bool:
-    head = stream.read(4)
-    stream.seek(0)
-    return head == b"\x7fELF"
-
-
 def check_binaries(
-    names: Sequence[str],
-    open_member: WheelReader,
-    *,
-    sysroot: Sysroot | None,
-    library_dirs: Sequence[str],
+    binaries: Mapping[str, Dynamic], *, sysroot: Sysroot | None, library_dirs: Sequence[str]
 ) -> list[Report]:
-    """A report for every ELF file among ``names`` (modules, bundled libraries, programs)."""
-    reports = []
-    for name in names:
-        stream = open_member(name)
-        if stream is None:
-            continue
-        with stream:
-            if not is_elf(stream):
-                continue
-            dynamic = read_dynamic(stream, name)
-        reports.append(
-            check(
-                name, dynamic, sysroot=sysroot, library_dirs=library_dirs, open_member=open_member
-            )
-        )
-    return reports
+    """A report for each of a wheel's ELF files (modules, bundled libraries, programs), by
+    member name; bundled libraries are found among them."""
+    return [
+        check(name, dynamic, sysroot=sysroot, library_dirs=library_dirs, in_wheel=binaries)
+        for name, dynamic in binaries.items()
+    ]
 
 
 def describe(report: Report) -> list[str]:

@@ -120,6 +120,17 @@ class Settings:
     """What to do with a wheel maturin made: ``fix`` (correct names and tags, refuse what
     cannot fit), ``check`` (refuse anything that is not already right)."""
 
+    sysroot: str | None = None
+    """The target's root file system: every library a wheel's binaries need must be in it (or
+    bundled), with the symbol versions they require, and ``test`` runs the target's Python from
+    it. Default: the sysroot the target's sysconfigdata sits in
+    (``SYSROOT/usr/lib/python3.X/``)."""
+
+    test: str = "off"
+    """After a cross build, prove the wheel on the target: ``import`` installs it and imports
+    every extension module in the target's own Python under qemu (needs the sysroot to hold
+    that Python); ``off`` does not."""
+
     verbose: bool = False
     """Show the commands and environment maturin-cross sets."""
 
@@ -240,7 +251,7 @@ def _tool_table(pyproject: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 
 _KEYS = {f.name.replace("_", "-"): f.name for f in fields(Settings) if f.name != "origins"}
-_CHOICES = {"check": ("fix", "check")}
+_CHOICES = {"check": ("fix", "check"), "test": ("off", "import")}
 _BOOLEANS = frozenset({"verbose", "quiet"})
 
 
