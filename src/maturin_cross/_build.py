@@ -21,10 +21,10 @@ from maturin_cross import _host, _pyo3, _trial_run, proof, repair, toolchain
 from maturin_cross._plan import Build, ConfigSettings, plan
 from maturin_cross._project import read_pyproject
 from maturin_cross._run import log, run
+from maturin_cross.c_side import c_side
 from maturin_cross.deliver import deliver
 from maturin_cross.errors import BuildError, ConfigError
 from maturin_cross.settings import Settings
-from maturin_cross.sysroot import Sysroot
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,10 @@ def environment(
         pyo3 = _pyo3.setup(build, build.sysconfigdata, folder, environ)
         delta.update(pyo3.env)
         notes += pyo3.notes
+    if build.sysroot is not None:
+        c = c_side(build.target, build.sysroot, build.sysconfigdata, environ)
+        delta.update(c.env)
+        notes += c.notes
     if need_toolchain:
         rust = toolchain.setup_for(build.target.rust_target, environ)
         delta.update(rust.env)
@@ -133,16 +137,13 @@ def build_wheel(
                 f"({', '.join(w.name for w in wheels) or 'none'}) where one was expected; "
                 f"pass one interpreter and one target"
             )
-        sysroot = proof.sysroot_for(build.settings, build.sysconfigdata, source)
         delivered = deliver(
             wheels[0],
             build.target,
-            sysroot if build.cross else None,
+            build.sysroot,
             out_dir,
             check_only=build.settings.check == "check",
-            trial=_trial(build, sysroot)
-            if build.cross and build.settings.test == "import"
-            else None,
+            trial=_trial(build) if build.cross and build.settings.test == "import" else None,
         )
         for line in delivered.changes:
             log(line)
@@ -164,8 +165,10 @@ def _log_proof(checked: proof.Proof) -> None:
         )
 
 
-def _trial(build: Build, sysroot: Sysroot | None) -> Callable[[Path], None]:
+def _trial(build: Build) -> Callable[[Path], None]:
     """Trying a wheel on the target (the ``test = "import"`` setting)."""
+
+    sysroot = build.sysroot
 
     def trial(path: Path) -> None:
         if sysroot is None:

@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from maturin_cross import _host, sysconfigdata
+from maturin_cross import _host, proof, sysconfigdata
 from maturin_cross._project import Project
 from maturin_cross.settings import Kind, Origin, Settings, Sourced, decide
 from maturin_cross.sysconfigdata import SysconfigData
+from maturin_cross.sysroot import Sysroot
 from maturin_cross.target import Target, resolve
 from maturin_cross.target_spec import custom_target_spec
 
@@ -31,6 +32,8 @@ class Build:
     target: Target
     sysconfigdata: SysconfigData | None
     """The target's, for a cross build with one."""
+    sysroot: Sysroot | None = None
+    """The target's root file system, for a cross build that names or implies one."""
 
     @property
     def cross(self) -> bool:
@@ -45,7 +48,9 @@ def plan(source_dir: Path, config_settings: ConfigSettings, environ: Mapping[str
     project = Project.read(source_dir)
     settings = Settings.from_sources(config_settings, environ, project.pyproject)
     target, data = target_for(settings, environ, source_dir)
-    return Build(project, settings, target, data)
+    cross = data is not None or settings.target is not None
+    root = proof.sysroot_for(settings, data, source_dir) if cross else None
+    return Build(project, settings, target, data, root)
 
 
 def target_for(
