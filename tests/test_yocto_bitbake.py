@@ -526,7 +526,7 @@ def test_the_lts_series_accept_the_layer(bitbake: BitBake, series: str, accepted
     oe-core's release branches do (LAYERSERIES_CORENAMES = LAYERSERIES_COMPAT_core = the
     release): a stand-in, because only this oe-core snapshot is here. The LTS series the layer
     claims are accepted; kirkstone, which it does not claim (no python_maturin there), is not."""
-    top = bitbake.build.parent / f"series-{series}"
+    top = bitbake.build / f"series-{series}"
     shutil.rmtree(top, ignore_errors=True)
     core, build = top / "core", top / "build"
     for folder in (core / "conf", core / "classes", build / "conf"):

@@ -12,8 +12,8 @@
 #     that folder (an ACL entry for this user only), nothing more;
 #   - the snapshots, unpacked once into $MATURIN_CROSS_CACHE/yocto/snapshots/<their sha256>
 #     (default cache: ~/.cache/maturin-cross);
-#   - a build folder $MATURIN_CROSS_CACHE/yocto/build owned by that user, with oe-core's meta and
-#     LAYER in conf/bblayers.conf and a six-line conf/local.conf (MACHINE qemuarm, no network).
+#   - a build folder $MATURIN_CROSS_CACHE/yocto/build-<hash of LAYER's path> owned by that user,
+#     with oe-core's meta and LAYER in conf/bblayers.conf and a six-line conf/local.conf (MACHINE qemuarm, no network).
 #     BitBake's parse cache stays in it, so only the first parse takes minutes.
 # A second run with everything in place changes nothing and needs no network. Prints one line:
 #   <user> <bitbake folder> <oe-core folder> <build folder>
@@ -99,8 +99,9 @@ if [ ! -f "$trees/.complete" ]; then
   mv "$trees.tmp" "$trees"
 fi
 
-# The build folder: written every time (unchanged text keeps BitBake's cache valid).
-build="$cache/yocto/build"
+# The build folder, one per layer folder (two checkouts do not take turns invalidating one
+# parse cache): written every time (unchanged text keeps BitBake's cache valid).
+build="$cache/yocto/build-$(printf %s "$layer" | sha256sum | cut -c1-12)"
 mkdir -p "$build/conf"
 cat > "$build/conf/local.conf.new" <<EOF
 MACHINE = "qemuarm"
