@@ -31,6 +31,17 @@ def show(lines: Sequence[str]) -> None:
         print(line, file=sys.stderr)
 
 
+def environment(env_delta: Mapping[str, str | None] | None) -> dict[str, str]:
+    """This process's environment changed by ``env_delta`` (None removes a variable)."""
+    env = dict(os.environ)
+    for key, value in (env_delta or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
 def run(
     cmd: Sequence[str],
     *,
@@ -45,12 +56,7 @@ def run(
     Output goes to stderr, live when ``stream`` or ``verbose`` (which also shows the
     environment), and is returned as lines. Raises BuildError naming the failure's cause; the
     output's tail is replayed first when it was not streamed."""
-    env = dict(os.environ)
-    for key, value in (env_delta or {}).items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
+    env = environment(env_delta)
     log("+ " + shlex.join(cmd))
     stream = stream or verbose
     if verbose:
@@ -153,12 +159,7 @@ def execute(
     """Run a program whose result is the answer (the target's Python under qemu): its exit
     code, stdout and stderr, nothing streamed. A program that cannot start or outlives
     ``timeout`` raises BuildError."""
-    env = dict(os.environ)
-    for key, value in env_delta.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
+    env = environment(env_delta)
     log("+ " + shlex.join(cmd[:4]) + (" ..." if len(cmd) > 4 else ""))
     try:
         done = subprocess.run(
