@@ -13,7 +13,7 @@
 #     has cargo build the standard library (build-std). The archive moves one architecture at a
 #     time, so no architecture's lag holds the compiler back;
 #   - qemu-user-static;
-#   - a target sysroot with the target's own python3.11 at $MATURIN_CROSS_CACHE/sysroots/<arch>
+#   - a target sysroot with the target's own python3.11 at $CROSS_PROVISION_CACHE/sysroots/<arch>
 #     (default cache: ~/.cache/maturin-cross), unpacked from .deb files that stay cached.
 # A second run with everything in place does no network access. Runs of this script wait for
 # each other (a lock in the cache) and apt calls wait for another apt's lock. Prints one line per
@@ -21,7 +21,7 @@
 #   <arch> <sysroot> <rust triple> <linker> <qemu> <std: prebuilt|build-std>
 set -euo pipefail
 
-cache=${MATURIN_CROSS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/maturin-cross}
+cache=${CROSS_PROVISION_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/maturin-cross}
 
 # Debian arch -> GNU triplet, Rust triple, qemu binary
 declare -A GNU=([armhf]=arm-linux-gnueabihf [arm64]=aarch64-linux-gnu [i386]=i686-linux-gnu

@@ -10,9 +10,9 @@
 #   - an unprivileged user, maturin-yocto: BitBake refuses to run as root. Where it cannot reach
 #     LAYER or the cache (a folder such as /root on the way), it is given the right to traverse
 #     that folder (an ACL entry for this user only), nothing more;
-#   - the snapshots, unpacked once into $MATURIN_CROSS_CACHE/yocto/snapshots/<their sha256>
+#   - the snapshots, unpacked once into $CROSS_PROVISION_CACHE/yocto/snapshots/<their sha256>
 #     (default cache: ~/.cache/maturin-cross);
-#   - a build folder $MATURIN_CROSS_CACHE/yocto/build-<hash of LAYER's path> owned by that user,
+#   - a build folder $CROSS_PROVISION_CACHE/yocto/build-<hash of LAYER's path> owned by that user,
 #     with oe-core's meta and LAYER in conf/bblayers.conf and a six-line conf/local.conf (MACHINE qemuarm, no network).
 #     BitBake's parse cache stays in it, so only the first parse takes minutes.
 # A second run with everything in place changes nothing and needs no network. Prints one line:
@@ -32,7 +32,7 @@ for tarball in bitbake openembedded-core; do
 done
 [ "$(id -u)" = 0 ] || die "needs root for apt-get, locale-gen and useradd (run it as root or with sudo)"
 
-cache=${MATURIN_CROSS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/maturin-cross}
+cache=${CROSS_PROVISION_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/maturin-cross}
 user=maturin-yocto
 apt=(apt-get -o DPkg::Lock::Timeout=600 -qq)
 
