@@ -98,6 +98,8 @@ def _read(elf: ELFFile) -> Dynamic:
     if dynamic is not None:
         for tag in dynamic.iter_tags():
             kind_of = tag.entry.d_tag
+            if not isinstance(kind_of, str):
+                continue  # a tag pyelftools has no name for (DT_PPC64_OPT): not the loader's search
             # pyelftools names the string of a tag after the tag: tag.needed, tag.runpath.
             text = str(getattr(tag, kind_of[3:].lower(), ""))
             if kind_of == "DT_NEEDED":
