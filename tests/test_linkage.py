@@ -143,7 +143,9 @@ def test_debian_armhf_python_modules_all_load(armhf: CrossToolchain) -> None:
 
 
 ELF_FIXTURES = sorted(
-    p for p in (FIXTURES / "elf").iterdir() if p.is_file() and p.read_bytes()[:4] == b"\x7fELF"
+    p
+    for p in (FIXTURES / "elf").iterdir()
+    if p.is_file() and p.read_bytes()[:4] == b"\x7fELF" and p.name != "truncated.so"
 )
 
 
@@ -154,3 +156,8 @@ def test_every_real_fixture_reads(path: Path) -> None:
     dynamic = _dynamic(path)
     assert dynamic.kind.bits in (32, 64)
     assert all(isinstance(name, str) for name in dynamic.needed)
+
+
+def test_a_truncated_file_is_one_line() -> None:
+    with pytest.raises(WheelError, match=r"^truncated.so: not a readable ELF file"):
+        _dynamic(FIXTURES / "elf" / "truncated.so")
