@@ -35,17 +35,30 @@ class Environment:
     notes: tuple[str, ...] = ()
 
 
+def _config_folder(build: Build, environ: Mapping[str, str]) -> Path:
+    """Where the PyO3 config file lives between builds: beside cargo's own output, so that the
+    same build finds the same file and cargo has nothing to rebuild."""
+    target_dir = environ.get("CARGO_TARGET_DIR")
+    base = (
+        build.source_dir / target_dir
+        if target_dir
+        else build.project.manifest_dir(build.settings.maturin) / "target"
+    )
+    return base / "maturin-cross"
+
+
 def environment(
-    build: Build, folder: Path, environ: Mapping[str, str], *, need_toolchain: bool = True
+    build: Build, environ: Mapping[str, str], *, need_toolchain: bool = True
 ) -> Environment:
-    """The environment of a cross build: the PyO3 setup (written into ``folder``), the Rust
-    toolchain's, and the target for cargo and maturin. Nothing for a native build."""
+    """The environment of a cross build: the PyO3 setup (its file kept beside cargo's output),
+    the Rust toolchain's, the C side's, and the target for cargo and maturin. Nothing for a
+    native build."""
     if not build.cross:
         return Environment({}, build.target.notes)
     delta: dict[str, str] = {}
     notes = list(build.target.notes)
     if build.sysconfigdata is not None:
-        pyo3 = _pyo3.setup(build, build.sysconfigdata, folder, environ)
+        pyo3 = _pyo3.setup(build, build.sysconfigdata, _config_folder(build, environ), environ)
         delta.update(pyo3.env)
         notes += pyo3.notes
     if build.sysroot is not None:
@@ -118,7 +131,7 @@ def build_wheel(
     out_dir = Path(wheel_directory).resolve()
     with _scratch() as folder:
         scratch = Path(folder)
-        env = environment(build, scratch, os.environ)
+        env = environment(build, os.environ)
         for note in env.notes:
             log(note)
         maturin_out = scratch / "maturin-out"
@@ -217,7 +230,7 @@ def prepare_metadata(
     out_dir = Path(metadata_directory).resolve()
     with _scratch() as folder:
         scratch = Path(folder)
-        env = environment(build, scratch, os.environ, need_toolchain=False)
+        env = environment(build, os.environ, need_toolchain=False)
         meta = scratch / "meta"
         meta.mkdir()
         args = maturin_args(build, editable=False)

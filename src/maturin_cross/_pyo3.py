@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maturin_cross import pyo3_config
+from maturin_cross._files import write_bytes
 from maturin_cross._plan import Build
 from maturin_cross.errors import ConfigError
 from maturin_cross.sysconfigdata import SysconfigData
@@ -91,7 +92,12 @@ def setup(build: Build, data: SysconfigData, folder: Path, environ: Mapping[str,
             "ext_suffix; the module is renamed after the build if needed"
         )
     path = (folder / f"pyo3-config-{target.rust_target}.txt").resolve()
-    path.write_text(pyo3_config.render(values), encoding="utf-8")
+    text = pyo3_config.render(values).encode("utf-8")
+    # Rewritten only when it changes: pyo3's build script reruns, and all above it rebuilds,
+    # when the file's path or its time changes.
+    if not path.is_file() or path.read_bytes() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(path, text)
     python = target.python
     assert python is not None  # a target read from a sysconfigdata has one
     env = {
