@@ -15,6 +15,7 @@ from maturin_cross import linkage, sysroot
 from maturin_cross.errors import WheelError
 from maturin_cross.linkage import Found
 from maturin_cross.sysroot import Sysroot
+from maturin_cross.target import ARM_HARD, ElfFacts
 
 HERE = FIXTURES / "linkage"
 ARMHF_DIRS = ["/lib/arm-linux-gnueabihf", "/lib", "/usr/lib/arm-linux-gnueabihf", "/usr/lib"]
@@ -49,7 +50,7 @@ def test_reads_needs_versions_and_runpath() -> None:
     module = _dynamic(HERE / "armhf" / "needs-glibc-2.38.so")
     assert module.needed == ("libc.so.6",)
     assert module.required == {"libc.so.6": ("GLIBC_2.38",)}
-    assert module.kind == linkage.Kind("EM_ARM", 32, True, "hard")
+    assert module.kind == ElfFacts("EM_ARM", 32, True, ARM_HARD)
     ssl = _dynamic(HERE / "armhf" / "libssl.so.3")
     assert ssl.soname == "libssl.so.3"
     assert ssl.defined == ("OPENSSL_3.0.0",)
@@ -77,7 +78,7 @@ def test_a_library_of_another_machine_is_passed_over(tmp_path: Path) -> None:
     report = _check("pkg/_ssl.so", HERE / "armhf" / "needs-libssl.so", Sysroot(tmp_path, "t"))
     assert report.problems[0].startswith(
         f"pkg/_ssl.so needs libssl.so.3, which {tmp_path} does not have (passed over "
-        f"/usr/lib/libssl.so.3: EM_AARCH64 64-bit LE)"
+        f"/usr/lib/libssl.so.3: AArch64 64-bit LE)"
     )
     (tmp_path / "usr" / "lib" / "arm-linux-gnueabihf").mkdir()
     shutil.copy(HERE / "armhf" / "libssl.so.3", tmp_path / "usr" / "lib" / "arm-linux-gnueabihf")

@@ -245,6 +245,11 @@ def _machine_name(value: str | int) -> str:
     return _UNNAMED_MACHINES.get(value, f"e_machine {value:#x}")
 
 
+def abi_of(elf: ELFFile) -> str | None:
+    """The ABI discriminator of an open ELF file (ARM float ABI, MIPS ABI, ...), or None."""
+    return _abi(elf, str(elf["e_machine"]), elf.elfclass, elf.little_endian, elf.header["e_flags"])
+
+
 def _abi(elf: ELFFile, machine: str, bits: int, little_endian: bool, e_flags: int) -> str | None:
     """The ABI discriminator of ``target``'s vocabulary, or None."""
     if machine == "EM_ARM":

@@ -26,8 +26,10 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection
 from elftools.elf.segments import InterpSegment
 
+from maturin_cross.elf import abi_of
 from maturin_cross.errors import WheelError
 from maturin_cross.sysroot import Sysroot
+from maturin_cross.target import ElfFacts
 
 _BAD_ELF = (ELFError, ConstructError, struct.error, ValueError, UnicodeDecodeError, AssertionError)
 """What pyelftools raises on a malformed file (its asserts included)."""
@@ -37,26 +39,11 @@ _VER_FLG_BASE = 0x1
 
 
 @dataclass(frozen=True)
-class Kind:
-    """The facts by which a loader accepts or passes over a library."""
-
-    machine: str
-    bits: int
-    little_endian: bool
-    float_abi: str | None = None
-    """ARM: hard or soft float, from e_flags (the loader refuses a mismatch)."""
-
-    def describe(self) -> str:
-        order = "LE" if self.little_endian else "BE"
-        float_abi = f" {self.float_abi}-float" if self.float_abi else ""
-        return f"{self.machine} {self.bits}-bit {order}{float_abi}"
-
-
-@dataclass(frozen=True)
 class Dynamic:
     """What an ELF file says to the loader."""
 
-    kind: Kind
+    kind: ElfFacts
+    """The facts by which a loader accepts or passes over a library."""
     needed: tuple[str, ...] = ()
     rpath: tuple[str, ...] = ()
     runpath: tuple[str, ...] = ()
@@ -66,10 +53,6 @@ class Dynamic:
     """Library file name -> the versions required of it."""
     defined: tuple[str, ...] = ()
     """The versions this file defines."""
-
-
-_EF_ARM_ABI_FLOAT_SOFT = 0x200
-_EF_ARM_ABI_FLOAT_HARD = 0x400
 
 
 def read_dynamic(stream: BinaryIO, name: str) -> Dynamic:
@@ -82,14 +65,7 @@ def read_dynamic(stream: BinaryIO, name: str) -> Dynamic:
 
 
 def _read(elf: ELFFile) -> Dynamic:
-    flags = elf.header["e_flags"]
-    float_abi = None
-    if elf["e_machine"] == "EM_ARM":
-        if flags & _EF_ARM_ABI_FLOAT_HARD:
-            float_abi = "hard"
-        elif flags & _EF_ARM_ABI_FLOAT_SOFT:
-            float_abi = "soft"
-    kind = Kind(str(elf["e_machine"]), elf.elfclass, elf.little_endian, float_abi)
+    kind = ElfFacts(str(elf["e_machine"]), elf.elfclass, elf.little_endian, abi_of(elf))
     needed: list[str] = []
     rpath: list[str] = []
     runpath: list[str] = []
@@ -293,7 +269,7 @@ def _version_problem(member: str, version: str, library_name: str, provider: Lib
 
 
 def _find_in_wheel(
-    need: str, folders: Sequence[str], in_wheel: Mapping[str, Dynamic], expected: Kind
+    need: str, folders: Sequence[str], in_wheel: Mapping[str, Dynamic], expected: ElfFacts
 ) -> Library | None:
     for folder in folders:
         name = f"{folder}/{need}" if folder else need
@@ -304,7 +280,7 @@ def _find_in_wheel(
 
 
 def _find_in_sysroot(
-    need: str, sysroot: Sysroot, folders: Sequence[str], expected: Kind
+    need: str, sysroot: Sysroot, folders: Sequence[str], expected: ElfFacts
 ) -> tuple[Library | None, list[str]]:
     passed_over: list[str] = []
     for folder in folders:
