@@ -25,6 +25,12 @@ EXAMPLES = ROOT / "examples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+# The provisioning cache's earlier name is in the product's settings namespace, where the product
+# refuses it: take it as the cache, and keep it from every process the tests start.
+if "MATURIN_CROSS_CACHE" in os.environ:
+    os.environ.setdefault("CROSS_PROVISION_CACHE", os.environ["MATURIN_CROSS_CACHE"])
+    del os.environ["MATURIN_CROSS_CACHE"]
+
 
 def names_a_target(name: str) -> bool:
     """Environment variables that name a target, or change how one is found or built: a test

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import bigwheel
 import pytest
+from conftest import clean_environ
 from repaircases import (
     AARCH64_MUSL,
     AARCH64_T,
@@ -325,7 +326,9 @@ def fix_in_a_process(source: Path, folder: Path, bound: int = MEMORY_BOUND) -> P
     sysconfigdata = bigwheel.write_sysconfigdata(folder)
     out = folder / "out"
     argv = [sys.executable, "-m", "maturin_cross", "fix", str(source), "-w", str(out)]
-    code, peak, _, said = bigwheel.run_measured([*argv, "--sysconfigdata", str(sysconfigdata)])
+    code, peak, _, said = bigwheel.run_measured(
+        [*argv, "--sysconfigdata", str(sysconfigdata)], env=clean_environ()
+    )
     assert code == 0, said
     assert f"renamed {bigwheel.MODULE} -> " in said
     assert peak <= bound, f"peak RSS {peak / 2**20:.0f} MiB"

@@ -75,6 +75,7 @@ def test_maturin_170_seed_bug_is_healed_by_fix(
             "-w",
             str(fixed_dir),
         ],
+        env=clean_environ(),
         capture_output=True,
         text=True,
         check=False,

@@ -21,7 +21,7 @@
 #   <arch> <sysroot> <rust triple> <linker> <qemu> <std: prebuilt|build-std>
 set -euo pipefail
 
-cache=${CROSS_PROVISION_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/maturin-cross}
+cache=${CROSS_PROVISION_CACHE:-${MATURIN_CROSS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/maturin-cross}}
 
 # Debian arch -> GNU triplet, Rust triple, qemu binary
 declare -A GNU=([armhf]=arm-linux-gnueabihf [arm64]=aarch64-linux-gnu [i386]=i686-linux-gnu

@@ -32,7 +32,7 @@ for tarball in bitbake openembedded-core; do
 done
 [ "$(id -u)" = 0 ] || die "needs root for apt-get, locale-gen and useradd (run it as root or with sudo)"
 
-cache=${CROSS_PROVISION_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/maturin-cross}
+cache=${CROSS_PROVISION_CACHE:-${MATURIN_CROSS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/maturin-cross}}
 user=maturin-yocto
 apt=(apt-get -o DPkg::Lock::Timeout=600 -qq)
 
