@@ -310,11 +310,3 @@ def check_binaries(
         check(name, dynamic, sysroot=sysroot, library_dirs=library_dirs, in_wheel=binaries)
         for name, dynamic in binaries.items()
     ]
-
-
-def describe(report: Report) -> list[str]:
-    """What ``inspect`` shows of one binary: each need and where it was found."""
-    lines = [f"{report.member}:"]
-    lines += [f"  needs {found.need:<28} found at {found.where}" for found in report.found]
-    lines += [f"  problem: {problem}" for problem in report.problems]
-    return lines
