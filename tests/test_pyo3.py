@@ -31,7 +31,10 @@ def test_pyo3_config_file_and_cross_variables(tmp_path: Path) -> None:
     assert "ext_suffix" not in text
     assert setup.env["PYO3_CONFIG_FILE"] == str(path)
     assert setup.env["PYO3_CROSS"] == "1"
-    assert setup.env["PYO3_CROSS_LIB_DIR"] == str(libdir)
+    # The sysconfigdata's own folder: where pyo3 looks for it, and what build scripts derive
+    # the target's include folder from (cryptography: LIBDEST/../../include/python3.11).
+    assert setup.env["PYO3_CROSS_LIB_DIR"] == str(data.parent)
+    assert data.parent.name == "python3.11"
     assert setup.env["PYO3_CROSS_PYTHON_VERSION"] == "3.11"
 
 
@@ -102,3 +105,20 @@ def test_no_pyo3_note_for_a_package_without_pyo3(tmp_path: Path) -> None:
     plan = _plan.plan(tmp_path, {"sysconfigdata": str(data)}, {})
     setup = _setup(plan, tmp_path, {})
     assert not [note for note in setup.notes if "pyo3" in note]
+
+
+def test_a_given_pyo3_cross_lib_dir_is_replaced_by_the_sysconfigdata_folder_and_said(
+    tmp_path: Path,
+) -> None:
+    # Yocto's python_pyo3.bbclass exports STAGING_LIBDIR; pyo3 and the build scripts are given
+    # the folder of the sysconfigdata the build uses instead, and the log says so.
+    data = sysroot(tmp_path)
+    plan = plan_in(tmp_path, {"sysconfigdata": str(data)})
+    staging = str(tmp_path / "sysroot" / "usr" / "lib")
+    setup = _setup(plan, tmp_path, {"PYO3_CROSS_LIB_DIR": staging})
+    assert setup.env["PYO3_CROSS_LIB_DIR"] == str(data.parent)
+    assert f"PYO3_CROSS_LIB_DIR={staging} replaced by {data.parent}, the folder of {data.name}" in (
+        setup.notes
+    )
+    same = _setup(plan, tmp_path, {"PYO3_CROSS_LIB_DIR": str(data.parent)})
+    assert not any(note.startswith("PYO3_CROSS_LIB_DIR") for note in same.notes)

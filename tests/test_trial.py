@@ -17,7 +17,7 @@ from conftest import CrossToolchain, clean_environ
 from wheelmaker import make_wheel
 
 from maturin_cross import trial
-from maturin_cross.errors import TrialUnavailable
+from maturin_cross.errors import TrialUnavailable, UsageError
 from maturin_cross.sysroot import Sysroot
 from maturin_cross.target import ElfFacts, PythonABI
 
@@ -229,3 +229,62 @@ def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
     assert done.stderr.strip().startswith(
         f"maturin-cross: error: --sysroot {tmp_path / 'nowhere'} is not a folder"
     )
+
+
+def test_a_run_names_a_program_the_wheels_install() -> None:
+    assert trial.program_run("hello 'two words' x", ["hello", "other"]) == (
+        "hello",
+        "two words",
+        "x",
+    )
+    with pytest.raises(UsageError) as err:
+        trial.program_run("nope --version", ["hello"])
+    assert str(err.value) == (
+        "--run 'nope --version' names 'nope', which the wheels do not install (their programs: "
+        "hello); name one of them"
+    )
+    with pytest.raises(UsageError, match="quote it as a shell would"):
+        trial.program_run("hello 'open", ["hello"])
+    with pytest.raises(UsageError, match="names no program"):
+        trial.program_run("", ["hello"])
+
+
+HELLO_C = b"""
+#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) printf("%s%s", argv[i], i + 1 < argc ? " " : "\\n");
+    return argc > 1 && strcmp(argv[1], "fail") == 0 ? 3 : 0;
+}
+"""
+
+
+@pytest.mark.cross
+def test_a_bin_wheels_program_runs_on_the_target(armhf: CrossToolchain, tmp_path: Path) -> None:
+    # A bindings = "bin" wheel: a real armhf program in NAME.data/scripts/, no module.
+    source = tmp_path / "hello.c"
+    source.write_bytes(HELLO_C)
+    program = tmp_path / "hello"
+    subprocess.run([armhf.linker, "-O2", "-o", str(program), str(source)], check=True)
+    wheel = make_wheel(
+        tmp_path,
+        name="hello",
+        tags=("py3-none-linux_armv7l",),
+        files={"hello-0.1.0.data/scripts/hello": (program.read_bytes(), 0o755)},
+    )
+    sysroot = str(armhf.sysroot)
+    done = _test(str(wheel), "--sysroot", sysroot, "--run", "hello from 'the target'")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["from the target"]
+    done = _test(str(wheel), "--sysroot", sysroot, "--run", "hello fail")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"maturin-cross: error: {wheel.name} failed on armv7-unknown-linux-gnueabihf under "
+        "qemu: hello exited with 3"
+    )
+    done = _test(str(wheel), "--sysroot", sysroot, "--run", "just --version")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "maturin-cross: error: --run 'just --version' names 'just', which the wheels do not "
+        "install (their programs: hello); name one of them"
+    ]

@@ -98,12 +98,21 @@ def setup(build: Build, data: SysconfigData, folder: Path, environ: Mapping[str,
     if not path.is_file() or path.read_bytes() != text:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_bytes(path, text)
+    given = environ.get("PYO3_CROSS_LIB_DIR")
+    if given and Path(given).resolve() != data.path.parent.resolve():
+        notes.append(
+            f"PYO3_CROSS_LIB_DIR={given} replaced by {data.path.parent}, "
+            f"the folder of {data.path.name}"
+        )
     python = target.python
     assert python is not None  # a target read from a sysconfigdata has one
     env = {
         "PYO3_CONFIG_FILE": str(path),
         "PYO3_CROSS": "1",
-        "PYO3_CROSS_LIB_DIR": found_lib_dir,
+        # The folder holding the sysconfigdata, as pyo3 documents it: pyo3 and maturin find the
+        # file there, and build scripts (cryptography's cffi part) derive the target's include
+        # folder from it (LIBDEST -> include/python3.X). libpython's folder is in the file.
+        "PYO3_CROSS_LIB_DIR": str(data.path.parent),
         "PYO3_CROSS_PYTHON_VERSION": python.version_text + ("t" if python.free_threaded else ""),
         "PYO3_CROSS_PYTHON_IMPLEMENTATION": python.implementation,
     }

@@ -77,9 +77,10 @@ def try_wheels(
     *,
     command: str | None = None,
     with_wheels: Sequence[Path] = (),
+    runs: Sequence[str] = (),
 ) -> trial.Outcome:
     """Install ``with_wheels`` and ``wheels``, import every extension module of ``wheels`` in the
-    target's Python under qemu, then run ``command``."""
+    target's Python under qemu, run ``command``, then each program command line of ``runs``."""
     if target.python is None:
         raise TrialUnavailable(
             f"the target {target.rust_target} names no Python version; pass its sysconfigdata"
@@ -96,8 +97,11 @@ def try_wheels(
         modules: list[str] = []
         for wheel in wheels:
             modules += trial.extension_modules(_install(wheel, site, scripts, python))
+        programs = [program.name for program in scripts.iterdir()]
+        argvs = [trial.program_run(text, programs) for text in runs]
         if not modules:
             log("the wheels hold no extension module; running the command only")
+        env = _clean_python_env(environ, site)
         code, out, err = execute(
             [
                 qemu,
@@ -107,10 +111,23 @@ def try_wheels(
                 "-c",
                 trial.import_script(modules, command),
             ],
-            env_delta=_clean_python_env(environ, site),
+            env_delta=env,
             cwd=run_in,
             timeout=TIMEOUT,
         )
+        for argv in argvs if code == 0 else ():
+            # The program is the target's: qemu runs it with the sysroot as its library root.
+            log(f"running {' '.join(argv)} on the target")
+            code, ran_out, ran_err = execute(
+                [qemu, "-L", str(sysroot.root), str(scripts / argv[0]), *argv[1:]],
+                env_delta=env,
+                cwd=run_in,
+                timeout=TIMEOUT,
+            )
+            out += ran_out
+            err += ran_err + (f"{argv[0]} exited with {code}\n" if code else "")
+            if code:
+                break
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     imported = tuple(line.split()[-1] for line in out.splitlines() if line.startswith(trial.MARK))

@@ -365,6 +365,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         os.environ,
         command=args.command,
         with_wheels=args.with_wheels,
+        runs=args.run,
     )
     for name in outcome.imported:
         print(f"imported {name} in the target's Python ({target.rust_target})", flush=True)
@@ -501,7 +502,8 @@ def parser() -> argparse.ArgumentParser:
         help="install wheels and import their modules in the target's own Python under qemu",
         description="Install the wheels into a scratch folder, run the target's own Python from "
         "the sysroot under qemu-user (the sysroot as its library root, its own site-packages on "
-        "the path), import every extension module by its dotted name, then run --command. Exit "
+        "the path), import every extension module by its dotted name, run --command, then each "
+        "--run program. Exit "
         "0 when all of it succeeds, 1 with the target's own error otherwise, 2 when qemu or the "
         "target's Python is missing.",
     )
@@ -517,6 +519,14 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="WHEEL",
         help="a runtime dependency to install beside the wheels (repeatable)",
+    )
+    test.add_argument(
+        "--run",
+        action="append",
+        default=[],
+        metavar="'PROGRAM ARGS'",
+        help='then run a program the wheels install (a bindings = "bin" wheel\'s), under qemu '
+        "like the Python (repeatable): --run 'just --version'",
     )
     _add_target_options(test)
     test.set_defaults(func=cmd_test)

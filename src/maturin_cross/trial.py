@@ -8,11 +8,12 @@ _trial_run.try_wheels` installs and runs them.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from maturin_cross.errors import TrialUnavailable
+from maturin_cross.errors import TrialUnavailable, UsageError
 from maturin_cross.sysroot import Sysroot
 from maturin_cross.target import ElfFacts, PythonABI
 
@@ -98,6 +99,24 @@ def extension_modules(members: Iterable[str]) -> list[str]:
         if all(part.isidentifier() for part in parts):
             modules.append(".".join(parts))
     return sorted(set(modules))
+
+
+def program_run(text: str, programs: Iterable[str]) -> tuple[str, ...]:
+    """``--run 'just --version'``: the command line of a program the wheels install (a
+    ``bindings = "bin"`` wheel's ``NAME.data/scripts/``), split as a shell would."""
+    try:
+        argv = tuple(shlex.split(text))
+    except ValueError as err:
+        raise UsageError(f"--run {text!r}: {err}; quote it as a shell would") from None
+    known = sorted(set(programs))
+    if not argv or argv[0] not in known:
+        named = repr(argv[0]) if argv else "no program"
+        listed = ", ".join(known) or "none"
+        raise UsageError(
+            f"--run {text!r} names {named}, which the wheels do not install (their programs: "
+            f"{listed}); name one of them"
+        )
+    return argv
 
 
 MARK = "maturin-cross-test:"
