@@ -288,3 +288,37 @@ def test_a_bin_wheels_program_runs_on_the_target(armhf: CrossToolchain, tmp_path
         "maturin-cross: error: --run 'just --version' names 'just', which the wheels do not "
         "install (their programs: hello); name one of them"
     ]
+
+
+@pytest.mark.cross
+def test_a_target_this_machine_runs_is_tried_without_qemu(tmp_path: Path) -> None:
+    # i386 on x86-64: the sysroot's own loader starts its Python and the wheel's program; with
+    # no qemu on PATH at all.
+    from conftest import provision
+
+    i386 = provision("i386")
+    source = tmp_path / "hello.c"
+    source.write_bytes(HELLO_C)
+    program = tmp_path / "hello"
+    subprocess.run([i386.linker, "-O2", "-o", str(program), str(source)], check=True)
+    wheel = make_wheel(
+        tmp_path,
+        name="hello",
+        tags=("py3-none-linux_i686",),
+        files={"hello-0.1.0.data/scripts/hello": (program.read_bytes(), 0o755)},
+    )
+    no_qemu = clean_environ()
+    no_qemu["PATH"] = str(Path(sys.executable).parent)
+    code = "import struct, sys; print(struct.calcsize('P'), sys.prefix)"
+    done = _test(
+        str(wheel),
+        "--sysroot",
+        str(i386.sysroot),
+        "--command",
+        code,
+        "--run",
+        "hello 32-bit",
+        env=no_qemu,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"4 {i386.sysroot / 'usr'}", "32-bit"]

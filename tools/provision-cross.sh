@@ -35,12 +35,16 @@ declare -A QEMU=([armhf]=qemu-arm-static [arm64]=qemu-aarch64-static [i386]=qemu
                  [ppc64el]=qemu-ppc64le-static [s390x]=qemu-s390x-static [armel]=qemu-arm-static
                  [mipsel]=qemu-mipsel-static [mips64el]=qemu-mips64el-static)
 
-# What a target python3.11 needs to start and to import an extension module.
-SYSROOT_PACKAGES="python3.11 python3.11-minimal libpython3.11-minimal libpython3.11-stdlib
+# What a target python3.11 needs to start and to import an extension module; and what real
+# packages link from the sysroot (OpenSSL's -dev files) or import beside it (cffi's backend).
+SYSROOT_PACKAGES="libssl-dev python3-cffi-backend python3.11 python3.11-minimal libpython3.11-minimal libpython3.11-stdlib
   libpython3.11 libpython3.11-dev libc6 libgcc-s1 zlib1g libexpat1 libffi8 libssl3 libbz2-1.0
   liblzma5 libsqlite3-0 libtinfo6 libncursesw6 libreadline8 libuuid1 libcrypt1 libnsl2 libtirpc3
   libdb5.3 libgssapi-krb5-2 libkrb5-3 libk5crypto3 libkrb5support0 libcom-err2 libkeyutils1"
-SYSROOT_MARK=.complete-2
+SYSROOT_MARK=.complete-3
+# The marks of earlier package lists, which this one includes: an older checkout sharing the
+# cache (a branch, a worktree) takes this sysroot as its own instead of rebuilding it.
+SYSROOT_OLDER_MARKS=".complete-2"
 
 die() { echo "provision-cross: error: $*" >&2; exit 1; }
 log() { echo "provision-cross: $*" >&2; }
@@ -103,6 +107,8 @@ std_in_place() {
 
 need_install=()
 command -v qemu-arm-static >/dev/null || need_install+=(qemu-user-static)
+# openssl-sys and other -sys crates find the sysroot's libraries with pkg-config.
+command -v pkg-config >/dev/null || need_install+=(pkgconf)
 for arch in "$@"; do
   command -v "${GNU[$arch]}-gcc" >/dev/null || need_install+=("gcc-${GNU[$arch]}")
   dpkg -s "libc6-dev-$arch-cross" >/dev/null 2>&1 || need_install+=("libc6-dev-$arch-cross")
@@ -189,7 +195,7 @@ for arch in "$@"; do
         /*) ln -sfn "$(realpath -m --relative-to="$(dirname "$link")" "$work$dest")" "$link" ;;
       esac
     done < <(find "$work" -type l)
-    touch "$work/$SYSROOT_MARK"
+    for mark in $SYSROOT_MARK $SYSROOT_OLDER_MARKS; do touch "$work/$mark"; done
     rm -rf "$sysroot"; mv "$work" "$sysroot"
   fi
 done

@@ -10,10 +10,10 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from maturin_cross import trial
+from maturin_cross import linkage, trial
 from maturin_cross._run import execute, log
 from maturin_cross.errors import TrialUnavailable, WheelError
-from maturin_cross.sysroot import Sysroot
+from maturin_cross.sysroot import Sysroot, target_library_dirs
 from maturin_cross.target import Target
 
 TIMEOUT = 600.0
@@ -30,6 +30,29 @@ def host_qemu(target: Target) -> str:
         f"neither {' nor '.join(programs)} is installed, so the wheel cannot be tried on "
         f"{target.rust_target} here; install qemu-user-static (Debian, Ubuntu) or qemu-user"
     )
+
+
+def _host_machine() -> linkage.Dynamic | None:
+    """What kind of machine this is, read from the running interpreter's own ELF header."""
+    try:
+        with open("/proc/self/exe", "rb") as stream:
+            return linkage.read_dynamic(stream, "/proc/self/exe")
+    except (OSError, WheelError):
+        return None
+
+
+def runner(target: Target, sysroot: Sysroot, python: str) -> tuple[str, ...]:
+    """What runs the target's programs here: the sysroot's loader where this machine runs them
+    itself (x86-64, i386 on x86-64), qemu-user otherwise."""
+    host = _host_machine()
+    if host is not None and trial.runs_natively(target.elf, host.kind):
+        with sysroot.host_path(python).open("rb") as stream:
+            loader = linkage.read_dynamic(stream, python).interpreter
+        if loader and sysroot.host_path(loader).is_file():
+            log(f"{target.rust_target} runs on this machine: the sysroot's {loader}, no qemu")
+            dirs = target_library_dirs(sysroot, target)
+            return trial.native_prefix(sysroot, loader, dirs)
+    return host_qemu(target), "-L", str(sysroot.root)
 
 
 def _install(wheel: Path, site: Path, scripts: Path, interpreter: str) -> list[str]:
@@ -63,7 +86,9 @@ def _install(wheel: Path, site: Path, scripts: Path, interpreter: str) -> list[s
 def _clean_python_env(environ: Mapping[str, str], site: Path) -> dict[str, str | None]:
     """The host's Python settings would reach the target's Python through qemu: remove them."""
     delta: dict[str, str | None] = {
-        key: None for key in environ if key.startswith(("PYTHON", "_PYTHON_", "VIRTUAL_ENV"))
+        key: None
+        for key in environ
+        if key.startswith(("PYTHON", "_PYTHON_", "VIRTUAL_ENV", "LD_PRELOAD", "LD_LIBRARY_PATH"))
     }
     delta.update({"PYTHONPATH": str(site), "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1"})
     return delta
@@ -85,8 +110,8 @@ def try_wheels(
         raise TrialUnavailable(
             f"the target {target.rust_target} names no Python version; pass its sysconfigdata"
         )
-    qemu = host_qemu(target)
     python = trial.find_python(sysroot, target.python)
+    run = runner(target, sysroot, python)
     scratch = Path(tempfile.mkdtemp(prefix="maturin-cross-test-"))
     try:
         site, scripts, run_in = scratch / "site", scratch / "bin", scratch / "run"
@@ -104,9 +129,7 @@ def try_wheels(
         env = _clean_python_env(environ, site)
         code, out, err = execute(
             [
-                qemu,
-                "-L",
-                str(sysroot.root),
+                *run,
                 str(sysroot.host_path(python)),
                 "-c",
                 trial.import_script(modules, command),
@@ -116,10 +139,10 @@ def try_wheels(
             timeout=TIMEOUT,
         )
         for argv in argvs if code == 0 else ():
-            # The program is the target's: qemu runs it with the sysroot as its library root.
+            # The program is the target's: run as its Python is, the sysroot its library root.
             log(f"running {' '.join(argv)} on the target")
             code, ran_out, ran_err = execute(
-                [qemu, "-L", str(sysroot.root), str(scripts / argv[0]), *argv[1:]],
+                [*run, str(scripts / argv[0]), *argv[1:]],
                 env_delta=env,
                 cwd=run_in,
                 timeout=TIMEOUT,

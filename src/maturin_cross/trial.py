@@ -60,6 +60,25 @@ def qemu_programs(facts: ElfFacts) -> tuple[str, ...]:
     return f"qemu-{machine}-static", f"qemu-{machine}"
 
 
+def runs_natively(target: ElfFacts, host: ElfFacts) -> bool:
+    """Whether this machine runs the target's programs itself, without qemu: the same kind of
+    machine, or 32-bit x86 on x86-64."""
+    return target == host or (
+        (target.machine, target.bits, host.machine) == ("EM_386", 32, "EM_X86_64")
+    )
+
+
+def native_prefix(sysroot: Sysroot, loader: str, library_dirs: Sequence[str]) -> tuple[str, ...]:
+    """How a target program runs natively: started by the sysroot's own dynamic loader, which
+    looks for libraries in the sysroot's folders only (not in this machine's cache)."""
+    return (
+        str(sysroot.host_path(loader)),
+        "--inhibit-cache",
+        "--library-path",
+        ":".join(str(sysroot.host_path(folder)) for folder in library_dirs),
+    )
+
+
 def python_paths(python: PythonABI) -> tuple[str, ...]:
     """Where a target Python of this version and ABI is, as target paths, most exact first."""
     free = "t" if python.free_threaded else ""
