@@ -34,6 +34,21 @@ def test_the_projects_requirements_then_maturin_cross_dependencies() -> None:
     assert _names(wanted).count("maturin") == 1
 
 
+def test_each_requirement_is_kept_when_one_name_is_required_twice() -> None:
+    # cryptography 50: cffi twice, under two markers; only the first is true on 3.11.
+    requires = [
+        "maturin>=1.9,<2",
+        "cffi>=2.0.0; platform_python_implementation != 'PyPy'",
+        "cffi>=2.1; python_version >= '3.15' and platform_python_implementation != 'PyPy'",
+        "packaging>=24",
+    ]
+    wanted = _isolated.requirements(Project(Path("."), {"build-system": {"requires": requires}}))
+    assert wanted[:4] == requires
+    # The project's own packaging requirement stands for maturin-cross's.
+    assert _names(wanted).count("packaging") == 1
+    assert _names(wanted).count("maturin") == 1
+
+
 def test_maturin_is_added_when_the_project_names_none() -> None:
     wanted = _isolated.requirements(Project(Path("."), {}))
     assert "maturin>=1.4" in wanted

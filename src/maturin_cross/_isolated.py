@@ -46,7 +46,9 @@ def requirements(project: Project) -> list[str]:
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
 
-    wanted: dict[str, str] = {}
+    # Every requirement as written: a name can be required twice under two markers.
+    wanted: list[str] = []
+    names: set[str] = set()
     for text in project.build_requires:
         try:
             name = canonicalize_name(Requirement(text).name)
@@ -55,14 +57,16 @@ def requirements(project: Project) -> list[str]:
                 f"pyproject.toml: build-system.requires has {text!r}, not a requirement; fix it"
             ) from None
         if name != "maturin-cross":
-            wanted[name] = text
-    wanted.setdefault("maturin", "maturin>=1.4")
-    for text in metadata.requires("maturin-cross") or []:
-        own = Requirement(text)
-        needed = own.marker is None or own.marker.evaluate({"extra": ""})
-        if needed:
-            wanted.setdefault(canonicalize_name(own.name), text)
-    return list(wanted.values())
+            wanted.append(text)
+            names.add(name)
+    own = [Requirement(text) for text in metadata.requires("maturin-cross") or []]
+    for requirement in [Requirement("maturin>=1.4"), *own]:
+        needed = requirement.marker is None or requirement.marker.evaluate({"extra": ""})
+        name = canonicalize_name(requirement.name)
+        if needed and name not in names:
+            wanted.append(str(requirement))
+            names.add(name)
+    return wanted
 
 
 def installer() -> Literal["pip", "uv"]:
