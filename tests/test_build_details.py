@@ -105,3 +105,43 @@ def test_bad_build_details(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_build_details(path, "-C sysconfigdata")
     assert str(path) in str(info.value) and message in str(info.value)
+
+
+def _file(folder: Path, text: str) -> Path:
+    path = folder / "build-details.json"
+    path.write_text(text)
+    return path
+
+
+GOOD = {
+    "schema_version": "1.0",
+    "platform": "linux-aarch64",
+    "language": {"version": "3.14"},
+    "implementation": {"name": "cpython"},
+    "abi": {"flags": [], "extension_suffix": ".cpython-314-aarch64-linux-gnu.so"},
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "not valid JSON"),
+        ('{"a": ' + "9" * 5000 + "}", "not valid JSON"),
+        ('{"a": ' + "{" * 100_000, "not valid JSON"),
+        (json.dumps(GOOD) + " " * (1 << 20), "larger than 1 MiB"),
+        (
+            '{"language": {"version": "3.14"}, "abi": {"extension_suffix": '
+            '".cpython-314-aarch64-linux-gnu.so", "extension_suffix": '
+            '".cpython-314-x86_64-linux-gnu.so"}}',
+            "'extension_suffix' twice in one object",
+        ),
+    ],
+    ids=["deep", "huge-number", "deep-unclosed", "large", "duplicate-key"],
+)
+def test_hostile_files_are_one_line(tmp_path: Path, text: str, says: str) -> None:
+    path = _file(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        parse_build_details(path, "-C sysconfigdata")
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 400
+    assert message.startswith(f"{path}: ") and says in message

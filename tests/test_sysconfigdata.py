@@ -131,12 +131,14 @@ def test_get_str() -> None:
 
 
 @pytest.mark.usefixtures("no_marker")
-def test_code_around_a_literal_is_never_run() -> None:
+def test_code_around_a_literal_is_refused_and_never_run() -> None:
+    # CPython runs that code when it imports the file, and code can change build_time_vars:
+    # reading the literal alone could be another reading than the target's.
     path = FIXTURES / "bad-code-before-literal" / "_sysconfigdata__linux_x86_64-linux-gnu.py"
     assert 'os.system("touch /tmp/PWNED-maturin-cross-sysconfigdata")' in path.read_text()
-    data = parse(path, "test")
-    assert data.get_str("EXT_SUFFIX") == ".cpython-312-x86_64-linux-gnu.so"
-    assert "os" not in data.vars
+    with pytest.raises(ConfigError) as info:
+        parse(path, "test")
+    assert one_line(info).startswith(f"{path}:2: top-level code (an import) beside build_time_vars")
 
 
 BAD = [
@@ -292,11 +294,12 @@ def test_cli_refuses_code_in_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("no_marker")
-def test_cli_reads_the_literal_and_runs_nothing(tmp_path: Path) -> None:
+def test_cli_refuses_code_beside_the_literal_and_runs_nothing(tmp_path: Path) -> None:
     path = FIXTURES / "bad-code-before-literal" / "_sysconfigdata__linux_x86_64-linux-gnu.py"
     done = _inspect(path, tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert '"rust_target": "x86_64-unknown-linux-gnu"' in done.stdout
+    assert (done.returncode, done.stdout) == (2, "")
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"maturin-cross: error: {path}:2: top-level code (an import)")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -548,3 +551,134 @@ def test_one_precedence_for_the_sysconfigdata(tmp_path: Path) -> None:
     found = locate(None, environ, tmp_path, crossenv=crossenv)
     assert found is not None and found[1] == "_PYTHON_SYSCONFIGDATA_NAME on PYTHONPATH"
     assert locate(None, {}, tmp_path, crossenv=crossenv) == (QEMUARM, "crossenv")
+
+
+# ------------------------------------------------------------------------------------------------
+# Hostile sizes and shapes: one line, memory bounded
+
+
+BASE: dict[str, object] = {
+    "VERSION": "3.12",
+    "ABIFLAGS": "",
+    "SOABI": "cpython-312-aarch64-linux-gnu",
+    "EXT_SUFFIX": ".cpython-312-aarch64-linux-gnu.so",
+    "MULTIARCH": "aarch64-linux-gnu",
+    "HOST_GNU_TYPE": "aarch64-unknown-linux-gnu",
+    "LDVERSION": "3.12",
+    "SIZEOF_VOID_P": 8,
+    "LIBDIR": "/usr/lib",
+    "LIBDEST": "/usr/lib/python3.12",
+    "LDLIBRARY": "libpython3.12.so",
+    "INCLUDEPY": "/usr/include/python3.12",
+}
+BASE_NAME = "_sysconfigdata__linux_aarch64-linux-gnu.py"
+
+
+def _written(tmp_path: Path, vars: dict[str, object], name: str = BASE_NAME) -> Path:
+    path = tmp_path / name
+    path.write_text(f"build_time_vars = {vars!r}\n")
+    return path
+
+
+def test_the_base_is_good(tmp_path: Path) -> None:
+    assert parse(_written(tmp_path, BASE), "test").vars == BASE
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "-" * 100_000 + "1",
+        "+".join(["1"] * 100_000),
+        "[" * 100_000 + "]" * 100_000,
+        "(" * 100_000 + ")" * 100_000,
+        "9" * 5000,
+    ],
+    ids=["unary-minus", "long-sum", "nested-lists", "nested-parentheses", "5000-digit-int"],
+)
+def test_hostile_expressions_are_one_line(tmp_path: Path, value: str) -> None:
+    path = tmp_path / BASE_NAME
+    path.write_text(f"build_time_vars = {{'VERSION': '3.12', 'X': {value}}}\n")
+    with pytest.raises(ConfigError) as info:
+        parse(path, "test")
+    assert one_line(info).startswith(f"{path}")
+
+
+def test_a_file_larger_than_any_sysconfigdata(tmp_path: Path) -> None:
+    path = _written(tmp_path, BASE)
+    with path.open("a") as file:
+        file.write("#" * (1 << 20) + "\n")
+    with pytest.raises(ConfigError) as info:
+        parse(path, "-C sysconfigdata")
+    assert one_line(info) == (
+        f"{path}: larger than 1 MiB, which no sysconfigdata is; is -C sysconfigdata pointing at "
+        f"the target's _sysconfigdata_*.py?"
+    )
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "\u00b2", " 8 8 ", "-1"])
+def test_get_int_of_text_that_is_no_small_number(value: str) -> None:
+    assert SysconfigData(Path("x"), "test", {"K": value}).get_int("K") is None
+
+
+# ------------------------------------------------------------------------------------------------
+# One reading: what CPython would take, or a refusal
+
+
+def test_the_last_assignment_is_the_one_cpython_keeps(tmp_path: Path) -> None:
+    x86 = {
+        **BASE,
+        "SOABI": "cpython-312-x86_64-linux-gnu",
+        "EXT_SUFFIX": ".cpython-312-x86_64-linux-gnu.so",
+        "MULTIARCH": "x86_64-linux-gnu",
+        "HOST_GNU_TYPE": "x86_64-pc-linux-gnu",
+    }
+    path = tmp_path / BASE_NAME.replace("aarch64", "x86_64")
+    path.write_text(f"build_time_vars = {BASE!r}\nbuild_time_vars = {x86!r}\n")
+    assert parse(path, "test").vars == x86
+
+
+ACCEPTED_MODULES = [
+    '"""docstring"""\nfrom __future__ import annotations\nbuild_time_vars = {base}\n',
+    "OTHER = {{'a': (1, -2.5, 'x' 'y')}}\nbuild_time_vars = {base}\npass\n",
+    "build_time_vars: dict[str, object] = {base}\n",
+    "a = build_time_vars = {base}\n",
+]
+
+
+@pytest.mark.parametrize("text", ACCEPTED_MODULES)
+def test_plain_literal_modules(tmp_path: Path, text: str) -> None:
+    path = tmp_path / BASE_NAME
+    path.write_text(text.format(base=repr(BASE)))
+    assert parse(path, "test").vars == BASE
+
+
+REBINDING = [
+    ("build_time_vars['EXT_SUFFIX'] = '.cpython-312-x86_64-linux-gnu.so'", "an assignment"),
+    ("build_time_vars |= {'EXT_SUFFIX': '.cpython-312-x86_64-linux-gnu.so'}", "an augmented"),
+    ("build_time_vars.update(EXT_SUFFIX='.cpython-312-x86_64-linux-gnu.so')", "a call"),
+    ("del build_time_vars['SOABI']", "a del"),
+    ("if True:\n    build_time_vars = {}", "an if block"),
+    ("for build_time_vars in [{}]:\n    pass", "a for loop"),
+    ("globals()['build_time_vars'] = {}", "an assignment"),
+    ("from os import environ as build_time_vars", "an import"),
+    ("(build_time_vars := {})", "an expression"),
+    ("def build_time_vars():\n    pass", "a function"),
+    ("x = __import__('os').getcwd()", "an assignment"),
+    ("class C:\n    pass", "a class"),
+    ("try:\n    pass\nexcept Exception:\n    pass", "a try block"),
+    ("y: print() = 1", "an assignment"),
+]
+
+
+@pytest.mark.usefixtures("no_marker")
+@pytest.mark.parametrize(("code", "kind"), REBINDING, ids=[k for _, k in REBINDING])
+def test_code_that_could_change_build_time_vars_is_refused(
+    tmp_path: Path, code: str, kind: str
+) -> None:
+    path = tmp_path / BASE_NAME
+    path.write_text(f"build_time_vars = {BASE!r}\n{code}\n")
+    with pytest.raises(ConfigError) as info:
+        parse(path, "test")
+    message = one_line(info)
+    assert message.startswith(f"{path}:2: top-level code ({kind}")
+    assert "regenerate the file as plain literal assignments" in message

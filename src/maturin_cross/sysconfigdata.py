@@ -1,9 +1,10 @@
 """Find a target's ``_sysconfigdata_*.py`` and read it without executing it.
 
 A target sysroot is not trusted code, and it is not code for this machine: the file is parsed
-with :mod:`ast` and only the literal ``build_time_vars = {...}`` is evaluated
-(:func:`ast.literal_eval`). Yocto's pprint'ed files (implicitly concatenated string literals)
-are literals too.
+with :mod:`ast` and only literals are evaluated (:func:`ast.literal_eval`). It must be what
+CPython's and Yocto's writers make, plain literal assignments, so that the one reading here is
+the one CPython gets by running it: the last ``build_time_vars = {...}`` (Yocto's pprint'ed
+strings, implicitly concatenated, are literals too). Anything else at the top level is refused.
 
 Pure: reads files and the environment mapping it is given, never the host interpreter's.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,10 @@ from maturin_cross.settings import Kind, Origin, Sourced, decide
 
 PREFIX = "_sysconfigdata"
 REQUIRED_KEYS = ("VERSION", "EXT_SUFFIX")
+
+MAX_BYTES = 1 << 20
+"""The largest target file read. A sysconfigdata is tens of kilobytes (Debian's, with 972 keys,
+43 KB) and a build-details.json one or two: anything larger is not one, and is not read on."""
 
 
 @dataclass(frozen=True)
@@ -63,31 +69,42 @@ class SysconfigData:
             return int(value)
         if isinstance(value, int):
             return value
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value)
+        text = value.strip() if isinstance(value, str) else ""
+        # ASCII digits only ("²".isdigit() is true, and int() refuses it), and few of them.
+        if text.isascii() and text.isdigit() and len(text) <= 18:
+            return int(text)
         return None
 
 
 def parse(path: Path, origin: str) -> SysconfigData:
     """Read ``build_time_vars`` from ``path`` as a literal. Never executes the file."""
     try:
-        source = path.read_bytes()
+        source = _read_bounded(path)
     except OSError as err:
         raise ConfigError(
             f"cannot read sysconfigdata {path} (from {origin}): {err.strerror}; "
             f"point {origin} at the target's _sysconfigdata_*.py"
         ) from None
+    question = f"is {origin} pointing at the target's _sysconfigdata_*.py?"
+    if source is None:
+        raise ConfigError(f"{path}: larger than 1 MiB, which no sysconfigdata is; {question}")
     try:
         tree = ast.parse(source, filename=str(path))
     except (SyntaxError, ValueError) as err:
         line = getattr(err, "lineno", None)
         where = f"{path}:{line}" if line else str(path)
+        said = str(getattr(err, "msg", err)).splitlines() or [""]
         raise ConfigError(
             f"{where}: not a Python file that can be parsed ({err.__class__.__name__}: "
-            f"{getattr(err, 'msg', err)}); is {origin} pointing at the target's "
-            f"_sysconfigdata_*.py?"
+            f"{said[0]}); {question}"
         ) from None
-    node = _find_assignment(tree)
+    except (MemoryError, RecursionError) as err:
+        # CPython's parser gives up on deep nesting with one of these.
+        raise ConfigError(
+            f"{path}: nested too deeply to be read ({err.__class__.__name__}), which no "
+            f"sysconfigdata is (one flat dict of strings and numbers); {question}"
+        ) from None
+    node = _last_binding(tree)
     if node is None:
         raise ConfigError(
             f"{path}: no top-level 'build_time_vars = {{...}}' assignment; not a CPython "
@@ -104,6 +121,16 @@ def parse(path: Path, origin: str) -> SysconfigData:
         ) from None
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
         raise ConfigError(f"{path}:{node.lineno}: build_time_vars is not a dict of names")
+    code = _top_level_code(tree)
+    if code is not None:
+        touching = any(isinstance(n, ast.Name) and n.id == _BINDING for n in ast.walk(code))
+        raise ConfigError(
+            f"{path}:{code.lineno}: top-level code ({_kind(code)}"
+            f"{' touching build_time_vars' if touching else ''}) beside build_time_vars; CPython "
+            f"runs it when it imports the file, and code can change what build_time_vars holds, "
+            f"while maturin-cross reads the file without running it: regenerate the file as "
+            f"plain literal assignments (e.g. with pprint) or pass another file"
+        )
     missing = [key for key in REQUIRED_KEYS if not isinstance(value.get(key), str)]
     if missing:
         raise ConfigError(
@@ -112,6 +139,15 @@ def parse(path: Path, origin: str) -> SysconfigData:
         )
     return SysconfigData(path, origin, value)
 
+
+def _read_bounded(path: Path) -> bytes | None:
+    """The file's bytes, None when it is larger than :data:`MAX_BYTES` (it is not read on)."""
+    with path.open("rb") as file:
+        data = file.read(MAX_BYTES + 1)
+    return data if len(data) <= MAX_BYTES else None
+
+
+_BINDING = "build_time_vars"
 
 _LITERAL_NODES = (
     ast.Dict,
@@ -127,6 +163,8 @@ _LITERAL_NODES = (
     ast.Sub,
     ast.Load,
 )
+# What an annotation evaluated at module level may be: names and subscripts, no call.
+_ANNOTATION_NODES = (ast.Name, ast.Constant, ast.Subscript, ast.Tuple, ast.Attribute, ast.Load)
 
 
 def _first_non_literal(node: ast.expr) -> int:
@@ -137,19 +175,87 @@ def _first_non_literal(node: ast.expr) -> int:
     return node.lineno
 
 
-def _find_assignment(tree: ast.Module) -> ast.expr | None:
+def _only(node: ast.expr, kinds: tuple[type[ast.AST], ...]) -> bool:
+    return all(isinstance(child, kinds) for child in ast.walk(node))
+
+
+def _last_binding(tree: ast.Module) -> ast.expr | None:
+    """The value of the last top-level ``build_time_vars = ...``: the one CPython keeps."""
+    found: ast.expr | None = None
     for stmt in tree.body:
         if isinstance(stmt, ast.Assign):
-            if any(isinstance(t, ast.Name) and t.id == "build_time_vars" for t in stmt.targets):
-                return stmt.value
+            if any(isinstance(t, ast.Name) and t.id == _BINDING for t in stmt.targets):
+                found = stmt.value
         elif (
             isinstance(stmt, ast.AnnAssign)
             and isinstance(stmt.target, ast.Name)
-            and stmt.target.id == "build_time_vars"
+            and stmt.target.id == _BINDING
             and stmt.value is not None
         ):
-            return stmt.value
+            found = stmt.value
+    return found
+
+
+def _top_level_code(tree: ast.Module) -> ast.stmt | None:
+    """The first top-level statement that is not a docstring, ``pass``, a ``__future__`` import
+    or ``NAME = literal`` (annotated or not): code, which CPython would run."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Pass) or (
+            isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+        ):
+            continue
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+            continue
+        if (
+            isinstance(stmt, ast.Assign)
+            and all(isinstance(target, ast.Name) for target in stmt.targets)
+            and _only(stmt.value, _LITERAL_NODES)
+        ):
+            continue
+        if (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and _only(stmt.annotation, _ANNOTATION_NODES)
+            and (stmt.value is None or _only(stmt.value, _LITERAL_NODES))
+        ):
+            continue
+        return stmt
     return None
+
+
+_KINDS = {
+    "Import": "an import",
+    "ImportFrom": "an import",
+    "Assign": "an assignment",
+    "AnnAssign": "an assignment",
+    "AugAssign": "an augmented assignment",
+    "Delete": "a del",
+    "If": "an if block",
+    "For": "a for loop",
+    "AsyncFor": "a for loop",
+    "While": "a while loop",
+    "With": "a with block",
+    "AsyncWith": "a with block",
+    "Try": "a try block",
+    "TryStar": "a try block",
+    "Match": "a match block",
+    "FunctionDef": "a function",
+    "AsyncFunctionDef": "a function",
+    "ClassDef": "a class",
+}
+
+
+def _kind(stmt: ast.stmt) -> str:
+    if isinstance(stmt, ast.Expr):
+        return "a call" if isinstance(stmt.value, ast.Call) else "an expression"
+    return _KINDS.get(type(stmt).__name__, "a statement")
+
+
+def quoted(value: str) -> str:
+    """``value`` for a message: its repr (newlines and lone surrogates escaped), cut short."""
+    if len(value) <= 60:
+        return repr(value)
+    return f"{value[:40]!r}... ({len(value)} characters)"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -311,8 +417,6 @@ class BuildDetails:
 
     def as_vars(self) -> dict[str, object]:
         """The sysconfigdata variables this file stands for."""
-        import re
-
         match = re.match(r"^\.(cpython-(\d)(\d+)([a-z]*))(?:-([^.]+))?\.so$", self.extension_suffix)
         vars: dict[str, object] = {"VERSION": self.version, "EXT_SUFFIX": self.extension_suffix}
         if match:
@@ -326,16 +430,40 @@ class BuildDetails:
 
 
 def parse_build_details(path: Path, origin: str) -> BuildDetails:
-    """Read a PEP 739 file; errors name the file and the missing key."""
+    """Read a PEP 739 file; errors name the file and the missing key. Its values are checked as
+    a sysconfigdata's are, and a key given twice in one object is refused (readers differ on
+    which one counts)."""
     import json
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = _read_bounded(path)
     except OSError as err:
         raise ConfigError(f"cannot read {path} (from {origin}): {err.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+    if raw is None:
         raise ConfigError(
-            f"{path}: not valid JSON ({err}); is it a PEP 739 build-details.json?"
+            f"{path}: larger than 1 MiB, which no build-details.json is (from {origin}); is it "
+            f"the target's PEP 739 build-details.json?"
+        )
+
+    def unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        seen: dict[str, object] = {}
+        for key, value in pairs:
+            if key in seen:
+                raise ConfigError(
+                    f"{path}: {quoted(key)} twice in one object, and JSON readers differ on "
+                    f"which one counts; keep one, as the target's Python wrote the file"
+                )
+            seen[key] = value
+        return seen
+
+    try:
+        data = json.loads(raw.decode("utf-8"), object_pairs_hook=unique)
+    except (ValueError, RecursionError, MemoryError) as err:
+        # JSONDecodeError and UnicodeDecodeError are ValueErrors, and so is a number longer
+        # than Python's limit on int digits; deep nesting is a RecursionError.
+        said = str(err).splitlines() or [type(err).__name__]
+        raise ConfigError(
+            f"{path}: not valid JSON ({said[0][:200]}); is it a PEP 739 build-details.json?"
         ) from None
 
     def field(*keys: str) -> object:
