@@ -145,3 +145,43 @@ def test_hostile_files_are_one_line(tmp_path: Path, text: str, says: str) -> Non
     message = str(info.value)
     assert "\n" not in message and len(message) < 400
     assert message.startswith(f"{path}: ") and says in message
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("abi.extension_suffix", ".cpython-314/aarch64-linux-gnu.so"),
+        ("abi.extension_suffix", ".cpython-314-aarch64-linux-gnu\x00.so"),
+        ("abi.extension_suffix", "." + "x" * 100_000 + ".so"),
+        ("language.version", "3.14\n"),
+        ("language.version", "3." + "1" * 5000),
+        ("platform", "linux-aarch64/../x"),
+        ("platform", "linux-aarch64\n"),
+    ],
+    ids=["slash", "nul", "long", "newline", "digits", "platform-slash", "platform-newline"],
+)
+def test_a_value_that_is_no_name_is_refused(tmp_path: Path, key: str, value: str) -> None:
+    data = json.loads(json.dumps(GOOD))
+    *parents, last = key.split(".")
+    parent = data
+    for name in parents:
+        parent = parent[name]
+    parent[last] = value
+    path = _file(tmp_path, json.dumps(data))
+    with pytest.raises(ConfigError) as info:
+        parse_build_details(path, "-C sysconfigdata")
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 400
+    assert message.startswith(f"{path}: {key}=")
+    assert " is not " in message
+
+
+def test_version_and_suffix_that_contradict(tmp_path: Path) -> None:
+    data = {**GOOD, "language": {"version": "3.13"}}
+    path = _file(tmp_path, json.dumps(data))
+    with pytest.raises(ConfigError) as info:
+        parse_build_details(path, "test")
+    assert str(info.value).startswith(
+        f"{path}: abi.extension_suffix '.cpython-314-aarch64-linux-gnu.so' is for Python 3.14 "
+        f"(314), but language.version is '3.13'"
+    )

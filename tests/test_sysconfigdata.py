@@ -682,3 +682,180 @@ def test_code_that_could_change_build_time_vars_is_refused(
     message = one_line(info)
     assert message.startswith(f"{path}:2: top-level code ({kind}")
     assert "regenerate the file as plain literal assignments" in message
+
+
+# ------------------------------------------------------------------------------------------------
+# What a sysconfigdata says is checked before it is used: names and paths are what they must be
+
+
+BAD_VALUES = [
+    ("EXT_SUFFIX", ".cpython-312-aarch64-linux-gnu\x00.so"),
+    ("EXT_SUFFIX", ".cpython-312/aarch64-linux-gnu.so"),
+    ("EXT_SUFFIX", ".cpython-312-aarch64-linux-gnu.so\n"),
+    ("EXT_SUFFIX", ".cpython-312-aarch64-linux-gnu\udc80.so"),
+    ("EXT_SUFFIX", "." + "x" * 100_000 + ".so"),
+    ("EXT_SUFFIX", "cpython-312-aarch64-linux-gnu.so"),
+    ("EXT_SUFFIX", ".cpython-312-aarch64-linux-gnu.dll"),
+    ("EXT_SUFFIX", ".cpython-312-aarch64-linux-gn\u00fc.so"),
+    ("EXT_SUFFIX", ".cpython-312..so"),
+    ("MULTIARCH", "aarch64-linux-gnu/../x"),
+    ("MULTIARCH", "aarch64-linux-gnu\n"),
+    ("SOABI", "cpython-312-aarch64-linux-gnu\x00"),
+    ("VERSION", "3.12\n"),
+    ("VERSION", "3"),
+    ("VERSION", "3.1" + "2" * 5000),
+    ("VERSION", "\u0663.\u0661\u0662"),
+    ("ABIFLAGS", "t/"),
+    ("LDVERSION", "3.12\nlib_dir=/elsewhere"),
+    ("HOST_GNU_TYPE", "aarch64-unknown-linux-gnu\nx"),
+    ("LDLIBRARY", "../../libpython3.12.so"),
+    ("LIBDIR", "/usr/lib\x00"),
+    ("LIBDEST", "/usr/lib/python3.12\nx"),
+    ("INCLUDEPY", "/usr/include/\udc80"),
+]
+
+
+@pytest.mark.parametrize(("key", "value"), BAD_VALUES, ids=lambda v: repr(v)[:30])
+def test_a_value_that_is_no_name_is_refused(tmp_path: Path, key: str, value: str) -> None:
+    path = _written(tmp_path, {**BASE, key: value})
+    with pytest.raises(ConfigError) as info:
+        parse(path, "-C sysconfigdata")
+    message = one_line(info)
+    assert message.startswith(f"{path}: {key}=")
+    assert " is not " in message
+    assert len(message) < 400
+    message.encode("utf-8")
+
+
+# ------------------------------------------------------------------------------------------------
+# A file that contradicts itself, in what CPython derives from what
+
+
+def _contradiction(tmp_path: Path, name: str = BASE_NAME, **changes: object) -> str:
+    path = _written(tmp_path, {**BASE, **changes}, name)
+    with pytest.raises(ConfigError) as info:
+        parse(path, "test")
+    message = one_line(info)
+    assert message.startswith(f"{path}: ")
+    return message.removeprefix(f"{path}: ")
+
+
+def test_ext_suffix_of_another_machine_than_multiarch(tmp_path: Path) -> None:
+    message = _contradiction(
+        tmp_path,
+        SOABI="cpython-312-x86_64-linux-gnu",
+        EXT_SUFFIX=".cpython-312-x86_64-linux-gnu.so",
+    )
+    assert message == (
+        "EXT_SUFFIX '.cpython-312-x86_64-linux-gnu.so' names multiarch x86_64-linux-gnu, but "
+        "MULTIARCH is 'aarch64-linux-gnu'; CPython builds one from the other, so the file "
+        "contradicts itself: use the target's own sysconfigdata, as its Python wrote it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "name", "says"),
+    [
+        (
+            {"SOABI": "cpython-312-x86_64-linux-gnu"},
+            BASE_NAME,
+            "EXT_SUFFIX '.cpython-312-aarch64-linux-gnu.so' is not '.' + SOABI + '.so' (SOABI is 'cpython-312-x86_64-linux-gnu')",
+        ),
+        (
+            {"VERSION": "3.11", "LDVERSION": "3.11"},
+            BASE_NAME,
+            "EXT_SUFFIX '.cpython-312-aarch64-linux-gnu.so' is for Python 3.12 (312), but VERSION is '3.11'",
+        ),
+        (
+            {"ABIFLAGS": "d", "LDVERSION": "3.12d"},
+            "_sysconfigdata_d_linux_aarch64-linux-gnu.py",
+            "EXT_SUFFIX '.cpython-312-aarch64-linux-gnu.so' has ABI flags '', but ABIFLAGS is 'd'",
+        ),
+        ({"LDVERSION": "3.12t"}, BASE_NAME, "LDVERSION '3.12t' is not VERSION + ABIFLAGS ('3.12')"),
+        ({"Py_GIL_DISABLED": 1}, BASE_NAME, "Py_GIL_DISABLED is 1, but ABIFLAGS '' has no t"),
+        (
+            {},
+            "_sysconfigdata__linux_x86_64-linux-gnu.py",
+            "the file name says multiarch x86_64-linux-gnu, but MULTIARCH is 'aarch64-linux-gnu'",
+        ),
+        (
+            {},
+            "_sysconfigdata_t_linux_aarch64-linux-gnu.py",
+            "the file name says ABI flags 't', but ABIFLAGS is ''",
+        ),
+    ],
+    ids=["soabi", "version", "abiflags", "ldversion", "gil", "name-multiarch", "name-abiflags"],
+)
+def test_a_file_that_contradicts_itself(
+    tmp_path: Path, changes: dict[str, object], name: str, says: str
+) -> None:
+    assert _contradiction(tmp_path, name, **changes).startswith(says)
+
+
+@pytest.mark.parametrize(
+    ("changes", "name"),
+    [
+        # OpenWrt's patch takes the triplet out of SOABI; MULTIARCH stays.
+        ({"SOABI": "cpython-312", "EXT_SUFFIX": ".cpython-312.so"}, BASE_NAME),
+        # uClibc: no triplet at all.
+        (
+            {"SOABI": "cpython-312", "EXT_SUFFIX": ".cpython-312.so", "MULTIARCH": ""},
+            "_sysconfigdata__linux_.py",
+        ),
+        (
+            {
+                "ABIFLAGS": "d",
+                "SOABI": "cpython-312d-aarch64-linux-gnu",
+                "EXT_SUFFIX": ".cpython-312d-aarch64-linux-gnu.so",
+                "LDVERSION": "3.12d",
+            },
+            "_sysconfigdata_d_linux_aarch64-linux-gnu.py",
+        ),
+        (
+            {
+                "VERSION": "3.13",
+                "ABIFLAGS": "td",
+                "SOABI": "cpython-313td-aarch64-linux-gnu",
+                "EXT_SUFFIX": ".cpython-313td-aarch64-linux-gnu.so",
+                "LDVERSION": "3.13td",
+                "Py_GIL_DISABLED": 1,
+            },
+            "_sysconfigdata_td_linux_aarch64-linux-gnu.py",
+        ),
+        (
+            {
+                "VERSION": "3.7",
+                "ABIFLAGS": "m",
+                "SOABI": "cpython-37m-aarch64-linux-gnu",
+                "EXT_SUFFIX": ".cpython-37m-aarch64-linux-gnu.so",
+                "LDVERSION": "3.7m",
+            },
+            "_sysconfigdata_m_linux_aarch64-linux-gnu.py",
+        ),
+        (
+            {"SOABI": "pypy310-pp73", "EXT_SUFFIX": ".pypy310-pp73-aarch64-linux-gnu.so"},
+            "_sysconfigdata.py",
+        ),
+        ({"Py_GIL_DISABLED": 0}, "_sysconfigdata__aarch64-linux-gnu.py"),
+        ({}, "_sysconfigdata.py"),
+        ({}, "_sysconfigdata_aarch64_conda_cos7_linux_gnu.py"),
+        ({}, "_sysconfigdata__linux_aarch64-linux-gnu.py"),
+    ],
+    ids=[
+        "openwrt",
+        "uclibc",
+        "debug",
+        "free-threaded-debug",
+        "py37m",
+        "pypy",
+        "debian-name",
+        "yocto-copy",
+        "conda-name",
+        "upstream-name",
+    ],
+)
+def test_real_variations_are_not_contradictions(
+    tmp_path: Path, changes: dict[str, object], name: str
+) -> None:
+    vars = {**BASE, **changes}
+    assert parse(_written(tmp_path, vars, name), "test").vars == vars

@@ -6,6 +6,11 @@ CPython's and Yocto's writers make, plain literal assignments, so that the one r
 the one CPython gets by running it: the last ``build_time_vars = {...}`` (Yocto's pprint'ed
 strings, implicitly concatenated, are literals too). Anything else at the top level is refused.
 
+What the file says is checked before anything uses it (:func:`invalid`, :func:`contradiction`):
+the values that become file names, tags and paths are what such values are, and the values
+CPython derives from each other (EXT_SUFFIX, SOABI, MULTIARCH, VERSION, ABIFLAGS, the file's
+name) agree. A PEP 739 ``build-details.json`` is read and checked by the same rules.
+
 Pure: reads files and the environment mapping it is given, never the host interpreter's.
 """
 
@@ -137,6 +142,9 @@ def parse(path: Path, origin: str) -> SysconfigData:
             f"{path}: build_time_vars has no {' or '.join(missing)} (from {origin}); "
             f"a CPython sysconfigdata always has them: is this the right file?"
         )
+    problem = _first_problem(value, {}) or _name_contradiction(value, path)
+    if problem:
+        raise ConfigError(f"{path}: {problem}")
     return SysconfigData(path, origin, value)
 
 
@@ -251,11 +259,194 @@ def _kind(stmt: ast.stmt) -> str:
     return _KINDS.get(type(stmt).__name__, "a statement")
 
 
+# ------------------------------------------------------------------------------------------------
+# What a target's values may be, and how CPython makes them agree
+
+VERSION = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})")
+"""A Python version as VERSION and build-details.json's language.version hold it: 3.12."""
+
+_WORDS = r"[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*"
+_PATH_TEXT = re.compile(r"[^\x00-\x1f\x7f\ud800-\udfff]*")
+
+# key -> (pattern, longest value, what a valid value looks like)
+_RULES: Mapping[str, tuple[re.Pattern[str], int, str]] = {
+    "EXT_SUFFIX": (
+        re.compile(r"\.(?:[A-Za-z0-9_-]+\.)*so"),
+        128,
+        "a file-name ending of ASCII letters, digits, '_' and '-', from a '.' to '.so' "
+        "(.cpython-312-arm-linux-gnueabihf.so)",
+    ),
+    "SOABI": (
+        re.compile(f"(?:{_WORDS})?"),
+        128,
+        "ASCII letters, digits and '_' between single '-' (cpython-312-arm-linux-gnueabihf)",
+    ),
+    "MULTIARCH": (
+        re.compile(f"(?:{_WORDS})?"),
+        64,
+        "a CPython triplet of ASCII letters, digits and '_' between single '-' "
+        "(arm-linux-gnueabihf), or empty",
+    ),
+    "HOST_GNU_TYPE": (
+        re.compile(r"(?:[A-Za-z0-9_.]+(?:-[A-Za-z0-9_.]+)*)?"),
+        128,
+        "a GNU triple of ASCII letters, digits, '_' and '.' between single '-' "
+        "(arm-poky-linux-gnueabi)",
+    ),
+    "VERSION": (VERSION, 7, "MAJOR.MINOR in ASCII digits (3.12)"),
+    "ABIFLAGS": (re.compile(r"[a-z]*"), 8, "a few lower-case ASCII letters (t, d), or empty"),
+    "LDVERSION": (
+        re.compile(r"[0-9]{1,3}\.[0-9]{1,3}[a-z]*"),
+        16,
+        "VERSION then ABIFLAGS (3.13t)",
+    ),
+    "LDLIBRARY": (
+        re.compile(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*"),
+        128,
+        "one file name of ASCII letters, digits, '_', '-', '+' and '.' (libpython3.12.so)",
+    ),
+    "LIBDIR": (_PATH_TEXT, 4096, "a path without control characters"),
+    "LIBDEST": (_PATH_TEXT, 4096, "a path without control characters"),
+    "INCLUDEPY": (_PATH_TEXT, 4096, "a path without control characters"),
+    "platform": (
+        re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*"),
+        64,
+        "linux-MACHINE or linux_MACHINE in ASCII letters, digits, '_', '-' and '.' (linux_armv7l)",
+    ),
+}
+
+
+def invalid(key: str, value: str) -> str | None:
+    """What a valid ``key`` looks like, when ``value`` is not one; None when it is. ``key`` is a
+    sysconfigdata variable that names a file, folder or tag (EXT_SUFFIX, MULTIARCH, LIBDIR,
+    ...) or ``platform`` (a platform string from any source)."""
+    rule = _RULES.get(key)
+    if rule is None:
+        return None
+    pattern, longest, what = rule
+    return None if len(value) <= longest and pattern.fullmatch(value) else what
+
+
 def quoted(value: str) -> str:
     """``value`` for a message: its repr (newlines and lone surrogates escaped), cut short."""
     if len(value) <= 60:
         return repr(value)
     return f"{value[:40]!r}... ({len(value)} characters)"
+
+
+# The sysconfigdata variables whose values are checked: the rest of _RULES are not variables.
+_CHECKED = tuple(key for key in _RULES if key.isupper())
+
+
+def _first_problem(vars: Mapping[str, object], names: Mapping[str, str]) -> str | None:
+    """The first value of ``vars`` that is no valid value of its key, else the first
+    :func:`contradiction`; ``names`` says how the file names a key (build-details.json)."""
+    for key in (*_CHECKED, *names.keys() - _CHECKED):
+        value = vars.get(key)
+        if isinstance(value, str):
+            what = invalid(key, value)
+            if what is not None:
+                return (
+                    f"{names.get(key, key)}={quoted(value)} is not {what}; is this the target's "
+                    f"own file, as its Python wrote it?"
+                )
+    return contradiction(vars, names)
+
+
+_CPYTHON_SOABI = re.compile(r"cpython-([0-9]+)([a-z]*)(?:-(.+))?")
+_SAME_BUILD = (
+    "CPython builds one from the other, so the file contradicts itself: use the target's own "
+    "sysconfigdata, as its Python wrote it"
+)
+
+
+def contradiction(vars: Mapping[str, object], names: Mapping[str, str]) -> str | None:
+    """Where values that CPython's configure derives from each other disagree, naming both:
+    on Linux EXT_SUFFIX is ``.{SOABI}.so``, SOABI ``cpython-{VERSION without the dot}{ABIFLAGS}``
+    and ``-{MULTIARCH}`` unless the triplet is empty (uClibc) or patched out (OpenWrt),
+    LDVERSION ``{VERSION}{ABIFLAGS}``, and ABIFLAGS holds ``t`` when Py_GIL_DISABLED is 1.
+    Checked only where both values are there; PyPy's SOABI just starts its EXT_SUFFIX."""
+
+    def text(key: str) -> str | None:
+        value = vars.get(key)
+        return value if isinstance(value, str) else None
+
+    def name(key: str) -> str:
+        return names.get(key, key)
+
+    suffix = text("EXT_SUFFIX") or ""
+    soabi, version, flags = text("SOABI"), text("VERSION"), text("ABIFLAGS")
+    multiarch, ldversion = text("MULTIARCH"), text("LDVERSION")
+    if soabi:
+        fits = (
+            suffix == f".{soabi}.so"
+            if soabi.startswith("cpython-")
+            else suffix.startswith((f".{soabi}.", f".{soabi}-"))
+        )
+        if not fits:
+            return (
+                f"{name('EXT_SUFFIX')} {suffix!r} is not '.' + SOABI + '.so' (SOABI is "
+                f"{soabi!r}); {_SAME_BUILD}"
+            )
+    match = _CPYTHON_SOABI.fullmatch(suffix[1:-3]) if suffix.endswith(".so") else None
+    if match is not None:
+        digits, suffix_flags, tail = match.groups()
+        if version is not None and digits != version.replace(".", ""):
+            return (
+                f"{name('EXT_SUFFIX')} {suffix!r} is for Python {digits[:1]}.{digits[1:]} "
+                f"({digits}), but {name('VERSION')} is {version!r}; {_SAME_BUILD}"
+            )
+        if flags is not None and suffix_flags != flags:
+            return (
+                f"{name('EXT_SUFFIX')} {suffix!r} has ABI flags {suffix_flags!r}, but ABIFLAGS "
+                f"is {flags!r}; {_SAME_BUILD}"
+            )
+        if tail and multiarch and tail != multiarch:
+            return (
+                f"{name('EXT_SUFFIX')} {suffix!r} names multiarch {tail}, but MULTIARCH is "
+                f"{multiarch!r}; {_SAME_BUILD}"
+            )
+    if None not in (ldversion, version, flags) and ldversion != f"{version}{flags}":
+        return (
+            f"LDVERSION {ldversion!r} is not VERSION + ABIFLAGS ({f'{version}{flags}'!r}); "
+            f"{_SAME_BUILD}"
+        )
+    gil = vars.get("Py_GIL_DISABLED")
+    if flags is not None and gil in (0, 1) and (gil == 1) != ("t" in flags):
+        has = "has no" if gil == 1 else "has a"
+        return (
+            f"Py_GIL_DISABLED is {1 if gil == 1 else 0}, but ABIFLAGS {flags!r} {has} t; "
+            f"{_SAME_BUILD}"
+        )
+    return None
+
+
+# CPython's name for the file, _sysconfigdata_{ABIFLAGS}_{MACHDEP}_{MULTIARCH}, and Debian's,
+# without the MACHDEP; other names (Yocto's copy, PyPy's, conda's) say nothing.
+_FILE_NAME = re.compile(r"_sysconfigdata_([dmtu]*)_(?:linux_)?([A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)+)?")
+
+
+def _name_contradiction(vars: Mapping[str, object], path: Path) -> str | None:
+    match = _FILE_NAME.fullmatch(path.stem)
+    if match is None:
+        return None
+    flags, multiarch = match.groups()
+    said_flags = vars.get("ABIFLAGS")
+    named = "CPython names the file after ABIFLAGS and MULTIARCH: is this the target's own file, "
+    named += "under its own name?"
+    if isinstance(said_flags, str) and said_flags != flags:
+        return f"the file name says ABI flags {flags!r}, but ABIFLAGS is {said_flags!r}; {named}"
+    said = vars.get("MULTIARCH")
+    if multiarch and isinstance(said, str) and said and said != multiarch:
+        return f"the file name says multiarch {multiarch}, but MULTIARCH is {said!r}; {named}"
+    suffix = str(vars.get("EXT_SUFFIX", ""))
+    tail = _CPYTHON_SOABI.fullmatch(suffix[1:-3])
+    if multiarch and not said and tail and tail.group(3) and tail.group(3) != multiarch:
+        return (
+            f"the file name says multiarch {multiarch}, but EXT_SUFFIX {suffix!r} names "
+            f"{tail.group(3)}; {named}"
+        )
+    return None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -429,6 +620,14 @@ class BuildDetails:
         return vars
 
 
+# How build-details.json names what a sysconfigdata calls VERSION and EXT_SUFFIX.
+_DETAILS_NAMES = {
+    "EXT_SUFFIX": "abi.extension_suffix",
+    "VERSION": "language.version",
+    "platform": "platform",
+}
+
+
 def parse_build_details(path: Path, origin: str) -> BuildDetails:
     """Read a PEP 739 file; errors name the file and the missing key. Its values are checked as
     a sysconfigdata's are, and a key given twice in one object is refused (readers differ on
@@ -488,9 +687,13 @@ def parse_build_details(path: Path, origin: str) -> BuildDetails:
         )
     assert isinstance(version, str) and isinstance(suffix, str)
     implementation = {"cpython": "CPython", "pypy": "PyPy"}.get(str(name).lower(), str(name))
-    return BuildDetails(
+    details = BuildDetails(
         path, version, implementation, suffix, platform if isinstance(platform, str) else None
     )
+    problem = _first_problem({**details.as_vars(), "platform": platform}, _DETAILS_NAMES)
+    if problem:
+        raise ConfigError(f"{path}: {problem}")
+    return details
 
 
 def read_target_file(path: Path, origin: str) -> tuple[SysconfigData, BuildDetails | None]:
