@@ -3,6 +3,7 @@ the way Yocto, Buildroot, crossenv and PyO3 name it (fixtures in tests/fixtures/
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -859,3 +860,139 @@ def test_real_variations_are_not_contradictions(
 ) -> None:
     vars = {**BASE, **changes}
     assert parse(_written(tmp_path, vars, name), "test").vars == vars
+
+
+# ------------------------------------------------------------------------------------------------
+# _PYTHON_SYSCONFIGDATA_NAME found where Python finds a module: PYTHONPATH, then sys.path (the
+# working folder under `python -m`); parsed there, never imported, or one line
+
+
+def test_name_found_on_the_module_path(tmp_path: Path) -> None:
+    data = _put(tmp_path / "cwd" / "_target_sd.py", QEMUARM64)
+    environ = {"_PYTHON_SYSCONFIGDATA_NAME": "_target_sd"}
+    search = (str(tmp_path / "elsewhere"), str(tmp_path / "cwd"))
+    assert locate(None, environ, tmp_path, module_path=search) == (
+        data,
+        "_PYTHON_SYSCONFIGDATA_NAME on sys.path",
+    )
+
+
+def test_pythonpath_comes_before_the_module_path(tmp_path: Path) -> None:
+    on_path = _put(tmp_path / "pythonpath" / "_target_sd.py", QEMUARM64)
+    _put(tmp_path / "cwd" / "_target_sd.py", QEMUARM)
+    environ = {"_PYTHON_SYSCONFIGDATA_NAME": "_target_sd", "PYTHONPATH": str(on_path.parent)}
+    found = locate(None, environ, tmp_path, module_path=(str(tmp_path / "cwd"),))
+    assert found == (on_path, "_PYTHON_SYSCONFIGDATA_NAME on PYTHONPATH")
+
+
+def test_a_name_that_names_nothing_is_one_line(tmp_path: Path) -> None:
+    environ = {"_PYTHON_SYSCONFIGDATA_NAME": "_sysconfigdata__linux_arm-linux-gnueabihf"}
+    with pytest.raises(ConfigError) as info:
+        locate(None, environ, tmp_path, module_path=(str(tmp_path),))
+    assert one_line(info) == (
+        "_PYTHON_SYSCONFIGDATA_NAME=_sysconfigdata__linux_arm-linux-gnueabihf names no "
+        "_sysconfigdata__linux_arm-linux-gnueabihf.py on PYTHONPATH or sys.path, so the target "
+        "is unknown; put the target's sysconfigdata folder on PYTHONPATH, pass the file with "
+        "-C sysconfigdata=PATH, or unset the variable for a native build"
+    )
+
+
+def test_a_name_that_names_nothing_beside_a_named_file(tmp_path: Path) -> None:
+    environ = {"_PYTHON_SYSCONFIGDATA_NAME": "_missing"}
+    assert locate((str(QEMUARM), "-C sysconfigdata"), environ, tmp_path) == (
+        QEMUARM,
+        "-C sysconfigdata",
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["../_sysconfigdata", "lib/_sysconfigdata", "pkg._sysconfigdata", "x" * 300, "a\nb"]
+)
+def test_a_name_that_is_no_module_name(name: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        locate(None, {"_PYTHON_SYSCONFIGDATA_NAME": name}, tmp_path)
+    message = one_line(info)
+    assert message.startswith("_PYTHON_SYSCONFIGDATA_NAME=")
+    assert "is not a module name (ASCII letters, digits, '_' and '-'" in message
+    assert len(message) < 300
+
+
+# A target file that says so if anything runs it.
+EXECUTED = "EXECUTED"
+MARKER_CODE = (
+    "import pathlib\n"
+    f"pathlib.Path(__file__).with_name({EXECUTED!r}).write_text('the file was run')\n"
+    "raise SystemExit('executed')\n"
+)
+
+
+def _module_inspect(tmp_path: Path, name: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "maturin_cross", "inspect", "--json"],
+        cwd=tmp_path,
+        env=clean_environ(HOME=str(tmp_path), _PYTHON_SYSCONFIGDATA_NAME=name),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_python_m_parses_the_named_file_in_the_working_folder(tmp_path: Path) -> None:
+    _put(tmp_path / "_target_sd.py", QEMUARM64)
+    done = _module_inspect(tmp_path, "_target_sd")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["rust_target"] == "aarch64-unknown-linux-gnu"
+    assert report["sources"]["sysconfigdata"] == "_PYTHON_SYSCONFIGDATA_NAME on sys.path"
+
+
+def test_python_m_never_runs_the_named_file(tmp_path: Path) -> None:
+    (tmp_path / "_target_sd.py").write_text(
+        MARKER_CODE + f"build_time_vars = {parse(QEMUARM64, 'test').vars!r}\n"
+    )
+    done = _module_inspect(tmp_path, "_target_sd")
+    assert not (tmp_path / EXECUTED).exists()
+    assert (done.returncode, done.stdout) == (2, "")
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"maturin-cross: error: {tmp_path / '_target_sd.py'}:1: top-level code")
+
+
+def test_python_m_with_a_name_that_names_nothing(tmp_path: Path) -> None:
+    done = _module_inspect(tmp_path, "_no_such_sysconfigdata")
+    assert (done.returncode, done.stdout) == (2, "")
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(
+        "maturin-cross: error: _PYTHON_SYSCONFIGDATA_NAME=_no_such_sysconfigdata names no "
+    )
+
+
+def test_cli_main_parses_or_refuses_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import clear_target_environ
+
+    from maturin_cross.cli import main
+
+    clear_target_environ(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "_target_sd.py").write_text(
+        MARKER_CODE + f"build_time_vars = {parse(QEMUARM64, 'test').vars!r}\n"
+    )
+    monkeypatch.setenv("_PYTHON_SYSCONFIGDATA_NAME", "_target_sd")
+    # In-process the working folder is not on sys.path: Python would not find the file.
+    assert main(["inspect", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err.count("\n")) == ("", 1)
+    assert err.startswith("maturin-cross: error: _PYTHON_SYSCONFIGDATA_NAME=_target_sd names no ")
+    # On sys.path it is found, and parsed: code is refused, a literal read.
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["inspect", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err.count("\n")) == ("", 1)
+    assert err.startswith(f"maturin-cross: error: {tmp_path / '_target_sd.py'}:1: top-level code")
+    _put(tmp_path / "_target_sd.py", QEMUARM64)
+    assert main(["inspect", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rust_target"] == "aarch64-unknown-linux-gnu"
+    assert not (tmp_path / EXECUTED).exists()
+    assert "_target_sd" not in sys.modules

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from maturin_cross.settings import Kind, Origin, Sourced, decide
 
 PREFIX = "_sysconfigdata"
 REQUIRED_KEYS = ("VERSION", "EXT_SUFFIX")
+NAME_VARIABLE = "_PYTHON_SYSCONFIGDATA_NAME"
 
 MAX_BYTES = 1 << 20
 """The largest target file read. A sysconfigdata is tens of kilobytes (Debian's, with 972 keys,
@@ -313,13 +314,19 @@ _RULES: Mapping[str, tuple[re.Pattern[str], int, str]] = {
         64,
         "linux-MACHINE or linux_MACHINE in ASCII letters, digits, '_', '-' and '.' (linux_armv7l)",
     ),
+    "module": (
+        re.compile(r"[A-Za-z0-9_-]+"),
+        128,
+        "a module name (ASCII letters, digits, '_' and '-', as in "
+        "_sysconfigdata__linux_arm-linux-gnueabihf)",
+    ),
 }
 
 
 def invalid(key: str, value: str) -> str | None:
     """What a valid ``key`` looks like, when ``value`` is not one; None when it is. ``key`` is a
     sysconfigdata variable that names a file, folder or tag (EXT_SUFFIX, MULTIARCH, LIBDIR,
-    ...) or ``platform`` (a platform string from any source)."""
+    ...), ``platform`` (a platform string from any source) or ``module`` (a module name)."""
     rule = _RULES.get(key)
     if rule is None:
         return None
@@ -455,26 +462,55 @@ def _name_contradiction(vars: Mapping[str, object], path: Path) -> str | None:
 
 PYO3_CROSS_LIB_DIR = Origin(Kind.CONVENTION, "PYO3_CROSS_LIB_DIR")
 SYSCONFIGDATA_NAME = Origin(Kind.CONVENTION, "_PYTHON_SYSCONFIGDATA_NAME on PYTHONPATH")
+SYSCONFIGDATA_NAME_ON_SYS_PATH = Origin(Kind.CONVENTION, "_PYTHON_SYSCONFIGDATA_NAME on sys.path")
 
 
-def conventions(environ: Mapping[str, str]) -> list[Sourced]:
+def conventions(environ: Mapping[str, str], module_path: Sequence[str] = ()) -> list[Sourced]:
     """What other tools' variables say of the sysconfigdata, lowest precedence first:
 
     * ``PYO3_CROSS_LIB_DIR``, a folder searched as maturin does (narrowed by
       ``_PYTHON_SYSCONFIGDATA_NAME`` and ``PYO3_CROSS_PYTHON_VERSION``);
-    * ``_PYTHON_SYSCONFIGDATA_NAME`` found on ``PYTHONPATH`` (Yocto, Buildroot, crossenv).
+    * ``_PYTHON_SYSCONFIGDATA_NAME`` found where Python finds a module (:func:`find_module`):
+      Yocto, Buildroot, crossenv.
     """
     found: list[Sourced] = []
     lib_dir = environ.get("PYO3_CROSS_LIB_DIR")
     if lib_dir:
         found.append(Sourced(lib_dir, PYO3_CROSS_LIB_DIR))
-    name = environ.get("_PYTHON_SYSCONFIGDATA_NAME")
+    name = environ.get(NAME_VARIABLE)
     if name:
-        for entry in environ.get("PYTHONPATH", "").split(os.pathsep):
-            if entry and (Path(entry) / f"{name}.py").is_file():
-                found.append(Sourced(str(Path(entry) / f"{name}.py"), SYSCONFIGDATA_NAME))
-                break
+        module = find_module(module_name(name, NAME_VARIABLE), environ, module_path)
+        if module is not None:
+            found.append(module)
     return found
+
+
+def module_name(name: str, where: str) -> str:
+    """``name`` when it is a module name the sysconfig module could be given; a dotted name would
+    import its package to be found, a path is none."""
+    what = invalid("module", name)
+    if what is not None:
+        raise ConfigError(
+            f"{where}={quoted(name)} is not {what}; set it to the stem of the target's "
+            f"_sysconfigdata_*.py, or unset it"
+        )
+    return name
+
+
+def find_module(
+    name: str, environ: Mapping[str, str], module_path: Sequence[str]
+) -> Sourced | None:
+    """``name.py`` where Python would find it: in ``PYTHONPATH`` of ``environ`` (what any Python
+    started there searches), then in ``module_path`` (the running interpreter's ``sys.path``,
+    which holds the working folder under ``python -m``). Only found, never imported."""
+    searched = [
+        (entry, SYSCONFIGDATA_NAME) for entry in environ.get("PYTHONPATH", "").split(os.pathsep)
+    ]
+    searched += [(entry, SYSCONFIGDATA_NAME_ON_SYS_PATH) for entry in module_path]
+    for entry, origin in searched:
+        if entry and (Path(entry) / f"{name}.py").is_file():
+            return Sourced(str(Path(entry) / f"{name}.py"), origin)
+    return None
 
 
 def locate(
@@ -483,14 +519,17 @@ def locate(
     cwd: Path,
     *,
     crossenv: Sourced | None = None,
+    module_path: Sequence[str] = (),
 ) -> tuple[Path, str] | None:
     """Find the target's sysconfigdata: of ``explicit`` (a path and the setting it came from;
-    a plain label counts as a config setting), the :func:`conventions` of ``environ`` and
-    ``crossenv`` (what a crossenv cross-python's ``sysconfig`` names), the one
-    :func:`maturin_cross.settings.decide` chooses. A folder is searched; several different
-    files in it are an error.
+    a plain label counts as a config setting), the :func:`conventions` of ``environ`` (with
+    ``module_path``, the running interpreter's ``sys.path``) and ``crossenv`` (what a crossenv
+    cross-python's ``sysconfig`` names), the one :func:`maturin_cross.settings.decide` chooses. A
+    folder is searched; several different files in it are an error.
 
     Returns the file and where it came from, or None when nothing names a target: a native build.
+    A ``_PYTHON_SYSCONFIGDATA_NAME`` that names nothing to be found is an error: a Python started
+    here would not know its configuration.
     """
     given: Sourced | None = None
     if explicit is not None:
@@ -498,7 +537,14 @@ def locate(
         given = Sourced(
             value, where if isinstance(where, Origin) else Origin(Kind.CONFIG_SETTING, where)
         )
-    chosen = decide([crossenv, *conventions(environ), given])
+    chosen = decide([crossenv, *conventions(environ, module_path), given])
+    name = environ.get(NAME_VARIABLE)
+    if chosen is None and name:
+        raise ConfigError(
+            f"{NAME_VARIABLE}={name} names no {name}.py on PYTHONPATH or sys.path, so the target "
+            f"is unknown; put the target's sysconfigdata folder on PYTHONPATH, pass the file "
+            f"with -C sysconfigdata=PATH, or unset the variable for a native build"
+        )
     if chosen is None:
         return None
     value, origin = chosen
@@ -548,7 +594,7 @@ def _search_lib_dir(root: Path, environ: Mapping[str, str]) -> list[Path]:
     ``build*``, ``lib*``, ``python3.*``/``pypy*`` folders; narrowed by
     ``_PYTHON_SYSCONFIGDATA_NAME`` (file stem) and ``PYO3_CROSS_PYTHON_VERSION`` (``3.13`` or
     ``3.13t``)."""
-    name = environ.get("_PYTHON_SYSCONFIGDATA_NAME") or None
+    name = environ.get(NAME_VARIABLE) or None
     version = environ.get("PYO3_CROSS_PYTHON_VERSION") or None
     free_threaded: bool | None = None
     if version and version.endswith("t"):
