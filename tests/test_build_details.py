@@ -105,3 +105,83 @@ def test_bad_build_details(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_build_details(path, "-C sysconfigdata")
     assert str(path) in str(info.value) and message in str(info.value)
+
+
+def _file(folder: Path, text: str) -> Path:
+    path = folder / "build-details.json"
+    path.write_text(text)
+    return path
+
+
+GOOD = {
+    "schema_version": "1.0",
+    "platform": "linux-aarch64",
+    "language": {"version": "3.14"},
+    "implementation": {"name": "cpython"},
+    "abi": {"flags": [], "extension_suffix": ".cpython-314-aarch64-linux-gnu.so"},
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "not valid JSON"),
+        ('{"a": ' + "9" * 5000 + "}", "not valid JSON"),
+        ('{"a": ' + "{" * 100_000, "not valid JSON"),
+        (json.dumps(GOOD) + " " * (1 << 20), "larger than 1 MiB"),
+        (
+            '{"language": {"version": "3.14"}, "abi": {"extension_suffix": '
+            '".cpython-314-aarch64-linux-gnu.so", "extension_suffix": '
+            '".cpython-314-x86_64-linux-gnu.so"}}',
+            "'extension_suffix' twice in one object",
+        ),
+    ],
+    ids=["deep", "huge-number", "deep-unclosed", "large", "duplicate-key"],
+)
+def test_hostile_files_are_one_line(tmp_path: Path, text: str, says: str) -> None:
+    path = _file(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        parse_build_details(path, "-C sysconfigdata")
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 400
+    assert message.startswith(f"{path}: ") and says in message
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("abi.extension_suffix", ".cpython-314/aarch64-linux-gnu.so"),
+        ("abi.extension_suffix", ".cpython-314-aarch64-linux-gnu\x00.so"),
+        ("abi.extension_suffix", "." + "x" * 100_000 + ".so"),
+        ("language.version", "3.14\n"),
+        ("language.version", "3." + "1" * 5000),
+        ("platform", "linux-aarch64/../x"),
+        ("platform", "linux-aarch64\n"),
+    ],
+    ids=["slash", "nul", "long", "newline", "digits", "platform-slash", "platform-newline"],
+)
+def test_a_value_that_is_no_name_is_refused(tmp_path: Path, key: str, value: str) -> None:
+    data = json.loads(json.dumps(GOOD))
+    *parents, last = key.split(".")
+    parent = data
+    for name in parents:
+        parent = parent[name]
+    parent[last] = value
+    path = _file(tmp_path, json.dumps(data))
+    with pytest.raises(ConfigError) as info:
+        parse_build_details(path, "-C sysconfigdata")
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 400
+    assert message.startswith(f"{path}: {key}=")
+    assert " is not " in message
+
+
+def test_version_and_suffix_that_contradict(tmp_path: Path) -> None:
+    data = {**GOOD, "language": {"version": "3.13"}}
+    path = _file(tmp_path, json.dumps(data))
+    with pytest.raises(ConfigError) as info:
+        parse_build_details(path, "test")
+    assert str(info.value).startswith(
+        f"{path}: abi.extension_suffix '.cpython-314-aarch64-linux-gnu.so' is for Python 3.14 "
+        f"(314), but language.version is '3.13'"
+    )

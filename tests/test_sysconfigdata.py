@@ -3,6 +3,7 @@ the way Yocto, Buildroot, crossenv and PyO3 name it (fixtures in tests/fixtures/
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -131,12 +132,14 @@ def test_get_str() -> None:
 
 
 @pytest.mark.usefixtures("no_marker")
-def test_code_around_a_literal_is_never_run() -> None:
+def test_code_around_a_literal_is_refused_and_never_run() -> None:
+    # CPython runs that code when it imports the file, and code can change build_time_vars:
+    # reading the literal alone could be another reading than the target's.
     path = FIXTURES / "bad-code-before-literal" / "_sysconfigdata__linux_x86_64-linux-gnu.py"
     assert 'os.system("touch /tmp/PWNED-maturin-cross-sysconfigdata")' in path.read_text()
-    data = parse(path, "test")
-    assert data.get_str("EXT_SUFFIX") == ".cpython-312-x86_64-linux-gnu.so"
-    assert "os" not in data.vars
+    with pytest.raises(ConfigError) as info:
+        parse(path, "test")
+    assert one_line(info).startswith(f"{path}:2: top-level code (an import) beside build_time_vars")
 
 
 BAD = [
@@ -292,11 +295,12 @@ def test_cli_refuses_code_in_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("no_marker")
-def test_cli_reads_the_literal_and_runs_nothing(tmp_path: Path) -> None:
+def test_cli_refuses_code_beside_the_literal_and_runs_nothing(tmp_path: Path) -> None:
     path = FIXTURES / "bad-code-before-literal" / "_sysconfigdata__linux_x86_64-linux-gnu.py"
     done = _inspect(path, tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert '"rust_target": "x86_64-unknown-linux-gnu"' in done.stdout
+    assert (done.returncode, done.stdout) == (2, "")
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"maturin-cross: error: {path}:2: top-level code (an import)")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -548,3 +552,447 @@ def test_one_precedence_for_the_sysconfigdata(tmp_path: Path) -> None:
     found = locate(None, environ, tmp_path, crossenv=crossenv)
     assert found is not None and found[1] == "_PYTHON_SYSCONFIGDATA_NAME on PYTHONPATH"
     assert locate(None, {}, tmp_path, crossenv=crossenv) == (QEMUARM, "crossenv")
+
+
+# ------------------------------------------------------------------------------------------------
+# Hostile sizes and shapes: one line, memory bounded
+
+
+BASE: dict[str, object] = {
+    "VERSION": "3.12",
+    "ABIFLAGS": "",
+    "SOABI": "cpython-312-aarch64-linux-gnu",
+    "EXT_SUFFIX": ".cpython-312-aarch64-linux-gnu.so",
+    "MULTIARCH": "aarch64-linux-gnu",
+    "HOST_GNU_TYPE": "aarch64-unknown-linux-gnu",
+    "LDVERSION": "3.12",
+    "SIZEOF_VOID_P": 8,
+    "LIBDIR": "/usr/lib",
+    "LIBDEST": "/usr/lib/python3.12",
+    "LDLIBRARY": "libpython3.12.so",
+    "INCLUDEPY": "/usr/include/python3.12",
+}
+BASE_NAME = "_sysconfigdata__linux_aarch64-linux-gnu.py"
+
+
+def _written(tmp_path: Path, vars: dict[str, object], name: str = BASE_NAME) -> Path:
+    path = tmp_path / name
+    path.write_text(f"build_time_vars = {vars!r}\n")
+    return path
+
+
+def test_the_base_is_good(tmp_path: Path) -> None:
+    assert parse(_written(tmp_path, BASE), "test").vars == BASE
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "-" * 100_000 + "1",
+        "+".join(["1"] * 100_000),
+        "[" * 100_000 + "]" * 100_000,
+        "(" * 100_000 + ")" * 100_000,
+        "9" * 5000,
+    ],
+    ids=["unary-minus", "long-sum", "nested-lists", "nested-parentheses", "5000-digit-int"],
+)
+def test_hostile_expressions_are_one_line(tmp_path: Path, value: str) -> None:
+    path = tmp_path / BASE_NAME
+    path.write_text(f"build_time_vars = {{'VERSION': '3.12', 'X': {value}}}\n")
+    with pytest.raises(ConfigError) as info:
+        parse(path, "test")
+    assert one_line(info).startswith(f"{path}")
+
+
+def test_a_file_larger_than_any_sysconfigdata(tmp_path: Path) -> None:
+    path = _written(tmp_path, BASE)
+    with path.open("a") as file:
+        file.write("#" * (1 << 20) + "\n")
+    with pytest.raises(ConfigError) as info:
+        parse(path, "-C sysconfigdata")
+    assert one_line(info) == (
+        f"{path}: larger than 1 MiB, which no sysconfigdata is; is -C sysconfigdata pointing at "
+        f"the target's _sysconfigdata_*.py?"
+    )
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "\u00b2", " 8 8 ", "-1"])
+def test_get_int_of_text_that_is_no_small_number(value: str) -> None:
+    assert SysconfigData(Path("x"), "test", {"K": value}).get_int("K") is None
+
+
+# ------------------------------------------------------------------------------------------------
+# One reading: what CPython would take, or a refusal
+
+
+def test_the_last_assignment_is_the_one_cpython_keeps(tmp_path: Path) -> None:
+    x86 = {
+        **BASE,
+        "SOABI": "cpython-312-x86_64-linux-gnu",
+        "EXT_SUFFIX": ".cpython-312-x86_64-linux-gnu.so",
+        "MULTIARCH": "x86_64-linux-gnu",
+        "HOST_GNU_TYPE": "x86_64-pc-linux-gnu",
+    }
+    path = tmp_path / BASE_NAME.replace("aarch64", "x86_64")
+    path.write_text(f"build_time_vars = {BASE!r}\nbuild_time_vars = {x86!r}\n")
+    assert parse(path, "test").vars == x86
+
+
+ACCEPTED_MODULES = [
+    '"""docstring"""\nfrom __future__ import annotations\nbuild_time_vars = {base}\n',
+    "OTHER = {{'a': (1, -2.5, 'x' 'y')}}\nbuild_time_vars = {base}\npass\n",
+    "build_time_vars: dict[str, object] = {base}\n",
+    "a = build_time_vars = {base}\n",
+]
+
+
+@pytest.mark.parametrize("text", ACCEPTED_MODULES)
+def test_plain_literal_modules(tmp_path: Path, text: str) -> None:
+    path = tmp_path / BASE_NAME
+    path.write_text(text.format(base=repr(BASE)))
+    assert parse(path, "test").vars == BASE
+
+
+REBINDING = [
+    ("build_time_vars['EXT_SUFFIX'] = '.cpython-312-x86_64-linux-gnu.so'", "an assignment"),
+    ("build_time_vars |= {'EXT_SUFFIX': '.cpython-312-x86_64-linux-gnu.so'}", "an augmented"),
+    ("build_time_vars.update(EXT_SUFFIX='.cpython-312-x86_64-linux-gnu.so')", "a call"),
+    ("del build_time_vars['SOABI']", "a del"),
+    ("if True:\n    build_time_vars = {}", "an if block"),
+    ("for build_time_vars in [{}]:\n    pass", "a for loop"),
+    ("globals()['build_time_vars'] = {}", "an assignment"),
+    ("from os import environ as build_time_vars", "an import"),
+    ("(build_time_vars := {})", "an expression"),
+    ("def build_time_vars():\n    pass", "a function"),
+    ("x = __import__('os').getcwd()", "an assignment"),
+    ("class C:\n    pass", "a class"),
+    ("try:\n    pass\nexcept Exception:\n    pass", "a try block"),
+    ("y: print() = 1", "an assignment"),
+]
+
+
+@pytest.mark.usefixtures("no_marker")
+@pytest.mark.parametrize(("code", "kind"), REBINDING, ids=[k for _, k in REBINDING])
+def test_code_that_could_change_build_time_vars_is_refused(
+    tmp_path: Path, code: str, kind: str
+) -> None:
+    path = tmp_path / BASE_NAME
+    path.write_text(f"build_time_vars = {BASE!r}\n{code}\n")
+    with pytest.raises(ConfigError) as info:
+        parse(path, "test")
+    message = one_line(info)
+    assert message.startswith(f"{path}:2: top-level code ({kind}")
+    assert "regenerate the file as plain literal assignments" in message
+
+
+# ------------------------------------------------------------------------------------------------
+# What a sysconfigdata says is checked before it is used: names and paths are what they must be
+
+
+BAD_VALUES = [
+    ("EXT_SUFFIX", ".cpython-312-aarch64-linux-gnu\x00.so"),
+    ("EXT_SUFFIX", ".cpython-312/aarch64-linux-gnu.so"),
+    ("EXT_SUFFIX", ".cpython-312-aarch64-linux-gnu.so\n"),
+    ("EXT_SUFFIX", ".cpython-312-aarch64-linux-gnu\udc80.so"),
+    ("EXT_SUFFIX", "." + "x" * 100_000 + ".so"),
+    ("EXT_SUFFIX", "cpython-312-aarch64-linux-gnu.so"),
+    ("EXT_SUFFIX", ".cpython-312-aarch64-linux-gnu.dll"),
+    ("EXT_SUFFIX", ".cpython-312-aarch64-linux-gn\u00fc.so"),
+    ("EXT_SUFFIX", ".cpython-312..so"),
+    ("MULTIARCH", "aarch64-linux-gnu/../x"),
+    ("MULTIARCH", "aarch64-linux-gnu\n"),
+    ("SOABI", "cpython-312-aarch64-linux-gnu\x00"),
+    ("VERSION", "3.12\n"),
+    ("VERSION", "3"),
+    ("VERSION", "3.1" + "2" * 5000),
+    ("VERSION", "\u0663.\u0661\u0662"),
+    ("ABIFLAGS", "t/"),
+    ("LDVERSION", "3.12\nlib_dir=/elsewhere"),
+    ("HOST_GNU_TYPE", "aarch64-unknown-linux-gnu\nx"),
+    ("LDLIBRARY", "../../libpython3.12.so"),
+    ("LIBDIR", "/usr/lib\x00"),
+    ("LIBDEST", "/usr/lib/python3.12\nx"),
+    ("INCLUDEPY", "/usr/include/\udc80"),
+]
+
+
+@pytest.mark.parametrize(("key", "value"), BAD_VALUES, ids=lambda v: repr(v)[:30])
+def test_a_value_that_is_no_name_is_refused(tmp_path: Path, key: str, value: str) -> None:
+    path = _written(tmp_path, {**BASE, key: value})
+    with pytest.raises(ConfigError) as info:
+        parse(path, "-C sysconfigdata")
+    message = one_line(info)
+    assert message.startswith(f"{path}: {key}=")
+    assert " is not " in message
+    assert len(message) < 400
+    message.encode("utf-8")
+
+
+# ------------------------------------------------------------------------------------------------
+# A file that contradicts itself, in what CPython derives from what
+
+
+def _contradiction(tmp_path: Path, name: str = BASE_NAME, **changes: object) -> str:
+    path = _written(tmp_path, {**BASE, **changes}, name)
+    with pytest.raises(ConfigError) as info:
+        parse(path, "test")
+    message = one_line(info)
+    assert message.startswith(f"{path}: ")
+    return message.removeprefix(f"{path}: ")
+
+
+def test_ext_suffix_of_another_machine_than_multiarch(tmp_path: Path) -> None:
+    message = _contradiction(
+        tmp_path,
+        SOABI="cpython-312-x86_64-linux-gnu",
+        EXT_SUFFIX=".cpython-312-x86_64-linux-gnu.so",
+    )
+    assert message == (
+        "EXT_SUFFIX '.cpython-312-x86_64-linux-gnu.so' names multiarch x86_64-linux-gnu, but "
+        "MULTIARCH is 'aarch64-linux-gnu'; CPython builds one from the other, so the file "
+        "contradicts itself: use the target's own sysconfigdata, as its Python wrote it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "name", "says"),
+    [
+        (
+            {"SOABI": "cpython-312-x86_64-linux-gnu"},
+            BASE_NAME,
+            "EXT_SUFFIX '.cpython-312-aarch64-linux-gnu.so' is not '.' + SOABI + '.so' (SOABI is 'cpython-312-x86_64-linux-gnu')",
+        ),
+        (
+            {"VERSION": "3.11", "LDVERSION": "3.11"},
+            BASE_NAME,
+            "EXT_SUFFIX '.cpython-312-aarch64-linux-gnu.so' is for Python 3.12 (312), but VERSION is '3.11'",
+        ),
+        (
+            {"ABIFLAGS": "d", "LDVERSION": "3.12d"},
+            "_sysconfigdata_d_linux_aarch64-linux-gnu.py",
+            "EXT_SUFFIX '.cpython-312-aarch64-linux-gnu.so' has ABI flags '', but ABIFLAGS is 'd'",
+        ),
+        ({"LDVERSION": "3.12t"}, BASE_NAME, "LDVERSION '3.12t' is not VERSION + ABIFLAGS ('3.12')"),
+        ({"Py_GIL_DISABLED": 1}, BASE_NAME, "Py_GIL_DISABLED is 1, but ABIFLAGS '' has no t"),
+        (
+            {},
+            "_sysconfigdata__linux_x86_64-linux-gnu.py",
+            "the file name says multiarch x86_64-linux-gnu, but MULTIARCH is 'aarch64-linux-gnu'",
+        ),
+        (
+            {},
+            "_sysconfigdata_t_linux_aarch64-linux-gnu.py",
+            "the file name says ABI flags 't', but ABIFLAGS is ''",
+        ),
+    ],
+    ids=["soabi", "version", "abiflags", "ldversion", "gil", "name-multiarch", "name-abiflags"],
+)
+def test_a_file_that_contradicts_itself(
+    tmp_path: Path, changes: dict[str, object], name: str, says: str
+) -> None:
+    assert _contradiction(tmp_path, name, **changes).startswith(says)
+
+
+@pytest.mark.parametrize(
+    ("changes", "name"),
+    [
+        # OpenWrt's patch takes the triplet out of SOABI; MULTIARCH stays.
+        ({"SOABI": "cpython-312", "EXT_SUFFIX": ".cpython-312.so"}, BASE_NAME),
+        # uClibc: no triplet at all.
+        (
+            {"SOABI": "cpython-312", "EXT_SUFFIX": ".cpython-312.so", "MULTIARCH": ""},
+            "_sysconfigdata__linux_.py",
+        ),
+        (
+            {
+                "ABIFLAGS": "d",
+                "SOABI": "cpython-312d-aarch64-linux-gnu",
+                "EXT_SUFFIX": ".cpython-312d-aarch64-linux-gnu.so",
+                "LDVERSION": "3.12d",
+            },
+            "_sysconfigdata_d_linux_aarch64-linux-gnu.py",
+        ),
+        (
+            {
+                "VERSION": "3.13",
+                "ABIFLAGS": "td",
+                "SOABI": "cpython-313td-aarch64-linux-gnu",
+                "EXT_SUFFIX": ".cpython-313td-aarch64-linux-gnu.so",
+                "LDVERSION": "3.13td",
+                "Py_GIL_DISABLED": 1,
+            },
+            "_sysconfigdata_td_linux_aarch64-linux-gnu.py",
+        ),
+        (
+            {
+                "VERSION": "3.7",
+                "ABIFLAGS": "m",
+                "SOABI": "cpython-37m-aarch64-linux-gnu",
+                "EXT_SUFFIX": ".cpython-37m-aarch64-linux-gnu.so",
+                "LDVERSION": "3.7m",
+            },
+            "_sysconfigdata_m_linux_aarch64-linux-gnu.py",
+        ),
+        (
+            {"SOABI": "pypy310-pp73", "EXT_SUFFIX": ".pypy310-pp73-aarch64-linux-gnu.so"},
+            "_sysconfigdata.py",
+        ),
+        ({"Py_GIL_DISABLED": 0}, "_sysconfigdata__aarch64-linux-gnu.py"),
+        ({}, "_sysconfigdata.py"),
+        ({}, "_sysconfigdata_aarch64_conda_cos7_linux_gnu.py"),
+        ({}, "_sysconfigdata__linux_aarch64-linux-gnu.py"),
+    ],
+    ids=[
+        "openwrt",
+        "uclibc",
+        "debug",
+        "free-threaded-debug",
+        "py37m",
+        "pypy",
+        "debian-name",
+        "yocto-copy",
+        "conda-name",
+        "upstream-name",
+    ],
+)
+def test_real_variations_are_not_contradictions(
+    tmp_path: Path, changes: dict[str, object], name: str
+) -> None:
+    vars = {**BASE, **changes}
+    assert parse(_written(tmp_path, vars, name), "test").vars == vars
+
+
+# ------------------------------------------------------------------------------------------------
+# _PYTHON_SYSCONFIGDATA_NAME found where Python finds a module: PYTHONPATH, then sys.path (the
+# working folder under `python -m`); parsed there, never imported, or one line
+
+
+def test_name_found_on_the_module_path(tmp_path: Path) -> None:
+    data = _put(tmp_path / "cwd" / "_target_sd.py", QEMUARM64)
+    environ = {"_PYTHON_SYSCONFIGDATA_NAME": "_target_sd"}
+    search = (str(tmp_path / "elsewhere"), str(tmp_path / "cwd"))
+    assert locate(None, environ, tmp_path, module_path=search) == (
+        data,
+        "_PYTHON_SYSCONFIGDATA_NAME on sys.path",
+    )
+
+
+def test_pythonpath_comes_before_the_module_path(tmp_path: Path) -> None:
+    on_path = _put(tmp_path / "pythonpath" / "_target_sd.py", QEMUARM64)
+    _put(tmp_path / "cwd" / "_target_sd.py", QEMUARM)
+    environ = {"_PYTHON_SYSCONFIGDATA_NAME": "_target_sd", "PYTHONPATH": str(on_path.parent)}
+    found = locate(None, environ, tmp_path, module_path=(str(tmp_path / "cwd"),))
+    assert found == (on_path, "_PYTHON_SYSCONFIGDATA_NAME on PYTHONPATH")
+
+
+def test_a_name_that_names_nothing_is_one_line(tmp_path: Path) -> None:
+    environ = {"_PYTHON_SYSCONFIGDATA_NAME": "_sysconfigdata__linux_arm-linux-gnueabihf"}
+    with pytest.raises(ConfigError) as info:
+        locate(None, environ, tmp_path, module_path=(str(tmp_path),))
+    assert one_line(info) == (
+        "_PYTHON_SYSCONFIGDATA_NAME=_sysconfigdata__linux_arm-linux-gnueabihf names no "
+        "_sysconfigdata__linux_arm-linux-gnueabihf.py on PYTHONPATH or sys.path, so the target "
+        "is unknown; put the target's sysconfigdata folder on PYTHONPATH, pass the file with "
+        "-C sysconfigdata=PATH, or unset the variable for a native build"
+    )
+
+
+def test_a_name_that_names_nothing_beside_a_named_file(tmp_path: Path) -> None:
+    environ = {"_PYTHON_SYSCONFIGDATA_NAME": "_missing"}
+    assert locate((str(QEMUARM), "-C sysconfigdata"), environ, tmp_path) == (
+        QEMUARM,
+        "-C sysconfigdata",
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["../_sysconfigdata", "lib/_sysconfigdata", "pkg._sysconfigdata", "x" * 300, "a\nb"]
+)
+def test_a_name_that_is_no_module_name(name: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        locate(None, {"_PYTHON_SYSCONFIGDATA_NAME": name}, tmp_path)
+    message = one_line(info)
+    assert message.startswith("_PYTHON_SYSCONFIGDATA_NAME=")
+    assert "is not a module name (ASCII letters, digits, '_' and '-'" in message
+    assert len(message) < 300
+
+
+# A target file that says so if anything runs it.
+EXECUTED = "EXECUTED"
+MARKER_CODE = (
+    "import pathlib\n"
+    f"pathlib.Path(__file__).with_name({EXECUTED!r}).write_text('the file was run')\n"
+    "raise SystemExit('executed')\n"
+)
+
+
+def _module_inspect(tmp_path: Path, name: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "maturin_cross", "inspect", "--json"],
+        cwd=tmp_path,
+        env=clean_environ(HOME=str(tmp_path), _PYTHON_SYSCONFIGDATA_NAME=name),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_python_m_parses_the_named_file_in_the_working_folder(tmp_path: Path) -> None:
+    _put(tmp_path / "_target_sd.py", QEMUARM64)
+    done = _module_inspect(tmp_path, "_target_sd")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["rust_target"] == "aarch64-unknown-linux-gnu"
+    assert report["sources"]["sysconfigdata"] == "_PYTHON_SYSCONFIGDATA_NAME on sys.path"
+
+
+def test_python_m_never_runs_the_named_file(tmp_path: Path) -> None:
+    (tmp_path / "_target_sd.py").write_text(
+        MARKER_CODE + f"build_time_vars = {parse(QEMUARM64, 'test').vars!r}\n"
+    )
+    done = _module_inspect(tmp_path, "_target_sd")
+    assert not (tmp_path / EXECUTED).exists()
+    assert (done.returncode, done.stdout) == (2, "")
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"maturin-cross: error: {tmp_path / '_target_sd.py'}:1: top-level code")
+
+
+def test_python_m_with_a_name_that_names_nothing(tmp_path: Path) -> None:
+    done = _module_inspect(tmp_path, "_no_such_sysconfigdata")
+    assert (done.returncode, done.stdout) == (2, "")
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(
+        "maturin-cross: error: _PYTHON_SYSCONFIGDATA_NAME=_no_such_sysconfigdata names no "
+    )
+
+
+def test_cli_main_parses_or_refuses_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import clear_target_environ
+
+    from maturin_cross.cli import main
+
+    clear_target_environ(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "_target_sd.py").write_text(
+        MARKER_CODE + f"build_time_vars = {parse(QEMUARM64, 'test').vars!r}\n"
+    )
+    monkeypatch.setenv("_PYTHON_SYSCONFIGDATA_NAME", "_target_sd")
+    # In-process the working folder is not on sys.path: Python would not find the file.
+    assert main(["inspect", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err.count("\n")) == ("", 1)
+    assert err.startswith("maturin-cross: error: _PYTHON_SYSCONFIGDATA_NAME=_target_sd names no ")
+    # On sys.path it is found, and parsed: code is refused, a literal read.
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["inspect", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err.count("\n")) == ("", 1)
+    assert err.startswith(f"maturin-cross: error: {tmp_path / '_target_sd.py'}:1: top-level code")
+    _put(tmp_path / "_target_sd.py", QEMUARM64)
+    assert main(["inspect", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rust_target"] == "aarch64-unknown-linux-gnu"
+    assert not (tmp_path / EXECUTED).exists()
+    assert "_target_sd" not in sys.modules

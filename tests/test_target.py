@@ -14,7 +14,7 @@ import pytest
 from conftest import clean_environ
 
 from maturin_cross import sysconfigdata
-from maturin_cross.errors import TargetError
+from maturin_cross.errors import ConfigError, TargetError
 from maturin_cross.settings import Kind, Origin, Sourced, decide
 from maturin_cross.sysconfigdata import SysconfigData
 from maturin_cross.target import (
@@ -1132,3 +1132,76 @@ def test_uclibc_triples(triple: str, multiarch: str | None, suffix: str | None) 
     assert rust.multiarch.name == multiarch
     assert rust.multiarch.in_soabi is None
     assert PythonABI((3, 12)).ext_suffix_for(rust.multiarch.in_soabi) == suffix
+
+
+# ------------------------------------------------------------------------------------------------
+# A sysconfigdata that contradicts itself; platform strings that are no names
+
+
+def test_host_gnu_type_of_another_machine_than_multiarch() -> None:
+    vars = {**load(QEMUARM), "HOST_GNU_TYPE": "x86_64-pc-linux-gnu"}
+    data = SysconfigData.of(vars, "/sysroot/_sysconfigdata.py")
+    # A target set beside it does not make the file right.
+    with pytest.raises(ConfigError):
+        resolve(data, rust_target=("armv7-unknown-linux-gnueabihf", "-C target"))
+    with pytest.raises(ConfigError) as info:
+        resolve(data)
+    assert str(info.value) == (
+        "/sysroot/_sysconfigdata.py: HOST_GNU_TYPE 'x86_64-pc-linux-gnu' is for x86 machines, "
+        "but MULTIARCH arm-linux-gnueabihf is for ARM ones; the file contradicts itself: use the "
+        "target's own sysconfigdata, as its Python wrote it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("multiarch", "host"),
+    [
+        # A 32-bit chroot on a 64-bit kernel, without linux32: config.guess says the kernel's.
+        ("arm-linux-gnueabihf", "aarch64-unknown-linux-gnu"),
+        # CC="gcc -m32" without --host.
+        ("i386-linux-gnu", "x86_64-pc-linux-gnu"),
+        ("mips-linux-gnu", "mips64-unknown-linux-gnu"),
+        ("powerpc-linux-gnu", "powerpc64-unknown-linux-gnu"),
+        # A machine the table does not know says nothing.
+        ("aarch64-linux-gnu", "e2k-mcst-linux-gnu"),
+    ],
+)
+def test_host_gnu_type_of_the_same_family(multiarch: str, host: str) -> None:
+    vars = {"VERSION": "3.12", "EXT_SUFFIX": f".cpython-312-{multiarch}.so", "MULTIARCH": multiarch}
+    target = resolve(SysconfigData.of({**vars, "HOST_GNU_TYPE": host}, "test"))
+    assert target.multiarch == multiarch
+
+
+@pytest.mark.parametrize(
+    ("value", "origin"),
+    [
+        ("linux-armv7l\n", Origin(Kind.CONVENTION, "_PYTHON_HOST_PLATFORM")),
+        ("linux_arm/../../x", "-C platform-tag"),
+        ("linux-" + "x" * 100_000, "-C platform-tag"),
+        ("linux-armv7l\x00", "-C platform-tag"),
+        ("linux-armv7\u00e9", Origin(Kind.CONVENTION, "_PYTHON_HOST_PLATFORM")),
+    ],
+    ids=["newline", "slash", "long", "nul", "non-ascii"],
+)
+def test_a_platform_that_is_no_name(value: str, origin: Origin | str) -> None:
+    with pytest.raises(TargetError) as info:
+        resolve(SysconfigData.of(load(QEMUARM), "test"), platform_tag=(value, origin))
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 400
+    assert message.startswith(f"platform {value[:10]!r}"[:-1])
+    assert f"(from {origin})" in message
+    assert "is not linux-MACHINE or linux_MACHINE in ASCII letters, digits, '_'" in message
+
+
+def test_version_digits_are_bounded() -> None:
+    vars = {**load(QEMUARM), "VERSION": "3." + "1" * 5000}
+    with pytest.raises(TargetError) as info:
+        resolve(SysconfigData.of(vars, "/sysroot/_sysconfigdata.py"))
+    assert str(info.value).startswith("/sysroot/_sysconfigdata.py: VERSION='3.1111")
+    assert len(str(info.value)) < 400
+
+
+def test_a_compiler_flag_that_is_no_ascii_names_no_isa() -> None:
+    # A lone surrogate in a -march value would end up in `inspect`'s sources, unprintable.
+    data = SysconfigData.of({"CC": "gcc -march=armv6\udc80 -O2"}, "test")
+    assert arm_isa_from(data) == (None, None)

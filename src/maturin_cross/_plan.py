@@ -60,7 +60,11 @@ def target_for(
     nothing names one."""
     crossenv = _host.host_cross_sysconfigdata()
     located = sysconfigdata.locate(
-        settings.sourced("sysconfigdata"), environ, cwd, crossenv=crossenv
+        settings.sourced("sysconfigdata"),
+        environ,
+        cwd,
+        crossenv=crossenv,
+        module_path=_host.host_module_path(),
     )
     target_setting = settings.sourced("target")
     if located is None and target_setting is None:

@@ -1,9 +1,15 @@
 """Find a target's ``_sysconfigdata_*.py`` and read it without executing it.
 
 A target sysroot is not trusted code, and it is not code for this machine: the file is parsed
-with :mod:`ast` and only the literal ``build_time_vars = {...}`` is evaluated
-(:func:`ast.literal_eval`). Yocto's pprint'ed files (implicitly concatenated string literals)
-are literals too.
+with :mod:`ast` and only literals are evaluated (:func:`ast.literal_eval`). It must be what
+CPython's and Yocto's writers make, plain literal assignments, so that the one reading here is
+the one CPython gets by running it: the last ``build_time_vars = {...}`` (Yocto's pprint'ed
+strings, implicitly concatenated, are literals too). Anything else at the top level is refused.
+
+What the file says is checked before anything uses it (:func:`invalid`, :func:`contradiction`):
+the values that become file names, tags and paths are what such values are, and the values
+CPython derives from each other (EXT_SUFFIX, SOABI, MULTIARCH, VERSION, ABIFLAGS, the file's
+name) agree. A PEP 739 ``build-details.json`` is read and checked by the same rules.
 
 Pure: reads files and the environment mapping it is given, never the host interpreter's.
 """
@@ -12,7 +18,8 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +28,11 @@ from maturin_cross.settings import Kind, Origin, Sourced, decide
 
 PREFIX = "_sysconfigdata"
 REQUIRED_KEYS = ("VERSION", "EXT_SUFFIX")
+NAME_VARIABLE = "_PYTHON_SYSCONFIGDATA_NAME"
+
+MAX_BYTES = 1 << 20
+"""The largest target file read. A sysconfigdata is tens of kilobytes (Debian's, with 972 keys,
+43 KB) and a build-details.json one or two: anything larger is not one, and is not read on."""
 
 
 @dataclass(frozen=True)
@@ -63,31 +75,42 @@ class SysconfigData:
             return int(value)
         if isinstance(value, int):
             return value
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value)
+        text = value.strip() if isinstance(value, str) else ""
+        # ASCII digits only ("²".isdigit() is true, and int() refuses it), and few of them.
+        if text.isascii() and text.isdigit() and len(text) <= 18:
+            return int(text)
         return None
 
 
 def parse(path: Path, origin: str) -> SysconfigData:
     """Read ``build_time_vars`` from ``path`` as a literal. Never executes the file."""
     try:
-        source = path.read_bytes()
+        source = _read_bounded(path)
     except OSError as err:
         raise ConfigError(
             f"cannot read sysconfigdata {path} (from {origin}): {err.strerror}; "
             f"point {origin} at the target's _sysconfigdata_*.py"
         ) from None
+    question = f"is {origin} pointing at the target's _sysconfigdata_*.py?"
+    if source is None:
+        raise ConfigError(f"{path}: larger than 1 MiB, which no sysconfigdata is; {question}")
     try:
         tree = ast.parse(source, filename=str(path))
     except (SyntaxError, ValueError) as err:
         line = getattr(err, "lineno", None)
         where = f"{path}:{line}" if line else str(path)
+        said = str(getattr(err, "msg", err)).splitlines() or [""]
         raise ConfigError(
             f"{where}: not a Python file that can be parsed ({err.__class__.__name__}: "
-            f"{getattr(err, 'msg', err)}); is {origin} pointing at the target's "
-            f"_sysconfigdata_*.py?"
+            f"{said[0]}); {question}"
         ) from None
-    node = _find_assignment(tree)
+    except (MemoryError, RecursionError) as err:
+        # CPython's parser gives up on deep nesting with one of these.
+        raise ConfigError(
+            f"{path}: nested too deeply to be read ({err.__class__.__name__}), which no "
+            f"sysconfigdata is (one flat dict of strings and numbers); {question}"
+        ) from None
+    node = _last_binding(tree)
     if node is None:
         raise ConfigError(
             f"{path}: no top-level 'build_time_vars = {{...}}' assignment; not a CPython "
@@ -104,14 +127,36 @@ def parse(path: Path, origin: str) -> SysconfigData:
         ) from None
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
         raise ConfigError(f"{path}:{node.lineno}: build_time_vars is not a dict of names")
+    code = _top_level_code(tree)
+    if code is not None:
+        touching = any(isinstance(n, ast.Name) and n.id == _BINDING for n in ast.walk(code))
+        raise ConfigError(
+            f"{path}:{code.lineno}: top-level code ({_kind(code)}"
+            f"{' touching build_time_vars' if touching else ''}) beside build_time_vars; CPython "
+            f"runs it when it imports the file, and code can change what build_time_vars holds, "
+            f"while maturin-cross reads the file without running it: regenerate the file as "
+            f"plain literal assignments (e.g. with pprint) or pass another file"
+        )
     missing = [key for key in REQUIRED_KEYS if not isinstance(value.get(key), str)]
     if missing:
         raise ConfigError(
             f"{path}: build_time_vars has no {' or '.join(missing)} (from {origin}); "
             f"a CPython sysconfigdata always has them: is this the right file?"
         )
+    problem = _first_problem(value, {}) or _name_contradiction(value, path)
+    if problem:
+        raise ConfigError(f"{path}: {problem}")
     return SysconfigData(path, origin, value)
 
+
+def _read_bounded(path: Path) -> bytes | None:
+    """The file's bytes, None when it is larger than :data:`MAX_BYTES` (it is not read on)."""
+    with path.open("rb") as file:
+        data = file.read(MAX_BYTES + 1)
+    return data if len(data) <= MAX_BYTES else None
+
+
+_BINDING = "build_time_vars"
 
 _LITERAL_NODES = (
     ast.Dict,
@@ -127,6 +172,8 @@ _LITERAL_NODES = (
     ast.Sub,
     ast.Load,
 )
+# What an annotation evaluated at module level may be: names and subscripts, no call.
+_ANNOTATION_NODES = (ast.Name, ast.Constant, ast.Subscript, ast.Tuple, ast.Attribute, ast.Load)
 
 
 def _first_non_literal(node: ast.expr) -> int:
@@ -137,18 +184,275 @@ def _first_non_literal(node: ast.expr) -> int:
     return node.lineno
 
 
-def _find_assignment(tree: ast.Module) -> ast.expr | None:
+def _only(node: ast.expr, kinds: tuple[type[ast.AST], ...]) -> bool:
+    return all(isinstance(child, kinds) for child in ast.walk(node))
+
+
+def _last_binding(tree: ast.Module) -> ast.expr | None:
+    """The value of the last top-level ``build_time_vars = ...``: the one CPython keeps."""
+    found: ast.expr | None = None
     for stmt in tree.body:
         if isinstance(stmt, ast.Assign):
-            if any(isinstance(t, ast.Name) and t.id == "build_time_vars" for t in stmt.targets):
-                return stmt.value
+            if any(isinstance(t, ast.Name) and t.id == _BINDING for t in stmt.targets):
+                found = stmt.value
         elif (
             isinstance(stmt, ast.AnnAssign)
             and isinstance(stmt.target, ast.Name)
-            and stmt.target.id == "build_time_vars"
+            and stmt.target.id == _BINDING
             and stmt.value is not None
         ):
-            return stmt.value
+            found = stmt.value
+    return found
+
+
+def _top_level_code(tree: ast.Module) -> ast.stmt | None:
+    """The first top-level statement that is not a docstring, ``pass``, a ``__future__`` import
+    or ``NAME = literal`` (annotated or not): code, which CPython would run."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Pass) or (
+            isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+        ):
+            continue
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+            continue
+        if (
+            isinstance(stmt, ast.Assign)
+            and all(isinstance(target, ast.Name) for target in stmt.targets)
+            and _only(stmt.value, _LITERAL_NODES)
+        ):
+            continue
+        if (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and _only(stmt.annotation, _ANNOTATION_NODES)
+            and (stmt.value is None or _only(stmt.value, _LITERAL_NODES))
+        ):
+            continue
+        return stmt
+    return None
+
+
+_KINDS = {
+    "Import": "an import",
+    "ImportFrom": "an import",
+    "Assign": "an assignment",
+    "AnnAssign": "an assignment",
+    "AugAssign": "an augmented assignment",
+    "Delete": "a del",
+    "If": "an if block",
+    "For": "a for loop",
+    "AsyncFor": "a for loop",
+    "While": "a while loop",
+    "With": "a with block",
+    "AsyncWith": "a with block",
+    "Try": "a try block",
+    "TryStar": "a try block",
+    "Match": "a match block",
+    "FunctionDef": "a function",
+    "AsyncFunctionDef": "a function",
+    "ClassDef": "a class",
+}
+
+
+def _kind(stmt: ast.stmt) -> str:
+    if isinstance(stmt, ast.Expr):
+        return "a call" if isinstance(stmt.value, ast.Call) else "an expression"
+    return _KINDS.get(type(stmt).__name__, "a statement")
+
+
+# ------------------------------------------------------------------------------------------------
+# What a target's values may be, and how CPython makes them agree
+
+VERSION = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})")
+"""A Python version as VERSION and build-details.json's language.version hold it: 3.12."""
+
+_WORDS = r"[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*"
+_PATH_TEXT = re.compile(r"[^\x00-\x1f\x7f\ud800-\udfff]*")
+
+# key -> (pattern, longest value, what a valid value looks like)
+_RULES: Mapping[str, tuple[re.Pattern[str], int, str]] = {
+    "EXT_SUFFIX": (
+        re.compile(r"\.(?:[A-Za-z0-9_-]+\.)*so"),
+        128,
+        "a file-name ending of ASCII letters, digits, '_' and '-', from a '.' to '.so' "
+        "(.cpython-312-arm-linux-gnueabihf.so)",
+    ),
+    "SOABI": (
+        re.compile(f"(?:{_WORDS})?"),
+        128,
+        "ASCII letters, digits and '_' between single '-' (cpython-312-arm-linux-gnueabihf)",
+    ),
+    "MULTIARCH": (
+        re.compile(f"(?:{_WORDS})?"),
+        64,
+        "a CPython triplet of ASCII letters, digits and '_' between single '-' "
+        "(arm-linux-gnueabihf), or empty",
+    ),
+    "HOST_GNU_TYPE": (
+        re.compile(r"(?:[A-Za-z0-9_.]+(?:-[A-Za-z0-9_.]+)*)?"),
+        128,
+        "a GNU triple of ASCII letters, digits, '_' and '.' between single '-' "
+        "(arm-poky-linux-gnueabi)",
+    ),
+    "VERSION": (VERSION, 7, "MAJOR.MINOR in ASCII digits (3.12)"),
+    "ABIFLAGS": (re.compile(r"[a-z]*"), 8, "a few lower-case ASCII letters (t, d), or empty"),
+    "LDVERSION": (
+        re.compile(r"[0-9]{1,3}\.[0-9]{1,3}[a-z]*"),
+        16,
+        "VERSION then ABIFLAGS (3.13t)",
+    ),
+    "LDLIBRARY": (
+        re.compile(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*"),
+        128,
+        "one file name of ASCII letters, digits, '_', '-', '+' and '.' (libpython3.12.so)",
+    ),
+    "LIBDIR": (_PATH_TEXT, 4096, "a path without control characters"),
+    "LIBDEST": (_PATH_TEXT, 4096, "a path without control characters"),
+    "INCLUDEPY": (_PATH_TEXT, 4096, "a path without control characters"),
+    "platform": (
+        re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*"),
+        64,
+        "linux-MACHINE or linux_MACHINE in ASCII letters, digits, '_', '-' and '.' (linux_armv7l)",
+    ),
+    "module": (
+        re.compile(r"[A-Za-z0-9_-]+"),
+        128,
+        "a module name (ASCII letters, digits, '_' and '-', as in "
+        "_sysconfigdata__linux_arm-linux-gnueabihf)",
+    ),
+}
+
+
+def invalid(key: str, value: str) -> str | None:
+    """What a valid ``key`` looks like, when ``value`` is not one; None when it is. ``key`` is a
+    sysconfigdata variable that names a file, folder or tag (EXT_SUFFIX, MULTIARCH, LIBDIR,
+    ...), ``platform`` (a platform string from any source) or ``module`` (a module name)."""
+    rule = _RULES.get(key)
+    if rule is None:
+        return None
+    pattern, longest, what = rule
+    return None if len(value) <= longest and pattern.fullmatch(value) else what
+
+
+def quoted(value: str) -> str:
+    """``value`` for a message: its repr (newlines and lone surrogates escaped), cut short."""
+    if len(value) <= 60:
+        return repr(value)
+    return f"{value[:40]!r}... ({len(value)} characters)"
+
+
+# The sysconfigdata variables whose values are checked: the rest of _RULES are not variables.
+_CHECKED = tuple(key for key in _RULES if key.isupper())
+
+
+def _first_problem(vars: Mapping[str, object], names: Mapping[str, str]) -> str | None:
+    """The first value of ``vars`` that is no valid value of its key, else the first
+    :func:`contradiction`; ``names`` says how the file names a key (build-details.json)."""
+    for key in (*_CHECKED, *names.keys() - _CHECKED):
+        value = vars.get(key)
+        if isinstance(value, str):
+            what = invalid(key, value)
+            if what is not None:
+                return (
+                    f"{names.get(key, key)}={quoted(value)} is not {what}; is this the target's "
+                    f"own file, as its Python wrote it?"
+                )
+    return contradiction(vars, names)
+
+
+_CPYTHON_SOABI = re.compile(r"cpython-([0-9]+)([a-z]*)(?:-(.+))?")
+_SAME_BUILD = (
+    "CPython builds one from the other, so the file contradicts itself: use the target's own "
+    "sysconfigdata, as its Python wrote it"
+)
+
+
+def contradiction(vars: Mapping[str, object], names: Mapping[str, str]) -> str | None:
+    """Where values that CPython's configure derives from each other disagree, naming both:
+    on Linux EXT_SUFFIX is ``.{SOABI}.so``, SOABI ``cpython-{VERSION without the dot}{ABIFLAGS}``
+    and ``-{MULTIARCH}`` unless the triplet is empty (uClibc) or patched out (OpenWrt),
+    LDVERSION ``{VERSION}{ABIFLAGS}``, and ABIFLAGS holds ``t`` when Py_GIL_DISABLED is 1.
+    Checked only where both values are there; PyPy's SOABI just starts its EXT_SUFFIX."""
+
+    def text(key: str) -> str | None:
+        value = vars.get(key)
+        return value if isinstance(value, str) else None
+
+    def name(key: str) -> str:
+        return names.get(key, key)
+
+    suffix = text("EXT_SUFFIX") or ""
+    soabi, version, flags = text("SOABI"), text("VERSION"), text("ABIFLAGS")
+    multiarch, ldversion = text("MULTIARCH"), text("LDVERSION")
+    if soabi:
+        fits = (
+            suffix == f".{soabi}.so"
+            if soabi.startswith("cpython-")
+            else suffix.startswith((f".{soabi}.", f".{soabi}-"))
+        )
+        if not fits:
+            return (
+                f"{name('EXT_SUFFIX')} {suffix!r} is not '.' + SOABI + '.so' (SOABI is "
+                f"{soabi!r}); {_SAME_BUILD}"
+            )
+    match = _CPYTHON_SOABI.fullmatch(suffix[1:-3]) if suffix.endswith(".so") else None
+    if match is not None:
+        digits, suffix_flags, tail = match.groups()
+        if version is not None and digits != version.replace(".", ""):
+            return (
+                f"{name('EXT_SUFFIX')} {suffix!r} is for Python {digits[:1]}.{digits[1:]} "
+                f"({digits}), but {name('VERSION')} is {version!r}; {_SAME_BUILD}"
+            )
+        if flags is not None and suffix_flags != flags:
+            return (
+                f"{name('EXT_SUFFIX')} {suffix!r} has ABI flags {suffix_flags!r}, but ABIFLAGS "
+                f"is {flags!r}; {_SAME_BUILD}"
+            )
+        if tail and multiarch and tail != multiarch:
+            return (
+                f"{name('EXT_SUFFIX')} {suffix!r} names multiarch {tail}, but MULTIARCH is "
+                f"{multiarch!r}; {_SAME_BUILD}"
+            )
+    if None not in (ldversion, version, flags) and ldversion != f"{version}{flags}":
+        return (
+            f"LDVERSION {ldversion!r} is not VERSION + ABIFLAGS ({f'{version}{flags}'!r}); "
+            f"{_SAME_BUILD}"
+        )
+    gil = vars.get("Py_GIL_DISABLED")
+    if flags is not None and gil in (0, 1) and (gil == 1) != ("t" in flags):
+        has = "has no" if gil == 1 else "has a"
+        return (
+            f"Py_GIL_DISABLED is {1 if gil == 1 else 0}, but ABIFLAGS {flags!r} {has} t; "
+            f"{_SAME_BUILD}"
+        )
+    return None
+
+
+# CPython's name for the file, _sysconfigdata_{ABIFLAGS}_{MACHDEP}_{MULTIARCH}, and Debian's,
+# without the MACHDEP; other names (Yocto's copy, PyPy's, conda's) say nothing.
+_FILE_NAME = re.compile(r"_sysconfigdata_([dmtu]*)_(?:linux_)?([A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)+)?")
+
+
+def _name_contradiction(vars: Mapping[str, object], path: Path) -> str | None:
+    match = _FILE_NAME.fullmatch(path.stem)
+    if match is None:
+        return None
+    flags, multiarch = match.groups()
+    said_flags = vars.get("ABIFLAGS")
+    named = "CPython names the file after ABIFLAGS and MULTIARCH: is this the target's own file, "
+    named += "under its own name?"
+    if isinstance(said_flags, str) and said_flags != flags:
+        return f"the file name says ABI flags {flags!r}, but ABIFLAGS is {said_flags!r}; {named}"
+    said = vars.get("MULTIARCH")
+    if multiarch and isinstance(said, str) and said and said != multiarch:
+        return f"the file name says multiarch {multiarch}, but MULTIARCH is {said!r}; {named}"
+    suffix = str(vars.get("EXT_SUFFIX", ""))
+    tail = _CPYTHON_SOABI.fullmatch(suffix[1:-3])
+    if multiarch and not said and tail and tail.group(3) and tail.group(3) != multiarch:
+        return (
+            f"the file name says multiarch {multiarch}, but EXT_SUFFIX {suffix!r} names "
+            f"{tail.group(3)}; {named}"
+        )
     return None
 
 
@@ -158,26 +462,55 @@ def _find_assignment(tree: ast.Module) -> ast.expr | None:
 
 PYO3_CROSS_LIB_DIR = Origin(Kind.CONVENTION, "PYO3_CROSS_LIB_DIR")
 SYSCONFIGDATA_NAME = Origin(Kind.CONVENTION, "_PYTHON_SYSCONFIGDATA_NAME on PYTHONPATH")
+SYSCONFIGDATA_NAME_ON_SYS_PATH = Origin(Kind.CONVENTION, "_PYTHON_SYSCONFIGDATA_NAME on sys.path")
 
 
-def conventions(environ: Mapping[str, str]) -> list[Sourced]:
+def conventions(environ: Mapping[str, str], module_path: Sequence[str] = ()) -> list[Sourced]:
     """What other tools' variables say of the sysconfigdata, lowest precedence first:
 
     * ``PYO3_CROSS_LIB_DIR``, a folder searched as maturin does (narrowed by
       ``_PYTHON_SYSCONFIGDATA_NAME`` and ``PYO3_CROSS_PYTHON_VERSION``);
-    * ``_PYTHON_SYSCONFIGDATA_NAME`` found on ``PYTHONPATH`` (Yocto, Buildroot, crossenv).
+    * ``_PYTHON_SYSCONFIGDATA_NAME`` found where Python finds a module (:func:`find_module`):
+      Yocto, Buildroot, crossenv.
     """
     found: list[Sourced] = []
     lib_dir = environ.get("PYO3_CROSS_LIB_DIR")
     if lib_dir:
         found.append(Sourced(lib_dir, PYO3_CROSS_LIB_DIR))
-    name = environ.get("_PYTHON_SYSCONFIGDATA_NAME")
+    name = environ.get(NAME_VARIABLE)
     if name:
-        for entry in environ.get("PYTHONPATH", "").split(os.pathsep):
-            if entry and (Path(entry) / f"{name}.py").is_file():
-                found.append(Sourced(str(Path(entry) / f"{name}.py"), SYSCONFIGDATA_NAME))
-                break
+        module = find_module(module_name(name, NAME_VARIABLE), environ, module_path)
+        if module is not None:
+            found.append(module)
     return found
+
+
+def module_name(name: str, where: str) -> str:
+    """``name`` when it is a module name the sysconfig module could be given; a dotted name would
+    import its package to be found, a path is none."""
+    what = invalid("module", name)
+    if what is not None:
+        raise ConfigError(
+            f"{where}={quoted(name)} is not {what}; set it to the stem of the target's "
+            f"_sysconfigdata_*.py, or unset it"
+        )
+    return name
+
+
+def find_module(
+    name: str, environ: Mapping[str, str], module_path: Sequence[str]
+) -> Sourced | None:
+    """``name.py`` where Python would find it: in ``PYTHONPATH`` of ``environ`` (what any Python
+    started there searches), then in ``module_path`` (the running interpreter's ``sys.path``,
+    which holds the working folder under ``python -m``). Only found, never imported."""
+    searched = [
+        (entry, SYSCONFIGDATA_NAME) for entry in environ.get("PYTHONPATH", "").split(os.pathsep)
+    ]
+    searched += [(entry, SYSCONFIGDATA_NAME_ON_SYS_PATH) for entry in module_path]
+    for entry, origin in searched:
+        if entry and (Path(entry) / f"{name}.py").is_file():
+            return Sourced(str(Path(entry) / f"{name}.py"), origin)
+    return None
 
 
 def locate(
@@ -186,14 +519,17 @@ def locate(
     cwd: Path,
     *,
     crossenv: Sourced | None = None,
+    module_path: Sequence[str] = (),
 ) -> tuple[Path, str] | None:
     """Find the target's sysconfigdata: of ``explicit`` (a path and the setting it came from;
-    a plain label counts as a config setting), the :func:`conventions` of ``environ`` and
-    ``crossenv`` (what a crossenv cross-python's ``sysconfig`` names), the one
-    :func:`maturin_cross.settings.decide` chooses. A folder is searched; several different
-    files in it are an error.
+    a plain label counts as a config setting), the :func:`conventions` of ``environ`` (with
+    ``module_path``, the running interpreter's ``sys.path``) and ``crossenv`` (what a crossenv
+    cross-python's ``sysconfig`` names), the one :func:`maturin_cross.settings.decide` chooses. A
+    folder is searched; several different files in it are an error.
 
     Returns the file and where it came from, or None when nothing names a target: a native build.
+    A ``_PYTHON_SYSCONFIGDATA_NAME`` that names nothing to be found is an error: a Python started
+    here would not know its configuration.
     """
     given: Sourced | None = None
     if explicit is not None:
@@ -201,7 +537,14 @@ def locate(
         given = Sourced(
             value, where if isinstance(where, Origin) else Origin(Kind.CONFIG_SETTING, where)
         )
-    chosen = decide([crossenv, *conventions(environ), given])
+    chosen = decide([crossenv, *conventions(environ, module_path), given])
+    name = environ.get(NAME_VARIABLE)
+    if chosen is None and name:
+        raise ConfigError(
+            f"{NAME_VARIABLE}={name} names no {name}.py on PYTHONPATH or sys.path, so the target "
+            f"is unknown; put the target's sysconfigdata folder on PYTHONPATH, pass the file "
+            f"with -C sysconfigdata=PATH, or unset the variable for a native build"
+        )
     if chosen is None:
         return None
     value, origin = chosen
@@ -251,7 +594,7 @@ def _search_lib_dir(root: Path, environ: Mapping[str, str]) -> list[Path]:
     ``build*``, ``lib*``, ``python3.*``/``pypy*`` folders; narrowed by
     ``_PYTHON_SYSCONFIGDATA_NAME`` (file stem) and ``PYO3_CROSS_PYTHON_VERSION`` (``3.13`` or
     ``3.13t``)."""
-    name = environ.get("_PYTHON_SYSCONFIGDATA_NAME") or None
+    name = environ.get(NAME_VARIABLE) or None
     version = environ.get("PYO3_CROSS_PYTHON_VERSION") or None
     free_threaded: bool | None = None
     if version and version.endswith("t"):
@@ -311,8 +654,6 @@ class BuildDetails:
 
     def as_vars(self) -> dict[str, object]:
         """The sysconfigdata variables this file stands for."""
-        import re
-
         match = re.match(r"^\.(cpython-(\d)(\d+)([a-z]*))(?:-([^.]+))?\.so$", self.extension_suffix)
         vars: dict[str, object] = {"VERSION": self.version, "EXT_SUFFIX": self.extension_suffix}
         if match:
@@ -325,17 +666,49 @@ class BuildDetails:
         return vars
 
 
+# How build-details.json names what a sysconfigdata calls VERSION and EXT_SUFFIX.
+_DETAILS_NAMES = {
+    "EXT_SUFFIX": "abi.extension_suffix",
+    "VERSION": "language.version",
+    "platform": "platform",
+}
+
+
 def parse_build_details(path: Path, origin: str) -> BuildDetails:
-    """Read a PEP 739 file; errors name the file and the missing key."""
+    """Read a PEP 739 file; errors name the file and the missing key. Its values are checked as
+    a sysconfigdata's are, and a key given twice in one object is refused (readers differ on
+    which one counts)."""
     import json
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = _read_bounded(path)
     except OSError as err:
         raise ConfigError(f"cannot read {path} (from {origin}): {err.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+    if raw is None:
         raise ConfigError(
-            f"{path}: not valid JSON ({err}); is it a PEP 739 build-details.json?"
+            f"{path}: larger than 1 MiB, which no build-details.json is (from {origin}); is it "
+            f"the target's PEP 739 build-details.json?"
+        )
+
+    def unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        seen: dict[str, object] = {}
+        for key, value in pairs:
+            if key in seen:
+                raise ConfigError(
+                    f"{path}: {quoted(key)} twice in one object, and JSON readers differ on "
+                    f"which one counts; keep one, as the target's Python wrote the file"
+                )
+            seen[key] = value
+        return seen
+
+    try:
+        data = json.loads(raw.decode("utf-8"), object_pairs_hook=unique)
+    except (ValueError, RecursionError, MemoryError) as err:
+        # JSONDecodeError and UnicodeDecodeError are ValueErrors, and so is a number longer
+        # than Python's limit on int digits; deep nesting is a RecursionError.
+        said = str(err).splitlines() or [type(err).__name__]
+        raise ConfigError(
+            f"{path}: not valid JSON ({said[0][:200]}); is it a PEP 739 build-details.json?"
         ) from None
 
     def field(*keys: str) -> object:
@@ -360,9 +733,13 @@ def parse_build_details(path: Path, origin: str) -> BuildDetails:
         )
     assert isinstance(version, str) and isinstance(suffix, str)
     implementation = {"cpython": "CPython", "pypy": "PyPy"}.get(str(name).lower(), str(name))
-    return BuildDetails(
+    details = BuildDetails(
         path, version, implementation, suffix, platform if isinstance(platform, str) else None
     )
+    problem = _first_problem({**details.as_vars(), "platform": platform}, _DETAILS_NAMES)
+    if problem:
+        raise ConfigError(f"{path}: {problem}")
+    return details
 
 
 def read_target_file(path: Path, origin: str) -> tuple[SysconfigData, BuildDetails | None]:

@@ -18,7 +18,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from maturin_cross.errors import TargetError
+from maturin_cross import sysconfigdata
+from maturin_cross.errors import ConfigError, TargetError
 from maturin_cross.settings import Origin
 from maturin_cross.sysconfigdata import SysconfigData
 
@@ -526,6 +527,28 @@ _MACHINE_FAMILIES = (
     (re.compile(r"^loongarch"), "EM_LOONGARCH"),
 )
 
+# Machines one compiler family builds for: a 32-bit userland built on a 64-bit kernel (a chroot
+# without linux32, CC="gcc -m32") keeps the kernel's name in HOST_GNU_TYPE.
+_FAMILY_NAMES: Mapping[str, str] = {
+    "EM_X86_64": "x86",
+    "EM_386": "x86",
+    "EM_AARCH64": "ARM",
+    "EM_ARM": "ARM",
+    "EM_MIPS": "MIPS",
+    "EM_PPC64": "PowerPC",
+    "EM_PPC": "PowerPC",
+    "EM_S390": "S/390",
+    "EM_RISCV": "RISC-V",
+    "EM_LOONGARCH": "LoongArch",
+}
+
+
+def _family_of_gnu_type(host: str) -> str | None:
+    """The machine family of a GNU triple's first part; None for one the table does not know."""
+    arch = host.split("-", 1)[0]
+    em = next((em for pattern, em in _MACHINE_FAMILIES if pattern.match(arch)), None)
+    return _FAMILY_NAMES.get(em) if em else None
+
 
 def refine_host_platform(
     value: str, rust: RustTarget, label: str = "_PYTHON_HOST_PLATFORM"
@@ -579,7 +602,9 @@ _ARM_MCPU = (
 
 
 def _flag_values(text: str, flag: str) -> list[str]:
-    return [word[len(flag) :] for word in text.split() if word.startswith(flag)]
+    """The values of ``flag`` (``-march=``) in a compiler command line; only ASCII ones name a
+    machine, and only they go into messages."""
+    return [word[len(flag) :] for word in text.split() if word.startswith(flag) and word.isascii()]
 
 
 _COMPILER_FLAGS = ("CC", "CFLAGS", "CONFIGURE_CFLAGS", "PY_CFLAGS")
@@ -646,11 +671,15 @@ def multiarch_from_gnu_type(host: str) -> str | None:
 
 def python_abi_from(data: SysconfigData) -> PythonABI:
     version_text = data.get_str("VERSION")
-    match = re.match(r"^(\d+)\.(\d+)", version_text) if version_text is not None else None
+    match = (
+        sysconfigdata.VERSION.fullmatch(version_text)
+        if version_text is not None and sysconfigdata.invalid("VERSION", version_text) is None
+        else None
+    )
     if match is None:
+        shown = sysconfigdata.quoted(version_text) if version_text is not None else "None"
         raise TargetError(
-            f"{data.path}: VERSION={data.vars.get('VERSION')!r} is not X.Y; is this a CPython "
-            f"sysconfigdata file?"
+            f"{data.path}: VERSION={shown} is not X.Y; is this a CPython sysconfigdata file?"
         )
     soabi = data.soabi or ""
     flags = data.get_str("ABIFLAGS")
@@ -729,6 +758,12 @@ def resolve(
 
     if platform_tag is not None:
         value, origin = platform_tag
+        what = sysconfigdata.invalid("platform", value)
+        if what is not None:
+            raise TargetError(
+                f"platform {sysconfigdata.quoted(value)} (from {origin}) is not {what}; "
+                f"fix it, or set platform-tag (-C platform-tag=linux_armv7l)"
+            )
         if isinstance(origin, Origin) and not origin.kind.given_as_is:
             tag, note = refine_host_platform(value, rust, origin.assignment)
             sources["platform_tag"] = (
@@ -782,6 +817,16 @@ def _rust_target_from(data: SysconfigData, sources: dict[str, str]) -> RustTarge
         found = parse_multiarch(multiarch)
     except TargetError as err:
         raise TargetError(f"{where} ({sources['multiarch']}): {err}") from None
+    host_family = _family_of_gnu_type(host) if host is not None else None
+    family = _FAMILY_NAMES.get(found.elf.machine)
+    if host_family is not None and family is not None and host_family != family:
+        # A ConfigError: the file is wrong, whatever target is set beside it.
+        key = sources["multiarch"].split()[0]
+        raise ConfigError(
+            f"{where}: HOST_GNU_TYPE {host!r} is for {host_family} machines, but {key} "
+            f"{multiarch} is for {family} ones; the file contradicts itself: use the target's "
+            f"own sysconfigdata, as its Python wrote it"
+        )
     isa: str | None = None
     if found.arch == "arm":
         isa, told = arm_isa_from(data)
