@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
+import subprocess
+import sys
+import sysconfig
 from importlib import metadata
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, clean_environ
 from packaging.requirements import Requirement
 
 from maturin_cross import _isolated
@@ -77,3 +82,31 @@ def test_installer_is_uv_where_it_is_installed(
     uv.write_text("#!/bin/sh\n")
     uv.chmod(0o755)
     assert _isolated.installer() == "uv"
+
+
+def test_a_file_in_the_working_folder_under_sysconfigs_own_name_never_runs(tmp_path: Path) -> None:
+    # `python -m maturin_cross build` creates a venv, which asks the host's sysconfig, which
+    # imports its data module by name: the working folder must not be where it is found.
+    name = sysconfig._get_sysconfigdata_name()  # type: ignore[attr-defined]
+    marker = tmp_path / "ran"
+    (tmp_path / f"{name}.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\nbuild_time_vars = {{}}\n"
+    )
+    shutil.copytree(ROOT / "tests" / "packages" / "plain-maturin", tmp_path / "proj")
+    # No index: the build stops once the venv exists, at installing its requirements.
+    env = clean_environ(PIP_NO_INDEX="1", PIP_FIND_LINKS="", UV_OFFLINE="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "maturin_cross", "build", "proj", "-o", "out"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith("maturin-cross: error: installing the build requirements failed")
+    )
+    assert not marker.exists()
