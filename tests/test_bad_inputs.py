@@ -142,7 +142,9 @@ def wheel(
 
     def setup(folder: Path) -> None:
         (folder / SYSCONFIG_NAME).write_text(SYSCONFIG)
-        members = files if files is not None else {MODULE: (ARM_SO, 0o755), "pkg/__init__.py": b""}
+        members: Mapping[str, bytes | tuple[bytes, int]] = (
+            files if files is not None else {MODULE: (ARM_SO, 0o755), "pkg/__init__.py": b""}
+        )
         path = make_wheel(
             folder,
             name="pkg",
@@ -177,15 +179,15 @@ def recompress(method: int, spoil: str) -> Callable[[Path], None]:
                 new.writestr(info, data)
         with zipfile.ZipFile(path) as written:
             info = written.getinfo(spoil)
-        data = bytearray(path.read_bytes())
+        spoiled = bytearray(path.read_bytes())
         at = info.header_offset
         name_length, extra_length = (
-            int.from_bytes(data[at + 26 : at + 28], "little"),
-            int.from_bytes(data[at + 28 : at + 30], "little"),
+            int.from_bytes(spoiled[at + 26 : at + 28], "little"),
+            int.from_bytes(spoiled[at + 28 : at + 30], "little"),
         )
         start = at + 30 + name_length + extra_length + info.compress_size // 2
-        data[start : start + 16] = bytes(range(0x55, 0x65))
-        path.write_bytes(bytes(data))
+        spoiled[start : start + 16] = bytes(range(0x55, 0x65))
+        path.write_bytes(bytes(spoiled))
 
     return redo
 
