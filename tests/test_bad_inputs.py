@@ -495,6 +495,14 @@ CASES = [
     ),
     Case("wheel-truncated", wheel(after=truncate_to(0.6)), 1, "{in}/" + WHEEL, FIX),
     Case(
+        # found by tests/test_fuzz.py: an end-of-directory signature in the last 22 bytes
+        "wheel-ends-in-a-cut-end-record",
+        wheel(after=lambda path: path.write_bytes(path.read_bytes() + b"PK\x05\x06")),
+        1,
+        "{in}/" + WHEEL,
+        FIX,
+    ),
+    Case(
         "wheel-not-a-wheel-name",
         wheel(filename="pkg.whl"),
         1,
