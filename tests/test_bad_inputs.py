@@ -166,6 +166,13 @@ def truncate_to(fraction: float) -> Callable[[Path], None]:
     return cut
 
 
+def append(tail: bytes) -> Callable[[Path], None]:
+    def grow(path: Path) -> None:
+        path.write_bytes(path.read_bytes() + tail)
+
+    return grow
+
+
 def recompress(method: int, spoil: str) -> Callable[[Path], None]:
     """Rewrite the wheel with every member compressed by ``method`` (deflate, bzip2, LZMA), then
     overwrite the middle of member ``spoil``'s compressed data (its sizes and CRC kept)."""
@@ -497,7 +504,7 @@ CASES = [
     Case(
         # found by tests/test_fuzz.py: an end-of-directory signature in the last 22 bytes
         "wheel-ends-in-a-cut-end-record",
-        wheel(after=lambda path: path.write_bytes(path.read_bytes() + b"PK\x05\x06")),
+        wheel(after=append(b"PK\x05\x06")),
         1,
         "{in}/" + WHEEL,
         FIX,
