@@ -97,7 +97,7 @@ PACKAGES = (
 )
 
 ARCHES = ("armhf", "arm64")
-CI_SUBSET = (("rpds-py", "armhf"), ("rust-just", "arm64"))
+CI_SUBSET = (("rpds-py", "armhf"), ("orjson", "arm64"))
 """What CI builds of this list on every change (the rest is ``tox -e realworld``)."""
 
 
