@@ -121,6 +121,22 @@ def fixture(relative: str, as_name: str | None = None, base: Setup = nothing) ->
     return setup
 
 
+def host_tools_only(base: Setup) -> Setup:
+    """``host-tools/``: links to the Rust toolchain and this machine's ``cc`` and ``ld``, a PATH
+    without the target's gcc (which maturin-cross would find and link with)."""
+
+    def setup(folder: Path) -> None:
+        base(folder)
+        tools = folder / "host-tools"
+        tools.mkdir()
+        for name in ("cargo", "rustc", "cc", "ld"):
+            found = shutil.which(name, path="/usr/bin:/bin:" + os.environ.get("PATH", ""))
+            assert found is not None, name
+            (tools / name).symlink_to(found)
+
+    return setup
+
+
 SYSCONFIG = f"build_time_vars = {bigwheel.ARMHF_SYSCONFIG!r}\n"
 """The armhf target's sysconfigdata text (Python 3.12)."""
 SYSCONFIG_NAME = "_sysconfigdata__linux_arm-linux-gnueabihf.py"
@@ -640,12 +656,12 @@ CASES = [
     Case("no-cargo", project(), 1, "cargo", env={"PATH": str(Path(sys.executable).parent)}),
     Case(
         "no-linker-for-the-target",
-        project(),
+        host_tools_only(project()),
         1,
         "linker",
         config={"sysconfigdata": "{armhf}", "quiet": "true"},
-        hint="CARGO_TARGET_ARMV7_UNKNOWN_LINUX_GNUEABIHF_LINKER",
-        env={"PATH": "/usr/bin:/bin:" + os.environ.get("PATH", "")},
+        hint="set CARGO_TARGET_ARMV7_UNKNOWN_LINUX_GNUEABIHF_LINKER=arm-linux-gnueabihf-gcc",
+        env={"PATH": "{in}/host-tools:" + str(Path(sys.executable).parent)},
         needs_armhf=True,
     ),
     Case("maturin-missing", project(), 1, "maturin", maturin="missing"),

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sysroots import plan_in, sysroot
 
 from maturin_cross import _plan
+from maturin_cross.errors import TargetError
 from maturin_cross.settings import Settings
 from maturin_cross.target_spec import custom_target_spec
 
@@ -23,6 +25,28 @@ def test_settings_reach_theplan_in(tmp_path: Path) -> None:
     assert plan.target.platform_tag == "linux_armv8l"
     assert isinstance(plan.settings, Settings)
     assert plan.target.sources["platform_tag"] == "-C platform-tag"
+
+
+def test_a_native_build_honours_a_platform_tag(tmp_path: Path) -> None:
+    native = plan_in(tmp_path, {"platform-tag": "linux-x86_64_v3"})
+    assert not native.cross
+    assert native.target.platform_tag == "linux_x86_64_v3"
+    assert native.target.sources["platform_tag"] == "-C platform-tag"
+
+
+@pytest.mark.parametrize(
+    "config", [{}, {"sysconfigdata": "SYSCONFIGDATA"}], ids=["native", "cross"]
+)
+def test_a_bad_platform_tag_is_refused_whatever_the_build(
+    tmp_path: Path, config: dict[str, str]
+) -> None:
+    data = sysroot(tmp_path)
+    given = {key: str(data) for key in config}
+    with pytest.raises(TargetError) as info:
+        plan_in(tmp_path, {**given, "platform-tag": "bogus"})
+    message = str(info.value)
+    assert "platform tag 'bogus' (from -C platform-tag) is not a linux_<machine> tag" in message
+    assert "set platform-tag to linux_<machine>" in message
 
 
 def test_custom_target_spec_in_rust_target_path(tmp_path: Path) -> None:

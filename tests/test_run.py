@@ -120,3 +120,24 @@ def test_a_failure_names_the_cause_not_the_command(capsys: pytest.CaptureFixture
     message = str(info.value)
     assert "Could not find directory of OpenSSL installation" in message
     assert "cargo" not in message.replace("failed to run custom build command", "")
+
+
+def test_a_failure_says_what_explain_answers_for_its_cause(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = "print('error: linking with `cc` failed: exit status: 1'); raise SystemExit(1)"
+    seen: list[str] = []
+
+    def explain(cause: str) -> str | None:
+        seen.append(cause)
+        return "set the linker" if "linking" in cause else None
+
+    with pytest.raises(BuildError) as info:
+        run([sys.executable, "-c", code], what="maturin", explain=explain)
+    assert str(info.value) == (
+        "maturin failed (exit 1): error: linking with `cc` failed: exit status: 1; set the linker"
+    )
+    assert seen == ["error: linking with `cc` failed: exit status: 1"]
+    with pytest.raises(BuildError) as other:
+        run([sys.executable, "-c", "raise SystemExit(2)"], what="maturin", explain=explain)
+    assert str(other.value).endswith("; see its output above")

@@ -117,6 +117,33 @@ def test_bad_settings_are_one_line_errors(
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("config", "env", "pyproject", "where"),
+    [
+        ({"build-args": "--features 'x"}, {}, None, "-C build-args"),
+        ({"maturin.build-args": '-F "x'}, {}, None, "-C maturin.build-args"),
+        ({}, {"MATURIN_PEP517_ARGS": "--features 'x"}, None, "MATURIN_PEP517_ARGS"),
+        ({}, {"MATURIN_CROSS_BUILD_ARGS": "--features 'x"}, None, "MATURIN_CROSS_BUILD_ARGS"),
+        (
+            {},
+            {},
+            {"tool": {"maturin-cross": {"build-args": "--features 'x"}}},
+            "tool.maturin-cross.build-args",
+        ),
+    ],
+)
+def test_build_args_that_cannot_be_split_name_their_source(
+    config: dict[str, str], env: dict[str, str], pyproject: dict[str, object] | None, where: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_sources(config, env, pyproject)
+    message = str(info.value)
+    assert message.startswith(f"{where}=")
+    assert "no closing quotation" in message
+    assert "close the quote" in message
+    assert "\n" not in message
+
+
 def test_verbose_and_check_values() -> None:
     settings = Settings.from_sources({"check": "check"}, {"MATURIN_CROSS_VERBOSE": "1"}, None)
     assert settings.check == "check"

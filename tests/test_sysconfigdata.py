@@ -196,10 +196,20 @@ def test_bad_file(fixture: str, line: int | str | None, says: str) -> None:
     [
         (
             "import sys\nVERSION = '3.12'\n",
-            "no top-level 'build_time_vars = {...}' assignment; not a CPython sysconfigdata file (from test)",
+            "no top-level 'build_time_vars = {...}' assignment, so not a CPython sysconfigdata "
+            "file (from test); pass the target's own _sysconfigdata_*.py, as its Python "
+            "installed it",
         ),
-        ("build_time_vars = ['EXT_SUFFIX', 'VERSION']\n", "build_time_vars is not a dict of names"),
-        ("build_time_vars = {1: 'x'}\n", "build_time_vars is not a dict of names"),
+        (
+            "build_time_vars = ['EXT_SUFFIX', 'VERSION']\n",
+            "build_time_vars is a list, not a dict of names (from test); pass the target's own "
+            "_sysconfigdata_*.py, as its Python installed it",
+        ),
+        (
+            "build_time_vars = {1: 'x'}\n",
+            "build_time_vars is not a dict of names: its key 1 is not a string (from test); pass "
+            "the target's own _sysconfigdata_*.py, as its Python installed it",
+        ),
         (
             "build_time_vars = {'VERSION': 3.12, 'EXT_SUFFIX': '.so'}\n",
             "build_time_vars has no VERSION",

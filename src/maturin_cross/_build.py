@@ -25,6 +25,7 @@ from maturin_cross.c_side import c_side
 from maturin_cross.deliver import deliver
 from maturin_cross.errors import BuildError, ConfigError
 from maturin_cross.settings import Settings
+from maturin_cross.target_spec import custom_target_spec
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Environment:
 
     delta: Mapping[str, str]
     notes: tuple[str, ...] = ()
+    explain: Callable[[str], str | None] | None = None
+    """What to do about a failure of maturin, by its cause (a failed link: which linker)."""
 
 
 def _config_folder(build: Build, environ: Mapping[str, str]) -> Path:
@@ -65,14 +68,37 @@ def environment(
         c = c_side(build.target, build.sysroot, build.sysconfigdata, environ)
         delta.update(c.env)
         notes += c.notes
+    explain = None
     if need_toolchain:
         rust = toolchain.setup_for(build.target.rust_target, environ)
         delta.update(rust.env)
         notes += rust.notes
+        if not _custom_spec(build, environ):
+            link = _linker(build, environ)
+            delta.update(link.env)
+            notes += link.notes
+            explain = link.explain
     # maturin >= 1.7 takes the platform tag from here; older ones are retagged afterwards.
     delta["_PYTHON_HOST_PLATFORM"] = build.target.platform_tag.replace("_", "-", 1)
     delta["CARGO_BUILD_TARGET"] = build.target.rust_target
-    return Environment(delta, tuple(notes))
+    return Environment(delta, tuple(notes), explain)
+
+
+def _custom_spec(build: Build, environ: Mapping[str, str]) -> bool:
+    """The target is a JSON spec: its linker is the spec's (or cargo's) to choose."""
+    given = build.settings.target
+    return given is not None and custom_target_spec(given, environ, build.source_dir) is not None
+
+
+def _linker(build: Build, environ: Mapping[str, str]) -> toolchain.LinkerSetup:
+    """The target's linker, its gcc named by the target's GNU types: the multiarch (Debian's
+    cross gcc, most toolchains' prefix), then HOST_GNU_TYPE (the build machine's guess of the
+    target, ``armv8l-unknown-linux-gnueabihf`` in Debian's armhf Python)."""
+    data = build.sysconfigdata
+    host = data.get_str("HOST_GNU_TYPE") if data is not None else None
+    gnu_types = [t for t in (build.target.multiarch, host) if t]
+    start = build.project.manifest_dir(build.settings.maturin)
+    return toolchain.linker_for(build.target.rust_target, gnu_types, start, environ)
 
 
 def maturin_args(build: Build, editable: bool) -> list[str]:
@@ -95,7 +121,13 @@ def maturin_args(build: Build, editable: bool) -> list[str]:
     return extra + list(given.args)
 
 
-def _maturin(build_settings: Settings, *args: str, env: Mapping[str, str], cwd: Path) -> None:
+def _maturin(
+    build_settings: Settings,
+    *args: str,
+    env: Mapping[str, str],
+    cwd: Path,
+    explain: Callable[[str], str | None] | None = None,
+) -> None:
     run(
         [*_host.maturin_program(), *args],
         env_delta=env,
@@ -103,6 +135,7 @@ def _maturin(build_settings: Settings, *args: str, env: Mapping[str, str], cwd: 
         stream=not build_settings.quiet,
         verbose=build_settings.verbose,
         what="maturin",
+        explain=explain,
     )
 
 
@@ -142,6 +175,7 @@ def build_wheel(
             *("pep517", "build-wheel", *args, "--out", str(maturin_out)),
             env=env.delta,
             cwd=source,
+            explain=env.explain,
         )
         wheels = sorted(maturin_out.glob("*.whl"))
         if len(wheels) != 1:

@@ -25,11 +25,13 @@ CROSSENV_PLATFORM = Origin(Kind.CONVENTION, "sysconfig.get_platform() of crossen
 HOST = "the running interpreter"
 
 
-def host_target() -> Target:
+def host_target(platform_tag: Sourced | None = None) -> Target:
     """The machine this runs on, from the running interpreter: what a native build is checked
-    against."""
+    against. A ``platform_tag`` setting is honoured and checked as on a cross build; without one
+    the interpreter's platform is the tag, as it is."""
     data = host_config_vars()
-    return resolve(data, platform_tag=(sysconfig.get_platform(), "sysconfig.get_platform()"))
+    host = (sysconfig.get_platform(), "sysconfig.get_platform()")
+    return resolve(data, platform_tag=platform_tag or host)
 
 
 def host_config_vars() -> SysconfigData:

@@ -68,7 +68,7 @@ def target_for(
     )
     target_setting = settings.sourced("target")
     if located is None and target_setting is None:
-        return _host.host_target(), None
+        return _host.host_target(settings.sourced("platform_tag")), None
     llvm_target = custom_target_spec(settings.target, environ, cwd) if settings.target else None
     data, details, notes = None, None, []
     if located is not None:

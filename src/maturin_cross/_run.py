@@ -13,7 +13,7 @@ import re
 import shlex
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from maturin_cross.errors import BuildError, CommandFailed
@@ -51,11 +51,13 @@ def run(
     verbose: bool = False,
     what: str = "the command",
     hint: str = "",
+    explain: Callable[[str], str | None] | None = None,
 ) -> list[str]:
     """Run ``cmd`` with the environment changed by ``env_delta`` (None removes a variable).
     Output goes to stderr, live when ``stream`` or ``verbose`` (which also shows the
-    environment), and is returned as lines. Raises BuildError naming the failure's cause; the
-    output's tail is replayed first when it was not streamed."""
+    environment), and is returned as lines. Raises BuildError naming the failure's cause and
+    what to do: ``explain``'s answer for that cause, else ``hint``; the output's tail is
+    replayed first when it was not streamed."""
     env = environment(env_delta)
     log("+ " + shlex.join(cmd))
     stream = stream or verbose
@@ -91,9 +93,9 @@ def run(
         if not stream:
             sys.stderr.write("".join(tail))
         said = failure_cause(lines)
+        todo = (explain(said) if explain else None) or hint or "see its output above"
         raise CommandFailed(
-            f"{what} failed (exit {code}){f': {said}' if said else ''}; "
-            f"{hint or 'see its output above'}",
+            f"{what} failed (exit {code}){f': {said}' if said else ''}; {todo}",
             code,
             lines,
         )

@@ -183,7 +183,8 @@ class Settings:
 
         env_args = environ.get("MATURIN_PEP517_ARGS")
         if env_args:
-            add_args(shlex.split(env_args), Origin(Kind.ENVIRONMENT, "MATURIN_PEP517_ARGS"))
+            where = "MATURIN_PEP517_ARGS"
+            add_args(split_args(env_args, where), Origin(Kind.ENVIRONMENT, where))
 
         for raw_key, value in _tool_table(pyproject).items():
             key = _known(raw_key, "tool.maturin-cross")
@@ -203,7 +204,7 @@ class Settings:
             raw_key = name[len("MATURIN_CROSS_") :].lower().replace("_", "-")
             key = _known(raw_key, "environment variable", shown=name, env=True)
             if key == "build_args":
-                add_args(shlex.split(value), Origin(Kind.ENVIRONMENT, name))
+                add_args(split_args(value, name), Origin(Kind.ENVIRONMENT, name))
             else:
                 add(key, value, name, Origin(Kind.ENVIRONMENT, name))
 
@@ -287,9 +288,22 @@ def _as_value(key: str, value: object, where: str) -> str | bool:
     return value
 
 
+def split_args(text: str, where: str) -> list[str]:
+    """Build arguments given as one string, split as a POSIX shell would: the one rule for every
+    source that gives them so (``where`` names it)."""
+    try:
+        return shlex.split(text)
+    except ValueError as err:
+        # shlex says "No closing quotation" (or "No escaped character" after a lone backslash).
+        raise ConfigError(
+            f"{where}={text!r} cannot be split into arguments ({str(err).lower()}); close the "
+            f"quote or escape the character as a shell would: --features 'a b'"
+        ) from None
+
+
 def _as_args(value: object, where: str) -> list[str]:
     if isinstance(value, str):
-        return shlex.split(value)
+        return split_args(value, where)
     if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
         return list(value)
     raise ConfigError(f"{where} must be a string or a list of strings, got {value!r}")

@@ -113,8 +113,8 @@ def parse(path: Path, origin: str) -> SysconfigData:
     node = _last_binding(tree)
     if node is None:
         raise ConfigError(
-            f"{path}: no top-level 'build_time_vars = {{...}}' assignment; not a CPython "
-            f"sysconfigdata file (from {origin})"
+            f"{path}: no top-level 'build_time_vars = {{...}}' assignment, so not a CPython "
+            f"sysconfigdata file (from {origin}); {PASS_THE_TARGETS_OWN}"
         )
     try:
         value = ast.literal_eval(node)
@@ -125,8 +125,18 @@ def parse(path: Path, origin: str) -> SysconfigData:
             f"never executes a target's files; regenerate it as a literal dict "
             f"(e.g. with pprint) or pass another file"
         ) from None
-    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        raise ConfigError(f"{path}:{node.lineno}: build_time_vars is not a dict of names")
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{path}:{node.lineno}: build_time_vars is {_a(type(value).__name__)}, not a dict of "
+            f"names (from {origin}); {PASS_THE_TARGETS_OWN}"
+        )
+    key = next((k for k in value if not isinstance(k, str)), None)
+    if key is not None:
+        shown = repr(key) if len(repr(key)) <= 60 else f"{repr(key)[:40]}..."
+        raise ConfigError(
+            f"{path}:{node.lineno}: build_time_vars is not a dict of names: its key {shown} is "
+            f"not a string (from {origin}); {PASS_THE_TARGETS_OWN}"
+        )
     code = _top_level_code(tree)
     if code is not None:
         touching = any(isinstance(n, ast.Name) and n.id == _BINDING for n in ast.walk(code))
@@ -147,6 +157,14 @@ def parse(path: Path, origin: str) -> SysconfigData:
     if problem:
         raise ConfigError(f"{path}: {problem}")
     return SysconfigData(path, origin, value)
+
+
+PASS_THE_TARGETS_OWN = "pass the target's own _sysconfigdata_*.py, as its Python installed it"
+"""What to do about a file that is no sysconfigdata."""
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def _read_bounded(path: Path) -> bytes | None:
@@ -683,7 +701,10 @@ def parse_build_details(path: Path, origin: str) -> BuildDetails:
     try:
         raw = _read_bounded(path)
     except OSError as err:
-        raise ConfigError(f"cannot read {path} (from {origin}): {err.strerror}") from None
+        raise ConfigError(
+            f"cannot read {path} (from {origin}): {err.strerror}; make it readable, or pass the "
+            f"target's own _sysconfigdata_*.py"
+        ) from None
     if raw is None:
         raise ConfigError(
             f"{path}: larger than 1 MiB, which no build-details.json is (from {origin}); is it "

@@ -778,8 +778,9 @@ def resolve(
         sources["platform_tag"] = f"Rust target {rust.triple}"
     if not tag.startswith("linux_"):
         raise TargetError(
-            f"platform tag {tag!r} (from {sources['platform_tag']}) is not a linux_<machine> tag; "
-            f"maturin-cross builds for Linux"
+            f"platform tag {tag!r} (from {sources['platform_tag']}) is not a linux_<machine> tag "
+            f"(maturin-cross builds for Linux); set platform-tag to linux_<machine> "
+            f"(-C platform-tag=linux_armv7l), or leave it unset to derive it from the target"
         )
 
     return Target(

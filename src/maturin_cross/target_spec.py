@@ -23,17 +23,41 @@ def custom_target_spec(target: str, environ: Mapping[str, str], cwd: Path) -> st
             candidates.append(Path(folder) / f"{target}.json")
     for candidate in candidates:
         if candidate.is_file():
-            try:
-                spec = json.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as err:
-                raise ConfigError(f"{candidate}: not a readable target spec ({err})") from None
-            llvm = spec.get("llvm-target") if isinstance(spec, dict) else None
-            if not isinstance(llvm, str):
-                raise ConfigError(
-                    f"{candidate}: the target spec has no llvm-target; maturin-cross needs it to "
-                    f"know the machine"
-                )
-            return llvm
+            return _llvm_target(candidate)
     if target.endswith(".json"):
-        raise ConfigError(f"target spec {target} does not exist (relative to {cwd})")
+        raise ConfigError(
+            f"target spec {target} does not exist (relative to {cwd}); pass the path of the "
+            f"target's JSON spec, or a built-in Rust triple (rustc --print target-list)"
+        )
     return None
+
+
+_AS_RUSTC_WRITES = (
+    "pass a Rust target spec as rustc writes one "
+    "(rustc -Z unstable-options --print target-spec-json --target TRIPLE)"
+)
+
+
+def _llvm_target(path: Path) -> str:
+    try:
+        text = path.read_bytes()
+    except OSError as err:
+        raise ConfigError(
+            f"cannot read target spec {path}: {err.strerror}; make it readable, or "
+            f"{_AS_RUSTC_WRITES}"
+        ) from None
+    try:
+        spec = json.loads(text.decode("utf-8"))
+    except (ValueError, RecursionError) as err:
+        said = str(err).splitlines() or [type(err).__name__]
+        raise ConfigError(
+            f"{path}: the target spec is not JSON ({said[0][:200]}); {_AS_RUSTC_WRITES}"
+        ) from None
+    llvm = spec.get("llvm-target") if isinstance(spec, dict) else None
+    if not isinstance(llvm, str):
+        raise ConfigError(
+            f"{path}: the target spec has no llvm-target, which maturin-cross needs to know the "
+            f'machine; add "llvm-target": "<LLVM triple>" (armv7-unknown-linux-gnueabihf), as '
+            f"rustc's own specs have it"
+        )
+    return llvm

@@ -14,10 +14,15 @@ there are (through :mod:`maturin_cross._run`) and returns what cargo and rustc m
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+import re
+import shutil
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from maturin_cross import _toml
 from maturin_cross._run import capture
 from maturin_cross.errors import BuildError
 
@@ -108,6 +113,128 @@ def setup_env(
 
 
 # ------------------------------------------------------------------------------------------------
+# The linker
+#
+# rustc links with ``cc`` unless told otherwise, and ``cc`` links for this machine. Yocto and
+# Buildroot tell cargo their own linker (a config file, CARGO_TARGET_<TRIPLE>_LINKER); someone
+# with Debian's cross gcc expects it found. So a linker set anywhere cargo reads one is left alone;
+# otherwise the target's gcc on PATH is set, with a note; otherwise a failed link says what to set.
+
+
+def linker_variable(triple: str) -> str:
+    """cargo's variable for the target's linker: ``CARGO_TARGET_<TRIPLE>_LINKER``."""
+    return "CARGO_TARGET_" + re.sub(r"[-.]", "_", triple.upper()) + "_LINKER"
+
+
+@dataclass(frozen=True)
+class LinkerSetup:
+    """The linker cargo is given for the target, and what a failed link's message says."""
+
+    env: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    on_failure: str = ""
+    """What to do when linking fails; empty when the user chose the linker."""
+
+    def explain(self, cause: str) -> str | None:
+        """What to do about a failure whose cause (``_run.failure_cause``) is a failed link."""
+        return self.on_failure if self.on_failure and _LINK_FAILED.match(cause) else None
+
+
+_LINK_FAILED = re.compile(r"^error: (linking with `[^`]*` failed|linker `[^`]*` not found)")
+_LINKER_FLAG = re.compile(r"-C[\s\x1f]*linker=")
+
+CargoConfig = tuple[Path, "Mapping[str, Any] | None"]
+"""A cargo configuration file and what it holds; None when it is not readable TOML (cargo will
+say so, and maturin-cross sets nothing over what it may set)."""
+
+
+def gcc_names(gnu_types: Sequence[str]) -> list[str]:
+    """The names a gcc for the target goes by: ``<gnu-type>-gcc`` for each of the target's GNU
+    types (its HOST_GNU_TYPE, its multiarch), and without the vendor (``i686-pc-linux-gnu`` ->
+    ``i686-linux-gnu-gcc``, Debian's name)."""
+    names: list[str] = []
+    for gnu_type in gnu_types:
+        parts = gnu_type.split("-")
+        for name in (gnu_type, "-".join([parts[0], *parts[2:]]) if len(parts) == 4 else ""):
+            if name and f"{name}-gcc" not in names:
+                names.append(f"{name}-gcc")
+    return names
+
+
+def linker_set_by(
+    triple: str, environ: Mapping[str, str], configs: Sequence[CargoConfig]
+) -> str | None:
+    """Where a linker for ``triple`` is already set, for people; None when nowhere cargo reads
+    one: the linker variable, ``-C linker=`` in rustflags, ``target.<triple>.linker`` or
+    ``target.<cfg>.linker`` (or their rustflags) in a cargo configuration file."""
+    variable = linker_variable(triple)
+    if environ.get(variable):
+        return variable
+    rustflags = ("RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS")
+    for name in (*rustflags, variable.removesuffix("_LINKER") + "_RUSTFLAGS"):
+        if _LINKER_FLAG.search(environ.get(name, "")):
+            return name
+    for path, config in configs:
+        if config is None:
+            return f"{path} (not readable as TOML)"
+        targets = config.get("target")
+        tables = targets.items() if isinstance(targets, Mapping) else ()
+        for key, table in tables:
+            ours = (key == triple or key.startswith("cfg(")) and isinstance(table, Mapping)
+            if ours and ("linker" in table or _flags_name_a_linker(table.get("rustflags"))):
+                return f"target.{key} of {path}"
+        build = config.get("build")
+        if isinstance(build, Mapping) and _flags_name_a_linker(build.get("rustflags")):
+            return f"build.rustflags of {path}"
+    return None
+
+
+def _flags_name_a_linker(flags: object) -> bool:
+    text = " ".join(flags) if isinstance(flags, list) else str(flags or "")
+    return bool(_LINKER_FLAG.search(text))
+
+
+def linker_setup(
+    triple: str,
+    gnu_types: Sequence[str],
+    environ: Mapping[str, str],
+    configs: Sequence[CargoConfig],
+    which: Callable[[str], str | None],
+) -> LinkerSetup:
+    """The linker for ``triple``: what the user set is left as it is; else the first of the
+    target's gcc names that ``which`` finds on PATH is set; else nothing, and a failed link says
+    which to set."""
+    if linker_set_by(triple, environ, configs) is not None:
+        return LinkerSetup()
+    variable = linker_variable(triple)
+    names = gcc_names(gnu_types)
+    found = next(((name, path) for name in names if (path := which(name))), None)
+    if found is None:
+        wanted = names[0] if names else "the target's gcc"
+        debian = f" (Debian: apt install gcc-{wanted.removesuffix('-gcc')})"
+        return LinkerSetup(
+            on_failure=(
+                f"no linker is set for {triple}, so cargo linked with cc, which links for this "
+                f"machine, and no {' or '.join(names) or 'gcc for the target'} is on PATH: "
+                f"install the target's gcc{debian if names else ''} and set "
+                f"{variable}={wanted}"
+            )
+        )
+    name, path = found
+    return LinkerSetup(
+        env={variable: name},
+        notes=(
+            f"no linker set for {triple}: linking with {name} ({path}), the target's gcc on "
+            f"PATH ({variable}={name}; set it to choose another)",
+        ),
+        on_failure=(
+            f"{name} is the linker maturin-cross found on PATH, as nothing set one for "
+            f"{triple}; set {variable} to the target's linker"
+        ),
+    )
+
+
+# ------------------------------------------------------------------------------------------------
 # Asking the host
 
 
@@ -152,3 +279,34 @@ def setup_for(triple: str, environ: Mapping[str, str]) -> RustSetup:
     delta = pin if choice.active else {"RUSTUP_TOOLCHAIN": choice.toolchain.name}
     nightly = choice.build_std and _is_nightly(delta)
     return setup_env(choice, triple, environ, nightly=nightly)
+
+
+def cargo_configs(start: Path, environ: Mapping[str, str]) -> list[CargoConfig]:
+    """The configuration files cargo reads when started in ``start``: ``.cargo/config.toml``
+    and ``config`` there and in every folder above it, then ``$CARGO_HOME``'s."""
+    home = environ.get("CARGO_HOME") or str(Path(environ.get("HOME", "~")).expanduser() / ".cargo")
+    folders = [folder / ".cargo" for folder in (start, *start.parents)] + [Path(home)]
+    found: list[CargoConfig] = []
+    for folder in folders:
+        for name in ("config.toml", "config"):
+            path = folder / name
+            if path.is_file():
+                try:
+                    found.append((path, _toml.loads(path.read_text(encoding="utf-8"))))
+                except (OSError, ValueError):
+                    found.append((path, None))
+    return found
+
+
+def linker_for(
+    triple: str, gnu_types: Sequence[str], start: Path, environ: Mapping[str, str]
+) -> LinkerSetup:
+    """:func:`linker_setup` with this host's cargo configuration and PATH."""
+    path = environ.get("PATH", os.defpath)
+    return linker_setup(
+        triple,
+        gnu_types,
+        environ,
+        cargo_configs(start, environ),
+        lambda name: shutil.which(name, path=path),
+    )
