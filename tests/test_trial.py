@@ -322,3 +322,20 @@ def test_a_target_this_machine_runs_is_tried_without_qemu(tmp_path: Path) -> Non
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [f"4 {i386.sysroot / 'usr'}", "32-bit"]
+
+
+@pytest.mark.parametrize(
+    ("target", "native"),
+    [
+        (ElfFacts("EM_X86_64", 64, True), True),
+        (ElfFacts("EM_386", 32, True), True),
+        (ElfFacts("EM_ARM", 32, True, "arm-hard-float"), False),
+        (ElfFacts("EM_AARCH64", 64, True), False),
+    ],
+)
+def test_what_an_x86_64_machine_runs_itself(target: ElfFacts, native: bool) -> None:
+    assert trial.runs_natively(target, ElfFacts("EM_X86_64", 64, True)) is native
+    # An ARM machine runs none of x86's programs.
+    assert not trial.runs_natively(target, ElfFacts("EM_AARCH64", 64, True)) or target == (
+        ElfFacts("EM_AARCH64", 64, True)
+    )
