@@ -225,12 +225,12 @@ def _trial(build: Build) -> Callable[[Path], None]:
             )
         outcome = _trial_run.try_wheels([path], build.target, sysroot, os.environ)
         for name in outcome.imported:
-            log(f"imported {name} in the target's Python under qemu")
+            log(f"imported {name} in the target's Python {outcome.how}")
         if outcome.exit_code:
             sys.stderr.write(outcome.stdout + outcome.stderr)
             last = next((ln for ln in reversed(outcome.stderr.splitlines()) if ln.strip()), "")
             raise BuildError(
-                f"{path.name} does not load on {build.target.rust_target} under qemu: "
+                f"{path.name} does not load on {build.target.rust_target} {outcome.how}: "
                 f"{last.strip()}; the wheel is not written"
             )
 

@@ -155,4 +155,5 @@ def try_wheels(
         shutil.rmtree(scratch, ignore_errors=True)
     imported = tuple(line.split()[-1] for line in out.splitlines() if line.startswith(trial.MARK))
     said = "".join(line + "\n" for line in out.splitlines() if not line.startswith(trial.MARK))
-    return trial.Outcome(0 if code == 0 else 1, imported, said, err)
+    how = "under qemu" if Path(run[0]).name.startswith("qemu-") else "natively"
+    return trial.Outcome(0 if code == 0 else 1, imported, said, err, how)

@@ -376,7 +376,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         last = next((ln for ln in reversed(outcome.stderr.splitlines()) if ln.strip()), "")
         names = ", ".join(w.name for w in args.wheels)
         print(
-            f"{PROG}: error: {names} failed on {target.rust_target} under qemu: {last.strip()}",
+            f"{PROG}: error: {names} failed on {target.rust_target} {outcome.how}: {last.strip()}",
             file=sys.stderr,
         )
     return outcome.exit_code

@@ -174,3 +174,5 @@ class Outcome:
     stdout: str
     """What the target printed, less the import reports."""
     stderr: str
+    how: str = "under qemu"
+    """How the target's programs ran: ``under qemu`` or ``natively``."""
