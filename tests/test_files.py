@@ -3,6 +3,7 @@ a wheel that needs no change, ``maturin-cross init``)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import stat
@@ -232,3 +233,49 @@ def test_init_keeps_the_mode_of_pyproject_toml(tmp_path: Path, umask_022: None) 
     assert 'build-backend = "maturin_cross"' in pyproject.read_text()
     assert mode(pyproject) == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["pyproject.toml"]
+
+
+def test_a_finished_file_moved_over_another_takes_its_mode(tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    old.write_bytes(b"old")
+    old.chmod(0o600)
+    new = tmp_path / "new"
+    new.write_bytes(b"new")
+    new.chmod(0o644)
+    _files.move_over(new, old)
+    assert (old.read_bytes(), mode(old)) == (b"new", 0o600)
+    assert names(tmp_path) == ["old"]
+
+
+def test_a_move_across_file_systems_is_an_atomic_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_replace = os.replace
+    moves: list[str] = []
+
+    def across(source: str | Path, target: str | Path) -> None:
+        if Path(source).name == "new":  # as if tmp_path held two file systems
+            moves.append("refused")
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", across)
+    (tmp_path / "new").write_bytes(b"new")
+    (tmp_path / "old").write_bytes(b"old")
+    _files.move_over(tmp_path / "new", tmp_path / "old")
+    assert moves == ["refused"]
+    assert (tmp_path / "old").read_bytes() == b"new"
+    assert names(tmp_path) == ["old"]
+
+
+def test_same_file_sees_through_links(tmp_path: Path) -> None:
+    (tmp_path / "a").write_bytes(b"a")
+    (tmp_path / "b").write_bytes(b"a")
+    os.link(tmp_path / "a", tmp_path / "hard")
+    (tmp_path / "soft").symlink_to(tmp_path / "a")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    assert _files.same_file(tmp_path / "a", tmp_path / "hard")
+    assert _files.same_file(tmp_path / "soft", tmp_path / "a")
+    assert not _files.same_file(tmp_path / "a", tmp_path / "b")
+    assert not _files.same_file(tmp_path / "a", tmp_path / "missing")
+    assert not _files.same_file(tmp_path / "loop", tmp_path / "a")

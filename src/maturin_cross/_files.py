@@ -20,6 +20,7 @@ A run that is killed outright (SIGKILL, a power cut) cannot clean up, so:
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import re
@@ -220,6 +221,21 @@ def copy_file(source: Path, path: Path) -> None:
     """Replace ``path``'s content with ``source``'s (see :func:`replacing`)."""
     with open(source, "rb") as reader, replacing(path) as stream:
         shutil.copyfileobj(reader, stream, 1 << 20)
+
+
+def move_over(source: Path, path: Path) -> None:
+    """Move the complete file ``source`` over ``path`` in one step, giving it the mode of the
+    file it replaces; across file systems, a copy through :func:`replacing` (as atomic)."""
+    with contextlib.suppress(FileNotFoundError):  # a new file keeps the mode it was made with
+        os.chmod(source, stat.S_IMODE(os.stat(path).st_mode))
+    try:
+        os.replace(source, path)
+    except OSError as err:
+        if err.errno != errno.EXDEV:
+            raise
+        copy_file(source, path)
+        source.unlink()
+    _sync_folder(path.parent)
 
 
 def same_file(one: Path, other: Path) -> bool:

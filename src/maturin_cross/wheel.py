@@ -819,6 +819,13 @@ def _rename_problems(contents: WheelContents, renames: Mapping[str, str]) -> lis
     return problems
 
 
+def filename_for(contents: WheelContents, tags: Sequence[Tag] | None) -> str:
+    """The file name of ``contents`` retagged with ``tags`` (None: its own)."""
+    if tags is None:
+        return contents.filename
+    return wheel_filename(contents.name, contents.version, contents.build, tags)
+
+
 def rewrite_wheel(
     contents: WheelContents,
     out_dir: Path,
@@ -843,11 +850,7 @@ def rewrite_wheel(
     if problems:
         raise WheelError(problems)
     new_tags = None if tags is None else _unique_tags(tags)
-    if new_tags is None:
-        filename = contents.filename
-    else:
-        filename = wheel_filename(contents.name, contents.version, contents.build, new_tags)
-    target = out_dir / filename
+    target = out_dir / filename_for(contents, new_tags)
 
     old_record = {entry.path: entry for entry in contents.record}
     dropped = {f"{contents.dist_info}/{name}" for name in SIGNATURE_FILES}
