@@ -284,3 +284,10 @@ def test_the_good_wheels_of_several_are_delivered(tmp_path: Path) -> None:
     assert isinstance(results[0], WheelError)
     assert not isinstance(results[1], MaturinCrossError)
     assert os.listdir(tmp_path / "out") == [good.name]
+
+
+def test_one_wheel_given_twice_is_refused_both_times(tmp_path: Path) -> None:
+    source = seed(tmp_path / "in")
+    results = deliver_all([source, source], ARMHF.resolve(), None, tmp_path / "out")
+    assert [type(result) for result in results] == [OutputError, OutputError]
+    assert not (tmp_path / "out").exists()

@@ -222,7 +222,9 @@ def _inspect_file(args: argparse.Namespace) -> int:
             with open(path, "rb") as stream:
                 info = elf.read_elf_stream(stream, os.fstat(stream.fileno()).st_size, str(path))
         except OSError as err:
-            raise UsageError(f"{path}: cannot be read ({err.strerror or err})") from None
+            raise UsageError(
+                f"{path}: cannot be read ({err.strerror or err}); check the path"
+            ) from None
         except ElfError as err:
             # What the file is, is the finding: exit 1 as for a refused wheel.
             objects = [(path.name, str(err))]

@@ -179,38 +179,44 @@ def _stage(
 def _refuse_overwrites(
     staged: list[_Staged | MaturinCrossError], sources: Sequence[Path]
 ) -> list[_Staged | MaturinCrossError]:
-    """Refuse the wheels that would be written over another input, or as the same file as
-    another source's: before any is moved."""
-    by_final: dict[str, list[_Staged]] = {}
-    for item in staged:
+    """Refuse the wheels that would be written as the same file as another source's, or over
+    another input: before any is moved."""
+    by_final: dict[str, list[int]] = {}
+    for number, item in enumerate(staged):
         if isinstance(item, _Staged):
-            by_final.setdefault(os.path.normcase(os.path.abspath(item.final)), []).append(item)
+            by_final.setdefault(_key(item.final), []).append(number)
     kept: list[_Staged | MaturinCrossError] = []
-    for item in staged:
+    for number, item in enumerate(staged):
         if isinstance(item, MaturinCrossError):
             kept.append(item)
             continue
-        others = [o.source for o in by_final[os.path.normcase(os.path.abspath(item.final))]]
-        others = [o for o in others if o is not item.source]
+        others = [str(sources[n]) for n in by_final[_key(item.final)] if n != number]
+        replaced = [
+            other
+            for n, other in enumerate(sources)
+            if n != number and _files.same_file(item.final, other)
+        ]
         if others:
             kept.append(
                 OutputError(
-                    f"{item.source}: it and {', '.join(map(str, others))} would both be written "
-                    f"as {item.final}; fix them into different folders (-w), or leave one out"
+                    f"{item.source}: it and {', '.join(others)} would both be written as "
+                    f"{item.final}; fix them into different folders (-w), or leave one out"
                 )
             )
-            continue
-        replaced = [s for s in sources if s is not item.source and _files.same_file(item.final, s)]
-        if replaced and item.changes:
+        elif replaced:
             kept.append(
                 OutputError(
-                    f"{item.source}: its corrected wheel {item.final} would replace the input "
+                    f"{item.source}: its wheel {item.final} would replace the input "
                     f"{replaced[0]}; fix them into another folder (-w)"
                 )
             )
-            continue
-        kept.append(item)
+        else:
+            kept.append(item)
     return kept
+
+
+def _key(path: Path) -> str:
+    return os.path.normcase(os.path.abspath(path))
 
 
 def _move(item: _Staged) -> Delivered:
