@@ -1,8 +1,9 @@
 """The ``maturin-cross`` command: ``build``, ``inspect``, ``fix``, ``init``, ``test``.
 
 Exit codes: 0 success; 1 a build failed or a wheel was refused (or, with ``fix --check``, would
-change); 2 usage errors (bad arguments, bad settings, bad target files): each error class's
-``exit_code``, as for the backend.
+change); 2 usage errors (bad arguments, bad settings, bad target files, an output folder that
+cannot take the wheel): each error class's ``exit_code``, as for the backend. ``inspect``'s own
+rule is in :func:`_inspect_file`.
 """
 
 from __future__ import annotations
