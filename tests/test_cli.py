@@ -8,9 +8,14 @@ command line answer the same cases.
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import signal
+import stat
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -33,6 +38,7 @@ from repaircases import (
     elf_bytes,
     sha256_file,
 )
+from wheelmaker import make_wheel
 
 from maturin_cross.cli import main
 from maturin_cross.proof import NO_SYSROOT
@@ -527,3 +533,332 @@ def test_build_help_documents_src_dir_and_every_setting(
         if field != "origins":
             assert f"  {field.replace('_', '-')}=" in out, field
     assert "as ONE string split like a shell command line" in out
+
+
+# --- hostile input: one line each, never a traceback ----------------------------------------
+
+
+def one_error(err: str) -> str:
+    """The one ``maturin-cross: error:`` line of ``err`` (and nothing like a traceback)."""
+    assert "Traceback" not in err
+    (line,) = [line for line in err.splitlines() if line.startswith(ERROR)]
+    return line
+
+
+def right_wheel(folder: Path) -> Path:
+    return build_wheel(folder, ("cp312-cp312-linux_armv7l",), {ARM_RIGHT: "arm-linux-gnueabihf.so"})
+
+
+def test_fix_refuses_to_replace_its_input_without_in_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = seed_wheel(tmp_path / "in")
+    digest = sha256_file(source)
+    status, out, err = run(capsys, "fix", source, *ARMHF.cli_args(tmp_path), "-w", source.parent)
+    assert (status, out) == (2, "")
+    line = one_error(err)
+    assert line.startswith(f"{ERROR}{source}: the corrected wheel would replace it")
+    assert line.endswith("pass --in-place to rewrite it in place, or -w another folder")
+    assert sha256_file(source) == digest
+    assert [p.name for p in source.parent.iterdir()] == [source.name]
+
+
+def test_fix_in_place_rewrites_the_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = seed_wheel(tmp_path / "in")
+    args = ["fix", source, *ARMHF.cli_args(tmp_path), "-w", source.parent, "--in-place"]
+    status, out, err = run(capsys, *args)
+    assert status == 0, err
+    assert out == f"{source}\n"
+    assert err == f"maturin-cross: {SEED_RENAME}\n{NOTE}\n"
+    assert [p.name for p in source.parent.iterdir()] == [source.name]
+    status, out, err = run(capsys, "fix", source, *ARMHF.cli_args(tmp_path), "--check")
+    assert status == 0, err  # now right for its target
+
+
+def test_fix_refuses_two_wheels_that_would_be_one_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one = build_wheel(
+        tmp_path / "a", ("cp312-cp312-linux_x86_64",), {ARM_SEED: "arm-linux-gnueabihf.so"}
+    )
+    other = right_wheel(tmp_path / "b")
+    out_dir = tmp_path / "out"
+    status, out, err = run(capsys, "fix", one, other, *ARMHF.cli_args(tmp_path), "-w", out_dir)
+    assert (status, out) == (2, "")
+    errors = [line for line in err.splitlines() if line.startswith(ERROR)]
+    assert len(errors) == 2
+    assert all("would both be written as" in line for line in errors)
+    assert not out_dir.exists()
+
+
+def unwritable(kind: str, tmp_path: Path) -> Path:
+    if kind == "/dev/null":
+        return Path("/dev/null")
+    if kind == "a file":
+        (tmp_path / "file").write_bytes(b"")
+        return tmp_path / "file"
+    if kind == "a symlink loop":
+        (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+        (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+        return tmp_path / "loop1"
+    if os.geteuid() == 0:
+        return Path("/sys")  # sysfs refuses root too
+    (tmp_path / "read-only").mkdir()
+    (tmp_path / "read-only").chmod(0o555)
+    return tmp_path / "read-only"
+
+
+@pytest.mark.parametrize("kind", ["/dev/null", "a file", "a symlink loop", "a read-only folder"])
+def test_fix_into_an_unwritable_folder_is_one_line(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = right_wheel(tmp_path / "in")  # needs no change: a copy is all there is to write
+    wheel_dir = unwritable(kind, tmp_path)
+    status, out, err = run(capsys, "fix", source, *ARMHF.cli_args(tmp_path), "-w", wheel_dir)
+    assert (status, out) == (2, "")
+    line = one_error(err)
+    assert line.startswith(f"{ERROR}{wheel_dir}: cannot write the wheel there (")
+    assert line.endswith("); name a writable folder")
+
+
+def recompressed(path: Path, member: str, method: int) -> Path:
+    """``path`` with ``member`` compressed by ``method``, then its data damaged."""
+    with zipfile.ZipFile(path) as archive:
+        infos = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, data in infos:
+            info.compress_type = method if info.filename == member else info.compress_type
+            archive.writestr(info, data)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    damaged = bytearray(path.read_bytes())
+    middle = (
+        info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
+    )
+    for at in range(middle - 4, middle + 4):
+        damaged[at] ^= 0x55
+    path.write_bytes(bytes(damaged))
+    return path
+
+
+@pytest.mark.parametrize("command", ["fix", "inspect"])
+@pytest.mark.parametrize(
+    ("method", "member"),
+    [
+        (zipfile.ZIP_LZMA, ARM_RIGHT),
+        (zipfile.ZIP_BZIP2, ARM_RIGHT),
+        (zipfile.ZIP_BZIP2, "pkg/__init__.py"),
+        (zipfile.ZIP_DEFLATED, ARM_RIGHT),
+    ],
+)
+def test_a_corrupt_member_is_one_line_naming_it(
+    command: str, method: int, member: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = recompressed(right_wheel(tmp_path / "in"), member, method)
+    extra = ["-w", tmp_path / "out"] if command == "fix" else []
+    status, _out, err = run(capsys, command, source, *ARMHF.cli_args(tmp_path), *extra)
+    assert status == 1
+    line = one_error(err)
+    assert f"{member}: cannot be read (" in line
+    assert "the wheel is damaged, rebuild the wheel" in line
+    assert "check the path" not in line
+    assert not (tmp_path / "out").exists()
+
+
+def with_dynamic_linked_to_nothing(data: bytes) -> bytes:
+    """``data`` (a 32-bit little-endian ELF file) with its .dynamic section's sh_link 0: its
+    strings point at no string table (pyelftools asserts)."""
+    from elftools.elf.elffile import ELFFile
+
+    parsed = ELFFile(io.BytesIO(data))
+    patched = bytearray(data)
+    for number, section in enumerate(parsed.iter_sections()):
+        if section["sh_type"] == "SHT_DYNAMIC":
+            header = parsed["e_shoff"] + number * parsed["e_shentsize"]
+            patched[header + 24 : header + 28] = bytes(4)  # Elf32_Shdr.sh_link
+    return bytes(patched)
+
+
+def hostile_wheel(kind: str, folder: Path) -> tuple[Path, str]:
+    """(a wheel of that kind, what its one error line says)."""
+    folder.mkdir(parents=True)
+    if kind == "a name flagged UTF-8 that is not":
+        path = right_wheel(folder)
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr("pkg/é.py", b"")
+        path.write_bytes(path.read_bytes().replace("é".encode(), b"\xff\xfe"))
+        return path, "its name is flagged as UTF-8 but is not UTF-8"
+    if kind == "a .so with a dynamic section linked to no string table":
+        lib = (ELF_FIXTURES.parent / "linkage" / "armhf" / "libssl.so.3").read_bytes()
+        files = {
+            "pkg/__init__.py": b"",
+            "pkg.libs/libssl.so.3": with_dynamic_linked_to_nothing(lib),
+        }
+        path = make_wheel(folder, name="pkg", tags=("cp312-cp312-linux_armv7l",), files=files)
+        return path, "pkg.libs/libssl.so.3 is a truncated or corrupt ELF file"
+    link_target = {"a symlink to /etc/passwd": b"/etc/passwd", "a symlink to ../../..": b"../../.."}
+    path = make_wheel(
+        folder, name="pkg", tags=("py3-none-any",), files={"pkg/link": link_target[kind]}
+    )
+    with zipfile.ZipFile(path) as archive:
+        infos = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, data in infos:
+            if info.filename == "pkg/link":
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(info, data)
+    return path, "member 'pkg/link' is a symbolic link; a wheel holds only regular files"
+
+
+HOSTILE = [
+    "a name flagged UTF-8 that is not",
+    "a .so with a dynamic section linked to no string table",
+    "a symlink to /etc/passwd",
+    "a symlink to ../../..",
+]
+
+
+@pytest.mark.parametrize("command", ["fix", "inspect"])
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_a_hostile_wheel_is_one_line(
+    command: str, kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, says = hostile_wheel(kind, tmp_path / "in")
+    extra = ["-w", tmp_path / "out"] if command == "fix" else []
+    status, out, err = run(capsys, command, source, *ARMHF.cli_args(tmp_path), *extra)
+    assert status == 1
+    if command == "inspect" and "ELF" in says:
+        # A wheel inspect can read: what is wrong inside it is a finding of its report.
+        assert "Traceback" not in err
+        (problem,) = [line for line in out.splitlines() if line.startswith("  problem: ")]
+        assert says in problem
+    else:
+        assert says in one_error(err)
+    assert not (tmp_path / "out").exists()
+
+
+def zeros_wheel(folder: Path, size: int) -> Path:
+    folder.mkdir(parents=True)
+    files = {"pkg/__init__.py": b"", "pkg/zeros.bin": bytes(size)}
+    return make_wheel(folder, name="pkg", tags=("py3-none-any",), files=files)
+
+
+@pytest.mark.parametrize("command", ["fix", "inspect"])
+@pytest.mark.parametrize("how", ["--max-unpacked-size", "-C", "MATURIN_CROSS_MAX_UNPACKED_SIZE"])
+def test_a_wheel_past_the_unpacked_size_ceiling_is_one_line(
+    command: str,
+    how: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = zeros_wheel(tmp_path / "in", 3 << 20)
+    if how == "--max-unpacked-size":
+        ceiling = ["--max-unpacked-size", "1MiB"]
+    elif how == "-C":
+        ceiling = ["-C", "max-unpacked-size=1MiB"]
+    else:
+        ceiling = []
+        monkeypatch.setenv("MATURIN_CROSS_MAX_UNPACKED_SIZE", "1MiB")
+    extra = ["-w", tmp_path / "out"] if command == "fix" else []
+    status, _, err = run(capsys, command, source, *ARMHF.cli_args(tmp_path), *ceiling, *extra)
+    assert status == 1
+    line = one_error(err)
+    assert "more than the ceiling of 1048576 bytes (1 MiB, max-unpacked-size)" in line
+    assert not (tmp_path / "out").exists()
+    # The same wheel, under the default ceiling of 8 GiB:
+    monkeypatch.delenv("MATURIN_CROSS_MAX_UNPACKED_SIZE", raising=False)
+    status, _out, err = run(capsys, command, source, *ARMHF.cli_args(tmp_path), *extra)
+    assert status == 0, err
+
+
+@pytest.mark.parametrize("value", ["lots", "-1", "1.5GiB", "0", "8 parsecs"])
+def test_a_bad_unpacked_size_ceiling_is_a_usage_error(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = zeros_wheel(tmp_path / "in", 10)
+    status, out, err = run(
+        capsys, "fix", source, *ARMHF.cli_args(tmp_path), "--max-unpacked-size", value
+    )
+    assert (status, out) == (2, "")
+    line = one_error(err)
+    assert f"--max-unpacked-size={value!r} is not a size" in line
+    assert "8GiB" in line
+
+
+# --- inspect's exit codes: one rule for wheels and files ------------------------------------
+
+
+def test_inspect_a_wheel_whose_so_is_not_elf_exits_1_as_the_so_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = build_wheel(
+        tmp_path,
+        ("cp312-cp312-linux_armv7l",),
+        {ARM_RIGHT: "arm-linux-gnueabihf.so", "pkg/_data.so": "not-elf.so"},
+    )
+    status, out, err = run(capsys, "inspect", source, "--json")
+    assert (status, err) == (1, "")
+    report = json.loads(out)
+    (problem,) = report["problems"]
+    assert "pkg/_data.so is not an ELF file" in problem
+    so_status, _, _ = run(capsys, "inspect", ELF_FIXTURES / "not-elf.so")
+    assert so_status == status
+
+
+def test_inspect_an_elf_file_by_any_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = tmp_path / "tool"
+    program.write_bytes(elf_bytes("arm-linux-gnueabihf.so"))
+    status, out, err = run(capsys, "inspect", program, "--json")
+    assert (status, err) == (0, "")
+    assert json.loads(out)["shared_objects"][0]["elf"] == "ELF ARM 32-bit LE arm-hard-float"
+
+
+@pytest.mark.parametrize("what", ["a text file", "a folder", "nothing"])
+def test_inspect_of_what_is_neither_a_wheel_nor_elf_is_a_usage_error(
+    what: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "README.md"
+    if what == "a text file":
+        path.write_text("# not a wheel\n")
+    elif what == "a folder":
+        path.mkdir()
+    status, out, err = run(capsys, "inspect", path)
+    assert (status, out) == (2, "")
+    line = one_error(err)
+    assert line.startswith(f"{ERROR}{path}: ")
+    assert "name a wheel (.whl) or an ELF file" in line
+
+
+def test_inspect_exit_codes_are_written_down() -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    section = text.split("## inspect", 1)[1].split("\n## ", 1)[0]
+    for rule in ("0 when", "1 when", "2 when"):
+        assert rule in section, rule
+
+
+# --- a run that is told to stop leaves nothing ----------------------------------------------
+
+
+def test_fix_stopped_by_sigterm_leaves_nothing(tmp_path: Path) -> None:
+    import bigwheel
+
+    source = bigwheel.write_wheel(tmp_path, module_padding=64 << 20)
+    sysconfigdata = bigwheel.write_sysconfigdata(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = [sys.executable, "-m", "maturin_cross", "fix", source, "--sysconfigdata", sysconfigdata]
+    with subprocess.Popen(
+        [*map(str, argv), "-w", str(out)], env=clean_environ(), stderr=subprocess.PIPE, text=True
+    ) as running:
+        while running.poll() is None and not any(out.iterdir()):
+            pass  # until it has begun to write
+        running.send_signal(signal.SIGTERM)
+        _, err = running.communicate()
+    assert running.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err
+    assert list(out.iterdir()) == []

@@ -7,6 +7,7 @@ from maturin_cross.errors import (
     ConfigError,
     ElfError,
     MaturinCrossError,
+    OutputError,
     TargetError,
     UsageError,
     WheelError,
@@ -14,7 +15,7 @@ from maturin_cross.errors import (
 
 
 @pytest.mark.parametrize(
-    "kind", [BuildError, ConfigError, ElfError, TargetError, WheelError, UsageError]
+    "kind", [BuildError, ConfigError, ElfError, OutputError, TargetError, WheelError, UsageError]
 )
 def test_every_error_is_ours(kind: type[MaturinCrossError]) -> None:
     assert issubclass(kind, MaturinCrossError)
@@ -26,6 +27,7 @@ def test_exit_codes() -> None:
     assert ConfigError("x").exit_code == 2
     assert TargetError("x").exit_code == 2
     assert UsageError("x").exit_code == 2
+    assert OutputError("x").exit_code == 2  # an output folder that cannot take the wheel
     assert BuildError("x").exit_code == 1
     assert WheelError("x").exit_code == 1
     assert ElfError("x").exit_code == 1

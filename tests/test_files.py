@@ -3,8 +3,12 @@ a wheel that needs no change, ``maturin-cross init``)."""
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,6 +94,123 @@ def test_copy_file(tmp_path: Path, umask_022: None) -> None:
     assert mode(tmp_path / "copy") == 0o644
 
 
+# --- killed runs -------------------------------------------------------------------------------
+
+KILLED_WRITER = """
+import os, signal, sys
+from pathlib import Path
+from maturin_cross import _files
+_files._UNNAMED = sys.argv[2] == "unnamed"
+if sys.argv[3] == "file":
+    with _files.replacing(Path(sys.argv[1])) as stream:
+        stream.write(b"half of it")
+        stream.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+else:
+    with _files.staging_folder(Path(sys.argv[1]).parent) as folder:
+        (folder / "pkg.whl").write_bytes(b"staged")
+        os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def killed_writer(path: Path, temp: str, what: str = "file") -> None:
+    """Run a writer of ``path`` that is killed (SIGKILL: no clean-up at all) half-way."""
+    done = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(path), temp, what])
+    assert done.returncode == -signal.SIGKILL
+
+
+def names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_killed_write_leaves_nothing_where_a_file_can_start_unnamed(tmp_path: Path) -> None:
+    target = tmp_path / "pkg.whl"
+    target.write_bytes(b"old")
+    killed_writer(target, "unnamed")
+    assert names(tmp_path) == ["pkg.whl"]
+    assert target.read_bytes() == b"old"
+
+
+def test_what_a_killed_write_left_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    target = tmp_path / "pkg.whl"
+    target.write_bytes(b"old")
+    killed_writer(target, "named")
+    (left,) = [name for name in names(tmp_path) if name != "pkg.whl"]
+    assert left.startswith(".pkg.whl.maturin-cross-") and left.endswith(".tmp")
+    _files.write_bytes(tmp_path / "other", b"new")
+    assert names(tmp_path) == ["other", "pkg.whl"]
+    assert target.read_bytes() == b"old"
+
+
+def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(tmp_path: Path) -> None:
+    killed_writer(tmp_path / "pkg.whl", "unnamed", "folder")
+    (left,) = names(tmp_path)
+    assert left.startswith(".maturin-cross-") and (tmp_path / left / "pkg.whl").is_file()
+    with _files.staging_folder(tmp_path) as folder:
+        assert names(tmp_path) == [folder.name]
+    assert names(tmp_path) == []
+
+
+LIVE_WRITER = """
+import sys
+from pathlib import Path
+from maturin_cross import _files
+_files._UNNAMED = False
+with _files.replacing(Path(sys.argv[1])) as stream:
+    stream.write(b"written by a live run")
+    stream.flush()
+    print("writing", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_a_live_runs_temp_file_is_never_removed(tmp_path: Path) -> None:
+    """Another process, in the middle of its write: a sweep cannot take its lock."""
+    with subprocess.Popen(
+        [sys.executable, "-c", LIVE_WRITER, str(tmp_path / "a")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as live:
+        assert live.stdout is not None and live.stdin is not None
+        assert live.stdout.readline() == "writing\n"
+        (temp,) = names(tmp_path)
+        _files.write_bytes(tmp_path / "b", b"b")  # sweeps the folder
+        with _files.staging_folder(tmp_path):  # so does this
+            assert (tmp_path / temp).exists()
+        live.stdin.write("go on\n")
+        live.stdin.close()
+        assert live.wait() == 0
+    assert names(tmp_path) == ["a", "b"]
+    assert (tmp_path / "a").read_bytes() == b"written by a live run"
+
+
+def test_a_live_staging_folder_is_never_removed(tmp_path: Path) -> None:
+    with _files.staging_folder(tmp_path) as folder:
+        (folder / "pkg.whl").write_bytes(b"staged")
+        _files.write_bytes(tmp_path / "b", b"b")
+        assert (folder / "pkg.whl").read_bytes() == b"staged"
+    assert names(tmp_path) == ["b"]
+
+
+def test_only_our_own_leftovers_are_removed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious").write_bytes(b"keep")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    kept = [".pkg.whl.1a2b3c4d.tmp", ".notes.tmp", "pkg.maturin-cross-0123456789abcdef.tmp"]
+    for name in kept:
+        (folder / name).write_bytes(b"not ours")
+    link = folder / ".x.maturin-cross-0123456789abcdef.tmp"
+    link.symlink_to(outside / "precious")
+    dir_link = folder / ".maturin-cross-fedcba9876543210.tmp"
+    dir_link.symlink_to(outside)
+    _files.write_bytes(folder / "new", b"new")
+    assert names(folder) == sorted([*kept, link.name, dir_link.name, "new"])
+    assert (outside / "precious").read_bytes() == b"keep"
+
+
 # --- its users --------------------------------------------------------------------------------
 
 
@@ -112,3 +233,49 @@ def test_init_keeps_the_mode_of_pyproject_toml(tmp_path: Path, umask_022: None) 
     assert 'build-backend = "maturin_cross"' in pyproject.read_text()
     assert mode(pyproject) == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["pyproject.toml"]
+
+
+def test_a_finished_file_moved_over_another_takes_its_mode(tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    old.write_bytes(b"old")
+    old.chmod(0o600)
+    new = tmp_path / "new"
+    new.write_bytes(b"new")
+    new.chmod(0o644)
+    _files.move_over(new, old)
+    assert (old.read_bytes(), mode(old)) == (b"new", 0o600)
+    assert names(tmp_path) == ["old"]
+
+
+def test_a_move_across_file_systems_is_an_atomic_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_replace = os.replace
+    moves: list[str] = []
+
+    def across(source: str | Path, target: str | Path) -> None:
+        if Path(source).name == "new":  # as if tmp_path held two file systems
+            moves.append("refused")
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", across)
+    (tmp_path / "new").write_bytes(b"new")
+    (tmp_path / "old").write_bytes(b"old")
+    _files.move_over(tmp_path / "new", tmp_path / "old")
+    assert moves == ["refused"]
+    assert (tmp_path / "old").read_bytes() == b"new"
+    assert names(tmp_path) == ["old"]
+
+
+def test_same_file_sees_through_links(tmp_path: Path) -> None:
+    (tmp_path / "a").write_bytes(b"a")
+    (tmp_path / "b").write_bytes(b"a")
+    os.link(tmp_path / "a", tmp_path / "hard")
+    (tmp_path / "soft").symlink_to(tmp_path / "a")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    assert _files.same_file(tmp_path / "a", tmp_path / "hard")
+    assert _files.same_file(tmp_path / "soft", tmp_path / "a")
+    assert not _files.same_file(tmp_path / "a", tmp_path / "b")
+    assert not _files.same_file(tmp_path / "a", tmp_path / "missing")
+    assert not _files.same_file(tmp_path / "loop", tmp_path / "a")

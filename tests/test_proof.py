@@ -5,15 +5,16 @@ the test's folder and, where provisioned, Debian's real armhf sysroot."""
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, CrossToolchain
-from repaircases import ARMHF
+from repaircases import ARMHF, TargetSpec
 from wheelmaker import make_wheel
 
 from maturin_cross import proof
-from maturin_cross.errors import ConfigError
+from maturin_cross.errors import ConfigError, WheelError
 from maturin_cross.linkage import Found
 from maturin_cross.settings import Settings
 from maturin_cross.sysconfigdata import SysconfigData
@@ -23,6 +24,14 @@ LINKAGE = FIXTURES / "linkage"
 CORE = "pkg/_core.cpython-311-arm-linux-gnueabihf.so"
 BUNDLED = "pkg.libs/libbundled-1a2b3c4d.so.1"
 TAG = ("cp311-cp311-linux_armv7l",)
+ARMHF_311 = TargetSpec(
+    vars={
+        **(ARMHF.vars or {}),
+        "VERSION": "3.11",
+        "EXT_SUFFIX": ".cpython-311-arm-linux-gnueabihf.so",
+    }
+)
+"""The target of CORE, a CPython 3.11 module."""
 
 
 def _wheel(folder: Path, files: dict[str, Path], tags: tuple[str, ...] = TAG) -> Path:
@@ -46,7 +55,7 @@ def test_a_bundled_library_found_through_origin_passes(tmp_path: Path) -> None:
         tmp_path / "in",
         {CORE: LINKAGE / "pkg" / CORE, BUNDLED: LINKAGE / "pkg" / BUNDLED},
     )
-    checked = proof.prove(wheel, ARMHF.resolve(), _sysroot(tmp_path / "sysroot"))
+    checked = proof.prove(wheel, ARMHF_311.resolve(), _sysroot(tmp_path / "sysroot"))
     assert checked.problems == ()
     found = {r.member: r.found for r in checked.reports}
     assert found[CORE] == (Found("libbundled-1a2b3c4d.so.1", f"wheel:{BUNDLED}"),)
@@ -99,6 +108,40 @@ def test_a_manylinux_tag_is_checked_against_auditwheels_policy(tmp_path: Path) -
         f"{lib} needs GLIBC_2.38 from libc.so.6, newer than manylinux_2_17 allows on armv7l "
         "(GLIBC_2.17 at most); build against an older C library or tag the wheel for a newer policy",
     )
+
+
+def test_the_proof_reads_back_what_inspect_checks(tmp_path: Path) -> None:
+    """In the same pass: examine's checks (module names, WHEEL tags against the file name) and
+    their refusals, as well as the loader's."""
+    py311 = ARMHF_311.resolve()
+    right = _wheel(tmp_path / "right", {CORE: LINKAGE / "pkg" / CORE})
+    checked = proof.prove(right, py311, None)
+    assert (checked.problems, checked.changes) == ((), ())
+
+    misnamed = "pkg/_core.cpython-311-armv7l-linux-gnueabihf.so"
+    wrong = _wheel(tmp_path / "wrong", {misnamed: LINKAGE / "pkg" / CORE})
+    checked = proof.prove(wrong, py311, None)
+    assert checked.changes == (f"renamed {misnamed} -> {CORE.split('/')[1]}",)
+    assert checked.problems == ()
+
+    other_python = proof.prove(right, ARMHF.resolve(), None)  # a 3.12 target
+    (problem,) = other_python.problems
+    assert "is built for CPython 3.11" in problem
+
+    not_elf = _wheel(tmp_path / "not-elf", {"pkg/_data.so": FIXTURES / "elf" / "not-elf.so"})
+    (problem,) = proof.prove(not_elf, ARMHF.resolve(), None).problems
+    assert "pkg/_data.so is not an ELF file" in problem
+
+    damaged = _wheel(tmp_path / "damaged", {CORE: LINKAGE / "pkg" / CORE})
+    data = bytearray(damaged.read_bytes())
+    data[data.find(b"pkg/_core") - 4] ^= 0xFF  # a byte of the module's CRC in its local header
+    with zipfile.ZipFile(damaged) as archive:
+        info = archive.getinfo(CORE)
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + info.compress_size // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(WheelError, match=f"{CORE}: cannot be read"):
+        proof.prove(damaged, ARMHF.resolve(), None)
 
 
 def test_sysroot_named_inferred_or_refused(tmp_path: Path) -> None:

@@ -159,6 +159,21 @@ def test_check_only_passes_a_right_wheel(tmp_path: Path) -> None:
     assert result.path.read_bytes() == source.read_bytes()
 
 
+def test_a_wheel_without_shared_objects_gets_tag_lines_that_match_its_name(
+    tmp_path: Path,
+) -> None:
+    """What the read-back of every written wheel demands of it, fix makes so."""
+    wheel_text = b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py2-none-any\n"
+    source = make_wheel(
+        tmp_path, name="pkg", tags=("py3-none-any",), files=COMMON_FILES, wheel=wheel_text
+    )
+
+    result = repair.fix_wheel(source, ARMHF.resolve(), tmp_path / "out")
+
+    assert result.changes == ["rewrote the WHEEL Tag: lines to match the file name"]
+    assert read_wheel(result.path).wheel_tags == ("py3-none-any",)
+
+
 def test_a_wheel_without_shared_objects_is_copied(tmp_path: Path) -> None:
     source = make_wheel(tmp_path, name="pkg", tags=("py3-none-any",), files=COMMON_FILES)
 

@@ -253,3 +253,37 @@ def test_quiet_is_a_boolean_setting() -> None:
     assert Settings.from_sources(None, {}, None).quiet is False
     assert Settings.from_sources({"quiet": "true"}, {}, None).quiet is True
     assert Settings.from_sources(None, {"MATURIN_CROSS_QUIET": "1"}, None).quiet is True
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("4096", 4096),
+        ("8GiB", 8 << 30),
+        ("8 GiB", 8 << 30),
+        ("500MB", 500_000_000),
+        ("1kb", 1000),
+        ("2KiB", 2048),
+        ("1TiB", 1 << 40),
+        ("10B", 10),
+    ],
+)
+def test_max_unpacked_size_takes_bytes_or_a_unit(text: str, size: int) -> None:
+    settings = Settings.from_sources({"max-unpacked-size": text}, {}, None)
+    assert settings.max_unpacked_bytes == size
+
+
+def test_max_unpacked_size_is_the_readers_default_when_unset() -> None:
+    assert Settings.from_sources(None, {}, None).max_unpacked_bytes is None
+    from_env = Settings.from_sources(None, {"MATURIN_CROSS_MAX_UNPACKED_SIZE": "1MiB"}, None)
+    assert from_env.max_unpacked_bytes == 1 << 20
+    pyproject = {"tool": {"maturin-cross": {"max-unpacked-size": "2MiB"}}}
+    assert Settings.from_sources(None, {}, pyproject).max_unpacked_bytes == 2 << 20
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "1.5GiB", "lots", "8 parsecs", "GiB"])
+def test_a_max_unpacked_size_that_is_not_a_size_is_one_line(text: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_sources({"max-unpacked-size": text}, {}, None)
+    assert str(info.value).startswith(f"-C max-unpacked-size={text!r} is not a size; ")
+    assert "8GiB" in str(info.value)

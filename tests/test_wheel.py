@@ -7,6 +7,7 @@ import stat
 import struct
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -140,7 +141,7 @@ def test_refuses_weak_hashes(tmp_path: Path, algorithm: str) -> None:
 def test_refuses_a_file_that_is_not_a_zip(tmp_path: Path) -> None:
     path = tmp_path / "rpds-0.1.0-py3-none-any.whl"
     path.write_bytes(b"this is not a zip file")
-    one_refusal(path, "not a zip archive")
+    one_refusal(path, "not a readable zip archive")
 
 
 def test_refuses_a_damaged_member(tmp_path: Path) -> None:
@@ -179,6 +180,92 @@ def test_refuses_a_dist_info_that_does_not_match_the_file_name(tmp_path: Path) -
 def test_refuses_unsafe_member_names(tmp_path: Path, member: str, what: str) -> None:
     path = make_wheel(tmp_path, extra_members=[(member, b"evil")])
     one_refusal(path, f"member {member!r} {what}")
+
+
+def test_refuses_a_member_name_holding_a_nul(tmp_path: Path) -> None:
+    """zipfile (and installers with it) cut a name at its NUL, where RECORD keeps it whole."""
+
+    def nul_in_record(rows: list[list[str]]) -> list[list[str]]:
+        return [[row[0].replace("_", "\x00"), *row[1:]] for row in rows]
+
+    path = make_wheel(tmp_path, files={"rpds/a_b.py": b""}, record_edits=[nul_in_record])
+    path.write_bytes(path.read_bytes().replace(b"rpds/a_b.py", b"rpds/a\x00b.py"))
+    one_refusal(path, "member 'rpds/a\\x00b.py' contains a NUL character")
+
+
+def test_refuses_a_name_flagged_utf8_that_is_not(tmp_path: Path) -> None:
+    path = make_wheel(tmp_path, files={"rpds/é.py": b""})
+    path.write_bytes(path.read_bytes().replace("é".encode(), b"\xff\xfe"))
+    one_refusal(
+        path,
+        "not a readable zip archive",
+        "member b'rpds/\\xff\\xfe.py': its name is flagged as UTF-8 but is not UTF-8",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "target", "what"),
+    [
+        (stat.S_IFLNK, b"/etc/passwd", "is a symbolic link"),
+        (stat.S_IFLNK, b"../../..", "is a symbolic link"),
+        (stat.S_IFIFO, b"", "is a named pipe"),
+        (stat.S_IFCHR, b"", "is a character device"),
+    ],
+)
+def test_refuses_members_that_are_not_regular_files(
+    tmp_path: Path, kind: int, target: bytes, what: str
+) -> None:
+    """A wheel holds files: a symlink member would be made a link on the installing machine."""
+    member = "rpds/link"
+    path = make_wheel(tmp_path, files={INIT: b"", member: (target, 0o777)})
+    with zipfile.ZipFile(path) as archive:
+        infos = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, data in infos:
+            if info.filename == member:
+                info.external_attr = (kind | 0o777) << 16
+            archive.writestr(info, data)
+    one_refusal(path, f"member {member!r} {what}", "a wheel holds only regular files")
+
+
+def test_refuses_members_that_unpack_past_the_ceiling_before_unpacking(tmp_path: Path) -> None:
+    path = make_wheel(tmp_path, files={INIT: b"x" * 5000})
+    with pytest.raises(WheelError) as info:
+        read_wheel(path, max_unpacked=4096)
+    (problem,) = info.value.problems
+    assert problem.startswith(f"{path}: its members unpack to ")
+    assert "more than the ceiling of 4096 bytes (4 KiB, max-unpacked-size)" in problem
+    assert "--max-unpacked-size" in problem
+    read_wheel(path, max_unpacked=1 << 20)  # the same wheel under a higher ceiling
+
+
+def sizes_only_wheel(tmp_path: Path, declared: int) -> Path:
+    """A correct wheel, then one member more whose central directory says ``declared`` bytes
+    (its data is a few bytes: nothing past the directory is read before the refusal)."""
+    path = make_wheel(tmp_path, files={INIT: b""})
+    with open(path, "rb") as source, open(tmp_path / "big.whl", "wb") as out:
+        entries, comment = _zip.read_directory(source, path.stat().st_size)
+        writer = _zip.Writer(out)
+        for entry in entries:
+            start, extra = _zip.local_header(source, entry)
+            writer.add_raw(entry, extra, _zip.raw_chunks(source, start, entry.compressed_size))
+        bomb = replace(entries[0].renamed("rpds/bomb.bin"), size=declared, compressed_size=4)
+        writer.add_raw(bomb, b"", iter([b"\x03\x00AB"]))
+        writer.finish(comment)
+    (tmp_path / "big.whl").replace(path)
+    return path
+
+
+def test_the_default_ceiling_is_8_gib(tmp_path: Path) -> None:
+    path = sizes_only_wheel(tmp_path, 9 << 30)
+    problem = one_refusal(path, "more than the ceiling of 8589934592 bytes (8 GiB")
+    assert "cannot be read" not in problem
+
+
+def test_a_record_larger_than_its_members_could_need_is_refused_unread(tmp_path: Path) -> None:
+    """RECORD (and WHEEL) are read whole: one that is a compression bomb is refused by its size."""
+    path = make_wheel(tmp_path, record=b"\n" * (4 << 20))
+    one_refusal(path, f"{RECORD} is 4194304 bytes, more than ", "rebuild the wheel")
 
 
 def test_refuses_duplicate_member_names(tmp_path: Path) -> None:
@@ -523,6 +610,7 @@ def test_rewrite_creates_files_as_open_would(source: Path, tmp_path: Path) -> No
         ({"rpds/": "rpds2/"}, ["cannot rename the directory entry rpds/"]),
         ({SO: "../rpds.so"}, [f"cannot rename {SO} to '../rpds.so'", "'..' component"]),
         ({SO: "/rpds.so"}, ["the new name is an absolute path"]),
+        ({SO: "rpds/rpds.so\x00.so"}, ["the new name contains a NUL character"]),
         ({SO: "rpds/x/"}, ["ends with '/'"]),
         ({SO: "other-1.0.dist-info/x.so"}, ["second .dist-info directory"]),
         ({SO: f"{DIST_INFO}/RECORD.p7s"}, ["belongs to the wheel's metadata"]),

@@ -231,3 +231,128 @@ def test_what_is_not_a_zip_says_why(tmp_path: Path, data: bytes, fragment: str) 
     path.write_bytes(data)
     with pytest.raises(_zip.ZipError, match=fragment):
         read_directory(path)
+
+
+def test_an_end_signature_too_near_the_end_is_no_end_record(tmp_path: Path) -> None:
+    path = tmp_path / "x.zip"
+    path.write_bytes(b"junk" * 10 + _zip._END_SIG + bytes(10))
+    with pytest.raises(_zip.ZipError, match="no end of central directory record"):
+        read_directory(path)
+
+
+def test_a_zip64_locator_past_the_end_is_refused(tmp_path: Path) -> None:
+    locator = _zip._LOCATOR64.pack(_zip._LOCATOR64_SIG, 0, 1 << 63, 1)
+    end = _zip._END.pack(_zip._END_SIG, 0, 0, 0, 0, 0, 0, 0)
+    path = tmp_path / "x.zip"
+    path.write_bytes(locator + end)
+    with pytest.raises(_zip.ZipError, match="zip64 end of central directory record is missing"):
+        read_directory(path)
+
+
+def rewrite_central(path: Path, name: str, **changes: int) -> None:
+    """Change fields of ``name``'s central directory record (compressed_size, size,
+    header_offset) in place."""
+    data = bytearray(path.read_bytes())
+    raw = name.encode()
+    at = data.find(_zip._CENTRAL_SIG)
+    while at >= 0:
+        name_len = int.from_bytes(data[at + 28 : at + 30], "little")
+        if data[at + 46 : at + 46 + name_len] == raw:
+            break
+        at = data.find(_zip._CENTRAL_SIG, at + 4)
+    assert at >= 0, name
+    offsets = {"compressed_size": 20, "size": 24, "header_offset": 42}
+    for field, value in changes.items():
+        data[at + offsets[field] : at + offsets[field] + 4] = value.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_member_that_inflates_past_its_size_stops_there(tmp_path: Path, method: int) -> None:
+    """A bomb that declares 1,000 bytes: never more than that is handed out, and the reading
+    stops as soon as there is more."""
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        archive.writestr("zeros", bytes(8 << 20))
+    rewrite_central(path, "zeros", size=1000)
+    (entry,) = read_directory(path)[0]
+    handed: list[int] = []
+    with (
+        open(path, "rb") as stream,
+        pytest.raises(
+            _zip.ZipError,
+            match="decompresses to more than the 1000 bytes the central directory says",
+        ),
+    ):
+        for chunk in _zip.data_chunks(stream, entry):
+            handed.append(len(chunk))
+    assert sum(handed) <= 1000
+
+
+def test_members_that_overlap_are_refused(tmp_path: Path) -> None:
+    """Two entries sharing one member's data (an overlapping zip bomb's trick)."""
+    path = tmp_path / "overlap.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a", b"a" * 100)
+        archive.writestr("b", b"b" * 100)
+    rewrite_central(path, "b", header_offset=0)
+    with pytest.raises(_zip.ZipError, match="overlap"):
+        read_directory(path)
+
+
+def test_a_member_past_the_central_directory_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a", b"a" * 100)
+    rewrite_central(path, "a", header_offset=0x7FFFFFFF)
+    with pytest.raises(_zip.ZipError, match=r"^a: its data would lie past the central directory"):
+        read_directory(path)
+
+
+def test_a_name_flagged_utf8_that_is_not_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("pkg/é.py", b"")  # zipfile flags a non-ASCII name as UTF-8
+    path.write_bytes(path.read_bytes().replace("é".encode(), b"\xff\xfe"))
+    with pytest.raises(
+        _zip.ZipError, match=r"^member b'pkg/\\xff\\xfe.py': its name is flagged as UTF-8"
+    ):
+        read_directory(path)
+
+
+def corrupt_data(path: Path, name: str) -> None:
+    """Flip bytes in the middle of ``name``'s compressed data."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(name)
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    middle = start + info.compress_size // 2
+    for at in range(middle - 8, middle + 8):
+        data[at] ^= 0x55
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_corrupt_compressed_data_is_a_zip_error(tmp_path: Path, method: int) -> None:
+    path = tmp_path / "x.zip"
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        archive.writestr("member", b"".join(bigwheel.filler(200_000)))
+    corrupt_data(path, "member")
+    (entry,) = read_directory(path)[0]
+    with open(path, "rb") as stream, pytest.raises(_zip.ZipError):
+        b"".join(_zip.data_chunks(stream, entry))
+
+
+def test_lzma_properties_that_make_no_filter_are_a_zip_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_LZMA) as archive:
+        archive.writestr("member", b"data" * 100)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("member")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + 4] = 0xFF  # the lc/lp/pb byte: no such LZMA1 filter
+    path.write_bytes(bytes(data))
+    (entry,) = read_directory(path)[0]
+    with open(path, "rb") as stream, pytest.raises(_zip.ZipError, match="cannot be decompressed"):
+        b"".join(_zip.data_chunks(stream, entry))

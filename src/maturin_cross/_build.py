@@ -191,6 +191,7 @@ def build_wheel(
             out_dir,
             check_only=build.settings.check == "check",
             trial=_trial(build) if build.cross and build.settings.test == "import" else None,
+            max_unpacked=build.settings.max_unpacked_bytes,
         )
         for line in delivered.changes:
             log(line)

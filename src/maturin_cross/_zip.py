@@ -116,7 +116,12 @@ def _split_extra(extra: bytes) -> tuple[bytes, bytes | None]:
 
 
 def _decode_name(raw: bytes, flags: int) -> str:
-    return raw.decode("utf-8") if flags & _UTF8_FLAG else raw.decode("cp437")
+    if not flags & _UTF8_FLAG:
+        return raw.decode("cp437")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ZipError(f"member {raw!r}: its name is flagged as UTF-8 but is not UTF-8") from None
 
 
 def _find_end(stream: BinaryIO, file_size: int) -> tuple[int, int, int, bytes]:
@@ -125,9 +130,13 @@ def _find_end(stream: BinaryIO, file_size: int) -> tuple[int, int, int, bytes]:
     stream.seek(file_size - tail_size)
     tail = stream.read(tail_size)
     at = tail.rfind(_END_SIG)
-    while at >= 0 and at + _END.size + struct.unpack_from("<H", tail, at + 20)[0] > len(tail):
+    # The last signature whose record and comment fit in what follows it.
+    while at >= 0 and (
+        len(tail) - at < _END.size
+        or at + _END.size + struct.unpack_from("<H", tail, at + 20)[0] > len(tail)
+    ):
         at = tail.rfind(_END_SIG, 0, at)
-    if at < 0 or len(tail) - at < _END.size:
+    if at < 0:
         raise ZipError(
             "no end of central directory record (the file is not a zip, or is cut short)"
         )
@@ -141,8 +150,10 @@ def _find_end(stream: BinaryIO, file_size: int) -> tuple[int, int, int, bytes]:
         locator = stream.read(_LOCATOR64.size)
         if locator[:4] == _LOCATOR64_SIG:
             _, _, end64_offset, _ = _LOCATOR64.unpack(locator)
-            stream.seek(end64_offset)
-            record = stream.read(_END64.size)
+            record = b""
+            if end64_offset + _END64.size <= end_offset:
+                stream.seek(end64_offset)
+                record = stream.read(_END64.size)
             if len(record) < _END64.size or record[:4] != _END64_SIG:
                 raise ZipError("the zip64 end of central directory record is missing")
             _, _, _, _, _, _, _, count, cd_size, cd_offset = _END64.unpack(record)
@@ -209,7 +220,24 @@ def read_directory(stream: BinaryIO, file_size: int) -> tuple[list[Entry], bytes
         raise ZipError(
             f"the central directory holds {len(entries)} entries, its end record says {count}"
         )
+    _check_layout(entries, cd_offset)
     return entries, comment
+
+
+def _check_layout(entries: list[Entry], cd_offset: int) -> None:
+    """Every member's local header and data lie before the central directory, one after the
+    other: no two share bytes (an overlapping archive unpacks far more than it holds)."""
+    ordered = sorted(entries, key=lambda entry: entry.header_offset)
+    for entry, following in zip(ordered, [*ordered[1:], None], strict=True):
+        # The local extra field may differ from the central one: the least the member takes.
+        end = entry.header_offset + _LOCAL.size + len(entry.raw_name) + entry.compressed_size
+        if end > cd_offset:
+            raise ZipError(f"{entry.name}: its data would lie past the central directory")
+        if following is not None and end > following.header_offset:
+            raise ZipError(
+                f"{entry.name} and {following.name}: their data overlap (entries sharing bytes "
+                "unpack to far more than the archive holds)"
+            )
 
 
 def local_header(stream: BinaryIO, entry: Entry) -> tuple[int, bytes]:
@@ -338,17 +366,25 @@ def data_chunks(stream: BinaryIO, entry: Entry, chunk: int = CHUNK) -> Iterator[
     inflater = _Inflater(entry.method, chunk)
     crc = 0
     size = 0
+
+    def counted(out: bytes) -> bytes:
+        nonlocal crc, size
+        size += len(out)
+        if size > entry.size:
+            raise ZipError(
+                f"it decompresses to more than the {entry.size} bytes the central directory says"
+            )
+        crc = zlib.crc32(out, crc)
+        return out
+
     try:
         for raw in raw_chunks(stream, start, entry.compressed_size, chunk):
             for out in inflater.feed(raw):
-                crc = zlib.crc32(out, crc)
-                size += len(out)
-                yield out
+                yield counted(out)
         for out in inflater.finish():
-            crc = zlib.crc32(out, crc)
-            size += len(out)
-            yield out
-    except (zlib.error, OSError, EOFError, lzma.LZMAError) as err:
+            yield counted(out)
+    except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as err:
+        # ValueError: lzma's filter properties that name no filter; OSError: bz2's bad data
         raise ZipError(f"its data cannot be decompressed ({err})") from err
     if size != entry.size:
         raise ZipError(f"it decompresses to {size} bytes, the central directory says {entry.size}")

@@ -1,8 +1,9 @@
 """The ``maturin-cross`` command: ``build``, ``inspect``, ``fix``, ``init``, ``test``.
 
 Exit codes: 0 success; 1 a build failed or a wheel was refused (or, with ``fix --check``, would
-change); 2 usage errors (bad arguments, bad settings, bad target files): each error class's
-``exit_code``, as for the backend.
+change); 2 usage errors (bad arguments, bad settings, bad target files, an output folder that
+cannot take the wheel): each error class's ``exit_code``, as for the backend. ``inspect``'s own
+rule is in :func:`_inspect_file`.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from maturin_cross.settings import Settings
     from maturin_cross.sysroot import Sysroot
     from maturin_cross.target import Target
 
@@ -40,12 +43,12 @@ def _config_pairs(values: list[str] | None) -> dict[str, str | list[str]]:
     return settings
 
 
-_TARGET_FLAGS = ("sysconfigdata", "target", "platform-tag", "sysroot")
+_SETTING_FLAGS = ("sysconfigdata", "target", "platform-tag", "sysroot", "max-unpacked-size")
 
 
 def _flags(args: argparse.Namespace) -> dict[str, str]:
-    """The target flags given (``--target``), by setting key."""
-    given = {key: getattr(args, key.replace("-", "_"), None) for key in _TARGET_FLAGS}
+    """The flags given that are settings (``--target``), by setting key."""
+    given = {key: getattr(args, key.replace("-", "_"), None) for key in _SETTING_FLAGS}
     return {key: value for key, value in given.items() if value}
 
 
@@ -64,22 +67,28 @@ def _resolve(args: argparse.Namespace, source_dir: Path) -> Target:
     return _resolve_with_sysroot(args, source_dir)[0]
 
 
-def _resolve_with_sysroot(
-    args: argparse.Namespace, source_dir: Path
-) -> tuple[Target, Sysroot | None]:
-    """The target the command line and environment name, and its sysroot: the one named, else
-    the one its sysconfigdata sits in."""
-    from maturin_cross import proof
-    from maturin_cross._plan import target_for
+def _settings(args: argparse.Namespace, source_dir: Path) -> Settings:
+    """The settings the command line, the environment and the project's pyproject.toml give."""
     from maturin_cross._project import read_pyproject
     from maturin_cross.settings import Settings
 
-    settings = Settings.from_sources(
+    return Settings.from_sources(
         _config_pairs(getattr(args, "config_setting", None)),
         os.environ,
         read_pyproject(source_dir),
         command_line=_flags(args),
     )
+
+
+def _resolve_with_sysroot(
+    args: argparse.Namespace, source_dir: Path, settings: Settings | None = None
+) -> tuple[Target, Sysroot | None]:
+    """The target the command line and environment name, and its sysroot: the one named, else
+    the one its sysconfigdata sits in."""
+    from maturin_cross import proof
+    from maturin_cross._plan import target_for
+
+    settings = settings or _settings(args, source_dir)
     target, data = target_for(settings, os.environ, source_dir)
     return target, proof.sysroot_for(settings, data, source_dir)
 
@@ -117,9 +126,7 @@ def target_json(target: Target) -> dict[str, Any]:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    if (args.path is not None and args.path.suffix in (".whl",)) or (
-        args.path is not None and ".so" in args.path.name
-    ):
+    if args.path is not None:
         return _inspect_file(args)
     target = _resolve(args, Path.cwd())
     data = target_json(target)
@@ -141,21 +148,51 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _what_file(path: Path) -> str:
+    """``wheel`` or ``elf``, by the name and the first bytes; UsageError for anything else."""
+    from maturin_cross import elf
+    from maturin_cross.errors import UsageError
+
+    what = "name a wheel (.whl) or an ELF file (.so)"
+    if not path.exists():
+        raise UsageError(f"{path}: no such file; {what}")
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder; {what}")
+    if path.suffix == ".whl":
+        return "wheel"
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(4)
+    except OSError as err:
+        raise UsageError(f"{path}: cannot be read ({err.strerror or err}); {what}") from None
+    if elf.is_elf(head) or ".so" in path.name:
+        return "elf"  # a .so that is not ELF: what it is, is the finding
+    raise UsageError(f"{path}: neither a wheel nor an ELF file (it starts with {head!r}); {what}")
+
+
 def _inspect_file(args: argparse.Namespace) -> int:
+    """What a wheel or an ELF file holds. Exit 0: everything read is fine (for the target, when
+    one is named); 1: something would not load or is refused; 2: not a wheel nor an ELF file."""
     from maturin_cross import elf, proof, repair
-    from maturin_cross.errors import ElfError
+    from maturin_cross.errors import ElfError, UsageError
 
     path: Path = args.path
+    kind = _what_file(path)
+    settings = _settings(args, Path.cwd())
+    limit = settings.max_unpacked_bytes
     has_target = _names_target(args) or bool(os.environ.get("MATURIN_CROSS_SYSCONFIGDATA"))
-    target, sysroot = _resolve_with_sysroot(args, Path.cwd()) if has_target else (None, None)
-    if path.suffix == ".whl":
-        contents, elves = repair.read(path)
+    if has_target:
+        target, sysroot = _resolve_with_sysroot(args, Path.cwd(), settings)
+    else:
+        target, sysroot = None, None
+    objects: list[tuple[str, Any]] = []
+    if kind == "wheel":
+        contents, elves = repair.read(path, max_unpacked=limit)
         report: dict[str, Any] = {
             "wheel": contents.filename,
             "tags": sorted(str(t) for t in contents.tags),
             "shared_objects": [],
         }
-        objects: list[tuple[str, Any]] = []
         for member in contents.entries:
             if ".so" in Path(member).name:
                 try:
@@ -165,28 +202,30 @@ def _inspect_file(args: argparse.Namespace) -> int:
                     objects.append((member, found))
                 except ElfError as err:
                     objects.append((member, str(err)))
-        if target is not None:
-            plan = repair.examine(contents, target, elves)
+        if target is None:
+            # Without a target, what cannot be read is the finding.
+            unread = [info for _, info in objects if isinstance(info, str)]
+            if unread:
+                report["problems"] = unread
+        else:
+            checked = proof.prove(path, target, sysroot, max_unpacked=limit)
             report["target"] = target.rust_target
-            report["problems"] = plan.problems
-            report["changes"] = plan.changes
-            if not plan.problems:
-                checked = proof.prove(path, target, sysroot)
-                report["problems"] = list(checked.problems)
-                report["sysroot"] = str(checked.sysroot.root) if checked.sysroot else None
-                report["needs"] = {
-                    r.member: {f.need: f.where for f in r.found} for r in checked.reports
-                }
-                report["notes"] = list(checked.notes)
+            report["problems"] = list(checked.problems)
+            report["changes"] = list(checked.changes)
+            report["sysroot"] = str(checked.sysroot.root) if checked.sysroot else None
+            report["needs"] = {
+                r.member: {f.need: f.where for f in r.found} for r in checked.reports
+            }
+            report["notes"] = list(checked.notes)
     else:
-        try:
-            data = path.read_bytes()
-        except OSError as err:
-            print(f"{PROG}: error: cannot read {path}: {err.strerror}", file=sys.stderr)
-            return 2
         report = {"file": str(path), "shared_objects": []}
         try:
-            info = elf.read_elf(data, str(path))
+            with open(path, "rb") as stream:
+                info = elf.read_elf_stream(stream, os.fstat(stream.fileno()).st_size, str(path))
+        except OSError as err:
+            raise UsageError(
+                f"{path}: cannot be read ({err.strerror or err}); check the path"
+            ) from None
         except ElfError as err:
             # What the file is, is the finding: exit 1 as for a refused wheel.
             objects = [(path.name, str(err))]
@@ -240,40 +279,55 @@ def _inspect_file(args: argparse.Namespace) -> int:
 
 def cmd_fix(args: argparse.Namespace) -> int:
     from maturin_cross import repair
-    from maturin_cross.deliver import deliver
-    from maturin_cross.errors import UsageError, WheelError
+    from maturin_cross.deliver import Delivered, deliver_all
+    from maturin_cross.errors import MaturinCrossError, UsageError, WheelError
 
     if not _names_target(args):
         raise UsageError(
             "fix needs the target: --sysconfigdata FILE or --target TRIPLE "
             "(or -C sysconfigdata=FILE / -C target=TRIPLE)"
         )
-    target, sysroot = _resolve_with_sysroot(args, Path.cwd())
+    settings = _settings(args, Path.cwd())
+    target, sysroot = _resolve_with_sysroot(args, Path.cwd(), settings)
+    limit = settings.max_unpacked_bytes
     out_dir = Path(args.wheel_dir)
+    given = [path for path in args.wheels if path.is_file()]
+    results: dict[int, Delivered | MaturinCrossError] = {}
+    if args.check:
+        for number, path in enumerate(given):
+            try:
+                contents, elves = repair.read(path, max_unpacked=limit)
+                plan = repair.examine(contents, target, elves)
+                if plan.problems:
+                    raise WheelError(plan.problems)
+            except WheelError as err:
+                results[number] = err
+                continue
+            for change in plan.changes:
+                print(f"{path}: would change: {change}")
+            if plan.needs_change:
+                results[number] = WheelError([])  # exit 1, nothing more to say
+            else:
+                print(f"{path}: ok for {target.rust_target}")
+    elif given:
+        delivered = deliver_all(
+            given, target, sysroot, out_dir, in_place=args.in_place, max_unpacked=limit
+        )
+        results = dict(enumerate(delivered))
     status = 0
+    found = iter(range(len(given)))
     for path in args.wheels:
         if not path.is_file():
             print(f"{PROG}: error: {path}: no such wheel", file=sys.stderr)
             status = max(status, 1)
             continue
-        try:
-            if args.check:
-                contents, elves = repair.read(path)
-                plan = repair.examine(contents, target, elves)
-                if plan.problems:
-                    raise WheelError(plan.problems)
-                for change in plan.changes:
-                    print(f"{path}: would change: {change}")
-                if plan.needs_change:
-                    status = max(status, 1)
-                else:
-                    print(f"{path}: ok for {target.rust_target}")
-                continue
-            result = deliver(path, target, sysroot, out_dir)
-        except WheelError as err:
-            for line in err.problems:
-                print(f"{PROG}: error: {line}", file=sys.stderr)
-            status = 1
+        result = results.get(next(found))
+        if result is None:
+            continue
+        if isinstance(result, MaturinCrossError):
+            for line in result.lines() if str(result) else []:
+                print(line, file=sys.stderr)
+            status = max(status, result.exit_code)
             continue
         for change in result.changes:
             print(f"{PROG}: {change}", file=sys.stderr)
@@ -406,6 +460,9 @@ MATURIN_CROSS_<KEY> variables; docs/settings.md has the precedence):
   verbose=true|false    also show the commands and environment maturin-cross sets
   quiet=true|false      do not stream maturin's and cargo's output (its tail is still shown
                         when they fail)
+  max-unpacked-size=SIZE
+                        refuse a wheel whose members unpack to more than SIZE together, unread,
+                        as a likely compression bomb (bytes, or 500MB, 8GiB...; default 8GiB)
 """
 
 
@@ -425,6 +482,15 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="KEY=VALUE",
         help="a setting, as in pyproject's [tool.maturin-cross] (repeatable)",
+    )
+
+
+def _add_unpacked_size_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-unpacked-size",
+        metavar="SIZE",
+        help="refuse a wheel whose members unpack to more than SIZE together (bytes, or 500MB, "
+        "8GiB...; default 8GiB): the max-unpacked-size setting",
     )
 
 
@@ -481,6 +547,7 @@ def parser() -> argparse.ArgumentParser:
     )
     inspect.add_argument("path", nargs="?", type=Path, metavar="WHEEL_OR_SO")
     inspect.add_argument("--json", action="store_true", help="print JSON")
+    _add_unpacked_size_option(inspect)
     _add_target_options(inspect)
     inspect.set_defaults(func=cmd_inspect)
 
@@ -494,6 +561,13 @@ def parser() -> argparse.ArgumentParser:
     fix.add_argument(
         "--check", action="store_true", help="report only; exit 1 if a change is needed"
     )
+    fix.add_argument(
+        "--in-place",
+        action="store_true",
+        help="let a corrected wheel replace its input when it keeps its name in DIR (in one "
+        "step); without it that is refused",
+    )
+    _add_unpacked_size_option(fix)
     _add_target_options(fix)
     fix.set_defaults(func=cmd_fix)
 
@@ -533,13 +607,31 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the command is, so that every ``finally`` and ``with`` below runs:
+    what a stopped run was writing is removed (as for Ctrl-C)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from maturin_cross.errors import MaturinCrossError
 
     args = parser().parse_args(argv)
     try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+        installed = True
+    except ValueError:  # not the main thread: signals are its alone
+        previous, installed = None, False
+    try:
         status: int = args.func(args)
         return status
+    except _Terminated:
+        return 128 + signal.SIGTERM
+    except KeyboardInterrupt:
+        return 128 + signal.SIGINT
     except BrokenPipeError:
         # The reader went away (`maturin-cross inspect | head`): nothing more to say.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -547,3 +639,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MaturinCrossError as err:
         print(*err.lines(), sep="\n", file=sys.stderr)
         return err.exit_code
+    finally:
+        if installed:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)

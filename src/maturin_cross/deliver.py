@@ -1,23 +1,25 @@
-"""The last step both doors share: correct a wheel for its target, prove it loads there, and only
-then put it under its final name.
+"""The last step both doors share: correct a wheel for its target, read it back as written,
+prove it loads there, and only then put it under its final name.
 
-A wheel that fails the proof is never written where a user would pick it up: it is made in a
-staging folder inside the output folder (the same file system, so the final move is one rename)
-and removed with the folder. Pure: files only, no process.
+A wheel that fails is never written where a user would pick it up: it is made in a staging
+folder inside the output folder (the same file system, so the final move is one rename; see
+:func:`maturin_cross._files.staging_folder` for what a killed run leaves) and removed with the
+folder. What is written is read back through the checks ``inspect`` makes (:func:`proof.prove`,
+which reads it once for all of them) before it gets its name. A wheel is never written over an
+input, its own included (unless ``in_place``), nor over another wheel of the same run: those
+are refused before anything is written. Pure: files only, no process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from maturin_cross import proof, repair
-from maturin_cross.errors import WheelError
+from maturin_cross import _files, proof, repair
+from maturin_cross.errors import MaturinCrossError, OutputError, WheelError
 from maturin_cross.sysroot import Sysroot
 from maturin_cross.target import Target
 
@@ -25,6 +27,17 @@ from maturin_cross.target import Target
 @dataclass(frozen=True)
 class Delivered:
     path: Path
+    changes: tuple[str, ...]
+    proof: proof.Proof
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """A corrected, proven wheel in the staging folder, and where it goes."""
+
+    source: Path
+    staged: Path
+    final: Path
     changes: tuple[str, ...]
     proof: proof.Proof
 
@@ -37,33 +50,186 @@ def deliver(
     *,
     check_only: bool = False,
     trial: Callable[[Path], None] | None = None,
+    in_place: bool = False,
+    max_unpacked: int | None = None,
 ) -> Delivered:
-    """The corrected and proven wheel in ``out_dir``. Raises WheelError, leaving nothing in
-    ``out_dir``, when it cannot be made right or does not pass the proof; ``trial`` (trying the
-    wheel on the target) runs on the proven wheel before it is moved, and raises to refuse it."""
-    made = [p for p in (out_dir, *out_dir.parents) if not p.exists()]
+    """The corrected and proven wheel in ``out_dir`` (see :func:`deliver_all`); raises what
+    refused it, leaving nothing in ``out_dir``."""
+    (result,) = deliver_all(
+        [source],
+        target,
+        sysroot,
+        out_dir,
+        check_only=check_only,
+        trial=trial,
+        in_place=in_place,
+        max_unpacked=max_unpacked,
+    )
+    if isinstance(result, MaturinCrossError):
+        raise result
+    return result
+
+
+def deliver_all(
+    sources: Sequence[Path],
+    target: Target,
+    sysroot: Sysroot | None,
+    out_dir: Path,
+    *,
+    check_only: bool = False,
+    trial: Callable[[Path], None] | None = None,
+    in_place: bool = False,
+    max_unpacked: int | None = None,
+) -> list[Delivered | MaturinCrossError]:
+    """Each source's corrected and proven wheel in ``out_dir``, or what refused it (WheelError
+    when it cannot be made right or fails the read-back or the proof; OutputError when its
+    final name is an input's or another source's). ``trial`` (trying the wheel on the target)
+    runs on each proven wheel before it is moved, and raises to refuse it. Every wheel is
+    staged before any is moved. Raises OutputError when ``out_dir`` cannot hold a wheel.
+    ``in_place``: a corrected wheel may replace its own input (in one step, keeping its mode;
+    through a symbolic link, the file it names)."""
+    made = [p for p in (out_dir, *out_dir.parents) if not os.path.lexists(p)]
+    results: list[Delivered | MaturinCrossError] = []
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".maturin-cross-", dir=out_dir))
+        with contextlib.ExitStack() as stack:
+            try:
+                out_dir.mkdir(parents=True, exist_ok=True)
+                folder = stack.enter_context(_files.staging_folder(out_dir))
+            except OSError as err:
+                raise OutputError(
+                    f"{out_dir}: cannot write the wheel there ({_why_not(out_dir, err)}); name a "
+                    "writable folder"
+                ) from None
+            staged: list[_Staged | MaturinCrossError] = []
+            for number, source in enumerate(sources):
+                try:
+                    staged.append(
+                        _stage(
+                            source,
+                            target,
+                            sysroot,
+                            out_dir,
+                            folder / str(number),
+                            check_only=check_only,
+                            trial=trial,
+                            in_place=in_place,
+                            max_unpacked=max_unpacked,
+                        )
+                    )
+                except MaturinCrossError as err:
+                    staged.append(err)
+            for item in _refuse_overwrites(staged, sources):
+                try:
+                    results.append(item if isinstance(item, MaturinCrossError) else _move(item))
+                except MaturinCrossError as err:
+                    results.append(err)
+        return results
+    finally:
+        if not any(isinstance(result, Delivered) for result in results):
+            for made_folder in made:  # the folders this call made, when it hands back nothing
+                with contextlib.suppress(OSError):
+                    made_folder.rmdir()
+
+
+def _why_not(folder: Path, err: OSError) -> str:
+    if os.path.lexists(folder) and not os.path.isdir(folder):
+        if os.path.exists(folder):
+            return "it is not a folder"
+        return "a symbolic link that leads nowhere, or to itself"
+    return err.strerror or str(err)
+
+
+def _stage(
+    source: Path,
+    target: Target,
+    sysroot: Sysroot | None,
+    out_dir: Path,
+    folder: Path,
+    *,
+    check_only: bool,
+    trial: Callable[[Path], None] | None,
+    in_place: bool,
+    max_unpacked: int | None,
+) -> _Staged:
+    fix = repair.plan_fix(source, target, check_only=check_only, max_unpacked=max_unpacked)
+    final = out_dir / fix.filename
+    if fix.plan.needs_change and not in_place and _files.same_file(final, source):
+        raise OutputError(
+            f"{source}: the corrected wheel would replace it ({final} is this file); pass "
+            "--in-place to rewrite it in place, or -w another folder"
+        )
+    result = repair.write_fix(fix, folder)
+    del fix  # its central directory and RECORD (memory grows with them): the proof reads its own
+    checked = proof.prove(result.path, target, sysroot, max_unpacked=max_unpacked)
+    if checked.problems:
+        raise WheelError(list(checked.problems))
+    if checked.changes:
+        raise WheelError(
+            [
+                f"{final.name}: the wheel as written fails its own check: {change} would still "
+                "be needed; this is maturin-cross's fault, please report it with the input wheel"
+                for change in checked.changes
+            ]
+        )
+    if trial is not None:
+        trial(result.path)
+    return _Staged(source, result.path, final, tuple(result.changes), checked)
+
+
+def _refuse_overwrites(
+    staged: list[_Staged | MaturinCrossError], sources: Sequence[Path]
+) -> list[_Staged | MaturinCrossError]:
+    """Refuse the wheels that would be written as the same file as another source's, or over
+    another input: before any is moved."""
+    by_final: dict[str, list[int]] = {}
+    for number, item in enumerate(staged):
+        if isinstance(item, _Staged):
+            by_final.setdefault(_key(item.final), []).append(number)
+    kept: list[_Staged | MaturinCrossError] = []
+    for number, item in enumerate(staged):
+        if isinstance(item, MaturinCrossError):
+            kept.append(item)
+            continue
+        others = [str(sources[n]) for n in by_final[_key(item.final)] if n != number]
+        replaced = [
+            other
+            for n, other in enumerate(sources)
+            if n != number and _files.same_file(item.final, other)
+        ]
+        if others:
+            kept.append(
+                OutputError(
+                    f"{item.source}: it and {', '.join(others)} would both be written as "
+                    f"{item.final}; fix them into different folders (-w), or leave one out"
+                )
+            )
+        elif replaced:
+            kept.append(
+                OutputError(
+                    f"{item.source}: its wheel {item.final} would replace the input "
+                    f"{replaced[0]}; fix them into another folder (-w)"
+                )
+            )
+        else:
+            kept.append(item)
+    return kept
+
+
+def _key(path: Path) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+def _move(item: _Staged) -> Delivered:
+    replaces_input = _files.same_file(item.final, item.source)
+    if replaces_input and not item.changes:
+        return Delivered(item.final, (), item.proof)  # already there, as it should be
+    # In place (_stage refused it otherwise): through a link, the file it names is rewritten.
+    destination = Path(os.path.realpath(item.final)) if replaces_input else item.final
+    try:
+        _files.move_over(item.staged, destination)
     except OSError as err:
         raise WheelError(
-            f"{out_dir}: cannot write the wheel there ({err.strerror}); name a writable folder"
+            f"{destination}: cannot write the wheel ({err.strerror or err}); check that "
+            f"{destination.parent} is a writable folder"
         ) from None
-    try:
-        result = repair.fix_wheel(source, target, staging, check_only=check_only)
-        checked = proof.prove(result.path, target, sysroot)
-        if checked.problems:
-            raise WheelError(list(checked.problems))
-        if trial is not None:
-            trial(result.path)
-        final = out_dir / result.path.name
-        if not result.changes and final.exists() and final.resolve() == source.resolve():
-            return Delivered(final, (), checked)
-        os.replace(result.path, final)
-        made = []
-        return Delivered(final, tuple(result.changes), checked)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        for folder in made:  # the folders this call made, when it hands back nothing
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+    return Delivered(item.final, item.changes, item.proof)

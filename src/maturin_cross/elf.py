@@ -94,17 +94,27 @@ class _Truncated(Exception):
     """Raised inside read_elf for a table that ends past the end of the data."""
 
 
-# What pyelftools (and the struct and construct modules under it) raise on malformed input;
-# anything else is a bug, and is not reported as the file's fault.
-# OverflowError: a stream seek to an offset past what a file can hold.
-_PARSE_ERRORS = (
+PARSE_ERRORS = (
     _Truncated,
     _PyElfToolsError,
     ConstructError,
     struct.error,
     EOFError,
     OverflowError,
+    ValueError,
+    AssertionError,
 )
+"""What pyelftools (and the struct and construct modules under it) raise on malformed input,
+for this module and :mod:`maturin_cross.linkage`; anything else is a bug, and is not reported
+as the file's fault. OverflowError: a seek to an offset past what a file can hold; ValueError:
+UnicodeDecodeError of a name that is not UTF-8; AssertionError: pyelftools' own checks (a
+dynamic section whose string table is not one)."""
+
+
+def parse_error_detail(exc: BaseException) -> str:
+    """What a parse error says, on one line (its type when it says nothing, as asserts do)."""
+    text = str(exc)
+    return text.splitlines()[0] if text.strip() else type(exc).__name__
 
 
 @dataclass(frozen=True)
@@ -188,10 +198,10 @@ def read_elf_stream(stream: BinaryIO, size: int, name: str) -> ElfInfo:
             pyinit_symbols=tuple(pyinit),
             soname=soname,
         )
-    except _PARSE_ERRORS as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    except PARSE_ERRORS as exc:
         raise ElfError(
-            f"{name} is a truncated or corrupt ELF file ({size} bytes; {detail}); "
+            f"{name} is a truncated or corrupt ELF file ({size} bytes; "
+            f"{parse_error_detail(exc)}); "
             f"rebuild it, or fetch the wheel again if it was downloaded"
         ) from exc
 

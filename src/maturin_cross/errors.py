@@ -85,3 +85,10 @@ class TrialUnavailable(MaturinCrossError):
     """A wheel cannot be tried on its target here: no qemu, no target Python (exit 2)."""
 
     exit_code = 2
+
+
+class OutputError(MaturinCrossError):
+    """Where a wheel is to be written cannot take it: not a writable folder, or writing there
+    would replace an input or another wheel of the same run (exit 2)."""
+
+    exit_code = 2

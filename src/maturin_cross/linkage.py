@@ -13,26 +13,20 @@ loader does. Every version the binary requires of a library (``DT_VERNEED``: ``G
 from __future__ import annotations
 
 import re
-import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
-from elftools.common.exceptions import ELFError
-from elftools.construct import ConstructError
 from elftools.elf.dynamic import DynamicSection, DynamicSegment
 from elftools.elf.elffile import ELFFile
 from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection
 from elftools.elf.segments import InterpSegment
 
-from maturin_cross.elf import abi_of
+from maturin_cross.elf import PARSE_ERRORS, abi_of, parse_error_detail
 from maturin_cross.errors import WheelError
 from maturin_cross.sysroot import Sysroot
 from maturin_cross.target import ElfFacts
-
-_BAD_ELF = (ELFError, ConstructError, struct.error, ValueError, UnicodeDecodeError, AssertionError)
-"""What pyelftools raises on a malformed file (its asserts included)."""
 
 _VER_FLG_BASE = 0x1
 """A version definition that names the file itself, not a version."""
@@ -60,8 +54,9 @@ def read_dynamic(stream: BinaryIO, name: str) -> Dynamic:
     is asked for. Raises WheelError naming ``name`` when the file is not a readable ELF file."""
     try:
         return _read(ELFFile(stream))
-    except _BAD_ELF as err:
-        raise WheelError(f"{name}: not a readable ELF file ({err}); rebuild it") from None
+    except PARSE_ERRORS as err:
+        detail = parse_error_detail(err)
+        raise WheelError(f"{name}: not a readable ELF file ({detail}); rebuild it") from None
 
 
 def _read(elf: ELFFile) -> Dynamic:

@@ -1,20 +1,24 @@
 """Will a wheel load on its target? Every ELF member against the target and its sysroot.
 
-The last check before a wheel is handed back, after :mod:`maturin_cross.repair` made its names
-and tags right: every ELF member (modules, bundled libraries, programs in ``.data/scripts``) is of
-the target's kind; every library it needs is bundled or in the sysroot, of the same kind, and
-defines every symbol version it requires (:mod:`maturin_cross.linkage`); a manylinux/musllinux tag
-is one its binaries meet (:mod:`maturin_cross.policy`). Pure: reads the wheel and the sysroot.
+The last check before a wheel is handed back, read from the file as it was written: the
+checks of :func:`maturin_cross.wheel.read_wheel` (zip structure, names, every RECORD hash and
+size), :func:`maturin_cross.repair.examine`'s (module names and suffixes, WHEEL tags against the
+file name: what ``inspect`` says), and then the loader's: every ELF member (modules, bundled
+libraries, programs in ``.data/scripts``) is of the target's kind; every library it needs is
+bundled or in the sysroot, of the same kind, and defines every symbol version it requires
+(:mod:`maturin_cross.linkage`); a manylinux/musllinux tag is one its binaries meet
+(:mod:`maturin_cross.policy`). All of it in one pass over the file. Pure: reads the wheel and the
+sysroot.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO
 
-from maturin_cross import elf, linkage, policy, wheel
-from maturin_cross.errors import ConfigError, ElfError, WheelError
+from maturin_cross import elf, linkage, policy, repair, wheel
+from maturin_cross.errors import ConfigError, WheelError
 from maturin_cross.settings import Settings
 from maturin_cross.sysconfigdata import SysconfigData
 from maturin_cross.sysroot import Sysroot, inferred_from_sysconfigdata, target_library_dirs
@@ -34,6 +38,9 @@ class Proof:
     reports: tuple[linkage.Report, ...]
     problems: tuple[str, ...]
     notes: tuple[str, ...]
+    changes: tuple[str, ...] = ()
+    """What :func:`maturin_cross.repair.examine` would still change: nothing, for a wheel that
+    was corrected."""
 
 
 def sysroot_for(settings: Settings, data: SysconfigData | None, cwd: Path) -> Sysroot | None:
@@ -53,53 +60,52 @@ def sysroot_for(settings: Settings, data: SysconfigData | None, cwd: Path) -> Sy
     return inferred_from_sysconfigdata(data.path, data.get_str("LIBDEST"))
 
 
-def _dynamic_or_none(stream: BinaryIO, size: int, name: str) -> linkage.Dynamic | str | None:
-    del size
-    if stream.read(4) != b"\x7fELF":
+@dataclass(frozen=True)
+class _Binary:
+    """What one member is to a loader: its ELF facts (always, for a shared object's name: why
+    it is not one, if it is not) and its dynamic section (or why it cannot be read)."""
+
+    facts: elf.ElfInfo | elf.ElfError
+    dynamic: linkage.Dynamic | str | None
+
+
+def _binary(stream: BinaryIO, size: int, name: str) -> _Binary | None:
+    is_elf = elf.is_elf(stream.read(4))
+    if not is_elf and not repair.is_shared_object(name):
         return None
+    facts = repair.elf_or_error(stream, size, name)
+    if not is_elf:
+        return _Binary(facts, None)
     stream.seek(0)
     try:
-        return linkage.read_dynamic(stream, name)
+        return _Binary(facts, linkage.read_dynamic(stream, name))
     except WheelError as err:
-        return str(err)
+        return _Binary(facts, str(err))
 
 
-def _facts_or_error(stream: BinaryIO, size: int, name: str) -> elf.ElfInfo | str | None:
-    if stream.read(4) != b"\x7fELF":
-        return None
-    try:
-        return elf.read_elf_stream(stream, size, name)
-    except ElfError as err:
-        return str(err)
-
-
-def _is_shared_object_name(name: str) -> bool:
-    return ".so" in PurePosixPath(name).name
-
-
-def prove(path: Path, target: Target, sysroot: Sysroot | None) -> Proof:
+def prove(
+    path: Path, target: Target, sysroot: Sysroot | None, *, max_unpacked: int | None = None
+) -> Proof:
     """Check the wheel at ``path`` for ``target``, against ``sysroot`` when one is known."""
-    contents, found = wheel.read_wheel_inspecting(
-        path, lambda name: not name.endswith("/"), _dynamic_or_none
+    contents, looked = wheel.read_wheel_inspecting(
+        path, lambda name: not name.endswith("/"), _binary, max_unpacked=max_unpacked
     )
-    problems: list[str] = []
+    found = {name: binary for name, binary in looked.items() if binary is not None}
+    elves = {name: b.facts for name, b in found.items() if repair.is_shared_object(name)}
+    plan = repair.examine(contents, target, elves)
+    problems: list[str] = list(plan.problems)
     binaries: dict[str, linkage.Dynamic] = {}
-    for name, result in found.items():
-        if isinstance(result, str):
-            problems.append(result)
-        elif result is not None:
-            binaries[name] = result
-    # Shared objects were checked against the target by repair; programs and other ELF files
-    # are checked here.
-    for name in binaries:
-        if _is_shared_object_name(name):
+    for name, binary in found.items():
+        if isinstance(binary.facts, elf.ElfError):
+            if not repair.is_shared_object(name):  # examine said it for shared objects
+                problems.append(str(binary.facts))
             continue
-        with contents.open(name) as stream:
-            facts = _facts_or_error(stream, contents.size(name), name)
-        if isinstance(facts, str):
-            problems.append(facts)
-        elif facts is not None:
-            problems += elf.check_fits(facts, target.elf, name, target.rust_target)
+        if isinstance(binary.dynamic, str):
+            problems.append(binary.dynamic)
+        elif binary.dynamic is not None:
+            binaries[name] = binary.dynamic
+        if not repair.is_shared_object(name):  # programs and other ELF files
+            problems += elf.check_fits(binary.facts, target.elf, name, target.rust_target)
     dirs = target_library_dirs(sysroot, target) if sysroot is not None else []
     reports = linkage.check_binaries(binaries, sysroot=sysroot, library_dirs=dirs)
     for report in reports:
@@ -107,4 +113,4 @@ def prove(path: Path, target: Target, sysroot: Sysroot | None) -> Proof:
     for tag in sorted({t.platform for t in contents.tags}):
         problems += policy.check(((r, binaries[r.member]) for r in reports), tag)
     notes = () if sysroot is not None or not binaries else (NO_SYSROOT,)
-    return Proof(sysroot, tuple(reports), tuple(problems), notes)
+    return Proof(sysroot, tuple(reports), tuple(problems), notes, tuple(plan.changes))

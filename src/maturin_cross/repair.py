@@ -71,17 +71,22 @@ def is_shared_object(member: str) -> bool:
     return not member.endswith("/") and _SHARED_OBJECT.search(member) is not None
 
 
-def _elf_or_error(stream: BinaryIO, size: int, name: str) -> elf.ElfInfo | elf.ElfError:
+def elf_or_error(stream: BinaryIO, size: int, name: str) -> elf.ElfInfo | elf.ElfError:
+    """What a shared object member is (for :func:`examine`), or why it is not ELF."""
     try:
         return elf.read_elf_stream(stream, size, name)
     except elf.ElfError as err:
         return err
 
 
-def read(path: Path) -> tuple[wheel.WheelContents, dict[str, elf.ElfInfo | elf.ElfError]]:
+def read(
+    path: Path, *, max_unpacked: int | None = None
+) -> tuple[wheel.WheelContents, dict[str, elf.ElfInfo | elf.ElfError]]:
     """Read and verify the wheel at ``path``, reading each shared object's ELF facts as it
     streams past: one pass over the file."""
-    return wheel.read_wheel_inspecting(path, is_shared_object, _elf_or_error)
+    return wheel.read_wheel_inspecting(
+        path, is_shared_object, elf_or_error, max_unpacked=max_unpacked
+    )
 
 
 def examine(
@@ -169,12 +174,15 @@ def examine(
             f"{contents.filename}: renaming a module to {name} would replace another member; "
             f"remove the stale file from the wheel"
         )
-    if plan.problems or not plan.objects:
+    if plan.problems:
         return plan
 
-    # Version-specific modules decide the python/abi tags; abi3-only wheels keep theirs.
-    tag_python = next(iter(versions)) if versions else (None if any_abi3 else python)
-    tags = target_tags(contents.tags, target, tag_python)
+    if plan.objects:
+        # Version-specific modules decide the python/abi tags; abi3-only wheels keep theirs.
+        tag_python = next(iter(versions)) if versions else (None if any_abi3 else python)
+        tags = target_tags(contents.tags, target, tag_python)
+    else:
+        tags = sorted(contents.tags, key=str)  # nothing built for a target: its own tags
     lines_match = sorted(contents.wheel_tags) == sorted(str(t) for t in tags)
     if set(tags) != set(contents.tags) or not lines_match:
         plan.tags = tags
@@ -255,10 +263,22 @@ def retag_wheel_metadata(text: str, target: Target) -> str:
     return wheel.retag(text, target_tags(tags, target, python))
 
 
-def fix_wheel(path: Path, target: Target, out_dir: Path, *, check_only: bool = False) -> Result:
-    """Write the corrected wheel (or an unchanged copy) into ``out_dir``. Raises WheelError
-    when it cannot fit the target, or with ``check_only`` when it would need a change."""
-    contents, elves = read(path)
+@dataclass(frozen=True)
+class Fix:
+    """A wheel read and checked, what it needs, and the file name it will have."""
+
+    source: Path
+    contents: wheel.WheelContents
+    plan: Plan
+    filename: str
+
+
+def plan_fix(
+    path: Path, target: Target, *, check_only: bool = False, max_unpacked: int | None = None
+) -> Fix:
+    """Read and check the wheel at ``path``: what it needs to fit ``target``. Raises WheelError
+    when it cannot fit, or with ``check_only`` when it would need a change."""
+    contents, elves = read(path, max_unpacked=max_unpacked)
     plan = examine(contents, target, elves)
     if plan.problems:
         raise WheelError(plan.problems)
@@ -266,17 +286,40 @@ def fix_wheel(path: Path, target: Target, out_dir: Path, *, check_only: bool = F
         raise WheelError(
             [f"{contents.filename}: {change} needed (check only)" for change in plan.changes]
         )
-    if not plan.needs_change:
-        final = out_dir / contents.filename
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            if final.resolve() != path.resolve():
-                _files.copy_file(path, final)
-        except OSError as err:
-            raise WheelError(
-                f"{final}: cannot write the wheel ({err}); check that {out_dir} is a writable "
-                "directory"
-            ) from err
-        return Result(final, [])
-    new_path = wheel.rewrite_wheel(contents, out_dir, renames=plan.renames, tags=plan.tags)
-    return Result(new_path, plan.changes)
+    return Fix(path, contents, plan, wheel.filename_for(contents, plan.tags))
+
+
+def write_fix(fix: Fix, out_dir: Path) -> Result:
+    """Write the corrected wheel (or an unchanged copy) into ``out_dir``; a wheel that needs no
+    change and is there already is left as it is."""
+    if fix.plan.needs_change:
+        new_path = wheel.rewrite_wheel(
+            fix.contents, out_dir, renames=fix.plan.renames, tags=fix.plan.tags
+        )
+        return Result(new_path, fix.plan.changes)
+    final = out_dir / fix.filename
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not _files.same_file(final, fix.source):
+            _files.copy_file(fix.source, final)
+    except OSError as err:
+        raise WheelError(
+            f"{final}: cannot write the wheel ({err.strerror or err}); check that {out_dir} is "
+            "a writable directory"
+        ) from err
+    return Result(final, [])
+
+
+def fix_wheel(
+    path: Path,
+    target: Target,
+    out_dir: Path,
+    *,
+    check_only: bool = False,
+    max_unpacked: int | None = None,
+) -> Result:
+    """Write the corrected wheel (or an unchanged copy) into ``out_dir``: :func:`plan_fix`, then
+    :func:`write_fix`."""
+    return write_fix(
+        plan_fix(path, target, check_only=check_only, max_unpacked=max_unpacked), out_dir
+    )

@@ -28,6 +28,7 @@ from __future__ import annotations
 import difflib
 import enum
 import functools
+import re
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -137,6 +138,11 @@ class Settings:
     quiet: bool = False
     """Do not stream maturin's and cargo's output (the tail is still shown when they fail)."""
 
+    max_unpacked_size: str | None = None
+    """The most a wheel's members may unpack to, together, before it is refused unread as a
+    likely compression bomb: bytes, or a number and a unit (``8GiB``, ``500MB``). Default:
+    ``maturin_cross.wheel.MAX_UNPACKED_SIZE`` (8 GiB)."""
+
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
 
     def origin(self, key: str) -> str:
@@ -150,6 +156,11 @@ class Settings:
         """A string setting with its origin; None when not set."""
         value = getattr(self, key)
         return Sourced(value, self.source(key)) if isinstance(value, str) else None
+
+    @property
+    def max_unpacked_bytes(self) -> int | None:
+        """``max_unpacked_size`` in bytes; None: the reader's default."""
+        return None if self.max_unpacked_size is None else size_in_bytes(self.max_unpacked_size)
 
     @functools.cached_property
     def maturin(self) -> maturin_args.MaturinArgs:
@@ -271,6 +282,34 @@ def _known(raw_key: str, kind: str, *, shown: str | None = None, env: bool = Fal
     raise ConfigError(f"unknown {kind} {shown}; {hint}")
 
 
+_SIZE = re.compile(r"(?P<number>[0-9]+) *(?P<unit>[a-z]*)", re.IGNORECASE)
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "tb": 1000**4,
+    "kib": 1 << 10,
+    "mib": 1 << 20,
+    "gib": 1 << 30,
+    "tib": 1 << 40,
+}
+
+
+def size_in_bytes(text: str) -> int | None:
+    """``8GiB`` -> 8589934592, ``500MB`` -> 500000000, ``4096`` -> 4096; None when ``text`` is
+    not a size of at least one byte (a whole number, then B, kB/MB/GB/TB or KiB/MiB/GiB/TiB)."""
+    found = _SIZE.fullmatch(text.strip())
+    if found is None or found["unit"].lower() not in _UNITS:
+        return None
+    size = int(found["number"]) * _UNITS[found["unit"].lower()]
+    return size or None
+
+
+_SIZES = frozenset({"max_unpacked_size"})
+
+
 def _as_value(key: str, value: object, where: str) -> str | bool:
     if key in _BOOLEANS:
         if isinstance(value, bool):
@@ -285,6 +324,11 @@ def _as_value(key: str, value: object, where: str) -> str | bool:
         raise ConfigError(f"{where} must be a non-empty string, got {value!r}")
     if key in _CHOICES and value not in _CHOICES[key]:
         raise ConfigError(f"{where}={value!r}; choose one of {', '.join(_CHOICES[key])}")
+    if key in _SIZES and size_in_bytes(value) is None:
+        raise ConfigError(
+            f"{where}={value!r} is not a size; give a whole number of bytes, or one with a unit: "
+            "8GiB, 500MB, 1073741824"
+        )
     return value
 
 

@@ -18,6 +18,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 import zipfile
 from base64 import urlsafe_b64encode
 from collections import Counter
@@ -47,6 +48,12 @@ digest of at least 256 bits (the wheel spec asks for sha256 or stronger; md5 and
 
 SIGNATURE_FILES = ("RECORD.jws", "RECORD.p7s")
 """dist-info files that sign RECORD; like RECORD itself they carry no hash."""
+
+MAX_UNPACKED_SIZE = 8 << 30
+"""The default ceiling on what a wheel's members unpack to, together (8 GiB): the
+``max-unpacked-size`` setting. A wheel whose central directory declares more is refused before
+anything is unpacked, and no member may unpack to more than it declares, so nothing past the
+ceiling is ever decompressed."""
 
 _URLSAFE_B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 _REBUILD = "rebuild the wheel"
@@ -261,7 +268,41 @@ def _name_problem(name: str) -> str | None:
         return "contains a backslash (a Windows path separator; zip names use '/')"
     if ".." in name.split("/"):
         return "has a '..' component that points outside the install directory"
+    if "\x00" in name:
+        return "contains a NUL character (unpackers cut the name there, RECORD does not)"
     return None
+
+
+_NOT_FILES = {
+    stat.S_IFLNK: "is a symbolic link",
+    stat.S_IFIFO: "is a named pipe",
+    stat.S_IFCHR: "is a character device",
+    stat.S_IFBLK: "is a block device",
+    stat.S_IFSOCK: "is a socket",
+}
+
+
+def _kind_problem(entry: _zip.Entry) -> str | None:
+    """Why a member is not a file (or a directory entry) by the Unix mode zip keeps, or None.
+    Unpackers that honour the mode make a symbolic link member a link, pointing anywhere on the
+    installing machine."""
+    return _NOT_FILES.get(stat.S_IFMT(entry.external_attr >> 16))
+
+
+def _size_words(size: int) -> str:
+    """``8 GiB``, ``1.5 MiB``, ``512 bytes``."""
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def _whole_limit(infos: Sequence[_zip.Entry]) -> int:
+    """The most WHEEL or RECORD may hold, read whole: what a RECORD line for each member could
+    take at most (its name quoted, the longest digest, a size), with room to spare."""
+    return 4096 + sum(2 * len(info.raw_name) + 200 for info in infos)
 
 
 @dataclass(frozen=True)
@@ -432,23 +473,31 @@ def _stream_member(
     return _Streamed(size, matches), result
 
 
-def read_wheel(path: Path) -> WheelContents:
+def read_wheel(path: Path, *, max_unpacked: int | None = None) -> WheelContents:
     """Read and verify the wheel at ``path``, streaming each member's data once (see
     :func:`read_wheel_inspecting`)."""
-    return read_wheel_inspecting(path, lambda name: False, lambda stream, size, name: None)[0]
+    return read_wheel_inspecting(
+        path, lambda name: False, lambda stream, size, name: None, max_unpacked=max_unpacked
+    )[0]
 
 
 def read_wheel_inspecting(
-    path: Path, wants: Callable[[str], bool], inspect: Callable[[BinaryIO, int, str], T]
+    path: Path,
+    wants: Callable[[str], bool],
+    inspect: Callable[[BinaryIO, int, str], T],
+    *,
+    max_unpacked: int | None = None,
 ) -> tuple[WheelContents, dict[str, T]]:
     """Read and verify the wheel at ``path``, streaming each member's data once; each member
     whose name ``wants`` is looked into on the way: ``inspect(stream, size, name)`` gets a
     seekable view of its data, and what it returns is kept under the member's name.
 
     Raises WheelError listing every problem found, one line each: a bad file name, a file that is
-    not a zip, unsafe or duplicate member names, not exactly one ``.dist-info`` directory, a
-    missing WHEEL or RECORD, malformed RECORD lines, weak hashes (md5, sha1), hashes or sizes
-    that do not match, members RECORD does not list and entries the archive does not hold.
+    not a zip, unsafe or duplicate member names, members that are not files (symbolic links),
+    not exactly one ``.dist-info`` directory, a missing WHEEL or RECORD, malformed RECORD lines,
+    weak hashes (md5, sha1), hashes or sizes that do not match, members RECORD does not list and
+    entries the archive does not hold. Members that unpack to more than ``max_unpacked`` bytes
+    together (None: :data:`MAX_UNPACKED_SIZE`) are refused before any is unpacked.
     """
     path = Path(path)
     where = str(path)
@@ -473,12 +522,23 @@ def read_wheel_inspecting(
             infos, comment = _zip.read_directory(stream, status.st_size)
         except _zip.ZipError as err:
             problems.append(
-                f"{where}: not a zip archive ({err}); a wheel is a zip file, {_REBUILD}"
+                f"{where}: not a readable zip archive ({err}); a wheel is a zip file, {_REBUILD}"
             )
             raise WheelError(problems) from err
         except OSError as err:
             problems.append(f"{where}: cannot be read ({err.strerror or err}); check the path")
             raise WheelError(problems) from err
+        limit = MAX_UNPACKED_SIZE if max_unpacked is None else max_unpacked
+        total = sum(info.size for info in infos)
+        if total > limit:
+            problems.append(
+                f"{where}: its members unpack to {total} bytes ({_size_words(total)}), more than "
+                f"the ceiling of {limit} bytes ({_size_words(limit)}, max-unpacked-size); a wheel "
+                "this large may be a compression bomb: if it is genuine, raise the ceiling with "
+                "--max-unpacked-size SIZE, -C max-unpacked-size=SIZE or "
+                "MATURIN_CROSS_MAX_UNPACKED_SIZE"
+            )
+            raise WheelError(problems)
         identity = (status.st_size, status.st_mtime_ns)
         return _verify(path, parsed, infos, comment, identity, stream, problems, wants, inspect)
 
@@ -506,6 +566,14 @@ def _verify(
             problems.append(
                 f"{where}: member {name!r} {problem}; a wheel may only hold relative paths "
                 f"inside it, {_REBUILD}"
+            )
+    for info in infos:
+        problem = _kind_problem(info)
+        if problem:
+            unsafe.add(info.name)
+            problems.append(
+                f"{where}: member {info.name!r} {problem}; a wheel holds only regular files "
+                f"(installers would make it one on the installing machine), {_REBUILD}"
             )
     duplicated: set[str] = set()
     for name, count in Counter(info.name for info in infos).items():
@@ -543,12 +611,20 @@ def _verify(
     record_path = f"{dist_info}/RECORD"
     wheel_path = f"{dist_info}/WHEEL"
     metadata: dict[str, bytes] = {}
+    too_large: dict[str, str] = {}  # read whole, so bounded: the streaming pass skips them
+    whole_limit = _whole_limit(infos)
     for name in (wheel_path, record_path):
         if name in members:
-            try:
+            metadata[name] = b""
+            if members[name].size > whole_limit:
+                too_large[name] = (
+                    f"{where}: {name} is {members[name].size} bytes, more than the "
+                    f"{len(infos)} members of the wheel could need (at most {whole_limit}); "
+                    f"{_REBUILD}"
+                )
+                continue
+            with contextlib.suppress(_zip.ZipError, OSError):  # the streaming pass reports it
                 metadata[name] = b"".join(_zip.data_chunks(stream, members[name]))
-            except (_zip.ZipError, OSError):
-                metadata[name] = b""  # the streaming pass below reports it
     record: list[RecordEntry] = []
     record_problems: list[str] = []
     if record_path in members:
@@ -561,6 +637,9 @@ def _verify(
     streamed: dict[int, _Streamed] = {}
     inspected: dict[str, T] = {}
     for index, info in sorted(enumerate(infos), key=lambda pair: pair[1].header_offset):
+        if info.name in too_large and members[info.name] is info:
+            streamed[index] = _Streamed(problem=too_large[info.name])
+            continue
         wanted = hashed.get(info.name) if members[info.name] is info else None
         looked = inspect if members[info.name] is info and wants(info.name) else None
         streamed[index], result = _stream_member(stream, info, wanted, where, looked)
@@ -584,6 +663,8 @@ def _verify(
     if record_path not in members:
         problems.append(f"{where}: {record_path} is missing, nothing can be verified; {_REBUILD}")
         raise WheelError(problems)
+    if record_path in unreadable:
+        raise WheelError(problems)  # said above; nothing can be verified without it
     problems.extend(record_problems)
 
     unhashed = {record_path} | {f"{dist_info}/{name}" for name in SIGNATURE_FILES}
@@ -738,6 +819,13 @@ def _rename_problems(contents: WheelContents, renames: Mapping[str, str]) -> lis
     return problems
 
 
+def filename_for(contents: WheelContents, tags: Sequence[Tag] | None) -> str:
+    """The file name of ``contents`` retagged with ``tags`` (None: its own)."""
+    if tags is None:
+        return contents.filename
+    return wheel_filename(contents.name, contents.version, contents.build, tags)
+
+
 def rewrite_wheel(
     contents: WheelContents,
     out_dir: Path,
@@ -762,11 +850,7 @@ def rewrite_wheel(
     if problems:
         raise WheelError(problems)
     new_tags = None if tags is None else _unique_tags(tags)
-    if new_tags is None:
-        filename = contents.filename
-    else:
-        filename = wheel_filename(contents.name, contents.version, contents.build, new_tags)
-    target = out_dir / filename
+    target = out_dir / filename_for(contents, new_tags)
 
     old_record = {entry.path: entry for entry in contents.record}
     dropped = {f"{contents.dist_info}/{name}" for name in SIGNATURE_FILES}
