@@ -236,7 +236,20 @@ def test_what_is_not_a_zip_says_why(tmp_path: Path, data: bytes, fragment: str) 
 def test_an_end_signature_too_near_the_end_is_no_end_record(tmp_path: Path) -> None:
     path = tmp_path / "x.zip"
     path.write_bytes(b"junk" * 10 + _zip._END_SIG + bytes(10))
-    with pytest.raises(_zip.ZipError, match="no end of central directory record"):
+    with pytest.raises(_zip.ZipError, match="end of central directory record is cut short"):
+        read_directory(path)
+
+
+def test_the_last_end_signature_is_the_record_as_zipfile_takes_it(tmp_path: Path) -> None:
+    # A real zip with the signature appended: Python's zipfile (and pip) take the last one and
+    # call the file no zip; reading it as the earlier, complete record would be a second reading.
+    path = tmp_path / "x.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.txt", b"a")
+    path.write_bytes(path.read_bytes() + _zip._END_SIG)
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(path)
+    with pytest.raises(_zip.ZipError, match="cut short, or bytes were added after it"):
         read_directory(path)
 
 

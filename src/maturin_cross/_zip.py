@@ -130,15 +130,17 @@ def _find_end(stream: BinaryIO, file_size: int) -> tuple[int, int, int, bytes]:
     stream.seek(file_size - tail_size)
     tail = stream.read(tail_size)
     at = tail.rfind(_END_SIG)
-    # The last signature whose record and comment fit in what follows it.
-    while at >= 0 and (
-        len(tail) - at < _END.size
-        or at + _END.size + struct.unpack_from("<H", tail, at + 20)[0] > len(tail)
-    ):
-        at = tail.rfind(_END_SIG, 0, at)
     if at < 0:
         raise ZipError(
             "no end of central directory record (the file is not a zip, or is cut short)"
+        )
+    # The last signature is the record, as Python's zipfile (and so pip) takes it: one that is
+    # cut short, or whose comment runs past the end, makes the file no zip for them either.
+    if len(tail) - at < _END.size or (
+        at + _END.size + struct.unpack_from("<H", tail, at + 20)[0] > len(tail)
+    ):
+        raise ZipError(
+            "the end of central directory record is cut short, or bytes were added after it"
         )
     _, disk, _, _, count, cd_size, cd_offset, comment_size = _END.unpack_from(tail, at)
     comment = tail[at + _END.size : at + _END.size + comment_size]

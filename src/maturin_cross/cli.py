@@ -318,8 +318,9 @@ def cmd_fix(args: argparse.Namespace) -> int:
     found = iter(range(len(given)))
     for path in args.wheels:
         if not path.is_file():
-            print(f"{PROG}: error: {path}: no such wheel", file=sys.stderr)
-            status = max(status, 1)
+            missing = UsageError(f"{path}: no such wheel; name an existing .whl file")
+            print(*missing.lines(), sep="\n", file=sys.stderr)
+            status = max(status, missing.exit_code)
             continue
         result = results.get(next(found))
         if result is None:
