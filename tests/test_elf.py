@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import random
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from elftools.elf.elffile import ELFFile
+from elfpatch import with_section_field
 
 from maturin_cross import elf
 from maturin_cross.elf import ElfInfo, check_fits, is_elf, read_elf
@@ -707,23 +706,6 @@ def test_mips_float_abi_mismatch(file: str, target: str, have: str, need: str) -
     assert "-msoft-float" in problem
     same = file.removesuffix(".so")
     assert check_fits(info_of(file), parse_multiarch(same).elf, file, same) == []
-
-
-def with_section_field(data: bytes, section_type: str, field: str, value: int) -> bytes:
-    """``data`` with ``field`` (sh_link, sh_offset) of its first ``section_type`` section set."""
-    parsed = ELFFile(io.BytesIO(data))
-    wide = parsed.elfclass == 64
-    order = "<" if parsed.little_endian else ">"
-    # Elf32_Shdr / Elf64_Shdr: where each field is, and its size
-    layout = {"sh_offset": (24, 8) if wide else (16, 4), "sh_link": (40, 4) if wide else (24, 4)}
-    at, size = layout[field]
-    for number, section in enumerate(parsed.iter_sections()):
-        if section["sh_type"] == section_type:
-            patched = bytearray(data)
-            header = parsed["e_shoff"] + number * parsed["e_shentsize"]
-            struct.pack_into(order + ("Q" if size == 8 else "I"), patched, header + at, value)
-            return bytes(patched)
-    raise AssertionError(f"no {section_type} section")
 
 
 def test_a_dynamic_section_linked_to_no_string_table_is_an_elf_error() -> None:

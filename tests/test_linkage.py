@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import io
 import shutil
-import struct
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, CrossToolchain
-from elftools.elf.elffile import ELFFile
+from elfpatch import with_section_field
 
 from maturin_cross import linkage, sysroot
 from maturin_cross.errors import WheelError
@@ -164,22 +163,6 @@ def test_every_real_fixture_reads(path: Path) -> None:
 def test_a_truncated_file_is_one_line() -> None:
     with pytest.raises(WheelError, match=r"^truncated.so: not a readable ELF file"):
         _dynamic(FIXTURES / "elf" / "truncated.so")
-
-
-def with_section_field(data: bytes, section_type: str, field: str, value: int) -> bytes:
-    """``data`` with ``field`` (sh_link, sh_offset) of its first ``section_type`` section set."""
-    parsed = ELFFile(io.BytesIO(data))
-    wide = parsed.elfclass == 64
-    order = "<" if parsed.little_endian else ">"
-    layout = {"sh_offset": (24, 8) if wide else (16, 4), "sh_link": (40, 4) if wide else (24, 4)}
-    at, size = layout[field]
-    for number, section in enumerate(parsed.iter_sections()):
-        if section["sh_type"] == section_type:
-            patched = bytearray(data)
-            header = parsed["e_shoff"] + number * parsed["e_shentsize"]
-            struct.pack_into(order + ("Q" if size == 8 else "I"), patched, header + at, value)
-            return bytes(patched)
-    raise AssertionError(f"no {section_type} section")
 
 
 @pytest.mark.parametrize(

@@ -259,19 +259,23 @@ int main(int argc, char **argv) {
 """
 
 
-@pytest.mark.cross
-def test_a_bin_wheels_program_runs_on_the_target(armhf: CrossToolchain, tmp_path: Path) -> None:
-    # A bindings = "bin" wheel: a real armhf program in NAME.data/scripts/, no module.
-    source = tmp_path / "hello.c"
+def hello_wheel(toolchain: CrossToolchain, folder: Path, platform: str) -> Path:
+    """A bindings = "bin" wheel: a real program for the target in NAME.data/scripts/, no module."""
+    source = folder / "hello.c"
     source.write_bytes(HELLO_C)
-    program = tmp_path / "hello"
-    subprocess.run([armhf.linker, "-O2", "-o", str(program), str(source)], check=True)
-    wheel = make_wheel(
-        tmp_path,
+    program = folder / "hello"
+    subprocess.run([toolchain.linker, "-O2", "-o", str(program), str(source)], check=True)
+    return make_wheel(
+        folder,
         name="hello",
-        tags=("py3-none-linux_armv7l",),
+        tags=(f"py3-none-{platform}",),
         files={"hello-0.1.0.data/scripts/hello": (program.read_bytes(), 0o755)},
     )
+
+
+@pytest.mark.cross
+def test_a_bin_wheels_program_runs_on_the_target(armhf: CrossToolchain, tmp_path: Path) -> None:
+    wheel = hello_wheel(armhf, tmp_path, "linux_armv7l")
     sysroot = str(armhf.sysroot)
     done = _test(str(wheel), "--sysroot", sysroot, "--run", "hello from 'the target'")
     assert done.returncode == 0, done.stderr
@@ -297,16 +301,7 @@ def test_a_target_this_machine_runs_is_tried_without_qemu(tmp_path: Path) -> Non
     from conftest import provision
 
     i386 = provision("i386")
-    source = tmp_path / "hello.c"
-    source.write_bytes(HELLO_C)
-    program = tmp_path / "hello"
-    subprocess.run([i386.linker, "-O2", "-o", str(program), str(source)], check=True)
-    wheel = make_wheel(
-        tmp_path,
-        name="hello",
-        tags=("py3-none-linux_i686",),
-        files={"hello-0.1.0.data/scripts/hello": (program.read_bytes(), 0o755)},
-    )
+    wheel = hello_wheel(i386, tmp_path, "linux_i686")
     no_qemu = clean_environ()
     no_qemu["PATH"] = str(Path(sys.executable).parent)
     code = "import struct, sys; print(struct.calcsize('P'), sys.prefix)"
