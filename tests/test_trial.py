@@ -6,6 +6,7 @@ on the target with the target's own error."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -302,9 +303,14 @@ def test_a_target_this_machine_runs_is_tried_without_qemu(tmp_path: Path) -> Non
 
     i386 = provision("i386")
     wheel = hello_wheel(i386, tmp_path, "linux_i686")
+    tools = tmp_path / "tools"  # setarch from util-linux, and no qemu
+    tools.mkdir()
+    (tools / "setarch").symlink_to(shutil.which("setarch") or "/usr/bin/setarch")
     no_qemu = clean_environ()
-    no_qemu["PATH"] = str(Path(sys.executable).parent)
-    code = "import struct, sys; print(struct.calcsize('P'), sys.prefix)"
+    no_qemu["PATH"] = f"{Path(sys.executable).parent}:{tools}"
+    code = (
+        "import platform, struct, sys; print(platform.machine(), struct.calcsize('P'), sys.prefix)"
+    )
     done = _test(
         str(wheel),
         "--sysroot",
@@ -316,7 +322,8 @@ def test_a_target_this_machine_runs_is_tried_without_qemu(tmp_path: Path) -> Non
         env=no_qemu,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [f"4 {i386.sysroot / 'usr'}", "32-bit"]
+    # It sees the machine a 32-bit system would, as under qemu-i386.
+    assert done.stdout.splitlines() == [f"i686 4 {i386.sysroot / 'usr'}", "32-bit"]
 
 
 @pytest.mark.parametrize(

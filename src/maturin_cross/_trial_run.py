@@ -51,7 +51,12 @@ def runner(target: Target, sysroot: Sysroot, python: str) -> tuple[str, ...]:
         if loader and sysroot.host_path(loader).is_file():
             log(f"{target.rust_target} runs on this machine: the sysroot's {loader}, no qemu")
             dirs = target_library_dirs(sysroot, target)
-            return trial.native_prefix(sysroot, loader, dirs)
+            machine = trial.personality(target.elf)
+            setarch = shutil.which("setarch") if machine else None
+            if machine and not setarch:
+                log("setarch (util-linux) is not installed: the target sees this machine's uname")
+            shown = (setarch, machine) if setarch and machine else ()
+            return trial.native_prefix(sysroot, loader, dirs, shown)
     return host_qemu(target), "-L", str(sysroot.root)
 
 

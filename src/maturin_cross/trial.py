@@ -68,10 +68,21 @@ def runs_natively(target: ElfFacts, host: ElfFacts) -> bool:
     )
 
 
-def native_prefix(sysroot: Sysroot, loader: str, library_dirs: Sequence[str]) -> tuple[str, ...]:
-    """How a target program runs natively: started by the sysroot's own dynamic loader, which
-    looks for libraries in the sysroot's folders only (not in this machine's cache)."""
+def personality(target: ElfFacts) -> str | None:
+    """The machine a natively run target must be shown (``setarch``'s name for it), so that it
+    sees what a system of its own would: ``uname -m`` is i686 for 32-bit x86, as under qemu and
+    in a Debian i386 chroot, not this machine's x86_64."""
+    return "i686" if target.machine == "EM_386" else None
+
+
+def native_prefix(
+    sysroot: Sysroot, loader: str, library_dirs: Sequence[str], setarch: Sequence[str] = ()
+) -> tuple[str, ...]:
+    """How a target program runs natively: ``setarch`` (its program and machine) if given, then
+    the sysroot's own dynamic loader, which looks for libraries in the sysroot's folders only
+    (not in this machine's cache)."""
     return (
+        *setarch,
         str(sysroot.host_path(loader)),
         "--inhibit-cache",
         "--library-path",
