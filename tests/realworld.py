@@ -22,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conftest import clean_environ
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -145,12 +147,6 @@ class Result:
     """The proof's output on success, the failure's last lines otherwise."""
 
 
-def _clean(environ: Mapping[str, str]) -> dict[str, str]:
-    """This environment without its Python and maturin-cross settings (tox's, the tests')."""
-    drop = ("MATURIN_CROSS_", "PYTHON", "VIRTUAL_ENV", "PYO3_", "CARGO_BUILD_TARGET")
-    return {k: v for k, v in environ.items() if not k.startswith(drop)}
-
-
 def _run(cmd: Sequence[str], env: Mapping[str, str], log: Path) -> subprocess.CompletedProcess[str]:
     with log.open("a", encoding="utf-8") as out:
         out.write("+ " + " ".join(cmd) + "\n")
@@ -190,7 +186,7 @@ def prove(package: Package, cross: Cross, work: Path) -> Result:
     with tarfile.open(sdist) as archive:
         archive.extractall(work / "src", filter="data")
     (source,) = (work / "src").iterdir()
-    env = {**_clean(os.environ), **cross.environ(), **package.settings}
+    env = clean_environ(**cross.environ(), **package.settings)
     out = work / "dist"
     cli = [sys.executable, "-m", "maturin_cross"]
     built = _run([*cli, "build", str(source), "-o", str(out)], env, log)

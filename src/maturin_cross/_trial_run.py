@@ -41,9 +41,9 @@ def _host_machine() -> linkage.Dynamic | None:
         return None
 
 
-def runner(target: Target, sysroot: Sysroot, python: str) -> tuple[str, ...]:
-    """What runs the target's programs here: the sysroot's loader where this machine runs them
-    itself (x86-64, i386 on x86-64), qemu-user otherwise."""
+def runner(target: Target, sysroot: Sysroot, python: str) -> tuple[tuple[str, ...], str]:
+    """What runs the target's programs here, and how that is said: the sysroot's loader where
+    this machine runs them itself (x86-64, i386 on x86-64), qemu-user otherwise."""
     host = _host_machine()
     if host is not None and trial.runs_natively(target.elf, host.kind):
         with sysroot.host_path(python).open("rb") as stream:
@@ -56,8 +56,8 @@ def runner(target: Target, sysroot: Sysroot, python: str) -> tuple[str, ...]:
             if machine and not setarch:
                 log("setarch (util-linux) is not installed: the target sees this machine's uname")
             shown = (setarch, machine) if setarch and machine else ()
-            return trial.native_prefix(sysroot, loader, dirs, shown)
-    return host_qemu(target), "-L", str(sysroot.root)
+            return trial.native_prefix(sysroot, loader, dirs, shown), "natively"
+    return (host_qemu(target), "-L", str(sysroot.root)), "under qemu"
 
 
 def _install(wheel: Path, site: Path, scripts: Path, interpreter: str) -> list[str]:
@@ -116,7 +116,7 @@ def try_wheels(
             f"the target {target.rust_target} names no Python version; pass its sysconfigdata"
         )
     python = trial.find_python(sysroot, target.python)
-    run = runner(target, sysroot, python)
+    run, how = runner(target, sysroot, python)
     scratch = Path(tempfile.mkdtemp(prefix="maturin-cross-test-"))
     try:
         site, scripts, run_in = scratch / "site", scratch / "bin", scratch / "run"
@@ -160,5 +160,4 @@ def try_wheels(
         shutil.rmtree(scratch, ignore_errors=True)
     imported = tuple(line.split()[-1] for line in out.splitlines() if line.startswith(trial.MARK))
     said = "".join(line + "\n" for line in out.splitlines() if not line.startswith(trial.MARK))
-    how = "under qemu" if Path(run[0]).name.startswith("qemu-") else "natively"
     return trial.Outcome(0 if code == 0 else 1, imported, said, err, how)
