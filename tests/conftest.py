@@ -250,3 +250,29 @@ def yocto_native_python(tmp_path_factory: pytest.TempPathFactory, self_wheelhous
     ).stdout
     assert "tomlkit" not in installed, installed
     return python
+
+
+def rustc_without_std(folder: Path) -> dict[str, str]:
+    """Environment for a Rust toolchain that has neither a standard library nor the sources to
+    build one for any foreign target, on any machine: the real rustc answers every question but
+    ``--print sysroot``, which names an empty folder (rustup's minimal profile is such a
+    toolchain, but a machine may not have rustup at all). Pinned, so no other toolchain is asked."""
+    real = subprocess.run(
+        ["rustc", "--print", "sysroot"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=clean_environ(),
+    ).stdout.strip()
+    empty = folder / "empty-sysroot"
+    (empty / "lib" / "rustlib").mkdir(parents=True)
+    stub = folder / "bin" / "rustc"
+    stub.parent.mkdir(parents=True)
+    stub.write_text(
+        "#!/bin/sh\n"
+        f'[ "$*" = "--print sysroot" ] && {{ echo "{empty}"; exit 0; }}\n'
+        f'exec "{real}/bin/rustc" "$@"\n'
+    )
+    stub.chmod(0o755)
+    path = os.environ.get("PATH", os.defpath)
+    return {"PATH": f"{stub.parent}{os.pathsep}{path}", "RUSTUP_TOOLCHAIN": "without-std"}

@@ -725,6 +725,8 @@ def without_maturin(folder: Path) -> Path:
 
     folder.mkdir(parents=True)
     for packages in site.getsitepackages():
+        if not Path(packages).is_dir():  # a prefix's site-packages that was never made
+            continue
         for entry in Path(packages).iterdir():
             lowered = entry.name.lower()
             if lowered.endswith(".pth") or (

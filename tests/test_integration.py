@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CrossToolchain, clean_environ
+from conftest import CrossToolchain, clean_environ, rustc_without_std
 from cross_arches import ARCHES
 
 pytestmark = pytest.mark.cross
@@ -146,12 +146,12 @@ def test_maturin_failure_leaves_nothing(
 def test_no_rust_standard_library_for_target(
     armhf: CrossToolchain, rpds_source: Path, tmp_path: Path
 ) -> None:
-    # rustup's own toolchain has no armv7 standard library here; naming it explicitly must
-    # give one clear error before cargo starts.
+    # A pinned toolchain with neither an armv7 standard library nor the Rust sources must give
+    # one clear error before cargo starts.
     out = tmp_path / "wheels"
     done = subprocess.run(
         [sys.executable, "-m", "maturin_cross", "build", str(rpds_source), "-o", str(out)],
-        env=_build_env(armhf, RUSTUP_TOOLCHAIN="stable"),
+        env=_build_env(armhf, **rustc_without_std(tmp_path)),
         capture_output=True,
         text=True,
         check=False,

@@ -105,6 +105,26 @@ error: could not compile `x` due to 1 previous error
             "\U0001f4a5 maturin failed\n  Caused by: Can't find /tmp/Cargo.toml (in /tmp)\n",
             "Can't find /tmp/Cargo.toml (in /tmp)",
         ),
+        (
+            # cargo 1.96's words when the crate itself needs a newer Rust
+            "error: rustc 1.96.0 is not supported by the following package:\n"
+            "  t@0.1.0 requires rustc 1.99\n\n",
+            "rustc 1.96.0 is too old for this crate's dependencies (t@0.1.0 needs rustc 1.99): "
+            "use a Rust of at least 1.99 ('rustup update', or a newer rustc-web on Debian), or "
+            "hold those crates back with 'cargo update NAME@VERSION --precise OLDER'",
+        ),
+        (
+            # the shape of nh3 0.3.7's lock file under Debian's rustc-web 1.85
+            "error: rustc 1.85.0 is not supported by the following packages:\n"
+            "  icu_collections@2.1.1 requires rustc 1.86\n"
+            "  nh3@0.3.7 requires rustc 1.88\n"
+            "Either upgrade rustc or select compatible dependency versions with\n"
+            "`cargo update <name>@<current-ver> --precise <compatible-ver>`\n",
+            "rustc 1.85.0 is too old for this crate's dependencies (icu_collections@2.1.1 needs "
+            "rustc 1.86, nh3@0.3.7 needs rustc 1.88): use a Rust of at least 1.88 ('rustup "
+            "update', or a newer rustc-web on Debian), or hold those crates back with 'cargo "
+            "update NAME@VERSION --precise OLDER'",
+        ),
         ("one\ntwo\n\n", "two"),
         ("", ""),
     ],

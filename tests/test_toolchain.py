@@ -8,6 +8,7 @@ from pathlib import Path
 from unittest.mock import ANY
 
 import pytest
+from conftest import rustc_without_std
 
 from maturin_cross import toolchain
 from maturin_cross.errors import BuildError
@@ -62,7 +63,7 @@ def test_build_std_environment_and_note(tmp_path: Path) -> None:
     )
     assert setup.env == {
         "RUSTUP_TOOLCHAIN": "debian-web",
-        "CARGO_UNSTABLE_BUILD_STD": "std,panic_abort",
+        "CARGO_UNSTABLE_BUILD_STD": "std panic_abort",
         "RUSTC_BOOTSTRAP": "1",
     }
     assert (
@@ -83,7 +84,7 @@ def test_what_the_user_set_is_kept_and_nightly_needs_no_bootstrap(tmp_path: Path
     assert setup.env == {}
     assert "RUSTC_BOOTSTRAP" not in setup.notes[0]
     kept = toolchain.setup_env(choice, S390X, {"RUSTC_BOOTSTRAP": "1"}, nightly=False)
-    assert kept.env == {"CARGO_UNSTABLE_BUILD_STD": "std,panic_abort"}
+    assert kept.env == {"CARGO_UNSTABLE_BUILD_STD": "std panic_abort"}
 
 
 def test_a_prebuilt_library_in_another_toolchain_is_only_a_switch(tmp_path: Path) -> None:
@@ -115,12 +116,15 @@ def test_the_host_and_custom_triples_need_nothing() -> None:
     assert toolchain.setup_for("armv7-poky-linux-gnueabihf", {}) == RustSetup()
 
 
-def test_a_pinned_toolchain_without_std_or_sources_is_one_line() -> None:
-    # rustup's stable toolchain here has neither a mips standard library nor rust-src.
-    stable = toolchain.Toolchain("stable", Path("/nonexistent"))
-    assert toolchain.choose("mipsel-unknown-linux-gnu", [stable]) is None
+def test_a_pinned_toolchain_without_std_or_sources_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bare = toolchain.Toolchain("bare", Path("/nonexistent"))
+    assert toolchain.choose("mipsel-unknown-linux-gnu", [bare]) is None
+    env = rustc_without_std(tmp_path)
+    monkeypatch.setenv("PATH", env["PATH"])
     with pytest.raises(BuildError, match="no Rust standard library for mipsel-unknown-linux-gnu"):
-        toolchain.setup_for("mipsel-unknown-linux-gnu", {"RUSTUP_TOOLCHAIN": "stable"})
+        toolchain.setup_for("mipsel-unknown-linux-gnu", {"RUSTUP_TOOLCHAIN": env["RUSTUP_TOOLCHAIN"]})
 
 
 # --- the linker ---------------------------------------------------------------------------------

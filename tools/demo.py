@@ -35,18 +35,45 @@ def step(text: str) -> None:
     print(f"\n== {text}", flush=True)
 
 
+class StepFailed(Exception):
+    """A step's command failed; its own words were already shown."""
+
+
+def run(
+    cmd: list[str], *, what: str, env: dict[str, str] | None = None, capture: bool = False
+) -> str:
+    """Run one step's command, its output shown as it comes; its stdout when ``capture``."""
+    try:
+        done = subprocess.run(
+            cmd, check=True, text=True, env=env, stdout=subprocess.PIPE if capture else None
+        )
+        return done.stdout or ""
+    except subprocess.CalledProcessError as failed:
+        raise StepFailed(f"{what} failed (exit {failed.returncode}); its words are above") from None
+    except OSError as failed:
+        raise StepFailed(f"{what}: cannot run {cmd[0]!r}: {failed.strerror}") from None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="copy the wheel into this folder")
     args = parser.parse_args()
+    try:
+        demo(args.keep)
+    except StepFailed as failed:
+        print(f"demo: error: {failed}", file=sys.stderr)
+        return 1
+    print("\nOK: the cross-built wheel imports on the target.")
+    return 0
 
+
+def demo(keep: Path | None) -> None:
     step("provisioning the armhf toolchain, sysroot and qemu (cached)")
-    line = subprocess.run(
+    line = run(
         ["bash", str(ROOT / "tools" / "provision-cross.sh"), "armhf"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
+        what="provisioning the armhf toolchain (tools/provision-cross.sh armhf)",
+        capture=True,
+    ).split()
     sysroot, rust_target, linker, qemu = Path(line[1]), line[2], line[3], line[4]
     sysconfigdata = sysroot / "usr/lib/python3.11/_sysconfigdata__arm-linux-gnueabihf.py"
     print(f"sysroot {sysroot}\nsysconfigdata {sysconfigdata}")
@@ -64,11 +91,11 @@ def main() -> int:
         env["CARGO_TARGET_" + rust_target.upper().replace("-", "_") + "_LINKER"] = linker
 
         step("maturin-cross inspect")
-        subprocess.run([sys.executable, "-m", "maturin_cross", "inspect"], env=env, check=True)
+        run([sys.executable, "-m", "maturin_cross", "inspect"], what="maturin-cross inspect", env=env)
 
         step("python -m build --wheel --no-isolation examples/rpds")
         dist = work / "dist"
-        subprocess.run(
+        run(
             [
                 sys.executable,
                 "-m",
@@ -79,8 +106,8 @@ def main() -> int:
                 str(dist),
                 str(source),
             ],
+            what="the cross build (python -m build)",
             env=env,
-            check=True,
         )
         (wheel,) = dist.glob("*.whl")
         print(f"\nwheel: {wheel.name}")
@@ -91,7 +118,7 @@ def main() -> int:
             archive.extractall(unpacked)
 
         step("importing it in the target's own Python under qemu")
-        subprocess.run(
+        run(
             [
                 qemu,
                 "-L",
@@ -102,14 +129,12 @@ def main() -> int:
                 "-c",
                 PROOF,
             ],
-            check=True,
+            what="importing the wheel in the target's Python under qemu",
         )
-        if args.keep:
-            args.keep.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(wheel, args.keep / wheel.name)
-            print(f"\nkept {args.keep / wheel.name}")
-    print("\nOK: the cross-built wheel imports on the target.")
-    return 0
+        if keep:
+            keep.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(wheel, keep / wheel.name)
+            print(f"\nkept {keep / wheel.name}")
 
 
 if __name__ == "__main__":

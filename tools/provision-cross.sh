@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
-# Provision real cross toolchains, target sysroots and qemu from Debian's packages.
+# Provision real cross toolchains, target sysroots and qemu from Debian's packages, starting from
+# nothing: a machine that never had Debian's Rust, a cross compiler or qemu, with or without rustup.
 #
 #   tools/provision-cross.sh armhf [arm64 i386 ppc64el s390x armel mipsel mips64el ...]
 #
-# For each Debian architecture this installs (as root, idempotently):
-#   - the GNU cross compiler and C library for the target (the Rust linker);
-#   - Debian's newest rustc-web/cargo-web, linked into rustup as the toolchain `debian-web`
-#     (rustup's own toolchain stays the default);
+# As root, idempotently, for each Debian architecture:
+#   - on the host, through apt: the GNU cross compiler and C library for the target (the Rust
+#     linker), qemu-user-static, pkg-config, and Debian's newest rustc-web/cargo-web (linked into
+#     rustup as the toolchain `debian-web` where rustup is installed; rustup's own toolchain stays
+#     the default);
 #   - the target's Rust standard library, chosen per architecture: Debian's prebuilt
-#     libstd-rust-web-dev when the archive has it at exactly rustc-web's version (unpacked into
-#     /usr/lib/rustlib), otherwise rust-web-src at rustc-web's version, from which maturin-cross
-#     has cargo build the standard library (build-std). The archive moves one architecture at a
-#     time, so no architecture's lag holds the compiler back;
-#   - qemu-user-static;
+#     libstd-rust-web-dev:<arch> when that architecture's index has it at exactly rustc-web's
+#     version, otherwise rust-web-src at that version, from which maturin-cross has cargo build
+#     the standard library (build-std). The prebuilt one is repackaged the way dpkg-cross makes
+#     its -cross packages, as libstd-rust-web-dev-<arch>-cross, which depends on exactly its
+#     rustc-web: dpkg owns its files, and apt removes it with rustc-web or before another
+#     rustc-web version goes in, so no standard library of another compiler stays behind;
 #   - a target sysroot with the target's own python3.11 at $CROSS_PROVISION_CACHE/sysroots/<arch>
-#     (default cache: ~/.cache/maturin-cross), unpacked from .deb files that stay cached.
+#     (default cache: ~/.cache/maturin-cross), its packages resolved by apt.
+# Target architectures are never added to the host's dpkg: their packages come through a private
+# apt configuration per architecture (the host's sources, their own index and cache under
+# $CROSS_PROVISION_CACHE/apt/<arch>), so a partial index for one architecture spoils no other.
 # A second run with everything in place does no network access. Runs of this script wait for
-# each other (a lock in the cache) and apt calls wait for another apt's lock. Prints one line per
-# arch:
+# each other (a lock in the cache) and apt calls wait for another apt's lock. Says which Rust it
+# chose and why, and prints one line per arch on stdout:
 #   <arch> <sysroot> <rust triple> <linker> <qemu> <std: prebuilt|build-std>
 set -euo pipefail
 
@@ -35,16 +41,11 @@ declare -A QEMU=([armhf]=qemu-arm-static [arm64]=qemu-aarch64-static [i386]=qemu
                  [ppc64el]=qemu-ppc64le-static [s390x]=qemu-s390x-static [armel]=qemu-arm-static
                  [mipsel]=qemu-mipsel-static [mips64el]=qemu-mips64el-static)
 
-# What a target python3.11 needs to start and to import an extension module; and what real
-# packages link from the sysroot (OpenSSL's -dev files) or import beside it (cffi's backend).
-SYSROOT_PACKAGES="libssl-dev python3-cffi-backend python3.11 python3.11-minimal libpython3.11-minimal libpython3.11-stdlib
-  libpython3.11 libpython3.11-dev libc6 libgcc-s1 zlib1g libexpat1 libffi8 libssl3 libbz2-1.0
-  liblzma5 libsqlite3-0 libtinfo6 libncursesw6 libreadline8 libuuid1 libcrypt1 libnsl2 libtirpc3
-  libdb5.3 libgssapi-krb5-2 libkrb5-3 libk5crypto3 libkrb5support0 libcom-err2 libkeyutils1"
-SYSROOT_MARK=.complete-3
-# The marks of earlier package lists, which this one includes: an older checkout sharing the
-# cache (a branch, a worktree) takes this sysroot as its own instead of rebuilding it.
-SYSROOT_OLDER_MARKS=".complete-2"
+# What the sysroot is asked to hold; apt adds what these need. The target's python3.11 and its
+# development files, OpenSSL's (real packages link it from the sysroot) and cffi's backend (real
+# packages import it beside themselves).
+SYSROOT_REQUEST="python3.11 libpython3.11-dev libssl-dev python3-cffi-backend"
+SYSROOT_MARK=.complete-$(printf '%s' "$SYSROOT_REQUEST" | cksum | cut -d' ' -f1)
 
 die() { echo "provision-cross: error: $*" >&2; exit 1; }
 log() { echo "provision-cross: $*" >&2; }
@@ -54,53 +55,108 @@ for arch in "$@"; do
   [ -n "${GNU[$arch]:-}" ] || die "unknown architecture '$arch'; known: ${!GNU[*]}"
 done
 [ "$(id -u)" = 0 ] || die "needs root for apt-get and dpkg (run it as root or with sudo)"
+for tool in apt-get apt-cache dpkg dpkg-deb dpkg-query flock; do
+  command -v "$tool" >/dev/null || die "$tool is not on PATH: this script needs a Debian host"
+done
 
-mkdir -p "$cache/debs" "$cache/sysroots"
+mkdir -p "$cache/sysroots" "$cache/std" "$cache/apt"
 exec 9>"$cache/.provision.lock"
 flock 9
 
 APT=(-o DPkg::Lock::Timeout=900)
-apt_updated=
-apt_update() {
-  [ -n "$apt_updated" ] && return
-  # The security index of a foreign architecture may fail to download; that is harmless.
-  apt-get "${APT[@]}" update -qq || log "apt-get update reported errors (continuing)"
-  apt_updated=1
+
+# The first line of what apt-get update said went wrong, if anything: a mirror in the middle of a
+# sync leaves part of the index old or missing, and apt carries on with what it has.
+update_trouble() {
+  local what why
+  what=$(sed -n 's/^Err:[0-9]* *[^ ]* *//p' "$1" | head -n 1)
+  why=$(sed -n -e 's/^E: Failed to fetch [^ ]* *//p' -e 's/^W: Failed to fetch [^ ]* *//p' "$1" \
+    | sed 's/ *\[IP: .*//' | head -n 1)
+  [ -n "$what$why" ] || why=$(sed -n 's/^E: //p' "$1" | head -n 1)
+  echo "${what:+$what: }$why" | cut -c1-200
+}
+
+host_updated=
+host_index_trouble=
+host_update() {
+  [ -n "$host_updated" ] && return
+  local said
+  said=$(mktemp)
+  apt-get "${APT[@]}" update >"$said" 2>&1 || true
+  host_index_trouble=$(update_trouble "$said")
+  rm -f "$said"
+  [ -z "$host_index_trouble" ] || log "note: the host's package index is partial: $host_index_trouble"
+  host_updated=1
 }
 apt_install() {
   log "installing $*"
-  DEBIAN_FRONTEND=noninteractive apt-get "${APT[@]}" install -y -qq --no-install-recommends "$@" \
-    >/dev/null
-}
-
-for arch in "$@"; do
-  if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
-    dpkg --add-architecture "$arch"
-    apt_updated=
+  local said
+  said=$(mktemp)
+  if ! DEBIAN_FRONTEND=noninteractive apt-get "${APT[@]}" install -y -q --no-install-recommends \
+      "$@" >"$said" 2>&1; then
+    tail -n 15 "$said" >&2; rm -f "$said"
+    die "apt-get install failed (its last lines are above); check the package index with 'apt-get update'"
   fi
-done
-
-# Where a target's prebuilt standard library goes; what it was unpacked from.
-rustlib() { echo "/usr/lib/rustlib/$1"; }
-stamp() { echo "/usr/lib/rustlib/$1/provisioned-from"; }
-installed_version() {
-  dpkg-query -W -f '${db:Status-Abbrev} ${Version}' "$1" 2>/dev/null | sed -n 's/^ii *//p'
+  rm -f "$said"
 }
+
+# apt for a target architecture, never the host's: the host's sources, with the index, cache and
+# (empty) package status of its own, so that dependencies resolve as on a fresh target.
+target_apt() {
+  local arch=$1; shift
+  local dir="$cache/apt/$arch"
+  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+  [ -f "$dir/status" ] || : > "$dir/status"
+  apt-get -o APT::Architecture="$arch" -o APT::Architectures="$arch" \
+    -o Dir::State::Lists="$dir/lists" -o Dir::State::status="$dir/status" \
+    -o Dir::Cache="$dir/cache" -o Debug::NoLocking=1 -o APT::Sandbox::User=root \
+    -o Acquire::Languages=none -o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false \
+    "$@"
+}
+target_cache() {
+  local arch=$1; shift
+  local dir="$cache/apt/$arch"
+  apt-cache -o APT::Architecture="$arch" -o APT::Architectures="$arch" \
+    -o Dir::State::Lists="$dir/lists" -o Dir::State::status="$dir/status" \
+    -o Dir::Cache="$dir/cache" "$@"
+}
+declare -A TARGET_UPDATED=() TARGET_TROUBLE=()
+target_update() {
+  local arch=$1 said
+  [ -n "${TARGET_UPDATED[$arch]:-}" ] && return
+  said=$(mktemp)
+  target_apt "$arch" update >"$said" 2>&1 || true
+  TARGET_TROUBLE[$arch]=$(update_trouble "$said")
+  rm -f "$said"
+  TARGET_UPDATED[$arch]=1
+  # An index that lists nothing for the architecture is no index at all.
+  target_cache "$arch" policy libc6 2>/dev/null | sed -n 's/ *Candidate: //p' | grep -qv none \
+    || die "the package index for $arch lists no libc6 (${TARGET_TROUBLE[$arch]:-no error reported}); check the host's apt sources and network, then run this again"
+}
+
+installed_version() {
+  local said
+  said=$(dpkg-query -W -f '${db:Status-Abbrev} ${Version}' "$1" 2>/dev/null) || return 0
+  sed -n 's/^ii *//p' <<<"$said"
+}
+
+# The prebuilt standard library of arch $1, as the -cross package this script makes of it.
+std_package() { echo "libstd-rust-web-dev-$1-cross"; }
 # The choice made for an architecture at a rustc-web version, remembered so that a second run
-# needs no network: "prebuilt" or "build-std".
+# needs no network: "prebuilt <version>" or "build-std <version>".
 memo() { echo "$cache/std/$1"; }
 
 # The standard library's state for arch $1 at rustc-web $2: prints prebuilt or build-std when
 # it is in place, nothing otherwise.
 std_in_place() {
-  local triple=${RUST[$1]} said
+  local said
   said=$(cat "$(memo "$1")" 2>/dev/null || true)
   case $said in
     "prebuilt $2")
-      [ "$(cat "$(stamp "$triple")" 2>/dev/null)" = "libstd-rust-web-dev:$1=$2" ] && echo prebuilt ;;
+      [ "$(installed_version "$(std_package "$1")")" = "$2" ] && echo prebuilt ;;
     "build-std $2")
-      [ "$(installed_version rust-web-src)" = "$2" ] && [ ! -d "$(rustlib "$triple")" ] \
-        && echo build-std ;;
+      [ "$(installed_version rust-web-src)" = "$2" ] && [ -z "$(installed_version "$(std_package "$1")")" ] \
+        && [ ! -d "/usr/lib/rustlib/${RUST[$1]}" ] && echo build-std ;;
   esac
   return 0
 }
@@ -111,81 +167,132 @@ command -v qemu-arm-static >/dev/null || need_install+=(qemu-user-static)
 command -v pkg-config >/dev/null || need_install+=(pkgconf)
 for arch in "$@"; do
   command -v "${GNU[$arch]}-gcc" >/dev/null || need_install+=("gcc-${GNU[$arch]}")
-  dpkg -s "libc6-dev-$arch-cross" >/dev/null 2>&1 || need_install+=("libc6-dev-$arch-cross")
+  [ -n "$(installed_version "libc6-dev-$arch-cross")" ] || need_install+=("libc6-dev-$arch-cross")
 done
 
 # The compiler: the rustc-web already installed while it serves every requested architecture
-# (no network), otherwise Debian's newest.
+# (no network), otherwise the newest the host's index lists.
 version=$(installed_version rustc-web)
 ready=1
 for arch in "$@"; do
   [ -n "$version" ] && [ -n "$(std_in_place "$arch" "$version")" ] || ready=
 done
 if [ -z "$ready" ]; then
-  apt_update
+  host_update
   version=$(apt-cache policy rustc-web | sed -n 's/ *Candidate: //p')
-  [ -n "$version" ] && [ "$version" != "(none)" ] || die "Debian has no rustc-web for this machine"
+  if [ -z "$version" ] || [ "$version" = "(none)" ]; then
+    die "the package index lists no rustc-web for this machine (Debian bookworm has it in main and bookworm-security); check the apt sources, then run this again"
+  fi
+  used_before=$(cat "$cache/rust-version" 2>/dev/null || true)
+  why="the newest rustc-web the host's index lists"
+  if [ -n "$used_before" ] && dpkg --compare-versions "$version" lt "$used_before"; then
+    why="$why, older than the $used_before used before"
+  fi
+  [ -z "$host_index_trouble" ] || why="$why, from a partial index"
+  log "Rust: rustc-web $version ($why); crates that need a newer Rust will say so when they build"
 fi
 [ "$(installed_version rustc-web)" = "$version" ] \
   || need_install+=("rustc-web=$version" "cargo-web=$version" "libstd-rust-web-dev=$version")
 
 # Per architecture: the prebuilt standard library at exactly that version, or the sources.
 declare -A STD=()
-mkdir -p "$cache/std"
 for arch in "$@"; do
   STD[$arch]=$(std_in_place "$arch" "$version")
   [ -n "${STD[$arch]}" ] && continue
-  apt_update
-  if apt-cache madison "libstd-rust-web-dev:$arch" | awk -F'|' '{gsub(/ /, "", $2); print $2}' \
+  target_update "$arch"
+  if target_cache "$arch" madison libstd-rust-web-dev | awk -F'|' '{gsub(/ /, "", $2); print $2}' \
       | grep -qxF "$version"; then
     STD[$arch]=prebuilt
   else
     STD[$arch]=build-std
     [ "$(installed_version rust-web-src)" = "$version" ] || need_install+=("rust-web-src=$version")
+    if [ -n "${TARGET_TROUBLE[$arch]}" ]; then
+      log "note: the $arch package index is partial (${TARGET_TROUBLE[$arch]}): it lists no libstd-rust-web-dev:$arch=$version, so $arch falls back to build-std"
+    fi
   fi
 done
 
 if [ ${#need_install[@]} -gt 0 ]; then
-  apt_update
-  # shellcheck disable=SC2207 # one package per word
-  apt_install $(printf '%s\n' "${need_install[@]}" | sort -u)
+  host_update
+  mapfile -t wanted < <(printf '%s\n' "${need_install[@]}" | sort -u)
+  apt_install "${wanted[@]}"
 fi
+echo "$version" > "$cache/rust-version"
+
+# The -cross package of arch $1's prebuilt standard library at rustc-web $2, made from Debian's
+# libstd-rust-web-dev:$1 and installed with dpkg.
+install_std_package() {
+  local arch=$1 version=$2 triple=${RUST[$1]} name debdir stage
+  name=$(std_package "$arch")
+  debdir="$cache/apt/$arch/std"
+  mkdir -p "$debdir"
+  rm -f "$debdir"/*.deb
+  (cd "$debdir" && target_apt "$arch" download -qq "libstd-rust-web-dev=$version") \
+    || die "cannot download libstd-rust-web-dev:$arch=$version; run this again when the archive answers"
+  stage=$(mktemp -d "$cache/std/.stage.XXXXXX")
+  dpkg -x "$debdir"/libstd-rust-web-dev_*.deb "$stage/unpacked"
+  [ -d "$stage/unpacked/usr/lib/rustlib/$triple/lib" ] \
+    || die "libstd-rust-web-dev:$arch=$version holds no usr/lib/rustlib/$triple/lib"
+  mkdir -p "$stage/pkg/DEBIAN" "$stage/pkg/usr/lib/rustlib" "$stage/pkg/usr/share/doc/$name"
+  mv "$stage/unpacked/usr/lib/rustlib/$triple" "$stage/pkg/usr/lib/rustlib/"
+  cp "$stage/unpacked/usr/share/doc/libstd-rust-web-dev/copyright" "$stage/pkg/usr/share/doc/$name/"
+  cat > "$stage/pkg/DEBIAN/control" <<EOF
+Package: $name
+Source: rustc-web
+Version: $version
+Architecture: all
+Maintainer: maturin-cross test provisioning <root@localhost>
+Depends: rustc-web (= $version)
+Section: devel
+Priority: optional
+Description: Rust standard library for $triple (from libstd-rust-web-dev:$arch)
+ Debian's libstd-rust-web-dev:$arch repackaged as a -cross package, as dpkg-cross does, by
+ maturin-cross's tools/provision-cross.sh: it depends on exactly the rustc-web it was built by.
+EOF
+  dpkg-deb --root-owner-group --build "$stage/pkg" "$debdir/$name.deb" >/dev/null
+  dpkg -i "$debdir/$name.deb" >/dev/null
+  rm -rf "$stage"
+}
 
 for arch in "$@"; do
   triple=${RUST[$arch]}
-  want="libstd-rust-web-dev:$arch=$version"
+  # What earlier versions of this script unpacked behind dpkg's back goes first.
+  if [ -f "/usr/lib/rustlib/$triple/provisioned-from" ]; then
+    rm -rf "/usr/lib/rustlib/$triple"
+  fi
   if [ "${STD[$arch]}" = prebuilt ]; then
-    if [ ! -f "$(stamp "$triple")" ] || [ "$(cat "$(stamp "$triple")")" != "$want" ]; then
-      # Unpacked, not installed (apt would fight over multiarch versions of unrelated
-      # libraries); it only adds /usr/lib/rustlib/<triple>/. An older version goes first.
-      debdir="$cache/debs/$arch"; mkdir -p "$debdir"
-      rm -f "$debdir"/libstd-rust-web-dev_*.deb
-      (cd "$debdir" && apt-get -o APT::Sandbox::User=root download -qq "$want") || die "cannot download $want"
-      rm -rf "$(rustlib "$triple")"
-      dpkg -x "$debdir"/libstd-rust-web-dev_*"_$arch.deb" /
-      echo "$want" > "$(stamp "$triple")"
+    if [ "$(installed_version "$(std_package "$arch")")" != "$version" ]; then
+      install_std_package "$arch" "$version"
     fi
     echo "prebuilt $version" > "$(memo "$arch")"
-    log "$arch: Rust $version with Debian's prebuilt standard library for $triple"
+    log "$arch: Rust $version with Debian's prebuilt standard library for $triple ($(std_package "$arch"))"
   else
-    # A stale prebuilt library of another version would be found first: remove it.
-    rm -rf "$(rustlib "$triple")"
+    # A prebuilt library of another version would be found first: it goes.
+    if [ -n "$(installed_version "$(std_package "$arch")")" ]; then
+      dpkg -r "$(std_package "$arch")" >/dev/null
+    fi
     echo "build-std $version" > "$(memo "$arch")"
-    log "$arch: Rust $version; Debian has no libstd-rust-web-dev:$arch=$version, so cargo builds the standard library for $triple from rust-web-src (build-std)"
+    log "$arch: Rust $version; no libstd-rust-web-dev:$arch=$version to be had, so cargo builds the standard library for $triple from rust-web-src (build-std)"
   fi
 
   sysroot="$cache/sysroots/$arch"
   if [ ! -f "$sysroot/$SYSROOT_MARK" ]; then
-    apt_update
-    debdir="$cache/debs/$arch"; mkdir -p "$debdir"
+    target_update "$arch"
     log "building the $arch sysroot in $sysroot"
-    # shellcheck disable=SC2086 # word splitting of the package list is intended
-    (cd "$debdir" && apt-get -o APT::Sandbox::User=root download -qq $(printf "%s:$arch " $SYSROOT_PACKAGES))
+    # What apt resolves for the request on an empty target, as the archive's file names.
+    # shellcheck disable=SC2086 # the request is a list of package names
+    resolved=$(target_apt "$arch" install -s -qq --no-install-recommends $SYSROOT_REQUEST) \
+      || die "apt cannot resolve the $arch sysroot's packages ($SYSROOT_REQUEST); its words are above"
+    mapfile -t debs < <(sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*\[\([^]]*\)\]).*/\1_\2_\3.deb/p' \
+      <<<"$resolved" | sed 's/:/%3a/')
+    [ ${#debs[@]} -gt 0 ] || die "apt resolved nothing for the $arch sysroot ($SYSROOT_REQUEST)"
+    # shellcheck disable=SC2086
+    target_apt "$arch" install --download-only -y -qq --no-install-recommends $SYSROOT_REQUEST \
+      >/dev/null || die "cannot download the $arch sysroot's packages; run this again when the archive answers"
     rm -rf "$sysroot".tmp.*  # what a killed run left (the lock says no run is live)
     work=$(mktemp -d "$sysroot.tmp.XXXXXX")
-    for deb in "$debdir"/*.deb; do
-      case $deb in *libstd-rust*) continue ;; esac
-      dpkg -x "$deb" "$work"
+    for deb in "${debs[@]}"; do
+      dpkg -x "$cache/apt/$arch/cache/archives/$deb" "$work"
     done
     # Absolute symlinks (ppc64el's /lib64/ld64.so.2 -> /lib/...) would resolve on the host, not
     # in the sysroot, when qemu -L follows them: make them relative.
@@ -195,12 +302,12 @@ for arch in "$@"; do
         /*) ln -sfn "$(realpath -m --relative-to="$(dirname "$link")" "$work$dest")" "$link" ;;
       esac
     done < <(find "$work" -type l)
-    for mark in $SYSROOT_MARK $SYSROOT_OLDER_MARKS; do touch "$work/$mark"; done
+    touch "$work/$SYSROOT_MARK"
     rm -rf "$sysroot"; mv "$work" "$sysroot"
   fi
 done
 
-if ! rustup toolchain list 2>/dev/null | grep -q '^debian-web'; then
+if command -v rustup >/dev/null && ! rustup toolchain list 2>/dev/null | grep -q '^debian-web'; then
   rustup toolchain link debian-web /usr
 fi
 

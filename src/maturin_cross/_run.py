@@ -117,6 +117,9 @@ def failure_cause(lines: list[str]) -> str:
     first = next((i for i, line in enumerate(plain) if _ERROR.match(line)), None)
     if first is not None:
         said = plain[first]
+        too_old = _TOO_OLD.match(said)
+        if too_old:
+            return _rust_too_old(too_old.group(1), plain[first + 1 :])
         if "failed to run custom build command" in said:
             detail = _build_script_stderr(plain[first + 1 :])
             said += f": {detail}" if detail else ""
@@ -125,6 +128,29 @@ def failure_cause(lines: list[str]) -> str:
     if caused is not None:
         return caused.removeprefix("Caused by: ")
     return next((line for line in reversed(plain) if line), "")
+
+
+_TOO_OLD = re.compile(r"^error: rustc (\S+) is not supported by the following packages?:$")
+_REQUIRES = re.compile(r"^(\S+@\S+) requires rustc (\S+)$")
+
+
+def _rust_too_old(version: str, lines: list[str]) -> str:
+    """cargo's refusal of a compiler older than some crates' ``rust-version``, with the crates
+    (cargo lists them on the lines below) and the ways out."""
+    needs = [m.group(1, 2) for m in map(_REQUIRES.match, lines) if m]
+    crates = ", ".join(f"{crate} needs rustc {needed}" for crate, needed in needs[:5])
+    if len(needs) > 5:
+        crates += f" and {len(needs) - 5} more"
+    newest = max((needed for _, needed in needs), key=_version_key, default="")
+    return (
+        f"rustc {version} is too old for this crate's dependencies ({crates or 'cargo lists them above'}): "
+        f"use a Rust of at least {newest or 'the version they need'} ('rustup update', or a newer "
+        f"rustc-web on Debian), or hold those crates back with 'cargo update NAME@VERSION --precise OLDER'"
+    )
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version))
 
 
 def _build_script_stderr(lines: list[str]) -> str:

@@ -26,8 +26,10 @@ from maturin_cross import _toml
 from maturin_cross._run import capture
 from maturin_cross.errors import BuildError
 
-BUILD_STD = "std,panic_abort"
-"""The crates build-std builds: ``std`` and what it needs, with both panic runtimes."""
+BUILD_STD = "std panic_abort"
+"""The crates build-std builds: ``std`` and what it needs, with both panic runtimes. Spelled as
+cargo reads a list from its environment, words separated by spaces, which every cargo takes;
+cargo 1.85 reads ``std,panic_abort`` as one crate's name."""
 
 
 @dataclass(frozen=True)
