@@ -133,6 +133,40 @@ def provision(arch: str) -> CrossToolchain:
     return toolchain
 
 
+@dataclass(frozen=True)
+class OldestRust:
+    """Debian's oldest rustc-web (tools/provision-rust.sh), unpacked beside the host's Rust."""
+
+    bin: Path
+    lib: Path
+
+    def env(self) -> dict[str, str]:
+        """What makes it the Rust cargo and rustc resolve to, and the only one asked (pinned:
+        the name means nothing to a rustc that is not rustup's)."""
+        path = os.environ.get("PATH", os.defpath)
+        return {
+            "PATH": f"{self.bin}{os.pathsep}{path}",
+            "LD_LIBRARY_PATH": str(self.lib),
+            "RUSTUP_TOOLCHAIN": "debian-oldest",
+        }
+
+
+@pytest.fixture(scope="session")
+def oldest_rust() -> OldestRust:
+    if os.geteuid() != 0 and not IN_CI:
+        pytest.skip("provisioning a second Rust needs root (apt-get)")
+    done = subprocess.run(
+        ["bash", str(ROOT / "tools" / "provision-rust.sh")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        unavailable(f"cannot provision Debian's oldest Rust: {done.stderr.strip()[-2000:]}")
+    bin_dir, lib_dir = done.stdout.split()
+    return OldestRust(Path(bin_dir), Path(lib_dir))
+
+
 @pytest.fixture(scope="session")
 def armhf() -> CrossToolchain:
     return provision("armhf")

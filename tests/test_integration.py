@@ -7,13 +7,14 @@ returns right answers, seen both directly and through ``maturin-cross test``."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CrossToolchain, clean_environ, rustc_without_std
+from conftest import CrossToolchain, OldestRust, clean_environ, rustc_without_std
 from cross_arches import ARCHES
 
 pytestmark = pytest.mark.cross
@@ -139,6 +140,52 @@ def test_maturin_failure_leaves_nothing(
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("maturin-cross: error: maturin failed (exit 1)")
+    assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.index
+def test_the_oldest_rust_supported_builds_the_standard_library_itself(
+    armhf: CrossToolchain, oldest_rust: OldestRust, rpds_source: Path, tmp_path: Path
+) -> None:
+    # Debian bookworm's rustc-web 1.85 with no armv7 standard library, only its sources: cargo
+    # 1.85 must be handed build-std's crate list in a form it reads, and the wheel must load.
+    out = tmp_path / "wheels"
+    done = subprocess.run(
+        [sys.executable, "-m", "maturin_cross", "build", str(rpds_source), "-o", str(out)],
+        env=_build_env(armhf, **oldest_rust.env()),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-5000:]
+    sources = oldest_rust.bin.parent / "lib" / "rustlib" / "src" / "rust" / "library"
+    assert f"cargo builds it from {sources} with build-std" in done.stderr
+    wheel = Path(done.stdout.strip().splitlines()[-1])
+    _assert_imports(armhf, wheel, tmp_path)
+
+
+@pytest.mark.index
+def test_a_rust_too_old_for_the_crate_names_the_crate_and_the_way_out(
+    armhf: CrossToolchain, rpds_source: Path, tmp_path: Path
+) -> None:
+    manifest = rpds_source / "Cargo.toml"
+    manifest.write_text(manifest.read_text().replace('rust-version = "1.74"', 'rust-version = "1.999"'))
+    out = tmp_path / "wheels"
+    done = subprocess.run(
+        [sys.executable, "-m", "maturin_cross", "build", str(rpds_source), "-o", str(out)],
+        env=_build_env(armhf),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert re.match(
+        r"maturin-cross: error: maturin failed \(exit 1\): rustc \S+ is too old for this crate's "
+        r"dependencies \(rpds-example@0\.1\.0 needs rustc 1\.999\): use a Rust of at least "
+        r"1\.999 \('rustup update', or a newer rustc-web on Debian\)",
+        last,
+    ), last
     assert not out.exists() or not any(out.iterdir())
 
 

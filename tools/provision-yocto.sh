@@ -22,7 +22,7 @@ set -euo pipefail
 die() { echo "provision-yocto: error: $*" >&2; exit 1; }
 log() { echo "provision-yocto: $*" >&2; }
 
-[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: provision-yocto.sh LAYER [SNAPSHOTS]"
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then die "usage: provision-yocto.sh LAYER [SNAPSHOTS]"; fi
 layer=$(realpath "$1")
 snapshots=$(realpath -m "${2:-$(dirname "$0")/../../shared/yocto}")
 [ -f "$layer/conf/layer.conf" ] || die "$layer/conf/layer.conf not found; name a layer folder"
@@ -92,8 +92,9 @@ if [ ! -f "$trees/.complete" ]; then
   for tarball in bitbake openembedded-core; do
     tar -xJf "$snapshots/$tarball.tar.xz" -C "$trees.tmp" --no-same-owner
   done
-  [ -x "$trees.tmp/bitbake/bin/bitbake" ] && [ -f "$trees.tmp/openembedded-core/meta/conf/layer.conf" ] \
-    || die "the snapshots do not hold bitbake/bin/bitbake and openembedded-core/meta"
+  if [ ! -x "$trees.tmp/bitbake/bin/bitbake" ] || [ ! -f "$trees.tmp/openembedded-core/meta/conf/layer.conf" ]; then
+    die "the snapshots do not hold bitbake/bin/bitbake and openembedded-core/meta"
+  fi
   chmod -R a+rX "$trees.tmp"
   touch "$trees.tmp/.complete"
   mv "$trees.tmp" "$trees"
