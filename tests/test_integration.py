@@ -169,7 +169,9 @@ def test_a_rust_too_old_for_the_crate_names_the_crate_and_the_way_out(
     armhf: CrossToolchain, rpds_source: Path, tmp_path: Path
 ) -> None:
     manifest = rpds_source / "Cargo.toml"
-    manifest.write_text(manifest.read_text().replace('rust-version = "1.74"', 'rust-version = "1.999"'))
+    manifest.write_text(
+        manifest.read_text().replace('rust-version = "1.74"', 'rust-version = "1.999"')
+    )
     out = tmp_path / "wheels"
     done = subprocess.run(
         [sys.executable, "-m", "maturin_cross", "build", str(rpds_source), "-o", str(out)],

@@ -124,7 +124,9 @@ def test_a_pinned_toolchain_without_std_or_sources_is_one_line(
     env = rustc_without_std(tmp_path)
     monkeypatch.setenv("PATH", env["PATH"])
     with pytest.raises(BuildError, match="no Rust standard library for mipsel-unknown-linux-gnu"):
-        toolchain.setup_for("mipsel-unknown-linux-gnu", {"RUSTUP_TOOLCHAIN": env["RUSTUP_TOOLCHAIN"]})
+        toolchain.setup_for(
+            "mipsel-unknown-linux-gnu", {"RUSTUP_TOOLCHAIN": env["RUSTUP_TOOLCHAIN"]}
+        )
 
 
 # --- the linker ---------------------------------------------------------------------------------

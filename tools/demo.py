@@ -91,7 +91,8 @@ def demo(keep: Path | None) -> None:
         env["CARGO_TARGET_" + rust_target.upper().replace("-", "_") + "_LINKER"] = linker
 
         step("maturin-cross inspect")
-        run([sys.executable, "-m", "maturin_cross", "inspect"], what="maturin-cross inspect", env=env)
+        inspect = [sys.executable, "-m", "maturin_cross", "inspect"]
+        run(inspect, what="maturin-cross inspect", env=env)
 
         step("python -m build --wheel --no-isolation examples/rpds")
         dist = work / "dist"

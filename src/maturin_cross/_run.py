@@ -141,11 +141,12 @@ def _rust_too_old(version: str, lines: list[str]) -> str:
     crates = ", ".join(f"{crate} needs rustc {needed}" for crate, needed in needs[:5])
     if len(needs) > 5:
         crates += f" and {len(needs) - 5} more"
-    newest = max((needed for _, needed in needs), key=_version_key, default="")
+    crates = crates or "cargo lists them above"
+    newest = max((needed for _, needed in needs), key=_version_key, default="the version they need")
     return (
-        f"rustc {version} is too old for this crate's dependencies ({crates or 'cargo lists them above'}): "
-        f"use a Rust of at least {newest or 'the version they need'} ('rustup update', or a newer "
-        f"rustc-web on Debian), or hold those crates back with 'cargo update NAME@VERSION --precise OLDER'"
+        f"rustc {version} is too old for this crate's dependencies ({crates}): use a Rust of at "
+        f"least {newest} ('rustup update', or a newer rustc-web on Debian), or hold those crates "
+        f"back with 'cargo update NAME@VERSION --precise OLDER'"
     )
 
 
