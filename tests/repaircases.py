@@ -17,9 +17,9 @@ import bigwheel
 from packaging.tags import Tag
 from wheelmaker import RecordEdit, default_wheel_text, make_wheel, set_hash, set_size
 
-from maturin_cross.sysconfigdata import SysconfigData
-from maturin_cross.target import Target, resolve
-from maturin_cross.wheel import read_wheel
+from maturin_cross.target.resolve import Target, resolve
+from maturin_cross.target.sysconfigdata import SysconfigData
+from maturin_cross.wheel.wheelfile import read_wheel
 
 ELF_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "elf"
 DIST_INFO = "pkg-0.1.0.dist-info"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from maturin_cross import _plan
+from maturin_cross.pipeline import planning
 
 ARMHF = {
     "VERSION": "3.11",
@@ -41,6 +41,6 @@ def sysroot(tmp_path: Path) -> Path:
 
 def plan_in(
     tmp_path: Path, config: dict[str, str], environ: dict[str, str] | None = None
-) -> _plan.Build:
+) -> planning.Build:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\n')
-    return _plan.plan(tmp_path, config, environ or {})
+    return planning.plan(tmp_path, config, environ or {})

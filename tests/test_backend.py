@@ -215,7 +215,7 @@ def test_sdist(project: Path, tmp_path: Path) -> None:
 def test_the_hooks_and_the_command_exit_by_one_rule(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], config: dict[str, str]
 ) -> None:
-    from maturin_cross.cli import main
+    from maturin_cross.cli.main import main
 
     with pytest.raises(SystemExit) as info:
         maturin_cross.build_wheel(str(tmp_path / "out"), config)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sysroots import plan_in, sysroot
 
-from maturin_cross import _build
+from maturin_cross.pipeline import steps
 
 
 @pytest.mark.parametrize(
@@ -51,12 +51,12 @@ from maturin_cross import _build
 def test_maturin_args(tmp_path: Path, config: dict[str, str], args: list[str]) -> None:
     data = sysroot(tmp_path)
     plan = plan_in(tmp_path, {"sysconfigdata": str(data), **config})
-    assert _build.maturin_args(plan, editable=False) == args
+    assert steps.maturin_args(plan, editable=False) == args
 
 
 def test_native_maturin_args_use_this_interpreter(tmp_path: Path) -> None:
     plan = plan_in(tmp_path, {})
-    assert _build.maturin_args(plan, editable=True) == [
+    assert steps.maturin_args(plan, editable=True) == [
         "--compatibility",
         "off",
         "-i",
@@ -71,7 +71,7 @@ def test_native_maturin_args_use_this_interpreter(tmp_path: Path) -> None:
 def test_an_interpreter_given_each_way_is_not_doubled(tmp_path: Path, build_args: str) -> None:
     data = sysroot(tmp_path)
     plan = plan_in(tmp_path, {"sysconfigdata": str(data), "build-args": build_args})
-    assert _build.maturin_args(plan, editable=False) == [
+    assert steps.maturin_args(plan, editable=False) == [
         "--compatibility",
         "off",
         "--target",

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from maturin_cross import _plan
 from maturin_cross.errors import ConfigError
-from maturin_cross.settings import Settings
-from maturin_cross.sysconfigdata import disagreements, parse_build_details, read_target_file
-from maturin_cross.target import Target
+from maturin_cross.pipeline import planning
+from maturin_cross.settings.model import Settings
+from maturin_cross.target.resolve import Target
+from maturin_cross.target.sysconfigdata import disagreements, parse_build_details, read_target_file
 
 
 def _details(
@@ -35,7 +35,7 @@ def _details(
 
 def _target(folder: Path, config: dict[str, str], environ: dict[str, str] | None = None) -> Target:
     settings = Settings.from_sources(config, environ or {}, None)
-    return _plan.target_for(settings, environ or {}, folder)[0]
+    return planning.target_for(settings, environ or {}, folder)[0]
 
 
 def test_a_build_details_file_alone_names_the_target(tmp_path: Path) -> None:

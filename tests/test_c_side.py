@@ -8,9 +8,9 @@ from pathlib import Path
 
 from repaircases import ARMHF
 
-from maturin_cross.c_side import c_side
-from maturin_cross.sysconfigdata import SysconfigData
-from maturin_cross.sysroot import Sysroot
+from maturin_cross.buildenv.c_side import c_side
+from maturin_cross.target.sysconfigdata import SysconfigData
+from maturin_cross.target.sysroot import Sysroot
 
 TRIPLE = "armv7_unknown_linux_gnueabihf"
 DATA = SysconfigData.of({"INCLUDEPY": "/usr/include/python3.11"}, "/x/_sysconfigdata.py")

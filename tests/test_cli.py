@@ -40,8 +40,8 @@ from repaircases import (
 )
 from wheelmaker import make_wheel
 
-from maturin_cross.cli import main
-from maturin_cross.proof import NO_SYSROOT
+from maturin_cross.checks.proof import NO_SYSROOT
+from maturin_cross.cli.main import main
 
 ELF_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "elf"
 ERROR = "maturin-cross: error: "
@@ -522,7 +522,7 @@ def test_inspect_a_target_flag_wins_over_a_target_in_build_args(
 def test_build_help_documents_src_dir_and_every_setting(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from maturin_cross.settings import Settings
+    from maturin_cross.settings.model import Settings
 
     with pytest.raises(SystemExit) as info:
         main(["build", "--help"])

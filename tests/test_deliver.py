@@ -14,11 +14,11 @@ from conftest import FIXTURES
 from repaircases import ARM_RIGHT, ARM_SEED, ARMHF, build_wheel
 from wheelmaker import make_wheel
 
-from maturin_cross import _zip, wheel
-from maturin_cross.deliver import deliver, deliver_all
 from maturin_cross.errors import MaturinCrossError, OutputError, WheelError
-from maturin_cross.sysroot import Sysroot
-from maturin_cross.wheel import read_wheel
+from maturin_cross.pipeline.deliver import deliver, deliver_all
+from maturin_cross.target.sysroot import Sysroot
+from maturin_cross.wheel import wheelfile, ziparchive
+from maturin_cross.wheel.wheelfile import read_wheel
 
 FIXED = "pkg/mod.cpython-312-arm-linux-gnueabihf.so"
 
@@ -136,8 +136,8 @@ def test_a_written_wheel_that_fails_its_own_check_is_not_delivered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A writer that gets WHEEL's Tag lines wrong: what inspect would find, the read-back finds."""
-    real_retag = wheel.retag
-    monkeypatch.setattr(wheel, "retag", lambda text, tags: real_retag(text, tags[:0]))
+    real_retag = wheelfile.retag
+    monkeypatch.setattr(wheelfile, "retag", lambda text, tags: real_retag(text, tags[:0]))
     source = build_wheel(
         tmp_path / "in", ("cp312-cp312-linux_x86_64",), {ARM_SEED: "arm-linux-gnueabihf.so"}
     )
@@ -155,17 +155,17 @@ def test_a_written_wheel_that_fails_its_own_check_is_not_delivered(
 def test_a_written_member_that_is_not_what_record_says_is_not_delivered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_add_raw = _zip.Writer.add_raw
+    real_add_raw = ziparchive.Writer.add_raw
 
     def damaging(
-        self: _zip.Writer, entry: _zip.Entry, extra: bytes, chunks: Iterator[bytes]
+        self: ziparchive.Writer, entry: ziparchive.Entry, extra: bytes, chunks: Iterator[bytes]
     ) -> None:
         data = b"".join(chunks)
         if entry.name == "pkg-0.1.0.data/purelib/pkg_data/table.json":  # stored
             data = data.replace(b"42", b"43")
         real_add_raw(self, entry, extra, iter([data]))
 
-    monkeypatch.setattr(_zip.Writer, "add_raw", damaging)
+    monkeypatch.setattr(ziparchive.Writer, "add_raw", damaging)
     out = tmp_path / "out"
     with pytest.raises(WheelError, match=r"table\.json: cannot be read .*Bad CRC-32"):
         deliver(seed(tmp_path / "in"), ARMHF.resolve(), None, out)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from elfpatch import with_section_field
 
-from maturin_cross import elf
-from maturin_cross.elf import ElfInfo, check_fits, is_elf, read_elf
+from maturin_cross.checks import elf
+from maturin_cross.checks.elf import ElfInfo, check_fits, is_elf, read_elf
 from maturin_cross.errors import ElfError, MaturinCrossError
-from maturin_cross.target import (
+from maturin_cross.target.resolve import (
     ARM_HARD,
     ARM_SOFT,
     KNOWN_MULTIARCHES,

@@ -1,4 +1,4 @@
-"""_files: one way to replace a file whole, used by every writer (the wheel writer, fix's copy of
+"""support/atomic.py: one way to replace a file whole, used by every writer (the wheel writer, fix's copy of
 a wheel that needs no change, ``maturin-cross init``)."""
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from wheelmaker import make_wheel
 
-from maturin_cross import _files, repair
-from maturin_cross.cli import main
-from maturin_cross.target import resolve
+from maturin_cross.checks import repair
+from maturin_cross.cli.main import main
+from maturin_cross.support import atomic
+from maturin_cross.target.resolve import resolve
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def mode(path: Path) -> int:
 def test_a_new_file_gets_0666_less_the_umask(tmp_path: Path) -> None:
     old = os.umask(0o027)
     try:
-        _files.write_bytes(tmp_path / "new", b"data")
+        atomic.write_bytes(tmp_path / "new", b"data")
     finally:
         os.umask(old)
     assert (tmp_path / "new").read_bytes() == b"data"
@@ -48,7 +49,7 @@ def test_a_replaced_file_keeps_its_mode(tmp_path: Path, kept: int, umask_022: No
     path = tmp_path / "file"
     path.write_bytes(b"old")
     path.chmod(kept)
-    _files.write_bytes(path, b"new")
+    atomic.write_bytes(path, b"new")
     assert (path.read_bytes(), mode(path)) == (b"new", kept)
 
 
@@ -58,7 +59,7 @@ def test_a_failed_write_leaves_the_old_file_and_nothing_else(
 ) -> None:
     path = tmp_path / "file"
     path.write_bytes(b"old")
-    with pytest.raises(type(error)), _files.replacing(path) as stream:
+    with pytest.raises(type(error)), atomic.replacing(path) as stream:
         stream.write(b"half")
         raise error
     assert path.read_bytes() == b"old"
@@ -81,7 +82,7 @@ def test_the_data_is_synced_before_the_rename(
 
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
-    _files.write_bytes(tmp_path / "file", b"data")
+    atomic.write_bytes(tmp_path / "file", b"data")
     assert events[:2] == ["fsync", "replace"]
 
 
@@ -89,7 +90,7 @@ def test_copy_file(tmp_path: Path, umask_022: None) -> None:
     source = tmp_path / "source"
     source.write_bytes(b"x" * 3_000_000)
     source.chmod(0o600)
-    _files.copy_file(source, tmp_path / "copy")
+    atomic.copy_file(source, tmp_path / "copy")
     assert (tmp_path / "copy").read_bytes() == source.read_bytes()
     assert mode(tmp_path / "copy") == 0o644
 
@@ -99,15 +100,15 @@ def test_copy_file(tmp_path: Path, umask_022: None) -> None:
 KILLED_WRITER = """
 import os, signal, sys
 from pathlib import Path
-from maturin_cross import _files
-_files._UNNAMED = sys.argv[2] == "unnamed"
+from maturin_cross.support import atomic
+atomic._UNNAMED = sys.argv[2] == "unnamed"
 if sys.argv[3] == "file":
-    with _files.replacing(Path(sys.argv[1])) as stream:
+    with atomic.replacing(Path(sys.argv[1])) as stream:
         stream.write(b"half of it")
         stream.flush()
         os.kill(os.getpid(), signal.SIGKILL)
 else:
-    with _files.staging_folder(Path(sys.argv[1]).parent) as folder:
+    with atomic.staging_folder(Path(sys.argv[1]).parent) as folder:
         (folder / "pkg.whl").write_bytes(b"staged")
         os.kill(os.getpid(), signal.SIGKILL)
 """
@@ -137,7 +138,7 @@ def test_what_a_killed_write_left_is_removed_by_the_next_write(tmp_path: Path) -
     killed_writer(target, "named")
     (left,) = [name for name in names(tmp_path) if name != "pkg.whl"]
     assert left.startswith(".pkg.whl.maturin-cross-") and left.endswith(".tmp")
-    _files.write_bytes(tmp_path / "other", b"new")
+    atomic.write_bytes(tmp_path / "other", b"new")
     assert names(tmp_path) == ["other", "pkg.whl"]
     assert target.read_bytes() == b"old"
 
@@ -146,7 +147,7 @@ def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(tmp_path: Path)
     killed_writer(tmp_path / "pkg.whl", "unnamed", "folder")
     (left,) = names(tmp_path)
     assert left.startswith(".maturin-cross-") and (tmp_path / left / "pkg.whl").is_file()
-    with _files.staging_folder(tmp_path) as folder:
+    with atomic.staging_folder(tmp_path) as folder:
         assert names(tmp_path) == [folder.name]
     assert names(tmp_path) == []
 
@@ -154,9 +155,9 @@ def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(tmp_path: Path)
 LIVE_WRITER = """
 import sys
 from pathlib import Path
-from maturin_cross import _files
-_files._UNNAMED = False
-with _files.replacing(Path(sys.argv[1])) as stream:
+from maturin_cross.support import atomic
+atomic._UNNAMED = False
+with atomic.replacing(Path(sys.argv[1])) as stream:
     stream.write(b"written by a live run")
     stream.flush()
     print("writing", flush=True)
@@ -175,8 +176,8 @@ def test_a_live_runs_temp_file_is_never_removed(tmp_path: Path) -> None:
         assert live.stdout is not None and live.stdin is not None
         assert live.stdout.readline() == "writing\n"
         (temp,) = names(tmp_path)
-        _files.write_bytes(tmp_path / "b", b"b")  # sweeps the folder
-        with _files.staging_folder(tmp_path):  # so does this
+        atomic.write_bytes(tmp_path / "b", b"b")  # sweeps the folder
+        with atomic.staging_folder(tmp_path):  # so does this
             assert (tmp_path / temp).exists()
         live.stdin.write("go on\n")
         live.stdin.close()
@@ -186,9 +187,9 @@ def test_a_live_runs_temp_file_is_never_removed(tmp_path: Path) -> None:
 
 
 def test_a_live_staging_folder_is_never_removed(tmp_path: Path) -> None:
-    with _files.staging_folder(tmp_path) as folder:
+    with atomic.staging_folder(tmp_path) as folder:
         (folder / "pkg.whl").write_bytes(b"staged")
-        _files.write_bytes(tmp_path / "b", b"b")
+        atomic.write_bytes(tmp_path / "b", b"b")
         assert (folder / "pkg.whl").read_bytes() == b"staged"
     assert names(tmp_path) == ["b"]
 
@@ -206,7 +207,7 @@ def test_only_our_own_leftovers_are_removed(tmp_path: Path) -> None:
     link.symlink_to(outside / "precious")
     dir_link = folder / ".maturin-cross-fedcba9876543210.tmp"
     dir_link.symlink_to(outside)
-    _files.write_bytes(folder / "new", b"new")
+    atomic.write_bytes(folder / "new", b"new")
     assert names(folder) == sorted([*kept, link.name, dir_link.name, "new"])
     assert (outside / "precious").read_bytes() == b"keep"
 
@@ -242,7 +243,7 @@ def test_a_finished_file_moved_over_another_takes_its_mode(tmp_path: Path) -> No
     new = tmp_path / "new"
     new.write_bytes(b"new")
     new.chmod(0o644)
-    _files.move_over(new, old)
+    atomic.move_over(new, old)
     assert (old.read_bytes(), mode(old)) == (b"new", 0o600)
     assert names(tmp_path) == ["old"]
 
@@ -262,7 +263,7 @@ def test_a_move_across_file_systems_is_an_atomic_copy(
     monkeypatch.setattr(os, "replace", across)
     (tmp_path / "new").write_bytes(b"new")
     (tmp_path / "old").write_bytes(b"old")
-    _files.move_over(tmp_path / "new", tmp_path / "old")
+    atomic.move_over(tmp_path / "new", tmp_path / "old")
     assert moves == ["refused"]
     assert (tmp_path / "old").read_bytes() == b"new"
     assert names(tmp_path) == ["old"]
@@ -274,8 +275,8 @@ def test_same_file_sees_through_links(tmp_path: Path) -> None:
     os.link(tmp_path / "a", tmp_path / "hard")
     (tmp_path / "soft").symlink_to(tmp_path / "a")
     (tmp_path / "loop").symlink_to(tmp_path / "loop")
-    assert _files.same_file(tmp_path / "a", tmp_path / "hard")
-    assert _files.same_file(tmp_path / "soft", tmp_path / "a")
-    assert not _files.same_file(tmp_path / "a", tmp_path / "b")
-    assert not _files.same_file(tmp_path / "a", tmp_path / "missing")
-    assert not _files.same_file(tmp_path / "loop", tmp_path / "a")
+    assert atomic.same_file(tmp_path / "a", tmp_path / "hard")
+    assert atomic.same_file(tmp_path / "soft", tmp_path / "a")
+    assert not atomic.same_file(tmp_path / "a", tmp_path / "b")
+    assert not atomic.same_file(tmp_path / "a", tmp_path / "missing")
+    assert not atomic.same_file(tmp_path / "loop", tmp_path / "a")

@@ -32,8 +32,9 @@ from hypothesis import strategies as st
 from repaircases import ARMHF
 from wheelmaker import make_wheel
 
-from maturin_cross import elf, linkage, repair, sysconfigdata
+from maturin_cross.checks import elf, linkage, repair
 from maturin_cross.errors import MaturinCrossError
+from maturin_cross.target import sysconfigdata
 
 pytestmark = pytest.mark.fuzz
 

@@ -1,4 +1,4 @@
-"""_host.py: what the running interpreter says, read without importing any file the environment
+"""target/hostinfo.py: what the running interpreter says, read without importing any file the environment
 or the working folder could name (the host's own ``sysconfig.get_config_vars()`` imports the
 module ``_PYTHON_SYSCONFIGDATA_NAME`` names, from anywhere on ``sys.path``)."""
 
@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from conftest import clean_environ
 
-from maturin_cross import _host
 from maturin_cross.errors import ConfigError
+from maturin_cross.target import hostinfo
 
 
 def test_host_target_is_this_machine() -> None:
-    target = _host.host_target()
+    target = hostinfo.host_target()
     assert target.ext_suffix == sysconfigdata_ext_suffix()
     assert target.platform_tag == sysconfig.get_platform().replace("-", "_").replace(".", "_")
     assert target.python is not None
@@ -34,7 +34,7 @@ def sysconfigdata_ext_suffix() -> str:
 
 
 def test_host_vars_are_the_stdlib_file_parsed() -> None:
-    data = _host.host_config_vars()
+    data = hostinfo.host_config_vars()
     # Found in the standard library by the name the build gave it, never through sys.path.
     assert data.path.parent == Path(os.__file__).parent
     assert data.path.stem in (
@@ -50,16 +50,16 @@ def test_without_a_file_to_parse_the_interpreter_says_it(tmp_path: Path) -> None
     (tmp_path / f"_sysconfigdata_{sys.abiflags}_{sys.implementation._multiarch}.py").write_text(
         "import _imp\nbuild_time_vars = {'EXT_SUFFIX': _imp.extension_suffixes()[0]}\n"
     )
-    assert _host.stdlib_config_vars(tmp_path) is None
-    facts = _host.interpreter_config_vars()
+    assert hostinfo.stdlib_config_vars(tmp_path) is None
+    facts = hostinfo.interpreter_config_vars()
     assert facts.vars["EXT_SUFFIX"] == importlib.machinery.EXTENSION_SUFFIXES[0]
     assert facts.vars["VERSION"] == f"{sys.version_info[0]}.{sys.version_info[1]}"
-    from maturin_cross.target import resolve
+    from maturin_cross.target.resolve import resolve
 
     by_facts = resolve(facts, platform_tag=(sysconfig.get_platform(), "sysconfig.get_platform()"))
-    assert by_facts.ext_suffix == _host.host_target().ext_suffix
-    assert by_facts.rust.multiarch == _host.host_target().rust.multiarch
-    assert by_facts.python == _host.host_target().python
+    assert by_facts.ext_suffix == hostinfo.host_target().ext_suffix
+    assert by_facts.rust.multiarch == hostinfo.host_target().rust.multiarch
+    assert by_facts.python == hostinfo.host_target().python
 
 
 MARKER_CODE = (
@@ -107,7 +107,7 @@ def test_crossenv_name_that_would_import_a_package_is_refused(
     monkeypatch.setattr(sys, "cross_compiling", True, raising=False)
     monkeypatch.setattr(sysconfig, "_get_sysconfigdata_name", lambda: "pkg._sysconfigdata")
     with pytest.raises(ConfigError) as info:
-        _host.host_cross_sysconfigdata()
+        hostinfo.host_cross_sysconfigdata()
     assert not (tmp_path / "EXECUTED").exists()
     assert "pkg._sysconfigdata" in str(info.value) and "\n" not in str(info.value)
 
@@ -115,4 +115,8 @@ def test_crossenv_name_that_would_import_a_package_is_refused(
 def test_module_path_is_absolute(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", ["", "rel", str(tmp_path / "abs")])
-    assert _host.host_module_path() == (str(tmp_path), str(tmp_path / "rel"), str(tmp_path / "abs"))
+    assert hostinfo.host_module_path() == (
+        str(tmp_path),
+        str(tmp_path / "rel"),
+        str(tmp_path / "abs"),
+    )

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from maturin_cross.cli import main
+from maturin_cross.cli.main import main
 from maturin_cross.errors import ConfigError
-from maturin_cross.init import switch_backend
+from maturin_cross.project.backend_switch import switch_backend
 
 MATURIN_PROJECT = """\
 # The build system of a maturin project.

@@ -15,9 +15,9 @@ import pytest
 from conftest import ROOT, clean_environ
 from packaging.requirements import Requirement
 
-from maturin_cross import _isolated
-from maturin_cross._project import Project
 from maturin_cross.errors import ConfigError
+from maturin_cross.pipeline import isolated
+from maturin_cross.project.pyproject import Project
 
 
 def _names(requirements: list[str]) -> list[str]:
@@ -26,7 +26,7 @@ def _names(requirements: list[str]) -> list[str]:
 
 def test_the_projects_requirements_then_maturin_cross_dependencies() -> None:
     project = Project(Path("."), {"build-system": {"requires": ["maturin>=1.5,<2", "cffi"]}})
-    wanted = _isolated.requirements(project)
+    wanted = isolated.requirements(project)
     assert wanted[:2] == ["maturin>=1.5,<2", "cffi"]
     own = [Requirement(r) for r in metadata.requires("maturin-cross") or []]
     needed = {r.name for r in own if r.marker is None}
@@ -47,7 +47,7 @@ def test_each_requirement_is_kept_when_one_name_is_required_twice() -> None:
         "cffi>=2.1; python_version >= '3.15' and platform_python_implementation != 'PyPy'",
         "packaging>=24",
     ]
-    wanted = _isolated.requirements(Project(Path("."), {"build-system": {"requires": requires}}))
+    wanted = isolated.requirements(Project(Path("."), {"build-system": {"requires": requires}}))
     assert wanted[:4] == requires
     # The project's own packaging requirement stands for maturin-cross's.
     assert _names(wanted).count("packaging") == 1
@@ -55,20 +55,20 @@ def test_each_requirement_is_kept_when_one_name_is_required_twice() -> None:
 
 
 def test_maturin_is_added_when_the_project_names_none() -> None:
-    wanted = _isolated.requirements(Project(Path("."), {}))
+    wanted = isolated.requirements(Project(Path("."), {}))
     assert "maturin>=1.4" in wanted
     assert "pytest" not in _names(wanted)
 
 
 def test_maturin_cross_itself_is_copied_in_not_installed() -> None:
     project = Project(Path("."), {"build-system": {"requires": ["maturin-cross>=0.1", "maturin"]}})
-    assert "maturin-cross" not in _names(_isolated.requirements(project))
+    assert "maturin-cross" not in _names(isolated.requirements(project))
 
 
 def test_a_bad_requirement_is_one_line() -> None:
     project = Project(Path("p"), {"build-system": {"requires": ["maturin >= >= 1"]}})
     with pytest.raises(ConfigError, match=r"build-system.requires has 'maturin >= >= 1'"):
-        _isolated.requirements(project)
+        isolated.requirements(project)
 
 
 def test_installer_is_uv_where_it_is_installed(
@@ -77,11 +77,11 @@ def test_installer_is_uv_where_it_is_installed(
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("UV", raising=False)
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    assert _isolated.installer() == "pip"
+    assert isolated.installer() == "pip"
     uv = tmp_path / "uv"
     uv.write_text("#!/bin/sh\n")
     uv.chmod(0o755)
-    assert _isolated.installer() == "uv"
+    assert isolated.installer() == "uv"
 
 
 def test_a_file_in_the_working_folder_under_sysconfigs_own_name_never_runs(tmp_path: Path) -> None:

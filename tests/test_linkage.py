@@ -12,11 +12,12 @@ import pytest
 from conftest import FIXTURES, CrossToolchain
 from elfpatch import with_section_field
 
-from maturin_cross import linkage, sysroot
+from maturin_cross.checks import linkage
+from maturin_cross.checks.linkage import Found
 from maturin_cross.errors import WheelError
-from maturin_cross.linkage import Found
-from maturin_cross.sysroot import Sysroot
-from maturin_cross.target import ARM_HARD, ElfFacts
+from maturin_cross.target import sysroot
+from maturin_cross.target.resolve import ARM_HARD, ElfFacts
+from maturin_cross.target.sysroot import Sysroot
 
 HERE = FIXTURES / "linkage"
 ARMHF_DIRS = ["/lib/arm-linux-gnueabihf", "/lib", "/usr/lib/arm-linux-gnueabihf", "/usr/lib"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from maturin_cross import maturin_args
 from maturin_cross.errors import ConfigError
+from maturin_cross.settings import maturin_args
 
 
 @pytest.mark.parametrize(

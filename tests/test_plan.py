@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from sysroots import plan_in, sysroot
 
-from maturin_cross import _plan
 from maturin_cross.errors import TargetError
-from maturin_cross.settings import Settings
-from maturin_cross.target_spec import custom_target_spec
+from maturin_cross.pipeline import planning
+from maturin_cross.settings.model import Settings
+from maturin_cross.target.spec import custom_target_spec
 
 
 def test_plan_cross_and_native(tmp_path: Path) -> None:
@@ -64,14 +64,14 @@ def test_custom_target_spec_in_rust_target_path(tmp_path: Path) -> None:
     )
     assert custom_target_spec("armv7-unknown-linux-gnueabihf", environ, tmp_path) is None
     settings = Settings.from_sources({"target": "qemux86-custom"}, environ, None)
-    target = _plan.target_for(settings, environ, tmp_path)[0]
+    target = planning.target_for(settings, environ, tmp_path)[0]
     assert target.rust_target == "qemux86-custom"
     assert (target.multiarch, target.platform_tag) == ("i386-linux-gnu", "linux_i686")
     data = sysroot(tmp_path)
     settings = Settings.from_sources(
         {"target": "armv7-poky-linux-gnueabihf", "sysconfigdata": str(data)}, environ, None
     )
-    target = _plan.target_for(settings, environ, tmp_path)[0]
+    target = planning.target_for(settings, environ, tmp_path)[0]
     assert (target.rust_target, target.platform_tag) == (
         "armv7-poky-linux-gnueabihf",
         "linux_armv7l",

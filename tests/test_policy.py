@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, CrossToolchain
 
-from maturin_cross import linkage, policy
+from maturin_cross.checks import linkage, policy
 from maturin_cross.errors import WheelError
-from maturin_cross.sysroot import Sysroot
+from maturin_cross.target.sysroot import Sysroot
 
 HERE = FIXTURES / "linkage"
 

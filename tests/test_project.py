@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from maturin_cross import maturin_args
-from maturin_cross._project import Project, read_pyproject
 from maturin_cross.errors import ConfigError
+from maturin_cross.project.pyproject import Project, read_pyproject
+from maturin_cross.settings import maturin_args
 
 
 def test_manifest_dir_from_the_arguments_then_pyproject(tmp_path: Path) -> None:

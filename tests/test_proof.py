@@ -13,12 +13,12 @@ from conftest import FIXTURES, CrossToolchain
 from repaircases import ARMHF, TargetSpec
 from wheelmaker import make_wheel
 
-from maturin_cross import proof
+from maturin_cross.checks import proof
+from maturin_cross.checks.linkage import Found
 from maturin_cross.errors import ConfigError, WheelError
-from maturin_cross.linkage import Found
-from maturin_cross.settings import Settings
-from maturin_cross.sysconfigdata import SysconfigData
-from maturin_cross.sysroot import Sysroot
+from maturin_cross.settings.model import Settings
+from maturin_cross.target.sysconfigdata import SysconfigData
+from maturin_cross.target.sysroot import Sysroot
 
 LINKAGE = FIXTURES / "linkage"
 CORE = "pkg/_core.cpython-311-arm-linux-gnueabihf.so"

@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 from sysroots import ARMHF, plan_in, sysroot
 
-from maturin_cross import _plan, _pyo3
-from maturin_cross.sysconfigdata import SysconfigData
-from maturin_cross.target import resolve
+from maturin_cross.buildenv import pyo3_setup
+from maturin_cross.pipeline import planning
+from maturin_cross.target.resolve import resolve
+from maturin_cross.target.sysconfigdata import SysconfigData
 
 
-def _setup(build: _plan.Build, folder: Path, environ: dict[str, str]) -> _pyo3.PyO3Setup:
+def _setup(build: planning.Build, folder: Path, environ: dict[str, str]) -> pyo3_setup.PyO3Setup:
     assert build.sysconfigdata is not None
-    return _pyo3.setup(build, build.sysconfigdata, folder, environ)
+    return pyo3_setup.setup(build, build.sysconfigdata, folder, environ)
 
 
 def test_pyo3_config_file_and_cross_variables(tmp_path: Path) -> None:
@@ -66,10 +67,10 @@ def test_lib_dir_falls_back_to_pyo3_cross_lib_dir(tmp_path: Path) -> None:
     armhf = SysconfigData.of(ARMHF, str(data))
     target = resolve(armhf)
     assert (
-        _pyo3.lib_dir(target, armhf, {"PYO3_CROSS_LIB_DIR": "/staging/usr/lib"})
+        pyo3_setup.lib_dir(target, armhf, {"PYO3_CROSS_LIB_DIR": "/staging/usr/lib"})
         == "/staging/usr/lib"
     )
-    assert _pyo3.lib_dir(target, armhf, {}) == str(data.parent)
+    assert pyo3_setup.lib_dir(target, armhf, {}) == str(data.parent)
 
 
 @pytest.mark.parametrize(
@@ -102,7 +103,7 @@ def test_no_pyo3_note_for_a_package_without_pyo3(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "tool"\nversion = "1"\n[tool.maturin]\nbindings = "bin"\n'
     )
-    plan = _plan.plan(tmp_path, {"sysconfigdata": str(data)}, {})
+    plan = planning.plan(tmp_path, {"sysconfigdata": str(data)}, {})
     setup = _setup(plan, tmp_path, {})
     assert not [note for note in setup.notes if "pyo3" in note]
 

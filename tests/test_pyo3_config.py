@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from maturin_cross import pyo3_config
+from maturin_cross.buildenv import pyo3_config
 from maturin_cross.errors import ConfigError
-from maturin_cross.sysconfigdata import SysconfigData
-from maturin_cross.target import Target, resolve
+from maturin_cross.target.resolve import Target, resolve
+from maturin_cross.target.sysconfigdata import SysconfigData
 
 ARMHF_VARS: dict[str, object] = {
     "VERSION": "3.12",

@@ -38,11 +38,11 @@ from repaircases import (
 )
 from wheelmaker import make_wheel
 
-from maturin_cross import repair
+from maturin_cross.checks import repair
 from maturin_cross.errors import WheelError
-from maturin_cross.sysconfigdata import SysconfigData
-from maturin_cross.target import PythonABI, resolve
-from maturin_cross.wheel import read_wheel
+from maturin_cross.target.resolve import PythonABI, resolve
+from maturin_cross.target.sysconfigdata import SysconfigData
+from maturin_cross.wheel.wheelfile import read_wheel
 
 # --- fix_wheel and examine -----------------------------------------------------------------
 

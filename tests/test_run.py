@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from maturin_cross._run import capture, failure_cause, run
 from maturin_cross.errors import BuildError
+from maturin_cross.support.processes import capture, failure_cause, run
 
 
 def test_run_logs_the_command_and_the_environment_it_changes(

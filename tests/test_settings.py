@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from maturin_cross.errors import ConfigError
-from maturin_cross.settings import Kind, Origin, Settings, Sourced, decide
+from maturin_cross.settings.model import Kind, Origin, Settings, Sourced, decide
 
 
 def test_defaults() -> None:

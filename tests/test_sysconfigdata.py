@@ -16,8 +16,8 @@ import pytest
 from conftest import clean_environ
 
 from maturin_cross.errors import ConfigError
-from maturin_cross.settings import Kind, Origin, Sourced
-from maturin_cross.sysconfigdata import SysconfigData, locate, parse
+from maturin_cross.settings.model import Kind, Origin, Sourced
+from maturin_cross.target.sysconfigdata import SysconfigData, locate, parse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sysconfigdata"
 # What the hostile fixtures would create if anything ever executed them.
@@ -982,7 +982,7 @@ def test_cli_main_parses_or_refuses_in_one_line(
 ) -> None:
     from conftest import clear_target_environ
 
-    from maturin_cross.cli import main
+    from maturin_cross.cli.main import main
 
     clear_target_environ(monkeypatch)
     monkeypatch.chdir(tmp_path)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from maturin_cross import sysroot
 from maturin_cross.errors import ConfigError
-from maturin_cross.sysroot import Sysroot
+from maturin_cross.target import sysroot
+from maturin_cross.target.sysroot import Sysroot
 
 
 def _write(root: Path, path: str, text: str = "") -> Path:

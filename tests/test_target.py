@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 from conftest import clean_environ
 
-from maturin_cross import sysconfigdata
 from maturin_cross.errors import ConfigError, TargetError
-from maturin_cross.settings import Kind, Origin, Sourced, decide
-from maturin_cross.sysconfigdata import SysconfigData
-from maturin_cross.target import (
+from maturin_cross.settings.model import Kind, Origin, Sourced, decide
+from maturin_cross.target import sysconfigdata
+from maturin_cross.target.resolve import (
     ARM_HARD,
     ARM_SOFT,
     KNOWN_MULTIARCHES,
@@ -35,6 +34,7 @@ from maturin_cross.target import (
     parse_rust_target,
     resolve,
 )
+from maturin_cross.target.sysconfigdata import SysconfigData
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sysconfigdata"
 LE, BE = True, False
@@ -1080,7 +1080,7 @@ def test_elf_describe() -> None:
 def test_host_platform_of_another_architecture_is_not_trusted(
     host_platform: str, triple: str, tag: str, note: str | None
 ) -> None:
-    from maturin_cross.target import refine_host_platform
+    from maturin_cross.target.resolve import refine_host_platform
 
     got, said = refine_host_platform(host_platform, parse_rust_target(triple))
     assert got == tag
@@ -1123,7 +1123,7 @@ def test_uclibc_sysconfigdata() -> None:
     ],
 )
 def test_uclibc_triples(triple: str, multiarch: str | None, suffix: str | None) -> None:
-    from maturin_cross.target import PythonABI, multiarch_from_gnu_type
+    from maturin_cross.target.resolve import PythonABI, multiarch_from_gnu_type
 
     if multiarch is None:
         assert multiarch_from_gnu_type(triple) == "arm-linux-uclibceabi"

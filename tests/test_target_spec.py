@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from maturin_cross.errors import ConfigError
-from maturin_cross.target_spec import custom_target_spec
+from maturin_cross.target.spec import custom_target_spec
 
 
 def test_custom_target_spec_errors(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from maturin_cross._toml import TOMLDecodeError, loads
+from maturin_cross.support.tomlfile import TOMLDecodeError, loads
 
 
 def test_loads_gives_plain_values() -> None:

@@ -10,9 +10,9 @@ from unittest.mock import ANY
 import pytest
 from conftest import rustc_without_std
 
-from maturin_cross import toolchain
+from maturin_cross.buildenv import toolchain
+from maturin_cross.buildenv.toolchain import Choice, RustSetup, Toolchain
 from maturin_cross.errors import BuildError
-from maturin_cross.toolchain import Choice, RustSetup, Toolchain
 
 S390X = "s390x-unknown-linux-gnu"
 

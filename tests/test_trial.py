@@ -17,10 +17,10 @@ import pytest
 from conftest import CrossToolchain, clean_environ
 from wheelmaker import make_wheel
 
-from maturin_cross import trial
 from maturin_cross.errors import TrialUnavailable, UsageError
-from maturin_cross.sysroot import Sysroot
-from maturin_cross.target import ElfFacts, PythonABI
+from maturin_cross.target.resolve import ElfFacts, PythonABI
+from maturin_cross.target.sysroot import Sysroot
+from maturin_cross.trial import prepare
 
 
 @pytest.mark.parametrize(
@@ -39,13 +39,13 @@ from maturin_cross.target import ElfFacts, PythonABI
     ],
 )
 def test_qemu_machine(facts: ElfFacts, machine: str) -> None:
-    assert trial.qemu_machine(facts) == machine
-    assert trial.qemu_programs(facts) == (f"qemu-{machine}-static", f"qemu-{machine}")
+    assert prepare.qemu_machine(facts) == machine
+    assert prepare.qemu_programs(facts) == (f"qemu-{machine}-static", f"qemu-{machine}")
 
 
 def test_no_emulator_is_unavailable() -> None:
     with pytest.raises(TrialUnavailable, match="qemu-user has no emulator for"):
-        trial.qemu_machine(ElfFacts("EM_XTENSA", 32, True))
+        prepare.qemu_machine(ElfFacts("EM_XTENSA", 32, True))
 
 
 def test_extension_modules_by_dotted_name() -> None:
@@ -59,34 +59,34 @@ def test_extension_modules_by_dotted_name() -> None:
         "x.data/scripts/tool.so",
         "x.dist-info/RECORD",
     ]
-    assert trial.extension_modules(members) == ["deep._m", "pkg.sub._core", "plain", "rpds.rpds"]
+    assert prepare.extension_modules(members) == ["deep._m", "pkg.sub._core", "plain", "rpds.rpds"]
 
 
 def test_the_target_python_is_found_by_version_and_abi(tmp_path: Path) -> None:
     (tmp_path / "usr" / "bin").mkdir(parents=True)
     (tmp_path / "usr" / "bin" / "python3.13t").write_text("")
     root = Sysroot(tmp_path, "test")
-    assert trial.find_python(root, PythonABI((3, 13), "t")) == "/usr/bin/python3.13t"
+    assert prepare.find_python(root, PythonABI((3, 13), "t")) == "/usr/bin/python3.13t"
     with pytest.raises(
         TrialUnavailable, match=r"has no target Python 3\.13 \(/usr/bin/python3\.13 or"
     ):
-        trial.find_python(root, PythonABI((3, 13)))
+        prepare.find_python(root, PythonABI((3, 13)))
 
 
 def test_import_script_reports_each_failure_then_runs_the_command(tmp_path: Path) -> None:
     # Our own script, run here by the host's Python on modules that exist or not.
-    script = trial.import_script(["json", "no_such_module_x"], "print('ran')")
+    script = prepare.import_script(["json", "no_such_module_x"], "print('ran')")
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=False
     )
     assert done.returncode == 1
-    assert f"{trial.MARK} imported json" in done.stdout
+    assert f"{prepare.MARK} imported json" in done.stdout
     assert (
         "no_such_module_x: ModuleNotFoundError: No module named 'no_such_module_x'" in done.stderr
     )
     assert "ran" not in done.stdout
     ok = subprocess.run(
-        [sys.executable, "-c", trial.import_script(["json"], "print('ran')")],
+        [sys.executable, "-c", prepare.import_script(["json"], "print('ran')")],
         capture_output=True,
         text=True,
         check=False,
@@ -233,21 +233,21 @@ def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
 
 
 def test_a_run_names_a_program_the_wheels_install() -> None:
-    assert trial.program_run("hello 'two words' x", ["hello", "other"]) == (
+    assert prepare.program_run("hello 'two words' x", ["hello", "other"]) == (
         "hello",
         "two words",
         "x",
     )
     with pytest.raises(UsageError) as err:
-        trial.program_run("nope --version", ["hello"])
+        prepare.program_run("nope --version", ["hello"])
     assert str(err.value) == (
         "--run 'nope --version' names 'nope', which the wheels do not install (their programs: "
         "hello); name one of them"
     )
     with pytest.raises(UsageError, match="quote it as a shell would"):
-        trial.program_run("hello 'open", ["hello"])
+        prepare.program_run("hello 'open", ["hello"])
     with pytest.raises(UsageError, match="names no program"):
-        trial.program_run("", ["hello"])
+        prepare.program_run("", ["hello"])
 
 
 HELLO_C = b"""
@@ -336,8 +336,8 @@ def test_a_target_this_machine_runs_is_tried_without_qemu(tmp_path: Path) -> Non
     ],
 )
 def test_what_an_x86_64_machine_runs_itself(target: ElfFacts, native: bool) -> None:
-    assert trial.runs_natively(target, ElfFacts("EM_X86_64", 64, True)) is native
+    assert prepare.runs_natively(target, ElfFacts("EM_X86_64", 64, True)) is native
     # An ARM machine runs none of x86's programs.
-    assert not trial.runs_natively(target, ElfFacts("EM_AARCH64", 64, True)) or target == (
+    assert not prepare.runs_natively(target, ElfFacts("EM_AARCH64", 64, True)) or target == (
         ElfFacts("EM_AARCH64", 64, True)
     )

@@ -15,9 +15,9 @@ from packaging.tags import Tag
 from packaging.utils import parse_wheel_filename
 from wheelmaker import add_line, drop, hash_of, make_wheel, set_hash, set_size
 
-from maturin_cross import _zip
 from maturin_cross.errors import WheelError
-from maturin_cross.wheel import (
+from maturin_cross.wheel import ziparchive
+from maturin_cross.wheel.wheelfile import (
     RecordEntry,
     WheelContents,
     read_wheel,
@@ -244,11 +244,13 @@ def sizes_only_wheel(tmp_path: Path, declared: int) -> Path:
     (its data is a few bytes: nothing past the directory is read before the refusal)."""
     path = make_wheel(tmp_path, files={INIT: b""})
     with open(path, "rb") as source, open(tmp_path / "big.whl", "wb") as out:
-        entries, comment = _zip.read_directory(source, path.stat().st_size)
-        writer = _zip.Writer(out)
+        entries, comment = ziparchive.read_directory(source, path.stat().st_size)
+        writer = ziparchive.Writer(out)
         for entry in entries:
-            start, extra = _zip.local_header(source, entry)
-            writer.add_raw(entry, extra, _zip.raw_chunks(source, start, entry.compressed_size))
+            start, extra = ziparchive.local_header(source, entry)
+            writer.add_raw(
+                entry, extra, ziparchive.raw_chunks(source, start, entry.compressed_size)
+            )
         bomb = replace(entries[0].renamed("rpds/bomb.bin"), size=declared, compressed_size=4)
         writer.add_raw(bomb, b"", iter([b"\x03\x00AB"]))
         writer.finish(comment)
@@ -646,17 +648,20 @@ def test_rewrite_leaves_nothing_partial_when_writing_fails(
     target.write_bytes(b"previous")
     contents = read_wheel(source)
     written: list[str] = []
-    real_add_raw = _zip.Writer.add_raw
+    real_add_raw = ziparchive.Writer.add_raw
 
     def failing_add_raw(
-        self: _zip.Writer, entry: _zip.Entry, local_extra: bytes, chunks: Iterator[bytes]
+        self: ziparchive.Writer,
+        entry: ziparchive.Entry,
+        local_extra: bytes,
+        chunks: Iterator[bytes],
     ) -> None:
         if len(written) == 3:
             raise error
         written.append(entry.name)
         real_add_raw(self, entry, local_extra, chunks)
 
-    monkeypatch.setattr(_zip.Writer, "add_raw", failing_add_raw)
+    monkeypatch.setattr(ziparchive.Writer, "add_raw", failing_add_raw)
     with pytest.raises(WheelError if isinstance(error, OSError) else KeyboardInterrupt) as info:
         rewrite_wheel(contents, tmp_path, renames={}, tags=[ARMV7])
     if isinstance(error, OSError):

@@ -25,7 +25,7 @@ import pytest
 from conftest import ROOT, YOCTO_RECIPE, CrossToolchain, yocto_pyo3_config, yocto_rdepends
 from packaging.requirements import Requirement
 
-from maturin_cross._toml import loads as toml_loads
+from maturin_cross.support.tomlfile import loads as toml_loads
 
 LAYER = ROOT / "contrib" / "yocto"
 CLASS = LAYER / "classes" / "python_maturin_cross.bbclass"
@@ -131,7 +131,7 @@ def test_switch_class_shadows_python_maturin() -> None:
 
 
 # What pyproject.toml's dependencies are for: tomlkit is init's only (it edits TOML keeping the
-# formatting); building reads TOML with the standard library's tomllib (maturin_cross._toml).
+# formatting); building reads TOML with the standard library's tomllib (maturin_cross.support.tomlfile).
 INIT_ONLY = {"tomlkit"}
 # Every oe-core series the layer claims has Python >= 3.12 (scarthgap's is 3.12).
 YOCTO_PYTHON = {"python_version": "3.12", "python_full_version": "3.12.0"}

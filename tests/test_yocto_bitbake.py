@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 from conftest import IN_CI, ROOT, CrossToolchain, unavailable
 
-from maturin_cross import cli
+from maturin_cross.cli import main
 
 LAYER = ROOT / "contrib" / "yocto"
 CLASS = LAYER / "classes" / "python_maturin_cross.bbclass"
@@ -331,7 +331,7 @@ def _problems_of(bitbake: BitBake, pn: str, recipe: Path, env: Environment) -> I
     command = shlex.split(ours.body.strip())
     try:
         with contextlib.redirect_stderr(io.StringIO()) as said:
-            cli.parser().parse_args(command[1:])
+            main.parser().parse_args(command[1:])
     except SystemExit:
         yield f"{pn}: maturin-cross refuses {command}: {said.getvalue().strip()}"
     target_config = functions["setup_target_config"]

@@ -1,4 +1,4 @@
-"""_zip: the central directory read as zipfile reads it, members streamed and checked, and an
+"""wheel/ziparchive.py: the central directory read as zipfile reads it, members streamed and checked, and an
 archive written that zipfile reads back, zip64 included (entries past 65,535, sizes and offsets
 past 4 GiB: the large ones written sparse, so they cost no disk and no time)."""
 
@@ -16,7 +16,7 @@ import bigwheel
 import pytest
 from wheelmaker import make_wheel
 
-from maturin_cross import _zip
+from maturin_cross.wheel import ziparchive
 
 BIG = (1 << 32) + (5 << 20)
 """A size past 4 GiB."""
@@ -38,7 +38,7 @@ def zipfile_view(info: zipfile.ZipInfo) -> tuple[object, ...]:
     )
 
 
-def our_view(entry: _zip.Entry) -> tuple[object, ...]:
+def our_view(entry: ziparchive.Entry) -> tuple[object, ...]:
     return (
         entry.name,
         entry.date_time,
@@ -53,9 +53,9 @@ def our_view(entry: _zip.Entry) -> tuple[object, ...]:
     )
 
 
-def read_directory(path: Path) -> tuple[list[_zip.Entry], bytes]:
+def read_directory(path: Path) -> tuple[list[ziparchive.Entry], bytes]:
     with open(path, "rb") as stream:
-        return _zip.read_directory(stream, path.stat().st_size)
+        return ziparchive.read_directory(stream, path.stat().st_size)
 
 
 def test_the_directory_reads_as_zipfile_reads_it(tmp_path: Path) -> None:
@@ -72,15 +72,15 @@ def test_the_directory_reads_as_zipfile_reads_it(tmp_path: Path) -> None:
         assert comment == archive.comment == b"the archive comment"
         for entry in entries:
             with open(path, "rb") as stream:
-                assert b"".join(_zip.data_chunks(stream, entry)) == archive.read(entry.name)
+                assert b"".join(ziparchive.data_chunks(stream, entry)) == archive.read(entry.name)
 
 
 def test_a_damaged_member_fails_its_crc(tmp_path: Path) -> None:
     path = make_wheel(tmp_path, files={"rpds/data.bin": b"A" * 64}, stored={"rpds/data.bin"})
     path.write_bytes(path.read_bytes().replace(b"A" * 64, b"B" + b"A" * 63))
     (entry,) = [e for e in read_directory(path)[0] if e.name == "rpds/data.bin"]
-    with open(path, "rb") as stream, pytest.raises(_zip.ZipError, match="Bad CRC-32"):
-        b"".join(_zip.data_chunks(stream, entry))
+    with open(path, "rb") as stream, pytest.raises(ziparchive.ZipError, match="Bad CRC-32"):
+        b"".join(ziparchive.data_chunks(stream, entry))
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ def test_a_member_reader_seeks_anywhere(tmp_path: Path, method: int) -> None:
         archive.writestr("member", data)
     (entry,) = read_directory(path)[0]
     with open(path, "rb") as file:
-        reader = _zip.MemberReader(file, entry)
+        reader = ziparchive.MemberReader(file, entry)
         reader.HEAD = reader.CACHE = 1 << 17  # small caches: reads behind force restarts
         assert reader.sweep() == len(data)
         for start, length in [(len(data) - 100, 500), (10, 100), (2_000_000, 70_000), (0, 5)]:
@@ -110,9 +110,9 @@ def test_a_compression_bomb_comes_out_in_bounded_pieces(tmp_path: Path, method: 
         archive.writestr("zeros", bytes(3 << 20))
     (entry,) = read_directory(path)[0]
     with open(path, "rb") as stream:
-        sizes = [len(chunk) for chunk in _zip.data_chunks(stream, entry)]
+        sizes = [len(chunk) for chunk in ziparchive.data_chunks(stream, entry)]
     assert sum(sizes) == 3 << 20
-    assert max(sizes) <= _zip.CHUNK
+    assert max(sizes) <= ziparchive.CHUNK
 
 
 class SparseFile:
@@ -129,18 +129,18 @@ class SparseFile:
         return len(data)
 
 
-def stored_zeros(name: str, size: int) -> _zip.Entry:
+def stored_zeros(name: str, size: int) -> ziparchive.Entry:
     crc = 0
     left = size
     while left:  # the CRC of `size` zero bytes, a block at a time
         step = min(left, len(ZERO_BLOCK))
         crc = zlib.crc32(ZERO_BLOCK[:step], crc)
         left -= step
-    return template(name, _zip.STORED, crc, size, size)
+    return template(name, ziparchive.STORED, crc, size, size)
 
 
-def template(name: str, method: int, crc: int, compressed: int, size: int) -> _zip.Entry:
-    return _zip.Entry(
+def template(name: str, method: int, crc: int, compressed: int, size: int) -> ziparchive.Entry:
+    return ziparchive.Entry(
         name=name,
         raw_name=name.encode(),
         version_made=(3 << 8) | 20,
@@ -170,10 +170,10 @@ def test_sizes_and_offsets_past_4_gib_are_written_as_zip64(tmp_path: Path) -> No
     path = tmp_path / "big.zip"
     big = stored_zeros("big.bin", BIG)
     with open(path, "wb") as stream:
-        writer = _zip.Writer(SparseFile(stream))  # type: ignore[arg-type]
-        writer.add_bytes(template("first.txt", _zip.DEFLATED, 0, 0, 0), b"", b"first\n")
+        writer = ziparchive.Writer(SparseFile(stream))  # type: ignore[arg-type]
+        writer.add_bytes(template("first.txt", ziparchive.DEFLATED, 0, 0, 0), b"", b"first\n")
         writer.add_raw(big, b"", iter(zero_blocks(BIG)))
-        writer.add_bytes(template("after.txt", _zip.DEFLATED, 0, 0, 0), b"", b"after\n" * 100)
+        writer.add_bytes(template("after.txt", ziparchive.DEFLATED, 0, 0, 0), b"", b"after\n" * 100)
         writer.finish(b"comment")
     assert path.stat().st_blocks * 512 < 100 << 20  # the zeros are a hole
 
@@ -193,9 +193,11 @@ def test_more_than_65535_entries_are_written_as_zip64(tmp_path: Path) -> None:
     path = tmp_path / "many.zip"
     count = 70_000
     with open(path, "wb") as stream:
-        writer = _zip.Writer(stream)
+        writer = ziparchive.Writer(stream)
         for number in range(count):
-            writer.add_bytes(template(f"f/{number}", _zip.STORED, 0, 0, 0), b"", b"%d" % number)
+            writer.add_bytes(
+                template(f"f/{number}", ziparchive.STORED, 0, 0, 0), b"", b"%d" % number
+            )
         writer.finish(b"")
     with zipfile.ZipFile(path) as archive:
         assert len(archive.infolist()) == count
@@ -213,7 +215,7 @@ def test_zipfiles_own_zip64_archives_are_read(tmp_path: Path) -> None:
         archive.writestr("plain", b"plain")
     entries, _ = read_directory(path)
     with open(path, "rb") as stream:
-        assert [b"".join(_zip.data_chunks(stream, e)) for e in entries] == [
+        assert [b"".join(ziparchive.data_chunks(stream, e)) for e in entries] == [
             b"zip64 local header\n",
             b"plain",
         ]
@@ -229,14 +231,14 @@ def test_zipfiles_own_zip64_archives_are_read(tmp_path: Path) -> None:
 def test_what_is_not_a_zip_says_why(tmp_path: Path, data: bytes, fragment: str) -> None:
     path = tmp_path / "x.zip"
     path.write_bytes(data)
-    with pytest.raises(_zip.ZipError, match=fragment):
+    with pytest.raises(ziparchive.ZipError, match=fragment):
         read_directory(path)
 
 
 def test_an_end_signature_too_near_the_end_is_no_end_record(tmp_path: Path) -> None:
     path = tmp_path / "x.zip"
-    path.write_bytes(b"junk" * 10 + _zip._END_SIG + bytes(10))
-    with pytest.raises(_zip.ZipError, match="end of central directory record is cut short"):
+    path.write_bytes(b"junk" * 10 + ziparchive._END_SIG + bytes(10))
+    with pytest.raises(ziparchive.ZipError, match="end of central directory record is cut short"):
         read_directory(path)
 
 
@@ -246,19 +248,21 @@ def test_the_last_end_signature_is_the_record_as_zipfile_takes_it(tmp_path: Path
     path = tmp_path / "x.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("a.txt", b"a")
-    path.write_bytes(path.read_bytes() + _zip._END_SIG)
+    path.write_bytes(path.read_bytes() + ziparchive._END_SIG)
     with pytest.raises(zipfile.BadZipFile):
         zipfile.ZipFile(path)
-    with pytest.raises(_zip.ZipError, match="cut short, or bytes were added after it"):
+    with pytest.raises(ziparchive.ZipError, match="cut short, or bytes were added after it"):
         read_directory(path)
 
 
 def test_a_zip64_locator_past_the_end_is_refused(tmp_path: Path) -> None:
-    locator = _zip._LOCATOR64.pack(_zip._LOCATOR64_SIG, 0, 1 << 63, 1)
-    end = _zip._END.pack(_zip._END_SIG, 0, 0, 0, 0, 0, 0, 0)
+    locator = ziparchive._LOCATOR64.pack(ziparchive._LOCATOR64_SIG, 0, 1 << 63, 1)
+    end = ziparchive._END.pack(ziparchive._END_SIG, 0, 0, 0, 0, 0, 0, 0)
     path = tmp_path / "x.zip"
     path.write_bytes(locator + end)
-    with pytest.raises(_zip.ZipError, match="zip64 end of central directory record is missing"):
+    with pytest.raises(
+        ziparchive.ZipError, match="zip64 end of central directory record is missing"
+    ):
         read_directory(path)
 
 
@@ -267,12 +271,12 @@ def rewrite_central(path: Path, name: str, **changes: int) -> None:
     header_offset) in place."""
     data = bytearray(path.read_bytes())
     raw = name.encode()
-    at = data.find(_zip._CENTRAL_SIG)
+    at = data.find(ziparchive._CENTRAL_SIG)
     while at >= 0:
         name_len = int.from_bytes(data[at + 28 : at + 30], "little")
         if data[at + 46 : at + 46 + name_len] == raw:
             break
-        at = data.find(_zip._CENTRAL_SIG, at + 4)
+        at = data.find(ziparchive._CENTRAL_SIG, at + 4)
     assert at >= 0, name
     offsets = {"compressed_size": 20, "size": 24, "header_offset": 42}
     for field, value in changes.items():
@@ -293,11 +297,11 @@ def test_a_member_that_inflates_past_its_size_stops_there(tmp_path: Path, method
     with (
         open(path, "rb") as stream,
         pytest.raises(
-            _zip.ZipError,
+            ziparchive.ZipError,
             match="decompresses to more than the 1000 bytes the central directory says",
         ),
     ):
-        for chunk in _zip.data_chunks(stream, entry):
+        for chunk in ziparchive.data_chunks(stream, entry):
             handed.append(len(chunk))
     assert sum(handed) <= 1000
 
@@ -309,7 +313,7 @@ def test_members_that_overlap_are_refused(tmp_path: Path) -> None:
         archive.writestr("a", b"a" * 100)
         archive.writestr("b", b"b" * 100)
     rewrite_central(path, "b", header_offset=0)
-    with pytest.raises(_zip.ZipError, match="overlap"):
+    with pytest.raises(ziparchive.ZipError, match="overlap"):
         read_directory(path)
 
 
@@ -318,7 +322,9 @@ def test_a_member_past_the_central_directory_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("a", b"a" * 100)
     rewrite_central(path, "a", header_offset=0x7FFFFFFF)
-    with pytest.raises(_zip.ZipError, match=r"^a: its data would lie past the central directory"):
+    with pytest.raises(
+        ziparchive.ZipError, match=r"^a: its data would lie past the central directory"
+    ):
         read_directory(path)
 
 
@@ -328,7 +334,7 @@ def test_a_name_flagged_utf8_that_is_not_is_refused(tmp_path: Path) -> None:
         archive.writestr("pkg/é.py", b"")  # zipfile flags a non-ASCII name as UTF-8
     path.write_bytes(path.read_bytes().replace("é".encode(), b"\xff\xfe"))
     with pytest.raises(
-        _zip.ZipError, match=r"^member b'pkg/\\xff\\xfe.py': its name is flagged as UTF-8"
+        ziparchive.ZipError, match=r"^member b'pkg/\\xff\\xfe.py': its name is flagged as UTF-8"
     ):
         read_directory(path)
 
@@ -352,8 +358,8 @@ def test_corrupt_compressed_data_is_a_zip_error(tmp_path: Path, method: int) -> 
         archive.writestr("member", b"".join(bigwheel.filler(200_000)))
     corrupt_data(path, "member")
     (entry,) = read_directory(path)[0]
-    with open(path, "rb") as stream, pytest.raises(_zip.ZipError):
-        b"".join(_zip.data_chunks(stream, entry))
+    with open(path, "rb") as stream, pytest.raises(ziparchive.ZipError):
+        b"".join(ziparchive.data_chunks(stream, entry))
 
 
 def test_lzma_properties_that_make_no_filter_are_a_zip_error(tmp_path: Path) -> None:
@@ -367,5 +373,8 @@ def test_lzma_properties_that_make_no_filter_are_a_zip_error(tmp_path: Path) -> 
     data[start + 4] = 0xFF  # the lc/lp/pb byte: no such LZMA1 filter
     path.write_bytes(bytes(data))
     (entry,) = read_directory(path)[0]
-    with open(path, "rb") as stream, pytest.raises(_zip.ZipError, match="cannot be decompressed"):
-        b"".join(_zip.data_chunks(stream, entry))
+    with (
+        open(path, "rb") as stream,
+        pytest.raises(ziparchive.ZipError, match="cannot be decompressed"),
+    ):
+        b"".join(ziparchive.data_chunks(stream, entry))

@@ -9,6 +9,6 @@ import sys
 if not sys.flags.safe_path and sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
-from maturin_cross.cli import main
+from maturin_cross.cli.main import main
 
 sys.exit(main())

@@ -1,6 +1,6 @@
-"""PEP 517 and PEP 660 hooks. Each is a few lines: the work is in :mod:`maturin_cross._build`,
-imported inside the hook so that importing the backend stays fast (frontends import it afresh
-for every hook). Errors of ours become one ``maturin-cross: error: ...`` line on stderr and a
+"""PEP 517 and PEP 660 hooks, a door. Each is a few lines: the work is in
+:mod:`maturin_cross.pipeline.steps`, imported inside the hook so that importing the backend
+stays fast (frontends import it afresh for every hook). Errors of ours become one ``maturin-cross: error: ...`` line on stderr and a
 ``SystemExit`` the frontend reports as a failed build."""
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ def build_wheel(
     config_settings: ConfigSettings = None,
     metadata_directory: str | None = None,
 ) -> str:
-    from maturin_cross import _build
+    from maturin_cross.pipeline import steps
 
-    return _build.build_wheel(wheel_directory, config_settings, metadata_directory)
+    return steps.build_wheel(wheel_directory, config_settings, metadata_directory)
 
 
 @_user_errors
@@ -45,30 +45,30 @@ def build_editable(
     config_settings: ConfigSettings = None,
     metadata_directory: str | None = None,
 ) -> str:
-    from maturin_cross import _build
+    from maturin_cross.pipeline import steps
 
-    return _build.build_wheel(wheel_directory, config_settings, metadata_directory, editable=True)
+    return steps.build_wheel(wheel_directory, config_settings, metadata_directory, editable=True)
 
 
 @_user_errors
 def build_sdist(sdist_directory: str, config_settings: ConfigSettings = None) -> str:
-    from maturin_cross import _build
+    from maturin_cross.pipeline import steps
 
-    return _build.build_sdist(sdist_directory, config_settings)
+    return steps.build_sdist(sdist_directory, config_settings)
 
 
 @_user_errors
 def get_requires_for_build_wheel(config_settings: ConfigSettings = None) -> list[str]:
-    from maturin_cross import _build
+    from maturin_cross.pipeline import steps
 
-    return _build.get_requires(config_settings)
+    return steps.get_requires(config_settings)
 
 
 @_user_errors
 def get_requires_for_build_editable(config_settings: ConfigSettings = None) -> list[str]:
-    from maturin_cross import _build
+    from maturin_cross.pipeline import steps
 
-    return _build.get_requires(config_settings)
+    return steps.get_requires(config_settings)
 
 
 @_user_errors
@@ -80,15 +80,15 @@ def get_requires_for_build_sdist(config_settings: ConfigSettings = None) -> list
 def prepare_metadata_for_build_wheel(
     metadata_directory: str, config_settings: ConfigSettings = None
 ) -> str:
-    from maturin_cross import _build
+    from maturin_cross.pipeline import steps
 
-    return _build.prepare_metadata(metadata_directory, config_settings)
+    return steps.prepare_metadata(metadata_directory, config_settings)
 
 
 @_user_errors
 def prepare_metadata_for_build_editable(
     metadata_directory: str, config_settings: ConfigSettings = None
 ) -> str:
-    from maturin_cross import _build
+    from maturin_cross.pipeline import steps
 
-    return _build.prepare_metadata(metadata_directory, config_settings, editable=True)
+    return steps.prepare_metadata(metadata_directory, config_settings, editable=True)

@@ -23,9 +23,11 @@ from typing import BinaryIO
 
 from packaging.tags import Tag, parse_tag
 
-from maturin_cross import _files, elf, wheel
+from maturin_cross.checks import elf
 from maturin_cross.errors import WheelError
-from maturin_cross.target import PythonABI, Target
+from maturin_cross.support import atomic
+from maturin_cross.target.resolve import PythonABI, Target
+from maturin_cross.wheel import wheelfile
 
 _SHARED_OBJECT = re.compile(r"\.so(\.\d+)*$")
 _CPYTHON_SUFFIX = re.compile(
@@ -81,16 +83,16 @@ def elf_or_error(stream: BinaryIO, size: int, name: str) -> elf.ElfInfo | elf.El
 
 def read(
     path: Path, *, max_unpacked: int | None = None
-) -> tuple[wheel.WheelContents, dict[str, elf.ElfInfo | elf.ElfError]]:
+) -> tuple[wheelfile.WheelContents, dict[str, elf.ElfInfo | elf.ElfError]]:
     """Read and verify the wheel at ``path``, reading each shared object's ELF facts as it
     streams past: one pass over the file."""
-    return wheel.read_wheel_inspecting(
+    return wheelfile.read_wheel_inspecting(
         path, is_shared_object, elf_or_error, max_unpacked=max_unpacked
     )
 
 
 def examine(
-    contents: wheel.WheelContents,
+    contents: wheelfile.WheelContents,
     target: Target,
     elves: Mapping[str, elf.ElfInfo | elf.ElfError] | None = None,
 ) -> Plan:
@@ -212,7 +214,7 @@ def _classify(member: str, info: elf.ElfInfo) -> SharedObject:
     return SharedObject(member, info, is_module, module_name, suffix)
 
 
-def read_member_elf(contents: wheel.WheelContents, member: str) -> elf.ElfInfo:
+def read_member_elf(contents: wheelfile.WheelContents, member: str) -> elf.ElfInfo:
     """What the ELF member ``member`` of ``contents`` is, read from the wheel's file, reading only
     what pyelftools looks at."""
     with contents.open(member) as stream:
@@ -257,10 +259,10 @@ def retag_wheel_metadata(text: str, target: Target) -> str:
     """A dist-info ``WHEEL`` file with its ``Tag:`` lines made the target's, as
     :func:`target_tags` decides: version-specific tags take the target's Python, abi3 and
     ``none`` tags keep their python tag."""
-    tags = [tag for value in wheel.tag_values(text) for tag in parse_tag(value)]
+    tags = [tag for value in wheelfile.tag_values(text) for tag in parse_tag(value)]
     specific = any(tag.abi not in ("abi3", "none") for tag in tags)
     python = target.python if specific else None
-    return wheel.retag(text, target_tags(tags, target, python))
+    return wheelfile.retag(text, target_tags(tags, target, python))
 
 
 @dataclass(frozen=True)
@@ -268,7 +270,7 @@ class Fix:
     """A wheel read and checked, what it needs, and the file name it will have."""
 
     source: Path
-    contents: wheel.WheelContents
+    contents: wheelfile.WheelContents
     plan: Plan
     filename: str
 
@@ -286,22 +288,22 @@ def plan_fix(
         raise WheelError(
             [f"{contents.filename}: {change} needed (check only)" for change in plan.changes]
         )
-    return Fix(path, contents, plan, wheel.filename_for(contents, plan.tags))
+    return Fix(path, contents, plan, wheelfile.filename_for(contents, plan.tags))
 
 
 def write_fix(fix: Fix, out_dir: Path) -> Result:
     """Write the corrected wheel (or an unchanged copy) into ``out_dir``; a wheel that needs no
     change and is there already is left as it is."""
     if fix.plan.needs_change:
-        new_path = wheel.rewrite_wheel(
+        new_path = wheelfile.rewrite_wheel(
             fix.contents, out_dir, renames=fix.plan.renames, tags=fix.plan.tags
         )
         return Result(new_path, fix.plan.changes)
     final = out_dir / fix.filename
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        if not _files.same_file(final, fix.source):
-            _files.copy_file(fix.source, final)
+        if not atomic.same_file(final, fix.source):
+            atomic.copy_file(fix.source, final)
     except OSError as err:
         raise WheelError(
             f"{final}: cannot write the wheel ({err.strerror or err}); check that {out_dir} is "

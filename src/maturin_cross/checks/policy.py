@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from maturin_cross.checks.linkage import Dynamic, Report
 from maturin_cross.errors import ConfigError, WheelError
-from maturin_cross.linkage import Dynamic, Report
 
 _FILES = {"manylinux": "manylinux-policy.json", "musllinux": "musllinux-policy.json"}
 _TAG = re.compile(

@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from maturin_cross.errors import ConfigError
-from maturin_cross.sysconfigdata import SysconfigData
-from maturin_cross.target import Target
+from maturin_cross.target.resolve import Target
+from maturin_cross.target.sysconfigdata import SysconfigData
 
 # Build flags pyo3 understands (pyo3-build-config's BuildFlag), taken from sysconfigdata.
 BUILD_FLAGS = ("Py_DEBUG", "Py_REF_DEBUG", "Py_TRACE_REFS", "COUNT_ALLOCS", "Py_GIL_DISABLED")
@@ -102,7 +102,7 @@ def tolerates_unknown_keys(pyo3_version: Version | None) -> bool:
 
 def locked_pyo3_version(lock_text: str, where: str) -> Version | None:
     """The version of pyo3-build-config (else pyo3) in a Cargo.lock; None when absent."""
-    from maturin_cross._toml import TOMLDecodeError, loads
+    from maturin_cross.support.tomlfile import TOMLDecodeError, loads
 
     try:
         lock = loads(lock_text)
@@ -136,7 +136,7 @@ def _parse_version(text: str) -> Version | None:
 def uses_abi3(cargo_toml: str, extra_features: list[str]) -> bool:
     """Does the crate turn on one of pyo3's abi3 features (in Cargo.toml's pyo3 dependency, or
     among the features maturin is told to enable)?"""
-    from maturin_cross._toml import TOMLDecodeError, loads
+    from maturin_cross.support.tomlfile import TOMLDecodeError, loads
 
     if any(feature.split("/")[-1].startswith("abi3") for feature in extra_features):
         return True
@@ -156,7 +156,7 @@ def uses_pyo3(bindings: object, cargo_toml: str | None, locked: Version | None) 
     """Whether the crate may be built with pyo3: not when ``[tool.maturin] bindings`` says
     otherwise (``bin``, ``cffi``, ``uniffi``), nor when Cargo.toml names no pyo3 dependency and
     no pyo3 is locked. True when it cannot be told."""
-    from maturin_cross._toml import TOMLDecodeError, loads
+    from maturin_cross.support.tomlfile import TOMLDecodeError, loads
 
     if bindings in NO_PYO3_BINDINGS:
         return False

@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from maturin_cross import _host, proof, sysconfigdata
-from maturin_cross._project import Project
-from maturin_cross.settings import Kind, Origin, Settings, Sourced, decide
-from maturin_cross.sysconfigdata import SysconfigData
-from maturin_cross.sysroot import Sysroot
-from maturin_cross.target import Target, resolve
-from maturin_cross.target_spec import custom_target_spec
+from maturin_cross.checks import proof
+from maturin_cross.project.pyproject import Project
+from maturin_cross.settings.model import Kind, Origin, Settings, Sourced, decide
+from maturin_cross.target import hostinfo, sysconfigdata
+from maturin_cross.target.resolve import Target, resolve
+from maturin_cross.target.spec import custom_target_spec
+from maturin_cross.target.sysconfigdata import SysconfigData
+from maturin_cross.target.sysroot import Sysroot
 
 ConfigSettings = Mapping[str, "str | list[str]"] | None
 
@@ -58,17 +59,17 @@ def target_for(
 ) -> tuple[Target, SysconfigData | None]:
     """The target the settings and environment name, with its sysconfigdata; the host when
     nothing names one."""
-    crossenv = _host.host_cross_sysconfigdata()
+    crossenv = hostinfo.host_cross_sysconfigdata()
     located = sysconfigdata.locate(
         settings.sourced("sysconfigdata"),
         environ,
         cwd,
         crossenv=crossenv,
-        module_path=_host.host_module_path(),
+        module_path=hostinfo.host_module_path(),
     )
     target_setting = settings.sourced("target")
     if located is None and target_setting is None:
-        return _host.host_target(settings.sourced("platform_tag")), None
+        return hostinfo.host_target(settings.sourced("platform_tag")), None
     llvm_target = custom_target_spec(settings.target, environ, cwd) if settings.target else None
     data, details, notes = None, None, []
     if located is not None:
@@ -79,7 +80,7 @@ def target_for(
     platform = decide(
         [
             Sourced(details.platform, DETAILS_PLATFORM) if details and details.platform else None,
-            _host.host_cross_platform() if from_crossenv else None,
+            hostinfo.host_cross_platform() if from_crossenv else None,
             settings.sourced("platform_tag"),
         ]
     )

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from maturin_cross.errors import ConfigError
-from maturin_cross.maturin_args import MaturinArgs
+from maturin_cross.settings.maturin_args import MaturinArgs
 
 
 def read_pyproject(source_dir: Path) -> dict[str, Any]:
     path = source_dir / "pyproject.toml"
     if not path.is_file():
         return {}
-    from maturin_cross._toml import TOMLDecodeError, loads
+    from maturin_cross.support.tomlfile import TOMLDecodeError, loads
 
     try:
         return loads(path.read_text(encoding="utf-8"))

@@ -37,8 +37,9 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from maturin_cross import _files, _zip
 from maturin_cross.errors import WheelError
+from maturin_cross.support import atomic
+from maturin_cross.wheel import ziparchive
 
 ACCEPTED_HASHES = frozenset(
     {"sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s"}
@@ -282,7 +283,7 @@ _NOT_FILES = {
 }
 
 
-def _kind_problem(entry: _zip.Entry) -> str | None:
+def _kind_problem(entry: ziparchive.Entry) -> str | None:
     """Why a member is not a file (or a directory entry) by the Unix mode zip keeps, or None.
     Unpackers that honour the mode make a symbolic link member a link, pointing anywhere on the
     installing machine."""
@@ -299,7 +300,7 @@ def _size_words(size: int) -> str:
     raise AssertionError("unreachable")
 
 
-def _whole_limit(infos: Sequence[_zip.Entry]) -> int:
+def _whole_limit(infos: Sequence[ziparchive.Entry]) -> int:
     """The most WHEEL or RECORD may hold, read whole: what a RECORD line for each member could
     take at most (its name quoted, the longest digest, a size), with room to spare."""
     return 4096 + sum(2 * len(info.raw_name) + 200 for info in infos)
@@ -333,7 +334,7 @@ class WheelContents:
     """Archive member names in archive order (directory entries included)."""
     record: tuple[RecordEntry, ...]
     """RECORD's entries, in order."""
-    _members: Mapping[str, _zip.Entry] = field(repr=False, compare=False)
+    _members: Mapping[str, ziparchive.Entry] = field(repr=False, compare=False)
     comment: bytes = b""
     """The archive comment."""
     _identity: tuple[int, int] = field(default=(0, 0), repr=False, compare=False)
@@ -352,7 +353,7 @@ class WheelContents:
         """``rpds-0.1.0.data``: where scripts, headers and data files live (it may not exist)."""
         return self.dist_info.removesuffix(".dist-info") + ".data"
 
-    def _entry(self, name: str) -> _zip.Entry:
+    def _entry(self, name: str) -> ziparchive.Entry:
         try:
             return self._members[name]
         except KeyError:
@@ -386,8 +387,10 @@ class WheelContents:
         self._unchanged()
         try:
             with open(self.path, "rb") as file:
-                yield io.BufferedReader(_zip.MemberReader(file, entry), _zip.MemberReader.BLOCK)
-        except _zip.ZipError as err:
+                yield io.BufferedReader(
+                    ziparchive.MemberReader(file, entry), ziparchive.MemberReader.BLOCK
+                )
+        except ziparchive.ZipError as err:
             raise WheelError(
                 f"{self.path}: {name}: cannot be read ({err}); the wheel is damaged, {_REBUILD}"
             ) from err
@@ -442,7 +445,7 @@ class _Streamed:
 
 def _stream_member(
     stream: BinaryIO,
-    entry: _zip.Entry,
+    entry: ziparchive.Entry,
     expected: RecordEntry | None,
     where: str,
     inspect: Callable[[BinaryIO, int, str], T] | None,
@@ -454,17 +457,17 @@ def _stream_member(
     result: T | None = None
     try:
         if inspect is None:
-            for chunk in _zip.data_chunks(stream, entry):
+            for chunk in ziparchive.data_chunks(stream, entry):
                 size += len(chunk)
                 if hasher is not None:
                     hasher.update(chunk)
         else:
-            reader = _zip.MemberReader(stream, entry)
+            reader = ziparchive.MemberReader(stream, entry)
             size = reader.sweep(hasher.update if hasher is not None else None)
             result = inspect(io.BufferedReader(reader, reader.BLOCK), entry.size, entry.name)
-    except _zip.UnsupportedMethod as err:
+    except ziparchive.UnsupportedMethod as err:
         return _Streamed(problem=f"{where}: {entry.name}: {err}; {_REBUILD} with deflate"), None
-    except (_zip.ZipError, OSError) as err:
+    except (ziparchive.ZipError, OSError) as err:
         problem = f"{where}: {entry.name}: cannot be read ({err}); the wheel is damaged, {_REBUILD}"
         return _Streamed(problem=problem), None
     matches = None
@@ -512,15 +515,15 @@ def read_wheel_inspecting(
             "NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl"
         )
     try:
-        stream = open(path, "rb", buffering=_zip.CHUNK)  # noqa: SIM115 (closed below)
+        stream = open(path, "rb", buffering=ziparchive.CHUNK)  # noqa: SIM115 (closed below)
     except OSError as err:
         problems.append(f"{where}: cannot be read ({err.strerror or err}); check the path")
         raise WheelError(problems) from err
     with stream:
         try:
             status = os.fstat(stream.fileno())
-            infos, comment = _zip.read_directory(stream, status.st_size)
-        except _zip.ZipError as err:
+            infos, comment = ziparchive.read_directory(stream, status.st_size)
+        except ziparchive.ZipError as err:
             problems.append(
                 f"{where}: not a readable zip archive ({err}); a wheel is a zip file, {_REBUILD}"
             )
@@ -546,7 +549,7 @@ def read_wheel_inspecting(
 def _verify(
     path: Path,
     parsed: tuple[NormalizedName, Version, BuildTag, frozenset[Tag]] | None,
-    infos: list[_zip.Entry],
+    infos: list[ziparchive.Entry],
     comment: bytes,
     identity: tuple[int, int],
     stream: BinaryIO,
@@ -623,8 +626,8 @@ def _verify(
                     f"{_REBUILD}"
                 )
                 continue
-            with contextlib.suppress(_zip.ZipError, OSError):  # the streaming pass reports it
-                metadata[name] = b"".join(_zip.data_chunks(stream, members[name]))
+            with contextlib.suppress(ziparchive.ZipError, OSError):  # the streaming pass reports it
+                metadata[name] = b"".join(ziparchive.data_chunks(stream, members[name]))
     record: list[RecordEntry] = []
     record_problems: list[str] = []
     if record_path in members:
@@ -858,23 +861,23 @@ def rewrite_wheel(
     try:
         contents._unchanged()
         out_dir.mkdir(parents=True, exist_ok=True)
-        with open(contents.path, "rb") as source, _files.replacing(target) as out:
-            writer = _zip.Writer(out)
+        with open(contents.path, "rb") as source, atomic.replacing(target) as out:
+            writer = ziparchive.Writer(out)
             for name in contents.entries:
                 if name == contents.record_path or name in dropped:
                     continue
                 member = contents._members[name]
-                start, local_extra = _zip.local_header(source, member)
+                start, local_extra = ziparchive.local_header(source, member)
                 new_name = renames.get(name, name)
                 written = member.renamed(new_name) if new_name != name else member
                 entry = old_record.get(name)
                 if name == contents.wheel_path and new_tags is not None:
-                    text = b"".join(_zip.data_chunks(source, member)).decode("utf-8")
+                    text = b"".join(ziparchive.data_chunks(source, member)).decode("utf-8")
                     data = retag(text, new_tags).encode("utf-8")
                     writer.add_bytes(written, local_extra, data)
                     entry = RecordEntry.for_data(new_name, data)
                 else:
-                    chunks = _zip.raw_chunks(source, start, member.compressed_size)
+                    chunks = ziparchive.raw_chunks(source, start, member.compressed_size)
                     writer.add_raw(written, local_extra, chunks)
                     if entry is not None and new_name != name:
                         entry = RecordEntry(new_name, entry.hash, entry.size)
@@ -882,7 +885,7 @@ def rewrite_wheel(
                     record.append(entry)
             record.append(RecordEntry(contents.record_path, None, None))
             record_member = contents._members[contents.record_path]
-            _, local_extra = _zip.local_header(source, record_member)
+            _, local_extra = ziparchive.local_header(source, record_member)
             writer.add_bytes(record_member, local_extra, record_bytes(record))
             writer.finish(contents.comment)
     except OSError as err:
@@ -890,7 +893,7 @@ def rewrite_wheel(
             f"{target}: cannot write the wheel ({err}); check that {out_dir} is a writable "
             "directory"
         ) from err
-    except _zip.ZipError as err:
+    except ziparchive.ZipError as err:
         raise WheelError(
             f"{contents.path}: cannot be read ({err}); the wheel is damaged, {_REBUILD}"
         ) from err

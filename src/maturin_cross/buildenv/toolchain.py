@@ -9,7 +9,8 @@ only way to a standard library for targets no package ships one for (tier 3 targ
 active toolchain is asked first, then every rustup toolchain, unless ``RUSTUP_TOOLCHAIN`` pins one.
 
 :func:`choose` decides from what is on disk; :func:`setup_for` asks the host which toolchains
-there are (through :mod:`maturin_cross._run`) and returns what cargo and rustc must see.
+there are (through :mod:`maturin_cross.support.processes`) and returns what cargo and rustc
+must see.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from maturin_cross import _toml
-from maturin_cross._run import capture
 from maturin_cross.errors import BuildError
+from maturin_cross.support import tomlfile
+from maturin_cross.support.processes import capture
 
 BUILD_STD = "std panic_abort"
 """The crates build-std builds: ``std`` and what it needs, with both panic runtimes. Spelled as
@@ -138,7 +139,7 @@ class LinkerSetup:
     """What to do when linking fails; empty when the user chose the linker."""
 
     def explain(self, cause: str) -> str | None:
-        """What to do about a failure whose cause (``_run.failure_cause``) is a failed link."""
+        """What to do about a failure whose cause (``processes.failure_cause``) is a failed link."""
         return self.on_failure if self.on_failure and _LINK_FAILED.match(cause) else None
 
 
@@ -294,7 +295,7 @@ def cargo_configs(start: Path, environ: Mapping[str, str]) -> list[CargoConfig]:
             path = folder / name
             if path.is_file():
                 try:
-                    found.append((path, _toml.loads(path.read_text(encoding="utf-8"))))
+                    found.append((path, tomlfile.loads(path.read_text(encoding="utf-8"))))
                 except (OSError, ValueError):
                     found.append((path, None))
     return found

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from maturin_cross.sysconfigdata import SysconfigData
-from maturin_cross.sysroot import Sysroot
-from maturin_cross.target import Target
+from maturin_cross.target.resolve import Target
+from maturin_cross.target.sysconfigdata import SysconfigData
+from maturin_cross.target.sysroot import Sysroot
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Trying wheels on their target: install them into a scratch folder, find qemu on this host,
-run the target's own Python and read what it said. The decisions are :mod:`maturin_cross.trial`'s.
+run the target's own Python and read what it said. The decisions are
+:mod:`maturin_cross.trial.prepare`'s.
 """
 
 from __future__ import annotations
@@ -10,18 +11,19 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from maturin_cross import linkage, trial
-from maturin_cross._run import execute, log
+from maturin_cross.checks import linkage
 from maturin_cross.errors import TrialUnavailable, WheelError
-from maturin_cross.sysroot import Sysroot, target_library_dirs
-from maturin_cross.target import Target
+from maturin_cross.support.processes import execute, log
+from maturin_cross.target.resolve import Target
+from maturin_cross.target.sysroot import Sysroot, target_library_dirs
+from maturin_cross.trial import prepare
 
 TIMEOUT = 600.0
 """Seconds the target's Python may take: qemu is slow, a hang is not."""
 
 
 def host_qemu(target: Target) -> str:
-    programs = trial.qemu_programs(target.elf)
+    programs = prepare.qemu_programs(target.elf)
     for program in programs:
         found = shutil.which(program)
         if found:
@@ -45,18 +47,18 @@ def runner(target: Target, sysroot: Sysroot, python: str) -> tuple[tuple[str, ..
     """What runs the target's programs here, and how that is said: the sysroot's loader where
     this machine runs them itself (x86-64, i386 on x86-64), qemu-user otherwise."""
     host = _host_machine()
-    if host is not None and trial.runs_natively(target.elf, host.kind):
+    if host is not None and prepare.runs_natively(target.elf, host.kind):
         with sysroot.host_path(python).open("rb") as stream:
             loader = linkage.read_dynamic(stream, python).interpreter
         if loader and sysroot.host_path(loader).is_file():
             log(f"{target.rust_target} runs on this machine: the sysroot's {loader}, no qemu")
             dirs = target_library_dirs(sysroot, target)
-            machine = trial.personality(target.elf)
+            machine = prepare.personality(target.elf)
             setarch = shutil.which("setarch") if machine else None
             if machine and not setarch:
                 log("setarch (util-linux) is not installed: the target sees this machine's uname")
             shown = (setarch, machine) if setarch and machine else ()
-            return trial.native_prefix(sysroot, loader, dirs, shown), "natively"
+            return prepare.native_prefix(sysroot, loader, dirs, shown), "natively"
     return (host_qemu(target), "-L", str(sysroot.root)), "under qemu"
 
 
@@ -108,14 +110,14 @@ def try_wheels(
     command: str | None = None,
     with_wheels: Sequence[Path] = (),
     runs: Sequence[str] = (),
-) -> trial.Outcome:
+) -> prepare.Outcome:
     """Install ``with_wheels`` and ``wheels``, import every extension module of ``wheels`` in the
     target's Python under qemu, run ``command``, then each program command line of ``runs``."""
     if target.python is None:
         raise TrialUnavailable(
             f"the target {target.rust_target} names no Python version; pass its sysconfigdata"
         )
-    python = trial.find_python(sysroot, target.python)
+    python = prepare.find_python(sysroot, target.python)
     run, how = runner(target, sysroot, python)
     scratch = Path(tempfile.mkdtemp(prefix="maturin-cross-test-"))
     try:
@@ -126,9 +128,9 @@ def try_wheels(
             _install(extra, site, scripts, python)
         modules: list[str] = []
         for wheel in wheels:
-            modules += trial.extension_modules(_install(wheel, site, scripts, python))
+            modules += prepare.extension_modules(_install(wheel, site, scripts, python))
         programs = [program.name for program in scripts.iterdir()]
-        argvs = [trial.program_run(text, programs) for text in runs]
+        argvs = [prepare.program_run(text, programs) for text in runs]
         if not modules:
             log("the wheels hold no extension module; running the command only")
         env = _clean_python_env(environ, site)
@@ -137,7 +139,7 @@ def try_wheels(
                 *run,
                 str(sysroot.host_path(python)),
                 "-c",
-                trial.import_script(modules, command),
+                prepare.import_script(modules, command),
             ],
             env_delta=env,
             cwd=run_in,
@@ -158,6 +160,6 @@ def try_wheels(
                 break
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    imported = tuple(line.split()[-1] for line in out.splitlines() if line.startswith(trial.MARK))
-    said = "".join(line + "\n" for line in out.splitlines() if not line.startswith(trial.MARK))
-    return trial.Outcome(0 if code == 0 else 1, imported, said, err, how)
+    imported = tuple(line.split()[-1] for line in out.splitlines() if line.startswith(prepare.MARK))
+    said = "".join(line + "\n" for line in out.splitlines() if not line.startswith(prepare.MARK))
+    return prepare.Outcome(0 if code == 0 else 1, imported, said, err, how)

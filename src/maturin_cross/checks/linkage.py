@@ -4,7 +4,8 @@ Pure: reads ELF files (a wheel's members, a sysroot's libraries) with pyelftools
 
 For each ``DT_NEEDED`` the search is the loader's: ``DT_RPATH`` (when there is no
 ``DT_RUNPATH``), ``DT_RUNPATH``, then the folders of the sysroot's ``ld.so.conf`` and the
-defaults (:func:`maturin_cross.sysroot.library_dirs`); ``$ORIGIN`` is the binary's own folder,
+defaults (:func:`maturin_cross.target.sysroot.library_dirs`); ``$ORIGIN`` is the binary's own
+folder,
 inside the wheel. A candidate of another machine, class, byte order or ABI is passed over, as the
 loader does. Every version the binary requires of a library (``DT_VERNEED``: ``GLIBC_2.34``,
 ``GLIBCXX_3.4.30``, ``OPENSSL_3.0.0``) must be defined (``DT_VERDEF``) by the library found.
@@ -23,10 +24,10 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection
 from elftools.elf.segments import InterpSegment
 
-from maturin_cross.elf import PARSE_ERRORS, abi_of, parse_error_detail
+from maturin_cross.checks.elf import PARSE_ERRORS, abi_of, parse_error_detail
 from maturin_cross.errors import WheelError
-from maturin_cross.sysroot import Sysroot
-from maturin_cross.target import ElfFacts
+from maturin_cross.target.resolve import ElfFacts
+from maturin_cross.target.sysroot import Sysroot
 
 _VER_FLG_BASE = 0x1
 """A version definition that names the file itself, not a version."""

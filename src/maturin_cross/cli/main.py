@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from maturin_cross.settings import Settings
-    from maturin_cross.sysroot import Sysroot
-    from maturin_cross.target import Target
+    from maturin_cross.settings.model import Settings
+    from maturin_cross.target.resolve import Target
+    from maturin_cross.target.sysroot import Sysroot
 
 PROG = "maturin-cross"
 
@@ -69,8 +69,8 @@ def _resolve(args: argparse.Namespace, source_dir: Path) -> Target:
 
 def _settings(args: argparse.Namespace, source_dir: Path) -> Settings:
     """The settings the command line, the environment and the project's pyproject.toml give."""
-    from maturin_cross._project import read_pyproject
-    from maturin_cross.settings import Settings
+    from maturin_cross.project.pyproject import read_pyproject
+    from maturin_cross.settings.model import Settings
 
     return Settings.from_sources(
         _config_pairs(getattr(args, "config_setting", None)),
@@ -85,8 +85,8 @@ def _resolve_with_sysroot(
 ) -> tuple[Target, Sysroot | None]:
     """The target the command line and environment name, and its sysroot: the one named, else
     the one its sysconfigdata sits in."""
-    from maturin_cross import proof
-    from maturin_cross._plan import target_for
+    from maturin_cross.checks import proof
+    from maturin_cross.pipeline.planning import target_for
 
     settings = settings or _settings(args, source_dir)
     target, data = target_for(settings, os.environ, source_dir)
@@ -150,7 +150,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def _what_file(path: Path) -> str:
     """``wheel`` or ``elf``, by the name and the first bytes; UsageError for anything else."""
-    from maturin_cross import elf
+    from maturin_cross.checks import elf
     from maturin_cross.errors import UsageError
 
     what = "name a wheel (.whl) or an ELF file (.so)"
@@ -173,7 +173,7 @@ def _what_file(path: Path) -> str:
 def _inspect_file(args: argparse.Namespace) -> int:
     """What a wheel or an ELF file holds. Exit 0: everything read is fine (for the target, when
     one is named); 1: something would not load or is refused; 2: not a wheel nor an ELF file."""
-    from maturin_cross import elf, proof, repair
+    from maturin_cross.checks import elf, proof, repair
     from maturin_cross.errors import ElfError, UsageError
 
     path: Path = args.path
@@ -278,9 +278,9 @@ def _inspect_file(args: argparse.Namespace) -> int:
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
-    from maturin_cross import repair
-    from maturin_cross.deliver import Delivered, deliver_all
+    from maturin_cross.checks import repair
     from maturin_cross.errors import MaturinCrossError, UsageError, WheelError
+    from maturin_cross.pipeline.deliver import Delivered, deliver_all
 
     if not _names_target(args):
         raise UsageError(
@@ -343,8 +343,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from maturin_cross import _build, _isolated
     from maturin_cross.errors import UsageError
+    from maturin_cross.pipeline import isolated, steps
 
     source = Path(args.source_dir).resolve()
     if not (source / "pyproject.toml").is_file() and not (source / "Cargo.toml").is_file():
@@ -352,9 +352,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     settings = _target_settings(args)
     out_dir = Path(args.out_dir).resolve()
     if args.no_isolation:
-        name = _build.build_wheel(str(out_dir), settings, source_dir=source)
+        name = steps.build_wheel(str(out_dir), settings, source_dir=source)
     else:
-        name = _isolated.build_isolated(source, out_dir, settings)
+        name = isolated.build_isolated(source, out_dir, settings)
     print(out_dir / name)
     return 0
 
@@ -364,9 +364,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from maturin_cross._files import write_bytes
     from maturin_cross.errors import UsageError
-    from maturin_cross.init import switch_backend
+    from maturin_cross.project.backend_switch import switch_backend
+    from maturin_cross.support.atomic import write_bytes
 
     path = Path(args.project_dir) / "pyproject.toml"
     try:
@@ -393,8 +393,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from maturin_cross import _trial_run
     from maturin_cross.errors import UsageError
+    from maturin_cross.trial import launch
 
     if args.sysroot and not Path(args.sysroot).is_dir():
         raise UsageError(
@@ -413,7 +413,7 @@ def cmd_test(args: argparse.Namespace) -> int:
             "test needs the target's sysroot, with its Python: --sysroot DIR (or -C sysroot=DIR, "
             "MATURIN_CROSS_SYSROOT, or a sysconfigdata inside a sysroot)"
         )
-    outcome = _trial_run.try_wheels(
+    outcome = launch.try_wheels(
         args.wheels,
         target,
         sysroot,

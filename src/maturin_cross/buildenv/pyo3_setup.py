@@ -1,6 +1,6 @@
 """The PyO3 setup of a cross build: the config file written from the target's sysconfigdata, and
-the PYO3_CROSS* variables that agree with it. :mod:`maturin_cross.pyo3_config` says what the
-file holds; this module reads the crate, writes the file and returns what it did."""
+the PYO3_CROSS* variables that agree with it. :mod:`maturin_cross.buildenv.pyo3_config` says what
+the file holds; this module reads the crate, writes the file and returns what it did."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from maturin_cross import pyo3_config
-from maturin_cross._files import write_bytes
-from maturin_cross._plan import Build
+from maturin_cross.buildenv import pyo3_config
 from maturin_cross.errors import ConfigError
-from maturin_cross.sysconfigdata import SysconfigData
-from maturin_cross.target import Target
+from maturin_cross.pipeline.planning import Build
+from maturin_cross.support.atomic import write_bytes
+from maturin_cross.target.resolve import Target
+from maturin_cross.target.sysconfigdata import SysconfigData
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from maturin_cross import sysconfigdata
+from maturin_cross.target import sysconfigdata
 from maturin_cross.errors import ConfigError, TargetError
-from maturin_cross.settings import Origin
-from maturin_cross.sysconfigdata import SysconfigData
+from maturin_cross.settings.model import Origin
+from maturin_cross.target.sysconfigdata import SysconfigData
 
 # ELF ABI discriminators: facts a module must have that the multiarch's name does not show.
 ARM_HARD = "arm-hard-float"
@@ -701,7 +701,7 @@ def resolve(
 ) -> Target:
     """Derive the target. ``data`` is the target's sysconfigdata (the authority for EXT_SUFFIX
     and the Python ABI); ``rust_target`` and ``platform_tag`` are the values
-    :func:`maturin_cross.settings.decide` chose, with their origins. A platform another tool
+    :func:`maturin_cross.settings.model.decide` chose, with their origins. A platform another tool
     gave (``_PYTHON_HOST_PLATFORM``, build-details.json) is refined
     (:func:`refine_host_platform`); a maturin-cross setting is taken as given; without one the
     tag is derived from the Rust target."""

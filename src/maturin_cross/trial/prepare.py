@@ -1,8 +1,8 @@
 """A wheel tried on its target: installed into a folder, then imported by the target's own Python,
 run under qemu-user with the sysroot as its library root.
 
-Pure: this module decides the program, the modules and the script; :func:`maturin_cross.
-_trial_run.try_wheels` installs and runs them.
+Pure: this module decides the program, the modules and the script;
+:func:`maturin_cross.trial.launch.try_wheels` installs and runs them.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from maturin_cross.errors import TrialUnavailable, UsageError
-from maturin_cross.sysroot import Sysroot
-from maturin_cross.target import ElfFacts, PythonABI
+from maturin_cross.target.resolve import ElfFacts, PythonABI
+from maturin_cross.target.sysroot import Sysroot
 
 # (e_machine, ELF class, little-endian, ABI or None for any) -> qemu-user's name for the machine.
 _QEMU = [

@@ -1,10 +1,10 @@
 """The hooks' work, which both doors share: plan -> the environment maturin and cargo see ->
 maturin -> check/fix the wheel.
 
-Each step returns a value the next one takes: :func:`maturin_cross._plan.plan` a frozen
-:class:`~maturin_cross._plan.Build`, :func:`environment` the variables and notes of the PyO3 and
-Rust setups, :func:`maturin_args` maturin's command line. Processes start through
-:mod:`maturin_cross._run`.
+Each step returns a value the next one takes: :func:`maturin_cross.pipeline.planning.plan` a frozen
+:class:`~maturin_cross.pipeline.planning.Build`, :func:`environment` the variables and notes of the
+PyO3 and Rust setups, :func:`maturin_args` maturin's command line. Processes start through
+:mod:`maturin_cross.support.processes`.
 """
 
 from __future__ import annotations
@@ -17,15 +17,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from maturin_cross import _host, _pyo3, _trial_run, proof, repair, toolchain
-from maturin_cross._plan import Build, ConfigSettings, plan
-from maturin_cross._project import read_pyproject
-from maturin_cross._run import log, run
-from maturin_cross.c_side import c_side
-from maturin_cross.deliver import deliver
+from maturin_cross.buildenv import pyo3_setup, toolchain
+from maturin_cross.buildenv.c_side import c_side
+from maturin_cross.checks import proof, repair
 from maturin_cross.errors import BuildError, ConfigError
-from maturin_cross.settings import Settings
-from maturin_cross.target_spec import custom_target_spec
+from maturin_cross.pipeline.deliver import deliver
+from maturin_cross.pipeline.planning import Build, ConfigSettings, plan
+from maturin_cross.project.pyproject import read_pyproject
+from maturin_cross.settings.model import Settings
+from maturin_cross.support.processes import log, run
+from maturin_cross.target import hostinfo
+from maturin_cross.target.spec import custom_target_spec
+from maturin_cross.trial import launch
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def environment(
     delta: dict[str, str] = {}
     notes = list(build.target.notes)
     if build.sysconfigdata is not None:
-        pyo3 = _pyo3.setup(build, build.sysconfigdata, _config_folder(build, environ), environ)
+        pyo3 = pyo3_setup.setup(build, build.sysconfigdata, _config_folder(build, environ), environ)
         delta.update(pyo3.env)
         notes += pyo3.notes
     if build.sysroot is not None:
@@ -113,7 +116,7 @@ def maturin_args(build: Build, editable: bool) -> list[str]:
             # A path is refused by maturin 1.7 when cross compiling; the config file decides anyway.
             extra += ["-i", f"python{python.version_text}"]
         elif not build.cross:
-            extra += ["-i", _host.host_python()]
+            extra += ["-i", hostinfo.host_python()]
     if build.cross:
         extra += ["--target", build.target.rust_target]
     if editable:
@@ -129,7 +132,7 @@ def _maturin(
     explain: Callable[[str], str | None] | None = None,
 ) -> None:
     run(
-        [*_host.maturin_program(), *args],
+        [*hostinfo.maturin_program(), *args],
         env_delta=env,
         cwd=cwd,
         stream=not build_settings.quiet,
@@ -224,7 +227,7 @@ def _trial(build: Build) -> Callable[[Path], None]:
                 "test = import needs the target's sysroot, with its Python in it; "
                 + proof.NO_SYSROOT
             )
-        outcome = _trial_run.try_wheels([path], build.target, sysroot, os.environ)
+        outcome = launch.try_wheels([path], build.target, sysroot, os.environ)
         for name in outcome.imported:
             log(f"imported {name} in the target's Python {outcome.how}")
         if outcome.exit_code:

@@ -3,8 +3,8 @@ prove it loads there, and only then put it under its final name.
 
 A wheel that fails is never written where a user would pick it up: it is made in a staging
 folder inside the output folder (the same file system, so the final move is one rename; see
-:func:`maturin_cross._files.staging_folder` for what a killed run leaves) and removed with the
-folder. What is written is read back through the checks ``inspect`` makes (:func:`proof.prove`,
+:func:`maturin_cross.support.atomic.staging_folder` for what a killed run leaves) and removed with
+the folder. What is written is read back through the checks ``inspect`` makes (:func:`proof.prove`,
 which reads it once for all of them) before it gets its name. A wheel is never written over an
 input, its own included (unless ``in_place``), nor over another wheel of the same run: those
 are refused before anything is written. Pure: files only, no process.
@@ -18,10 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from maturin_cross import _files, proof, repair
+from maturin_cross.checks import proof, repair
 from maturin_cross.errors import MaturinCrossError, OutputError, WheelError
-from maturin_cross.sysroot import Sysroot
-from maturin_cross.target import Target
+from maturin_cross.support import atomic
+from maturin_cross.target.resolve import Target
+from maturin_cross.target.sysroot import Sysroot
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def deliver_all(
         with contextlib.ExitStack() as stack:
             try:
                 out_dir.mkdir(parents=True, exist_ok=True)
-                folder = stack.enter_context(_files.staging_folder(out_dir))
+                folder = stack.enter_context(atomic.staging_folder(out_dir))
             except OSError as err:
                 raise OutputError(
                     f"{out_dir}: cannot write the wheel there ({_why_not(out_dir, err)}); name a "
@@ -153,7 +154,7 @@ def _stage(
 ) -> _Staged:
     fix = repair.plan_fix(source, target, check_only=check_only, max_unpacked=max_unpacked)
     final = out_dir / fix.filename
-    if fix.plan.needs_change and not in_place and _files.same_file(final, source):
+    if fix.plan.needs_change and not in_place and atomic.same_file(final, source):
         raise OutputError(
             f"{source}: the corrected wheel would replace it ({final} is this file); pass "
             "--in-place to rewrite it in place, or -w another folder"
@@ -194,7 +195,7 @@ def _refuse_overwrites(
         replaced = [
             other
             for n, other in enumerate(sources)
-            if n != number and _files.same_file(item.final, other)
+            if n != number and atomic.same_file(item.final, other)
         ]
         if others:
             kept.append(
@@ -220,13 +221,13 @@ def _key(path: Path) -> str:
 
 
 def _move(item: _Staged) -> Delivered:
-    replaces_input = _files.same_file(item.final, item.source)
+    replaces_input = atomic.same_file(item.final, item.source)
     if replaces_input and not item.changes:
         return Delivered(item.final, (), item.proof)  # already there, as it should be
     # In place (_stage refused it otherwise): through a link, the file it names is rewritten.
     destination = Path(os.path.realpath(item.final)) if replaces_input else item.final
     try:
-        _files.move_over(item.staged, destination)
+        atomic.move_over(item.staged, destination)
     except OSError as err:
         raise WheelError(
             f"{destination}: cannot write the wheel ({err.strerror or err}); check that "

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maturin_cross.errors import ConfigError
-from maturin_cross.settings import Kind, Origin, Sourced, decide
+from maturin_cross.settings.model import Kind, Origin, Sourced, decide
 
 PREFIX = "_sysconfigdata"
 REQUIRED_KEYS = ("VERSION", "EXT_SUFFIX")
@@ -542,8 +542,8 @@ def locate(
     """Find the target's sysconfigdata: of ``explicit`` (a path and the setting it came from;
     a plain label counts as a config setting), the :func:`conventions` of ``environ`` (with
     ``module_path``, the running interpreter's ``sys.path``) and ``crossenv`` (what a crossenv
-    cross-python's ``sysconfig`` names), the one :func:`maturin_cross.settings.decide` chooses. A
-    folder is searched; several different files in it are an error.
+    cross-python's ``sysconfig`` names), the one :func:`maturin_cross.settings.model.decide`
+    chooses. A folder is searched; several different files in it are an error.
 
     Returns the file and where it came from, or None when nothing names a target: a native build.
     A ``_PYTHON_SYSCONFIGDATA_NAME`` that names nothing to be found is an error: a Python started

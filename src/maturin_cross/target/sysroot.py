@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from maturin_cross.errors import ConfigError
-from maturin_cross.target import ARM_HARD, Target
+from maturin_cross.target.resolve import ARM_HARD, Target
 
 _MAX_LINKS = 40
 """As Linux's own limit on symlinks followed in one lookup."""

@@ -7,7 +7,7 @@ Every key has one precedence, highest first (:class:`Kind` is its rank):
 3. ``MATURIN_CROSS_<KEY>`` environment variables (``platform-tag``: ``MATURIN_CROSS_PLATFORM_TAG``);
 4. the conventions of the environment: ``CARGO_BUILD_TARGET`` for ``target``,
    ``_PYTHON_HOST_PLATFORM`` for ``platform-tag``, and for ``sysconfigdata`` the variables
-   :func:`maturin_cross.sysconfigdata.conventions` reads and crossenv;
+   :func:`maturin_cross.target.sysconfigdata.conventions` reads and crossenv;
 5. ``[tool.maturin-cross]`` in pyproject.toml;
 6. the target's own files (build-details.json's ``platform``);
 7. what is derived from the target.
@@ -34,8 +34,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 
-from maturin_cross import maturin_args
 from maturin_cross.errors import ConfigError
+from maturin_cross.settings import maturin_args
 
 
 class Kind(enum.IntEnum):
@@ -141,7 +141,7 @@ class Settings:
     max_unpacked_size: str | None = None
     """The most a wheel's members may unpack to, together, before it is refused unread as a
     likely compression bomb: bytes, or a number and a unit (``8GiB``, ``500MB``). Default:
-    ``maturin_cross.wheel.MAX_UNPACKED_SIZE`` (8 GiB)."""
+    ``maturin_cross.wheel.wheelfile.MAX_UNPACKED_SIZE`` (8 GiB)."""
 
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
 

@@ -23,7 +23,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import ARMAttributesSection, Symbol, SymbolTableSection
 
 from maturin_cross.errors import ElfError
-from maturin_cross.target import (
+from maturin_cross.target.resolve import (
     ARM_HARD,
     ARM_SOFT,
     KNOWN_MULTIARCHES,
@@ -105,7 +105,7 @@ PARSE_ERRORS = (
     AssertionError,
 )
 """What pyelftools (and the struct and construct modules under it) raise on malformed input,
-for this module and :mod:`maturin_cross.linkage`; anything else is a bug, and is not reported
+for this module and :mod:`maturin_cross.checks.linkage`; anything else is a bug, and is not reported
 as the file's fault. OverflowError: a seek to an offset past what a file can hold; ValueError:
 UnicodeDecodeError of a name that is not UTF-8; AssertionError: pyelftools' own checks (a
 dynamic section whose string table is not one)."""

@@ -18,10 +18,10 @@ from pathlib import Path
 from subprocess import CalledProcessError  # what build's installers raise (they start pip/uv)
 from typing import TYPE_CHECKING, Literal
 
-from maturin_cross._plan import ConfigSettings
-from maturin_cross._project import Project
-from maturin_cross._run import TAIL_LINES, failure_cause, log, run, show
 from maturin_cross.errors import PREFIX, BuildError, CommandFailed, ConfigError, Reported
+from maturin_cross.pipeline.planning import ConfigSettings
+from maturin_cross.project.pyproject import Project
+from maturin_cross.support.processes import TAIL_LINES, failure_cause, log, run, show
 
 if TYPE_CHECKING:
     from build.env import DefaultIsolatedEnv
@@ -102,7 +102,7 @@ def _install(env: DefaultIsolatedEnv, needed: list[str]) -> None:
 
 
 def _runner(extra: Mapping[str, str]) -> Callable[..., None]:
-    """pyproject_hooks' subprocess runner, through :func:`maturin_cross._run.run`."""
+    """pyproject_hooks' subprocess runner, through :func:`maturin_cross.support.processes.run`."""
 
     def runner(
         cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
