@@ -1,7 +1,8 @@
 """PEP 517 and PEP 660 hooks, a door. Each is a few lines: the work is in
 :mod:`maturin_cross.pipeline.steps`, imported inside the hook so that importing the backend
-stays fast (frontends import it afresh for every hook). Errors of ours become one ``maturin-cross: error: ...`` line on stderr and a
-``SystemExit`` the frontend reports as a failed build."""
+stays fast (frontends import it afresh for every hook). Errors of ours become one
+``maturin-cross: error: ...`` line on stderr and a ``SystemExit`` the frontend reports as a failed
+build."""
 
 from __future__ import annotations
 
