@@ -1,5 +1,6 @@
-"""Calls on wheels that only tests make: a wheel read without looking into any member, a wheel
-corrected in one call, and single RECORD lines written, read and checked against data.
+"""Calls on wheels that only tests make: a wheel read without looking into any member, a member
+read whole, a wheel corrected in one call, and single RECORD lines written, read and checked
+against data.
 
 The source makes these in steps (``read_wheel_inspecting``; ``repair.plan_fix`` then
 ``repair.write_fix``) or never (RECORD is read and written whole); the tests want them in one.
@@ -23,6 +24,22 @@ def read_wheel(path: Path, *, max_unpacked: int | None = None) -> WheelContents:
         path, lambda name: False, lambda stream, size, name: None, max_unpacked=max_unpacked
     )
     return contents
+
+
+def read_member(contents: WheelContents, name: str) -> bytes:
+    """Member ``name``'s data, whole; KeyError if there is none."""
+    with contents.open(name) as stream:
+        return stream.read()
+
+
+def files(contents: WheelContents) -> tuple[str, ...]:
+    """Member names that are files (not directory entries), in archive order."""
+    return tuple(name for name in contents.entries if not contents.is_dir(name))
+
+
+def data_dir(contents: WheelContents) -> str:
+    """``rpds-0.1.0.data``: where the wheel's scripts, headers and data files would be."""
+    return contents.dist_info.removesuffix(".dist-info") + ".data"
 
 
 def fix_wheel(

@@ -16,7 +16,6 @@ import contextlib
 import io
 import os
 import stat
-import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -101,8 +100,8 @@ class WheelContents:
     """What was read from one wheel, verified against its RECORD; built by
     :func:`read_wheel_inspecting`.
 
-    It holds the central directory and RECORD, never the members' data: :meth:`read` and
-    :meth:`open` read a member from the file again.
+    It holds the central directory and RECORD, never the members' data: :meth:`open` reads a
+    member from the file again.
     """
 
     path: Path
@@ -139,11 +138,6 @@ class WheelContents:
     def record_path(self) -> str:
         return f"{self.dist_info}/RECORD"
 
-    @property
-    def data_dir(self) -> str:
-        """``rpds-0.1.0.data``: where scripts, headers and data files live (it may not exist)."""
-        return self.dist_info.removesuffix(".dist-info") + ".data"
-
     def zip_entry(self, name: str) -> ziparchive.Entry:
         """Member ``name``'s record in the central directory, as read: for copying the member
         as it is (:func:`maturin_cross.wheel.rewrite.rewrite_wheel`). KeyError if there is none."""
@@ -166,12 +160,6 @@ class WheelContents:
                 f"{self.path}: the file changed after it was verified; run the command again "
                 "once nothing else writes it"
             )
-
-    def read(self, name: str) -> bytes:
-        """The uncompressed bytes of member ``name`` (whole: for small members such as WHEEL);
-        KeyError if there is none."""
-        with self.open(name) as stream:
-            return stream.read()
 
     @contextlib.contextmanager
     def open(self, name: str) -> Iterator[BinaryIO]:
@@ -197,27 +185,8 @@ class WheelContents:
         """Member ``name``'s uncompressed size in bytes."""
         return self.zip_entry(name).size
 
-    def info(self, name: str) -> zipfile.ZipInfo:
-        """Member ``name``'s zip metadata (date_time, external_attr, compress_type...)."""
-        entry = self.zip_entry(name)
-        info = zipfile.ZipInfo(name, date_time=entry.date_time)
-        info.compress_type = entry.method
-        info.create_system = entry.create_system
-        info.external_attr = entry.external_attr
-        info.internal_attr = entry.internal_attr
-        info.comment = entry.comment
-        info.extra = entry.extra
-        info.CRC = entry.crc
-        info.file_size = entry.size
-        info.compress_size = entry.compressed_size
-        return info
-
     def is_dir(self, name: str) -> bool:
         return self.zip_entry(name).is_dir
-
-    def files(self) -> tuple[str, ...]:
-        """Member names that are files (not directory entries), in archive order."""
-        return tuple(name for name in self.entries if not self.zip_entry(name).is_dir)
 
 
 def _same_version(text: str, version: str) -> bool:
