@@ -14,6 +14,7 @@ from pathlib import Path
 import bigwheel
 import pytest
 from conftest import clean_environ
+from packaging.tags import Tag
 from repaircases import (
     AARCH64_MUSL,
     AARCH64_T,
@@ -39,7 +40,7 @@ from repaircases import (
 from wheelcalls import fix_wheel, read_wheel
 from wheelmaker import make_wheel
 
-from maturin_cross.checks import repair
+from maturin_cross.checks import policy, repair
 from maturin_cross.errors import WheelError
 from maturin_cross.target.resolve import PythonABI, resolve
 from maturin_cross.target.sysconfigdata import SysconfigData
@@ -251,6 +252,18 @@ def test_targets_resolve_as_the_tables_say() -> None:
         "aarch64-unknown-linux-musl": ("linux_aarch64", PythonABI((3, 12))),
         "x86_64-unknown-linux-musl": ("linux_x86_64", None),
     }
+
+
+def test_a_platform_tag_is_a_policy_tag_for_repair_as_for_the_policy_check() -> None:
+    """One rule (wheel.tags.policy_tag): a tag repair keeps as the target's policy tag is one the
+    policy check looks up, and a name PEP 600 does not define is neither."""
+    target = ARMHF.resolve()
+    kept = "manylinux2014_armv7l"
+    made_up = "manylinux3_armv7l"
+    tags = [Tag("cp312", "cp312", kept), Tag("cp312", "cp312", made_up)]
+    assert [t.platform for t in repair.target_tags(tags, target, None)] == [kept]
+    assert policy.policy_for_tag(kept) is not None
+    assert policy.policy_for_tag(made_up) is None
 
 
 @pytest.mark.parametrize(

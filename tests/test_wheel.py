@@ -29,7 +29,7 @@ from maturin_cross.wheel import ziparchive
 from maturin_cross.wheel.contents import WheelContents
 from maturin_cross.wheel.record import Hash, RecordEntry
 from maturin_cross.wheel.rewrite import rewrite_wheel
-from maturin_cross.wheel.tags import tag_lines, wheel_filename
+from maturin_cross.wheel.tags import PolicyTag, policy_tag, tag_lines, wheel_filename
 
 INIT = "rpds/__init__.py"
 SO = "rpds/rpds.cpython-311-x86_64-linux-gnu.so"
@@ -407,6 +407,52 @@ def test_record_entry_does_not_compute_weak_hashes() -> None:
         RecordEntry.for_data("a", b"", algorithm="md5")
     with pytest.raises(ValueError, match="md5"):
         hash_matches(RecordEntry("a", Hash.parse(hash_of(b"", "md5")), 0), b"")
+
+
+def test_a_hash_is_parsed_once_and_written_as_it_came() -> None:
+    padded = hash_of(b"data") + "="
+    parsed = Hash.parse(padded)
+    assert (parsed.algorithm, str(parsed)) == ("sha256", padded)
+    assert parsed.accepted
+    assert not Hash.parse(hash_of(b"", "md5")).accepted
+    assert Hash.of(b"data") == Hash.parse(hash_of(b"data"))
+    hasher = parsed.hasher()
+    hasher.update(b"data")
+    assert parsed.matches(hasher.digest())  # the padding does not count
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("sha256", "hash 'sha256' is not of the form ALGORITHM=DIGEST"),
+        ("=abc", "hash '=abc' is not of the form ALGORITHM=DIGEST"),
+        ("sha 256=abc", "hash algorithm 'sha 256' is not a hashlib name"),
+        ("sha256=a+b/", "hash 'sha256=a+b/' is not urlsafe base64"),
+    ],
+)
+def test_a_malformed_hash_says_why(text: str, problem: str) -> None:
+    with pytest.raises(ValueError) as parsed:
+        Hash.parse(text)
+    assert str(parsed.value) == problem
+    algorithm, _, digest = text.partition("=")
+    with pytest.raises(ValueError):
+        Hash(algorithm, digest)  # made directly, it is checked the same way
+
+
+@pytest.mark.parametrize(
+    ("platform", "expected"),
+    [
+        ("manylinux_2_17_armv7l", PolicyTag("manylinux", "manylinux_2_17", "armv7l")),
+        ("musllinux_1_2_x86_64", PolicyTag("musllinux", "musllinux_1_2", "x86_64")),
+        ("manylinux2014_aarch64", PolicyTag("manylinux", "manylinux2014", "aarch64")),
+        ("manylinux1_i686", PolicyTag("manylinux", "manylinux1", "i686")),
+        ("linux_armv7l", None),
+        ("manylinux3_armv7l", None),  # PEP 600 keeps three older names, no others
+        ("any", None),
+    ],
+)
+def test_policy_tags(platform: str, expected: PolicyTag | None) -> None:
+    assert policy_tag(platform) == expected
 
 
 def test_tag_lines_keep_order_and_drop_duplicates() -> None:
