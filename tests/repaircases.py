@@ -9,17 +9,17 @@ from __future__ import annotations
 import hashlib
 import pprint
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import bigwheel
 from packaging.tags import Tag
+from wheelcalls import read_wheel
 from wheelmaker import RecordEdit, default_wheel_text, make_wheel, set_hash, set_size
 
 from maturin_cross.target.resolve import Target, resolve
 from maturin_cross.target.sysconfigdata import SysconfigData
-from maturin_cross.wheel.wheelfile import read_wheel
 
 ELF_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "elf"
 DIST_INFO = "pkg-0.1.0.dist-info"
@@ -597,7 +597,7 @@ def new_names(path: Path) -> list[str]:
         return archive.namelist()
 
 
-def assert_problems(problems: list[str], case: Refusal) -> None:
+def assert_problems(problems: Sequence[str], case: Refusal) -> None:
     assert len(problems) == len(case.problems), problems
     for line, fragments in zip(problems, case.problems, strict=True):
         assert "\n" not in line

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 from repaircases import ARM_RIGHT, ARM_SEED, ARMHF, build_wheel
+from wheelcalls import read_wheel
 from wheelmaker import make_wheel
 
 from maturin_cross.errors import MaturinCrossError, OutputError, WheelError
 from maturin_cross.pipeline.deliver import deliver, deliver_all
 from maturin_cross.target.sysroot import Sysroot
-from maturin_cross.wheel import wheelfile, ziparchive
-from maturin_cross.wheel.wheelfile import read_wheel
+from maturin_cross.wheel import rewrite, tags, ziparchive
 
 FIXED = "pkg/mod.cpython-312-arm-linux-gnueabihf.so"
 
@@ -136,8 +136,8 @@ def test_a_written_wheel_that_fails_its_own_check_is_not_delivered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A writer that gets WHEEL's Tag lines wrong: what inspect would find, the read-back finds."""
-    real_retag = wheelfile.retag
-    monkeypatch.setattr(wheelfile, "retag", lambda text, tags: real_retag(text, tags[:0]))
+    real_retag = tags.retag
+    monkeypatch.setattr(rewrite, "retag", lambda text, tags: real_retag(text, tags[:0]))
     source = build_wheel(
         tmp_path / "in", ("cp312-cp312-linux_x86_64",), {ARM_SEED: "arm-linux-gnueabihf.so"}
     )

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from wheelcalls import fix_wheel
 from wheelmaker import make_wheel
 
-from maturin_cross.checks import repair
 from maturin_cross.cli.main import main
 from maturin_cross.support import atomic
 from maturin_cross.target.resolve import resolve
@@ -221,8 +221,8 @@ def test_a_wheel_that_needs_no_change_is_written_as_open_would(
     source = make_wheel(tmp_path, name="pkg", tags=("py3-none-any",), files={"pkg/a.py": b""})
     source.chmod(0o600)
     target = resolve(None, rust_target=("x86_64-unknown-linux-gnu", "-"))
-    result = repair.fix_wheel(source, target, tmp_path / "out")
-    assert result.changes == []
+    result = fix_wheel(source, target, tmp_path / "out")
+    assert result.changes == ()
     assert mode(result.path) == 0o644
 
 

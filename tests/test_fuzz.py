@@ -30,6 +30,7 @@ from conftest import FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from repaircases import ARMHF
+from wheelcalls import fix_wheel
 from wheelmaker import make_wheel
 
 from maturin_cross.checks import elf, linkage, repair
@@ -202,7 +203,7 @@ def fix_bytes(folder: Path, data: bytes, name: str = WHEEL_NAME) -> None:
     path = folder / name
     path.write_bytes(data)
     out = folder / "out"
-    result = repair.fix_wheel(path, TARGET, out)
+    result = fix_wheel(path, TARGET, out)
     repair.read(result.path)  # what fix wrote verifies
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import bigwheel
 import pytest
 from conftest import clean_environ
+from packaging.tags import Tag
 from repaircases import (
     AARCH64_MUSL,
     AARCH64_T,
@@ -36,13 +37,13 @@ from repaircases import (
     build_wheel,
     sha256_file,
 )
+from wheelcalls import fix_wheel, read_wheel
 from wheelmaker import make_wheel
 
-from maturin_cross.checks import repair
+from maturin_cross.checks import policy, repair
 from maturin_cross.errors import WheelError
 from maturin_cross.target.resolve import PythonABI, resolve
 from maturin_cross.target.sysconfigdata import SysconfigData
-from maturin_cross.wheel.wheelfile import read_wheel
 
 # --- fix_wheel and examine -----------------------------------------------------------------
 
@@ -55,14 +56,14 @@ def test_fix_wheel(case: Fixable, tmp_path: Path) -> None:
     out = tmp_path / "out"
 
     plan = repair.examine(read_wheel(source), target)
-    assert plan.problems == []
+    assert plan.problems == ()
     assert plan.renames == dict(case.renames)
-    assert plan.changes == list(case.changes)
+    assert plan.changes == tuple(case.changes)
 
-    result = repair.fix_wheel(source, target, out)
+    result = fix_wheel(source, target, out)
 
     assert result.path == out / case.wheel_name
-    assert result.changes == list(case.changes)
+    assert result.changes == tuple(case.changes)
     assert list(out.iterdir()) == [result.path]
     assert_rewritten(source, result.path, case)
     assert sha256_file(source) == digest
@@ -75,7 +76,7 @@ def test_fix_wheel_refuses(case: Refusal, tmp_path: Path) -> None:
     out = tmp_path / "out"
 
     with pytest.raises(WheelError) as refused:
-        repair.fix_wheel(source, case.target.resolve(), out)
+        fix_wheel(source, case.target.resolve(), out)
 
     assert_problems(refused.value.problems, case)
     assert str(refused.value) == "\n".join(refused.value.problems)
@@ -123,9 +124,9 @@ def test_already_right_into_its_own_folder_is_left_alone(tmp_path: Path) -> None
     )
     digest = sha256_file(source)
 
-    result = repair.fix_wheel(source, ARMHF.resolve(), tmp_path)
+    result = fix_wheel(source, ARMHF.resolve(), tmp_path)
 
-    assert result == repair.Result(source, [])
+    assert result == repair.Result(source, ())
     assert list(tmp_path.iterdir()) == [source]
     assert sha256_file(source) == digest
 
@@ -137,7 +138,7 @@ def test_check_only_refuses_a_wheel_that_needs_a_change(tmp_path: Path) -> None:
     out = tmp_path / "out"
 
     with pytest.raises(WheelError) as refused:
-        repair.fix_wheel(source, ARMHF.resolve(), out, check_only=True)
+        fix_wheel(source, ARMHF.resolve(), out, check_only=True)
 
     assert refused.value.problems == [
         f"pkg-0.1.0-cp312-cp312-linux_x86_64.whl: renamed {ARM_SEED} -> "
@@ -153,9 +154,9 @@ def test_check_only_passes_a_right_wheel(tmp_path: Path) -> None:
         tmp_path / "in", ("cp312-cp312-linux_armv7l",), {ARM_RIGHT: "arm-linux-gnueabihf.so"}
     )
 
-    result = repair.fix_wheel(source, ARMHF.resolve(), tmp_path / "out", check_only=True)
+    result = fix_wheel(source, ARMHF.resolve(), tmp_path / "out", check_only=True)
 
-    assert result == repair.Result(tmp_path / "out" / source.name, [])
+    assert result == repair.Result(tmp_path / "out" / source.name, ())
     assert result.path.read_bytes() == source.read_bytes()
 
 
@@ -168,18 +169,18 @@ def test_a_wheel_without_shared_objects_gets_tag_lines_that_match_its_name(
         tmp_path, name="pkg", tags=("py3-none-any",), files=COMMON_FILES, wheel=wheel_text
     )
 
-    result = repair.fix_wheel(source, ARMHF.resolve(), tmp_path / "out")
+    result = fix_wheel(source, ARMHF.resolve(), tmp_path / "out")
 
-    assert result.changes == ["rewrote the WHEEL Tag: lines to match the file name"]
+    assert result.changes == ("rewrote the WHEEL Tag: lines to match the file name",)
     assert read_wheel(result.path).wheel_tags == ("py3-none-any",)
 
 
 def test_a_wheel_without_shared_objects_is_copied(tmp_path: Path) -> None:
     source = make_wheel(tmp_path, name="pkg", tags=("py3-none-any",), files=COMMON_FILES)
 
-    result = repair.fix_wheel(source, ARMHF.resolve(), tmp_path / "out")
+    result = fix_wheel(source, ARMHF.resolve(), tmp_path / "out")
 
-    assert result.changes == []
+    assert result.changes == ()
     assert result.path.read_bytes() == source.read_bytes()
 
 
@@ -253,6 +254,18 @@ def test_targets_resolve_as_the_tables_say() -> None:
     }
 
 
+def test_a_platform_tag_is_a_policy_tag_for_repair_as_for_the_policy_check() -> None:
+    """One rule (wheel.tags.policy_tag): a tag repair keeps as the target's policy tag is one the
+    policy check looks up, and a name PEP 600 does not define is neither."""
+    target = ARMHF.resolve()
+    kept = "manylinux2014_armv7l"
+    made_up = "manylinux3_armv7l"
+    tags = [Tag("cp312", "cp312", kept), Tag("cp312", "cp312", made_up)]
+    assert [t.platform for t in repair.target_tags(tags, target, None)] == [kept]
+    assert policy.policy_for_tag(kept) is not None
+    assert policy.policy_for_tag(made_up) is None
+
+
 @pytest.mark.parametrize(
     ("tags", "expected"),
     [
@@ -268,7 +281,7 @@ def test_a_musl_target_keeps_only_musllinux_policy_tags(
     source = build_wheel(
         tmp_path / "in", tags, {"pkg/mod.cpython-312-x86_64-linux-musl.so": "x86_64-linux-gnu.so"}
     )
-    result = repair.fix_wheel(source, target, tmp_path / "out")
+    result = fix_wheel(source, target, tmp_path / "out")
     assert result.path.name == expected
 
 
@@ -289,11 +302,11 @@ def test_a_uclibc_target_gets_the_bare_cpython_suffix(tmp_path: Path) -> None:
         ("cp311-cp311-linux_armv7l",),
         {"pkg/mod.cpython-311-arm-linux-uclibceabihf.so": "arm-linux-gnueabihf.so"},
     )
-    result = repair.fix_wheel(source, target, tmp_path / "out")
+    result = fix_wheel(source, target, tmp_path / "out")
     assert "pkg/mod.cpython-311.so" in read_wheel(result.path).entries
-    assert result.changes == [
-        "renamed pkg/mod.cpython-311-arm-linux-uclibceabihf.so -> mod.cpython-311.so"
-    ]
+    assert result.changes == (
+        "renamed pkg/mod.cpython-311-arm-linux-uclibceabihf.so -> mod.cpython-311.so",
+    )
 
 
 # --- one rule for the target's tags: the metadata a frontend asks for first and the wheel agree
@@ -315,7 +328,7 @@ def test_metadata_and_wheel_get_the_same_tags(
     manylinux_2_17` on armv7: manylinux_2_17_armv7l); both doors must turn them into one thing."""
     resolved = target.resolve()
     source = build_wheel(tmp_path / "in", tags, {module: "arm-linux-gnueabihf.so"})
-    result = repair.fix_wheel(source, resolved, tmp_path / "out")
+    result = fix_wheel(source, resolved, tmp_path / "out")
     from_wheel = read_wheel(result.path).wheel_tags
 
     text = WHEEL_HEAD + "".join(f"Tag: {tag}\n" for tag in tags)

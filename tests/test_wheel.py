@@ -13,18 +13,23 @@ from pathlib import Path
 import pytest
 from packaging.tags import Tag
 from packaging.utils import parse_wheel_filename
+from wheelcalls import (
+    data_dir,
+    files,
+    hash_matches,
+    parse_record_line,
+    read_member,
+    read_wheel,
+    record_line,
+)
 from wheelmaker import add_line, drop, hash_of, make_wheel, set_hash, set_size
 
 from maturin_cross.errors import WheelError
 from maturin_cross.wheel import ziparchive
-from maturin_cross.wheel.wheelfile import (
-    RecordEntry,
-    WheelContents,
-    read_wheel,
-    rewrite_wheel,
-    tag_lines,
-    wheel_filename,
-)
+from maturin_cross.wheel.contents import WheelContents
+from maturin_cross.wheel.record import Hash, RecordEntry
+from maturin_cross.wheel.rewrite import rewrite_wheel
+from maturin_cross.wheel.tags import PolicyTag, policy_tag, tag_lines, wheel_filename
 
 INIT = "rpds/__init__.py"
 SO = "rpds/rpds.cpython-311-x86_64-linux-gnu.so"
@@ -76,18 +81,20 @@ def test_reads_a_correct_wheel(tmp_path: Path) -> None:
     assert contents.dist_info == DIST_INFO
     assert contents.wheel_path == WHEEL
     assert contents.record_path == RECORD
-    assert contents.data_dir == "rpds-0.1.0.data"
+    assert data_dir(contents) == "rpds-0.1.0.data"
     assert contents.wheel_tags == ("cp311-cp311-linux_x86_64",)
     assert contents.entries == (INIT, SO, METADATA, WHEEL, RECORD)
-    assert contents.files() == contents.entries
-    assert contents.read(INIT) == b"from .rpds import *\n"
-    assert contents.record[0] == RecordEntry(INIT, hash_of(b"from .rpds import *\n"), 20)
+    assert files(contents) == contents.entries
+    assert read_member(contents, INIT) == b"from .rpds import *\n"
+    assert contents.record[0] == RecordEntry(
+        INIT, Hash.parse(hash_of(b"from .rpds import *\n")), 20
+    )
     assert contents.record[-1] == RecordEntry(RECORD, None, None)
     assert [entry.path for entry in contents.record] == list(contents.entries)
-    assert stat.S_IMODE(contents.info(SO).external_attr >> 16) == 0o755
-    assert stat.S_IMODE(contents.info(INIT).external_attr >> 16) == 0o644
+    assert stat.S_IMODE(contents.zip_entry(SO).external_attr >> 16) == 0o755
+    assert stat.S_IMODE(contents.zip_entry(INIT).external_attr >> 16) == 0o644
     with pytest.raises(KeyError, match="nope"):
-        contents.read("nope")
+        read_member(contents, "nope")
 
 
 def test_reads_build_tag_and_normalizes_the_name(tmp_path: Path) -> None:
@@ -110,21 +117,23 @@ def test_directory_entries_and_signatures_need_no_record_line(tmp_path: Path) ->
     path = make_wheel(tmp_path, extra_members=[("rpds/", b""), (f"{DIST_INFO}/RECORD.jws", b"{}")])
     contents = read_wheel(path)
     assert contents.is_dir("rpds/")
-    assert "rpds/" not in contents.files()
+    assert "rpds/" not in files(contents)
 
 
 def test_paths_with_commas_and_quotes_are_read_from_quoted_record_lines(tmp_path: Path) -> None:
     files = {"rpds/a,b.txt": b"comma", 'rpds/say "hi".txt': b"quote", "rpds/é.txt": b"utf8"}
     contents = read_wheel(make_wheel(tmp_path, files=files))
-    assert RecordEntry("rpds/a,b.txt", hash_of(b"comma"), 5) in contents.record
-    assert contents.read('rpds/say "hi".txt') == b"quote"
-    assert contents.read("rpds/é.txt") == b"utf8"
+    assert RecordEntry("rpds/a,b.txt", Hash.parse(hash_of(b"comma")), 5) in contents.record
+    assert read_member(contents, 'rpds/say "hi".txt') == b"quote"
+    assert read_member(contents, "rpds/é.txt") == b"utf8"
 
 
 @pytest.mark.parametrize("algorithm", ["sha256", "sha384", "sha512", "sha3_256", "blake2b"])
 def test_accepts_sha256_and_stronger(tmp_path: Path, algorithm: str) -> None:
     contents = read_wheel(make_wheel(tmp_path, hash_algorithm=algorithm))
-    assert contents.record[0].algorithm == algorithm
+    first = contents.record[0].hash
+    assert first is not None
+    assert first.algorithm == algorithm
 
 
 @pytest.mark.parametrize("algorithm", ["md5", "sha1", "sha224"])
@@ -373,15 +382,15 @@ def test_collects_every_problem_at_once(tmp_path: Path) -> None:
 
 def test_record_entry_lines_round_trip() -> None:
     entry = RecordEntry.for_data("rpds/a,b.py", b"data")
-    assert entry == RecordEntry("rpds/a,b.py", hash_of(b"data"), 4)
-    assert entry.to_line() == f'"rpds/a,b.py",{hash_of(b"data")},4'
-    assert RecordEntry.parse(entry.to_line()) == entry
-    assert entry.hash_matches(b"data")
-    assert not entry.hash_matches(b"other")
-    assert RecordEntry.parse("rpds-0.1.0.dist-info/RECORD,,") == RecordEntry(
+    assert entry == RecordEntry("rpds/a,b.py", Hash.parse(hash_of(b"data")), 4)
+    assert record_line(entry) == f'"rpds/a,b.py",{hash_of(b"data")},4'
+    assert parse_record_line(record_line(entry)) == entry
+    assert hash_matches(entry, b"data")
+    assert not hash_matches(entry, b"other")
+    assert parse_record_line("rpds-0.1.0.dist-info/RECORD,,") == RecordEntry(
         "rpds-0.1.0.dist-info/RECORD", None, None
     )
-    assert RecordEntry(RECORD, None, None).to_line() == f"{RECORD},,"
+    assert record_line(RecordEntry(RECORD, None, None)) == f"{RECORD},,"
 
 
 @pytest.mark.parametrize(
@@ -390,14 +399,60 @@ def test_record_entry_lines_round_trip() -> None:
 )
 def test_record_entry_checks_its_fields(path: str, hash_: str | None, size: int | None) -> None:
     with pytest.raises(ValueError):
-        RecordEntry(path, hash_, size)
+        RecordEntry(path, None if hash_ is None else Hash.parse(hash_), size)
 
 
 def test_record_entry_does_not_compute_weak_hashes() -> None:
     with pytest.raises(ValueError, match="md5"):
         RecordEntry.for_data("a", b"", algorithm="md5")
     with pytest.raises(ValueError, match="md5"):
-        RecordEntry("a", hash_of(b"", "md5"), 0).hash_matches(b"")
+        hash_matches(RecordEntry("a", Hash.parse(hash_of(b"", "md5")), 0), b"")
+
+
+def test_a_hash_is_parsed_once_and_written_as_it_came() -> None:
+    padded = hash_of(b"data") + "="
+    parsed = Hash.parse(padded)
+    assert (parsed.algorithm, str(parsed)) == ("sha256", padded)
+    assert parsed.accepted
+    assert not Hash.parse(hash_of(b"", "md5")).accepted
+    assert Hash.of(b"data") == Hash.parse(hash_of(b"data"))
+    hasher = parsed.hasher()
+    hasher.update(b"data")
+    assert parsed.matches(hasher.digest())  # the padding does not count
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("sha256", "hash 'sha256' is not of the form ALGORITHM=DIGEST"),
+        ("=abc", "hash '=abc' is not of the form ALGORITHM=DIGEST"),
+        ("sha 256=abc", "hash algorithm 'sha 256' is not a hashlib name"),
+        ("sha256=a+b/", "hash 'sha256=a+b/' is not urlsafe base64"),
+    ],
+)
+def test_a_malformed_hash_says_why(text: str, problem: str) -> None:
+    with pytest.raises(ValueError) as parsed:
+        Hash.parse(text)
+    assert str(parsed.value) == problem
+    algorithm, _, digest = text.partition("=")
+    with pytest.raises(ValueError):
+        Hash(algorithm, digest)  # made directly, it is checked the same way
+
+
+@pytest.mark.parametrize(
+    ("platform", "expected"),
+    [
+        ("manylinux_2_17_armv7l", PolicyTag("manylinux", "manylinux_2_17", "armv7l")),
+        ("musllinux_1_2_x86_64", PolicyTag("musllinux", "musllinux_1_2", "x86_64")),
+        ("manylinux2014_aarch64", PolicyTag("manylinux", "manylinux2014", "aarch64")),
+        ("manylinux1_i686", PolicyTag("manylinux", "manylinux1", "i686")),
+        ("linux_armv7l", None),
+        ("manylinux3_armv7l", None),  # PEP 600 keeps three older names, no others
+        ("any", None),
+    ],
+)
+def test_policy_tags(platform: str, expected: PolicyTag | None) -> None:
+    assert policy_tag(platform) == expected
 
 
 def test_tag_lines_keep_order_and_drop_duplicates() -> None:
@@ -462,23 +517,23 @@ def test_rewrite_renames_and_retags(source: Path, tmp_path: Path) -> None:
     new = read_wheel(out)  # verifies the new RECORD against the data
     assert new.tags == {ARMV7}
     assert new.wheel_tags == ("cp311-cp311-linux_armv7l",)
-    assert new.read(WHEEL).decode().splitlines() == [
+    assert read_member(new, WHEEL).decode().splitlines() == [
         "Wheel-Version: 1.0",
         "Generator: wheelmaker (tests)",
         "Root-Is-Purelib: false",
         "Tag: cp311-cp311-linux_armv7l",
     ]
-    assert new.read(ARM_SO) == contents.read(SO)
+    assert read_member(new, ARM_SO) == read_member(contents, SO)
     assert SO not in new.entries
 
     old_record = {entry.path: entry for entry in contents.record}
     new_record = {entry.path: entry for entry in new.record}
     assert new_record[ARM_SO].hash == old_record[SO].hash
     assert new_record[ARM_SO].size == old_record[SO].size
-    assert new_record[WHEEL] == RecordEntry.for_data(WHEEL, new.read(WHEEL))
+    assert new_record[WHEEL] == RecordEntry.for_data(WHEEL, read_member(new, WHEEL))
     assert new_record[WHEEL] != old_record[WHEEL]
     assert new.record[-1] == RecordEntry(RECORD, None, None)
-    assert new.read(RECORD).decode().endswith(f"\n{RECORD},,\n")
+    assert read_member(new, RECORD).decode().endswith(f"\n{RECORD},,\n")
     assert new.entries[-1] == RECORD
 
 
@@ -530,7 +585,7 @@ def test_rewrite_replaces_tag_lines_where_they_stood(tmp_path: Path) -> None:
     wheel = b"Wheel-Version: 1.0\r\nTag: cp311-cp311-linux_x86_64\r\nGenerator: x\r\nTag: a-b-c\r\n"
     contents = read_wheel(make_wheel(tmp_path, wheel=wheel))
     out = rewrite_wheel(contents, tmp_path / "out", renames={}, tags=[ARMV7, X86_64])
-    assert read_wheel(out).read(WHEEL) == (
+    assert read_member(read_wheel(out), WHEEL) == (
         b"Wheel-Version: 1.0\r\nTag: cp311-cp311-linux_armv7l\r\n"
         b"Tag: cp311-cp311-linux_x86_64\r\nGenerator: x\r\n"
     )
@@ -540,7 +595,7 @@ def test_rewrite_adds_tag_lines_to_a_wheel_file_without_them(tmp_path: Path) -> 
     contents = read_wheel(make_wheel(tmp_path, wheel=b"Wheel-Version: 1.0\nGenerator: x"))
     assert contents.wheel_tags == ()
     out = rewrite_wheel(contents, tmp_path / "out", renames={}, tags=[ARMV7])
-    assert read_wheel(out).read(WHEEL) == (
+    assert read_member(read_wheel(out), WHEEL) == (
         b"Wheel-Version: 1.0\nGenerator: x\nTag: cp311-cp311-linux_armv7l\n"
     )
 
@@ -551,14 +606,14 @@ def test_rewrite_can_swap_names(tmp_path: Path) -> None:
         contents, tmp_path / "out", renames={"rpds/a": "rpds/b", "rpds/b": "rpds/a"}, tags=None
     )
     new = read_wheel(out)
-    assert (new.read("rpds/a"), new.read("rpds/b")) == (b"BB", b"A")
+    assert (read_member(new, "rpds/a"), read_member(new, "rpds/b")) == (b"BB", b"A")
 
 
 def test_rewrite_quotes_paths_in_record(tmp_path: Path) -> None:
     contents = read_wheel(make_wheel(tmp_path, files={"rpds/a.so": b"so"}))
     out = rewrite_wheel(contents, tmp_path / "out", renames={"rpds/a.so": "rpds/a,b.so"}, tags=None)
     new = read_wheel(out)
-    assert f'"rpds/a,b.so",{hash_of(b"so")},2' in new.read(RECORD).decode().splitlines()
+    assert f'"rpds/a,b.so",{hash_of(b"so")},2' in read_member(new, RECORD).decode().splitlines()
 
 
 def test_rewrite_drops_signatures_of_the_old_record(tmp_path: Path) -> None:
@@ -755,4 +810,4 @@ def test_members_written_with_data_descriptors_get_plain_local_headers(
     with zipfile.ZipFile(out) as archive:
         assert archive.testzip() is None
         assert not any(info.flag_bits & 0x08 for info in archive.infolist())
-    assert read_wheel(out).read(ARM_SO) == read_wheel(streamed).read(SO)
+    assert read_member(read_wheel(out), ARM_SO) == read_member(read_wheel(streamed), SO)

@@ -1,7 +1,7 @@
 """Build small real wheels for tests, correct by default, with ways to tamper with them.
 
-Independent of ``maturin_cross.wheel.wheelfile`` on purpose (its own hashing and CSV), so tests of that
-module do not check it against itself.
+Independent of ``maturin_cross.wheel`` on purpose (its own hashing and CSV), so tests of that
+package do not check it against itself.
 
 Every entry gets its own fixed date_time, and modes can be given per file, so tests can prove
 that a rewrite keeps them::

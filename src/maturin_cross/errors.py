@@ -7,6 +7,8 @@ gave is wrong (arguments, settings, the target's files).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 PREFIX = "maturin-cross: error: "
 
 
@@ -66,7 +68,7 @@ class WheelError(MaturinCrossError):
     ``problems`` holds one line per problem; ``str()`` joins them.
     """
 
-    def __init__(self, problems: list[str] | str) -> None:
+    def __init__(self, problems: Sequence[str] | str) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
 

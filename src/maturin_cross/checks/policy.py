@@ -12,7 +12,6 @@ bundled in the wheel) and, per architecture, only the symbol versions it lists (
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -20,11 +19,9 @@ from pathlib import Path
 
 from maturin_cross.checks.linkage import Dynamic, Report
 from maturin_cross.errors import ConfigError, WheelError
+from maturin_cross.wheel.tags import policy_tag
 
 _FILES = {"manylinux": "manylinux-policy.json", "musllinux": "musllinux-policy.json"}
-_TAG = re.compile(
-    r"(manylinux|musllinux)_(\d+)_(\d+)_(\w+)|(manylinux1|manylinux2010|manylinux2014)_(\w+)"
-)
 
 
 @dataclass(frozen=True)
@@ -75,23 +72,15 @@ def policies(family: str) -> tuple[Policy, ...]:
 
 def policy_for_tag(platform_tag: str) -> tuple[Policy, str] | None:
     """The policy a platform tag promises, and its architecture; None for ``linux_*`` tags."""
-    match = _TAG.fullmatch(platform_tag)
-    if match is None:
+    tag = policy_tag(platform_tag)
+    if tag is None:
         return None
-    if match.group(1):
-        family, name, arch = (
-            match.group(1),
-            f"{match.group(1)}_{match.group(2)}_{match.group(3)}",
-            match.group(4),
-        )
-    else:
-        family, name, arch = "manylinux", match.group(5), match.group(6)
-    for policy in policies(family):
-        if name == policy.name or name in policy.aliases:
-            return policy, arch
+    for policy in policies(tag.family):
+        if tag.policy == policy.name or tag.policy in policy.aliases:
+            return policy, tag.machine
     raise WheelError(
-        f"platform tag {platform_tag} names {name}, which auditwheel's policies do not define; "
-        f"use a tag auditwheel knows, or upgrade auditwheel"
+        f"platform tag {platform_tag} names {tag.policy}, which auditwheel's policies do not "
+        "define; use a tag auditwheel knows, or upgrade auditwheel"
     )
 
 

@@ -1,14 +1,14 @@
 """Will a wheel load on its target? Every ELF member against the target and its sysroot.
 
 The last check before a wheel is handed back, read from the file as it was written: the
-checks of :func:`maturin_cross.wheel.wheelfile.read_wheel` (zip structure, names, every RECORD hash
-and size), :func:`maturin_cross.checks.repair.examine`'s (module names and suffixes, WHEEL tags
-against the file name: what ``inspect`` says), and then the loader's: every ELF member (modules,
-bundled libraries, programs in ``.data/scripts``) is of the target's kind; every library it needs is
-bundled or in the sysroot, of the same kind, and defines every symbol version it requires
-(:mod:`maturin_cross.checks.linkage`); a manylinux/musllinux tag is one its binaries meet
-(:mod:`maturin_cross.checks.policy`). All of it in one pass over the file. Pure: reads the wheel
-and the sysroot.
+checks of :func:`maturin_cross.wheel.contents.read_wheel_inspecting` (zip structure, names,
+every RECORD hash and size), :func:`maturin_cross.checks.repair.examine`'s (module names and
+suffixes, WHEEL tags against the file name: what ``inspect`` says), and then the loader's: every
+ELF member (modules, bundled libraries, programs in ``.data/scripts``) is of the target's kind;
+every library it needs is bundled or in the sysroot, of the same kind, and defines every symbol
+version it requires (:mod:`maturin_cross.checks.linkage`); a manylinux/musllinux tag is one its
+binaries meet (:mod:`maturin_cross.checks.policy`). All of it in one pass over the file. Pure:
+reads the wheel and the sysroot.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from maturin_cross.settings.model import Settings
 from maturin_cross.target.resolve import Target
 from maturin_cross.target.sysconfigdata import SysconfigData
 from maturin_cross.target.sysroot import Sysroot, inferred_from_sysconfigdata, target_library_dirs
-from maturin_cross.wheel import wheelfile
+from maturin_cross.wheel.contents import read_wheel_inspecting
 
 NO_SYSROOT = (
     "libraries and symbol versions were not checked: no target sysroot is known (pass "
@@ -88,7 +88,7 @@ def prove(
     path: Path, target: Target, sysroot: Sysroot | None, *, max_unpacked: int | None = None
 ) -> Proof:
     """Check the wheel at ``path`` for ``target``, against ``sysroot`` when one is known."""
-    contents, looked = wheelfile.read_wheel_inspecting(
+    contents, looked = read_wheel_inspecting(
         path, lambda name: not name.endswith("/"), _binary, max_unpacked=max_unpacked
     )
     found = {name: binary for name, binary in looked.items() if binary is not None}

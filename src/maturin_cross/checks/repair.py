@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -27,14 +27,14 @@ from maturin_cross.checks import elf
 from maturin_cross.errors import WheelError
 from maturin_cross.support import atomic
 from maturin_cross.target.resolve import PythonABI, Target
-from maturin_cross.wheel import wheelfile
+from maturin_cross.wheel.contents import WheelContents, read_wheel_inspecting
+from maturin_cross.wheel.rewrite import filename_for, rewrite_wheel
+from maturin_cross.wheel.tags import policy_tag, retag, tag_values
 
 _SHARED_OBJECT = re.compile(r"\.so(\.\d+)*$")
 _CPYTHON_SUFFIX = re.compile(
     r"^\.cpython-(?P<major>\d)(?P<minor>\d+)(?P<flags>[a-z]*)(-(?P<multiarch>[^.]+))?\.so$"
 )
-# manylinux/musllinux tags name a machine too: keep them when it is the target's.
-_POLICY_TAG = re.compile(r"^(manylinux_\d+_\d+|manylinux\d+|musllinux_\d+_\d+)_(?P<machine>.+)$")
 
 
 @dataclass(frozen=True)
@@ -46,16 +46,23 @@ class SharedObject:
     suffix: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
-    """What a wheel needs: renames and tags to apply, or problems that refuse it."""
+    """What a wheel needs, as :func:`examine` found it: renames and tags to apply, or problems
+    that refuse it."""
 
     wheel: str
-    renames: dict[str, str] = field(default_factory=dict)
-    tags: list[Tag] | None = None
-    problems: list[str] = field(default_factory=list)
-    changes: list[str] = field(default_factory=list)
-    objects: list[SharedObject] = field(default_factory=list)
+    """The wheel's file name."""
+    renames: Mapping[str, str]
+    """Old member name -> new, for modules whose name carries the wrong multiarch."""
+    tags: tuple[Tag, ...] | None
+    """The tags the wheel must carry; None: its own are right."""
+    problems: tuple[str, ...]
+    """Why the wheel cannot be made right, one line each; then nothing else is planned."""
+    changes: tuple[str, ...]
+    """What the renames and tags do, in words, one line each."""
+    objects: tuple[SharedObject, ...]
+    """Every shared object the wheel holds that is ELF."""
 
     @property
     def needs_change(self) -> bool:
@@ -64,8 +71,10 @@ class Plan:
 
 @dataclass(frozen=True)
 class Result:
+    """A wheel written by :func:`write_fix`, and what was changed to make it (one line each)."""
+
     path: Path
-    changes: list[str]
+    changes: tuple[str, ...]
 
 
 def is_shared_object(member: str) -> bool:
@@ -83,28 +92,48 @@ def elf_or_error(stream: BinaryIO, size: int, name: str) -> elf.ElfInfo | elf.El
 
 def read(
     path: Path, *, max_unpacked: int | None = None
-) -> tuple[wheelfile.WheelContents, dict[str, elf.ElfInfo | elf.ElfError]]:
+) -> tuple[WheelContents, dict[str, elf.ElfInfo | elf.ElfError]]:
     """Read and verify the wheel at ``path``, reading each shared object's ELF facts as it
     streams past: one pass over the file."""
-    return wheelfile.read_wheel_inspecting(
-        path, is_shared_object, elf_or_error, max_unpacked=max_unpacked
-    )
+    return read_wheel_inspecting(path, is_shared_object, elf_or_error, max_unpacked=max_unpacked)
 
 
 def examine(
-    contents: wheelfile.WheelContents,
+    contents: WheelContents,
     target: Target,
     elves: Mapping[str, elf.ElfInfo | elf.ElfError] | None = None,
 ) -> Plan:
     """Check every shared object of ``contents`` against ``target`` and plan the corrections.
     ``elves`` holds what :func:`read` found; a member it lacks is read from the wheel again."""
-    plan = Plan(contents.filename)
-    expected_elf = target.elf
-    modules: list[SharedObject] = []
+    objects, problems = _shared_objects(contents, target, elves or {})
+    modules = [_module(contents.filename, obj, target) for obj in objects if obj.is_module]
+    problems += [line for module in modules for line in module.problems]
+    versions = {module.built_for for module in modules if module.built_for is not None}
+    renames = {module.member: module.rename for module in modules if module.rename is not None}
+    changes = [f"renamed {old} -> {PurePosixPath(new).name}" for old, new in renames.items()]
+    problems += _several_pythons(contents.filename, versions)
+    problems += _collisions(contents, renames)
+    if problems:
+        return Plan(contents.filename, renames, None, tuple(problems), tuple(changes), objects)
+    abi3 = any(module.abi3 for module in modules)
+    tags, change = _tags(contents, target, bool(objects), versions, abi3)
+    changes += [change] if change else []
+    return Plan(contents.filename, renames, tags, (), tuple(changes), objects)
+
+
+def _shared_objects(
+    contents: WheelContents,
+    target: Target,
+    elves: Mapping[str, elf.ElfInfo | elf.ElfError],
+) -> tuple[tuple[SharedObject, ...], list[str]]:
+    """Every shared object of the wheel that is ELF, and the problems of those that are not or
+    that do not fit the target, in archive order."""
+    objects: list[SharedObject] = []
+    problems: list[str] = []
     for member in contents.entries:
         if not is_shared_object(member):
             continue
-        found = (elves or {}).get(member)
+        found = elves.get(member)
         try:
             if found is None:
                 found = read_member_elf(contents, member)
@@ -112,90 +141,111 @@ def examine(
                 raise found
             info = found
         except elf.ElfError as err:
-            plan.problems.append(f"{contents.filename}: {err}")
+            problems.append(f"{contents.filename}: {err}")
             continue
-        plan.problems += [
+        problems += [
             f"{contents.filename}: {line}"
-            for line in elf.check_fits(info, expected_elf, member, target.rust_target)
+            for line in elf.check_fits(info, target.elf, member, target.rust_target)
         ]
-        obj = _classify(member, info)
-        plan.objects.append(obj)
-        if obj.is_module:
-            modules.append(obj)
+        objects.append(_classify(member, info))
+    return tuple(objects), problems
 
+
+@dataclass(frozen=True)
+class _Module:
+    """What one extension module's name says: the Python it is built for (None: abi3, a bare
+    ``.so`` or a suffix no CPython loads), the name it must have instead, and its problems."""
+
+    member: str
+    problems: tuple[str, ...] = ()
+    built_for: PythonABI | None = None
+    abi3: bool = False
+    rename: str | None = None
+
+
+def _module(filename: str, module: SharedObject, target: Target) -> _Module:
+    """Check one extension module's init function and suffix against the target."""
+    problems: list[str] = []
+    expected_init = f"PyInit_{module.module_name}"
+    if expected_init not in module.info.pyinit_symbols:
+        has = ", ".join(module.info.pyinit_symbols) or "none"
+        problems.append(
+            f"{filename}: {module.member} defines no {expected_init} (has {has}); "
+            f"the file name must match the #[pymodule] name: rename the module or the file"
+        )
+    if module.suffix == ".abi3.so":
+        return _Module(module.member, tuple(problems), abi3=True)
+    match = _CPYTHON_SUFFIX.match(module.suffix)
+    if module.suffix == ".so" or match is None:
+        if module.suffix != ".so":
+            problems.append(
+                f"{filename}: {module.member} has suffix {module.suffix}, which no "
+                f"CPython on {target.rust_target} loads; rebuild it for CPython"
+            )
+        return _Module(module.member, tuple(problems))
+    built_for = PythonABI((int(match["major"]), int(match["minor"])), match["flags"])
     python = target.python
-    versions: set[PythonABI] = set()
-    any_abi3 = False
-    for module in modules:
-        expected_init = f"PyInit_{module.module_name}"
-        if expected_init not in module.info.pyinit_symbols:
-            has = ", ".join(module.info.pyinit_symbols) or "none"
-            plan.problems.append(
-                f"{contents.filename}: {module.member} defines no {expected_init} (has {has}); "
-                f"the file name must match the #[pymodule] name: rename the module or the file"
-            )
-        if module.suffix == ".abi3.so":
-            any_abi3 = True
-            continue
-        match = _CPYTHON_SUFFIX.match(module.suffix)
-        if module.suffix == ".so" or match is None:
-            if module.suffix != ".so":
-                plan.problems.append(
-                    f"{contents.filename}: {module.member} has suffix {module.suffix}, which no "
-                    f"CPython on {target.rust_target} loads; rebuild it for CPython"
-                )
-            continue
-        built_for = PythonABI((int(match["major"]), int(match["minor"])), match["flags"])
-        if python is not None and (built_for.version, built_for.abiflags) != (
-            python.version,
-            python.abiflags,
-        ):
-            plan.problems.append(
-                f"{contents.filename}: {module.member} is built for CPython "
-                f"{_abi_name(built_for)}, the target is CPython {_abi_name(python)}; a new name "
-                f"would not make it load: rebuild it for the target's Python"
-            )
-            continue
-        versions.add(built_for)
-        wanted = target.ext_suffix if python is not None and target.ext_suffix else None
-        wanted = wanted or built_for.ext_suffix_for(target.rust.multiarch.in_soabi)
-        if module.suffix != wanted:
-            new = module.member[: len(module.member) - len(module.suffix)] + wanted
-            plan.renames[module.member] = new
-            plan.changes.append(f"renamed {module.member} -> {PurePosixPath(new).name}")
-
-    if len(versions) > 1:
-        names = ", ".join(sorted(_abi_name(v) for v in versions))
-        plan.problems.append(
-            f"{contents.filename}: modules for several Pythons ({names}) in one wheel; "
-            f"build one wheel per Python"
+    if python is not None and (built_for.version, built_for.abiflags) != (
+        python.version,
+        python.abiflags,
+    ):
+        problems.append(
+            f"{filename}: {module.member} is built for CPython "
+            f"{_abi_name(built_for)}, the target is CPython {_abi_name(python)}; a new name "
+            f"would not make it load: rebuild it for the target's Python"
         )
-    collisions = set(plan.renames.values()) & (set(contents.entries) - set(plan.renames))
-    for name in sorted(collisions):
-        plan.problems.append(
-            f"{contents.filename}: renaming a module to {name} would replace another member; "
-            f"remove the stale file from the wheel"
-        )
-    if plan.problems:
-        return plan
+        return _Module(module.member, tuple(problems))
+    wanted = target.ext_suffix if python is not None and target.ext_suffix else None
+    wanted = wanted or built_for.ext_suffix_for(target.rust.multiarch.in_soabi)
+    rename = None
+    if module.suffix != wanted:
+        rename = module.member[: len(module.member) - len(module.suffix)] + wanted
+    return _Module(module.member, tuple(problems), built_for, rename=rename)
 
-    if plan.objects:
+
+def _several_pythons(filename: str, versions: set[PythonABI]) -> list[str]:
+    if len(versions) <= 1:
+        return []
+    names = ", ".join(sorted(_abi_name(v) for v in versions))
+    return [
+        f"{filename}: modules for several Pythons ({names}) in one wheel; "
+        "build one wheel per Python"
+    ]
+
+
+def _collisions(contents: WheelContents, renames: Mapping[str, str]) -> list[str]:
+    """Renames that would put a module over another member."""
+    collisions = set(renames.values()) & (set(contents.entries) - set(renames))
+    return [
+        f"{contents.filename}: renaming a module to {name} would replace another member; "
+        f"remove the stale file from the wheel"
+        for name in sorted(collisions)
+    ]
+
+
+def _tags(
+    contents: WheelContents,
+    target: Target,
+    built: bool,
+    versions: set[PythonABI],
+    abi3: bool,
+) -> tuple[tuple[Tag, ...] | None, str | None]:
+    """The tags the wheel must carry instead of its own (None: its own are right), and the
+    change in words. ``built``: it holds something built for a target."""
+    if built:
         # Version-specific modules decide the python/abi tags; abi3-only wheels keep theirs.
-        tag_python = next(iter(versions)) if versions else (None if any_abi3 else python)
+        tag_python = next(iter(versions)) if versions else (None if abi3 else target.python)
         tags = target_tags(contents.tags, target, tag_python)
     else:
         tags = sorted(contents.tags, key=str)  # nothing built for a target: its own tags
     lines_match = sorted(contents.wheel_tags) == sorted(str(t) for t in tags)
-    if set(tags) != set(contents.tags) or not lines_match:
-        plan.tags = tags
-        before = ".".join(sorted(str(t) for t in contents.tags))
-        after = ".".join(str(t) for t in tags)
-        plan.changes.append(
-            f"retagged {before} -> {after}"
-            if before != after
-            else "rewrote the WHEEL Tag: lines to match the file name"
-        )
-    return plan
+    if set(tags) == set(contents.tags) and lines_match:
+        return None, None
+    before = ".".join(sorted(str(t) for t in contents.tags))
+    after = ".".join(str(t) for t in tags)
+    if before != after:
+        return tuple(tags), f"retagged {before} -> {after}"
+    return tuple(tags), "rewrote the WHEEL Tag: lines to match the file name"
 
 
 def _abi_name(python: PythonABI) -> str:
@@ -214,7 +264,7 @@ def _classify(member: str, info: elf.ElfInfo) -> SharedObject:
     return SharedObject(member, info, is_module, module_name, suffix)
 
 
-def read_member_elf(contents: wheelfile.WheelContents, member: str) -> elf.ElfInfo:
+def read_member_elf(contents: WheelContents, member: str) -> elf.ElfInfo:
     """What the ELF member ``member`` of ``contents`` is, read from the wheel's file, reading only
     what pyelftools looks at."""
     with contents.open(member) as stream:
@@ -232,16 +282,15 @@ def target_tags(tags: Iterable[Tag], target: Target, python: PythonABI | None) -
     """
     tags = list(tags)
     machine = target.platform_tag[len("linux_") :]
-    policy = "musllinux" if target.rust.multiarch.musl else "manylinux"
+    family = "musllinux" if target.rust.multiarch.musl else "manylinux"
     kept = sorted(
         {
             t.platform
             for t in tags
             if t.platform == target.platform_tag
             or (
-                (m := _POLICY_TAG.match(t.platform)) is not None
-                and m["machine"] == machine
-                and t.platform.startswith(policy)
+                (policy := policy_tag(t.platform)) is not None
+                and (policy.family, policy.machine) == (family, machine)
             )
         }
     )
@@ -259,10 +308,10 @@ def retag_wheel_metadata(text: str, target: Target) -> str:
     """A dist-info ``WHEEL`` file with its ``Tag:`` lines made the target's, as
     :func:`target_tags` decides: version-specific tags take the target's Python, abi3 and
     ``none`` tags keep their python tag."""
-    tags = [tag for value in wheelfile.tag_values(text) for tag in parse_tag(value)]
+    tags = [tag for value in tag_values(text) for tag in parse_tag(value)]
     specific = any(tag.abi not in ("abi3", "none") for tag in tags)
     python = target.python if specific else None
-    return wheelfile.retag(text, target_tags(tags, target, python))
+    return retag(text, target_tags(tags, target, python))
 
 
 @dataclass(frozen=True)
@@ -270,7 +319,7 @@ class Fix:
     """A wheel read and checked, what it needs, and the file name it will have."""
 
     source: Path
-    contents: wheelfile.WheelContents
+    contents: WheelContents
     plan: Plan
     filename: str
 
@@ -288,14 +337,14 @@ def plan_fix(
         raise WheelError(
             [f"{contents.filename}: {change} needed (check only)" for change in plan.changes]
         )
-    return Fix(path, contents, plan, wheelfile.filename_for(contents, plan.tags))
+    return Fix(path, contents, plan, filename_for(contents, plan.tags))
 
 
 def write_fix(fix: Fix, out_dir: Path) -> Result:
     """Write the corrected wheel (or an unchanged copy) into ``out_dir``; a wheel that needs no
     change and is there already is left as it is."""
     if fix.plan.needs_change:
-        new_path = wheelfile.rewrite_wheel(
+        new_path = rewrite_wheel(
             fix.contents, out_dir, renames=fix.plan.renames, tags=fix.plan.tags
         )
         return Result(new_path, fix.plan.changes)
@@ -309,19 +358,4 @@ def write_fix(fix: Fix, out_dir: Path) -> Result:
             f"{final}: cannot write the wheel ({err.strerror or err}); check that {out_dir} is "
             "a writable directory"
         ) from err
-    return Result(final, [])
-
-
-def fix_wheel(
-    path: Path,
-    target: Target,
-    out_dir: Path,
-    *,
-    check_only: bool = False,
-    max_unpacked: int | None = None,
-) -> Result:
-    """Write the corrected wheel (or an unchanged copy) into ``out_dir``: :func:`plan_fix`, then
-    :func:`write_fix`."""
-    return write_fix(
-        plan_fix(path, target, check_only=check_only, max_unpacked=max_unpacked), out_dir
-    )
+    return Result(final, ())

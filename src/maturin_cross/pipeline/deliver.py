@@ -174,7 +174,7 @@ def _stage(
         )
     if trial is not None:
         trial(result.path)
-    return _Staged(source, result.path, final, tuple(result.changes), checked)
+    return _Staged(source, result.path, final, result.changes, checked)
 
 
 def _refuse_overwrites(

@@ -141,7 +141,7 @@ class Settings:
     max_unpacked_size: str | None = None
     """The most a wheel's members may unpack to, together, before it is refused unread as a
     likely compression bomb: bytes, or a number and a unit (``8GiB``, ``500MB``). Default:
-    ``maturin_cross.wheel.wheelfile.MAX_UNPACKED_SIZE`` (8 GiB)."""
+    ``maturin_cross.wheel.contents.MAX_UNPACKED_SIZE`` (8 GiB)."""
 
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
 
