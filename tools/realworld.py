@@ -2,11 +2,11 @@
 with a call of a real function on the target, under qemu.
 
     tox -e realworld                         (every package, armhf and arm64)
-    python tests/realworld.py [--arch A]... [--package P]... [--markdown FILE]
+    python tools/realworld.py [--arch A]... [--package P]... [--markdown FILE]
 
 A user sets only what every cross build needs: the target's sysconfigdata and its linker. What a
 package needs beyond that is in its row (``settings``), so the table in docs/compatibility.md says
-what a user had to set. ``tests/test_realworld.py`` runs a small part of this in CI.
+what a user had to set. ``tests/integration/test_realworld.py`` runs a small part of this in CI.
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import clean_environ
-
-ROOT = Path(__file__).resolve().parent.parent
+from crosskit import CrossToolchain, ProvisionError, clean_environ, cli_command, provision
 
 
 @dataclass(frozen=True)
@@ -106,37 +104,6 @@ CI_SUBSET = (("rpds-py", "armhf"), ("orjson", "arm64"))
 
 
 @dataclass(frozen=True)
-class Cross:
-    """What tools/provision-cross.sh provisioned for one architecture."""
-
-    arch: str
-    sysroot: Path
-    rust_target: str
-    linker: str
-
-    @classmethod
-    def provision(cls, arch: str) -> Cross:
-        line = subprocess.run(
-            ["bash", str(ROOT / "tools" / "provision-cross.sh"), arch],
-            check=True,
-            stdout=subprocess.PIPE,
-            text=True,
-        ).stdout.split()
-        return cls(arch, Path(line[1]), line[2], line[3])
-
-    @property
-    def sysconfigdata(self) -> Path:
-        lib = self.sysroot / "usr" / "lib" / "python3.11"
-        found = [p for p in sorted(lib.glob("_sysconfigdata__*.py")) if not p.is_symlink()]
-        return found[0]
-
-    def environ(self) -> dict[str, str]:
-        """What a user sets for any cross build: the target's sysconfigdata and linker."""
-        linker = "CARGO_TARGET_" + self.rust_target.upper().replace("-", "_") + "_LINKER"
-        return {"MATURIN_CROSS_SYSCONFIGDATA": str(self.sysconfigdata), linker: self.linker}
-
-
-@dataclass(frozen=True)
 class Result:
     package: Package
     arch: str
@@ -175,7 +142,7 @@ def download(spec: str, into: Path, *, binary: bool, log: Path) -> Path:
     return found[0]
 
 
-def prove(package: Package, cross: Cross, work: Path) -> Result:
+def prove(package: Package, cross: CrossToolchain, work: Path) -> Result:
     """Build ``package`` from its sdist for ``cross`` with ``maturin-cross build`` and prove the
     wheel with ``maturin-cross test``."""
     started = time.monotonic()
@@ -186,14 +153,13 @@ def prove(package: Package, cross: Cross, work: Path) -> Result:
     with tarfile.open(sdist) as archive:
         archive.extractall(work / "src", filter="data")
     (source,) = (work / "src").iterdir()
-    env = clean_environ(**cross.environ(), **package.settings)
+    env = clean_environ(**cross.build_env(), **package.settings)
     out = work / "dist"
-    cli = [sys.executable, "-m", "maturin_cross"]
-    built = _run([*cli, "build", str(source), "-o", str(out)], env, log)
+    built = _run(cli_command("build", source, "-o", out), env, log)
     wheels = sorted(out.glob("*.whl")) if built.returncode == 0 else []
     if len(wheels) != 1:
         return Result(package, cross.arch, False, "", time.monotonic() - started, _tail(log))
-    test = [*cli, "test", str(wheels[0]), "--sysroot", str(cross.sysroot)]
+    test = cli_command("test", wheels[0], "--sysroot", cross.sysroot)
     if package.command:
         test += ["--command", package.command]
     for run in package.runs:
@@ -236,7 +202,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="maturin-cross-realworld-") as scratch:
         base = args.keep or Path(scratch)
         for arch in arches:
-            cross = Cross.provision(arch)
+            try:
+                cross = provision(arch, quiet=False)
+            except ProvisionError as failed:
+                print(f"realworld: error: {failed}", file=sys.stderr)
+                return 1
             for package in packages:
                 print(f"== {package.name} {package.version} for {arch}", flush=True)
                 result = prove(package, cross, base / arch / package.name)
