@@ -28,7 +28,8 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "elf" / "arm-linux-gnueabihf.so"
+# Standalone (benchmarks/run.py reads it too): the fixtures are found from this file.
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "elf" / "arm-linux-gnueabihf.so"
 NAME = "pkg"
 VERSION = "0.1.0"
 DIST_INFO = f"{NAME}-{VERSION}.dist-info"

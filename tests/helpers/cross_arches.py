@@ -1,5 +1,5 @@
 """The architectures the cross tests build for, one place for the tests and for CI's
-provisioning step (``python3 tests/cross_arches.py`` prints them)."""
+provisioning step (``python3 tests/helpers/cross_arches.py`` prints them)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The repair cases: real wheels (tests/wheelmaker.py) holding the real binaries of
+"""The repair cases: real wheels (tests/helpers/wheelmaker.py) holding the real binaries of
 tests/fixtures/elf/ (each exports ``PyInit_mod``, except ``libfoo.so.1``), the targets they are
 checked against, and what repair must make of them. test_repair.py runs them through the library,
 test_cli.py through the command line.
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import bigwheel
+import harness
 from packaging.tags import Tag
 from wheelmaker import RecordEdit, default_wheel_text, make_wheel, set_hash, set_size
 
@@ -21,7 +22,7 @@ from maturin_cross.target.resolve import Target, resolve
 from maturin_cross.target.sysconfigdata import SysconfigData
 from maturin_cross.wheel.wheelfile import read_wheel
 
-ELF_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "elf"
+ELF_FIXTURES = harness.FIXTURES / "elf"
 DIST_INFO = "pkg-0.1.0.dist-info"
 WHEEL = f"{DIST_INFO}/WHEEL"
 RECORD = f"{DIST_INFO}/RECORD"

@@ -23,11 +23,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CrossToolchain, clean_environ
+from harness import PACKAGES, CrossToolchain, clean_environ, run_cli
 
-pytestmark = pytest.mark.cross
-
-PACKAGES = Path(__file__).resolve().parent / "packages"
 RUST_TARGET = "armv7-unknown-linux-gnueabihf"
 MODULE = "rpds.cpython-311-arm-linux-gnueabihf.so"
 WHEEL = "rpds_example-0.1.0-cp311-cp311-linux_armv7l.whl"
@@ -113,14 +110,7 @@ def test_target_resolved_from_buildroot_environment(
     """What maturin-cross makes of Buildroot's variables: the sysconfigdata named by
     _PYTHON_SYSCONFIGDATA_NAME on PYTHONPATH, the triple from CARGO_BUILD_TARGET, and linux_armv7l
     where Buildroot says linux-arm."""
-    done = subprocess.run(
-        [sys.executable, "-m", "maturin_cross", "inspect", "--json"],
-        env=buildroot_env(armhf, python3_dir),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_cli(["inspect", "--json"], env=buildroot_env(armhf, python3_dir), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     target = json.loads(done.stdout)
     python3_path = armhf.sysroot / "usr" / "lib" / "python3.11"
@@ -184,13 +174,8 @@ def test_unchanged_maturin_project_through_build_cmds(
     ``maturin-cross build --no-isolation -o dist`` in the same environment (docs/buildroot.md)."""
     source = tmp_path / "plain-maturin"
     shutil.copytree(PACKAGES / "plain-maturin", source, ignore=shutil.ignore_patterns("target"))
-    done = subprocess.run(
-        [sys.executable, "-m", "maturin_cross", "build", "--no-isolation", "-o", "dist"],
-        env=buildroot_env(armhf, python3_dir),
-        cwd=source,
-        capture_output=True,
-        text=True,
-        check=False,
+    done = run_cli(
+        ["build", "--no-isolation", "-o", "dist"], env=buildroot_env(armhf, python3_dir), cwd=source
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     wheels = sorted((source / "dist").glob("*.whl"))

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import CrossToolchain, clean_environ, unavailable
+from harness import CrossToolchain, clean_environ, unavailable
 
-# crossenv and the build frontend are installed from the index.
-pytestmark = [pytest.mark.cross, pytest.mark.index]
+# crossenv and the build frontend are installed from the index (not every test through a fixture).
+pytestmark = pytest.mark.index
 
 MODULE = "rpds.cpython-311-arm-linux-gnueabihf.so"
 WHEEL = "rpds_example-0.1.0-cp311-cp311-linux_armv7l.whl"

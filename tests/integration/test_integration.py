@@ -14,10 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CrossToolchain, OldestRust, clean_environ, rustc_without_std
 from cross_arches import ARCHES
-
-pytestmark = pytest.mark.cross
+from harness import CrossToolchain, OldestRust, clean_environ, run_cli, rustc_without_std
 
 CHECK = """
 import platform, rpds
@@ -51,22 +49,8 @@ def _assert_imports(toolchain: CrossToolchain, wheel: Path, tmp_path: Path) -> N
     out = toolchain.run_python(CHECK, pythonpath=unpacked).splitlines()
     assert out[0] == f"{machine} {module}"
     assert out[1] == "[('a', 1), ('b', 2)] 1 False 2 3996001 2000"
-    proof = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "maturin_cross",
-            "test",
-            str(wheel),
-            "--sysroot",
-            str(toolchain.sysroot),
-            "--command",
-            CHECK,
-        ],
-        env=clean_environ(),
-        capture_output=True,
-        text=True,
-        check=False,
+    proof = run_cli(
+        ["test", wheel, "--sysroot", toolchain.sysroot, "--command", CHECK], env=clean_environ()
     )
     assert proof.returncode == 0, proof.stderr
     assert proof.stdout.splitlines() == [
@@ -76,8 +60,8 @@ def _assert_imports(toolchain: CrossToolchain, wheel: Path, tmp_path: Path) -> N
 
 
 # Both install from the index: the isolated build its requirements, and the self_wheelhouse
-# fixture the build backend of maturin-cross itself.
-@pytest.mark.index
+# fixture (which marks them `index`) the build backend of maturin-cross itself. The tests below
+# are marked by hand: their isolated build installs maturin from the index, through no fixture.
 @pytest.mark.parametrize("isolation", ["isolated", "no-isolation"])
 def test_python_m_build_wheel_imports_under_qemu(
     door_toolchain: CrossToolchain,
@@ -101,13 +85,7 @@ def test_python_m_build_wheel_imports_under_qemu(
 @pytest.mark.index
 def test_cli_build(toolchain: CrossToolchain, rpds_source: Path, tmp_path: Path) -> None:
     out = tmp_path / "wheels"
-    done = subprocess.run(
-        [sys.executable, "-m", "maturin_cross", "build", str(rpds_source), "-o", str(out)],
-        env=_build_env(toolchain),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_cli(["build", rpds_source, "-o", out], env=_build_env(toolchain))
     assert done.returncode == 0, done.stderr[-5000:]
     # The sysroot the sysconfigdata sits in is the one libraries are checked against.
     assert (
@@ -130,13 +108,7 @@ def test_maturin_failure_leaves_nothing(
     lib = rpds_source / "src" / "lib.rs"
     lib.write_text(lib.read_text() + "\nfn broken( {}\n")
     out = tmp_path / "wheels"
-    done = subprocess.run(
-        [sys.executable, "-m", "maturin_cross", "build", str(rpds_source), "-o", str(out)],
-        env=_build_env(armhf),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_cli(["build", rpds_source, "-o", out], env=_build_env(armhf))
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("maturin-cross: error: maturin failed (exit 1)")
@@ -150,13 +122,7 @@ def test_the_oldest_rust_supported_builds_the_standard_library_itself(
     # Debian bookworm's rustc-web 1.85 with no armv7 standard library, only its sources: cargo
     # 1.85 must be handed build-std's crate list in a form it reads, and the wheel must load.
     out = tmp_path / "wheels"
-    done = subprocess.run(
-        [sys.executable, "-m", "maturin_cross", "build", str(rpds_source), "-o", str(out)],
-        env=_build_env(armhf, **oldest_rust.env()),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_cli(["build", rpds_source, "-o", out], env=_build_env(armhf, **oldest_rust.env()))
     assert done.returncode == 0, done.stderr[-5000:]
     sources = oldest_rust.bin.parent / "lib" / "rustlib" / "src" / "rust" / "library"
     assert f"cargo builds it from {sources} with build-std" in done.stderr
@@ -173,13 +139,7 @@ def test_a_rust_too_old_for_the_crate_names_the_crate_and_the_way_out(
         manifest.read_text().replace('rust-version = "1.74"', 'rust-version = "1.999"')
     )
     out = tmp_path / "wheels"
-    done = subprocess.run(
-        [sys.executable, "-m", "maturin_cross", "build", str(rpds_source), "-o", str(out)],
-        env=_build_env(armhf),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_cli(["build", rpds_source, "-o", out], env=_build_env(armhf))
     assert done.returncode == 1, done.stderr
     last = done.stderr.strip().splitlines()[-1]
     assert re.match(
@@ -198,12 +158,8 @@ def test_no_rust_standard_library_for_target(
     # A pinned toolchain with neither an armv7 standard library nor the Rust sources must give
     # one clear error before cargo starts.
     out = tmp_path / "wheels"
-    done = subprocess.run(
-        [sys.executable, "-m", "maturin_cross", "build", str(rpds_source), "-o", str(out)],
-        env=_build_env(armhf, **rustc_without_std(tmp_path)),
-        capture_output=True,
-        text=True,
-        check=False,
+    done = run_cli(
+        ["build", rpds_source, "-o", out], env=_build_env(armhf, **rustc_without_std(tmp_path))
     )
     assert done.returncode == 1, done.stderr
     message = done.stderr.strip().splitlines()[-1]
@@ -216,43 +172,16 @@ def test_build_proves_the_wheel_on_the_target_when_asked(
     armhf: CrossToolchain, rpds_source: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "wheels"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "maturin_cross",
-            "build",
-            "--no-isolation",
-            str(rpds_source),
-            "-o",
-            str(out),
-            "-C",
-            "test=import",
-        ],
+    done = run_cli(
+        ["build", "--no-isolation", rpds_source, "-o", out, "-C", "test=import"],
         env=_build_env(armhf),
-        capture_output=True,
-        text=True,
-        check=False,
     )
     assert done.returncode == 0, done.stderr[-5000:]
     assert "maturin-cross: imported rpds.rpds in the target's Python under qemu" in done.stderr
     wheel = Path(done.stdout.strip().splitlines()[-1])
-    inspected = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "maturin_cross",
-            "inspect",
-            str(wheel),
-            "--sysroot",
-            str(armhf.sysroot),
-            "--sysconfigdata",
-            str(armhf.sysconfigdata),
-        ],
+    inspected = run_cli(
+        ["inspect", wheel, "--sysroot", armhf.sysroot, "--sysconfigdata", armhf.sysconfigdata],
         env=clean_environ(),
-        capture_output=True,
-        text=True,
-        check=False,
     )
     assert inspected.returncode == 0, inspected.stderr
     lines = inspected.stdout.splitlines()

@@ -31,13 +31,13 @@ from pathlib import Path
 
 import bigwheel
 import pytest
-from conftest import ROOT, clean_environ
+from harness import PACKAGES, clean_environ, cli_command, run_cli
 
 pytestmark = pytest.mark.kill
 
 COUNT = int(os.environ.get("KILL_LOOP_COUNT", "50"))
 SEED = int(os.environ.get("KILL_LOOP_SEED", str(random.SystemRandom().randrange(1 << 32))))
-PROJECT = ROOT / "tests" / "packages" / "plain-maturin"
+PROJECT = PACKAGES / "plain-maturin"
 NATIVE = "x86_64-unknown-linux-gnu"
 
 HOOK = """\
@@ -102,13 +102,7 @@ class Loop:
                 continue
             problems = record_problems(path)
             assert not problems, f"{said}: {path.name} is not a whole wheel: {problems}"
-            inspected = subprocess.run(
-                [sys.executable, "-m", "maturin_cross", "inspect", str(path), *self.inspect],
-                env=self.env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+            inspected = run_cli(["inspect", path, *self.inspect], env=self.env)
             assert inspected.returncode == 0, f"{said}: inspect {path.name}: {inspected}"
             self.verified[path.name] = identity
         return others
@@ -164,7 +158,7 @@ def test_fix_killed_at_random_moments(tmp_path: Path) -> None:
     before = hashlib.sha256(wheel.read_bytes()).hexdigest()
     target = ["--sysconfigdata", str(sysconfigdata)]
     out = tmp_path / "out"
-    argv = [sys.executable, "-m", "maturin_cross", "fix", str(wheel), *target, "-w", str(out)]
+    argv = cli_command("fix", wheel, *target, "-w", out)
     loop = Loop("fix", argv, clean_environ(), out, target, {})
     loop.prove(random.Random(SEED), COUNT)
     assert hashlib.sha256(wheel.read_bytes()).hexdigest() == before, "fix changed its input"
@@ -194,7 +188,7 @@ def test_parallel_fix_into_one_folder(tmp_path: Path) -> None:
     sysconfigdata = bigwheel.write_sysconfigdata(inputs)
     out = tmp_path / "out"
     target = ["--sysconfigdata", str(sysconfigdata)]
-    argv = [sys.executable, "-m", "maturin_cross", "fix", str(wheel), *target, "-w", str(out)]
+    argv = cli_command("fix", wheel, *target, "-w", out)
     runs = [
         subprocess.Popen(argv, env=clean_environ(), stderr=subprocess.PIPE, text=True)
         for _ in range(8)

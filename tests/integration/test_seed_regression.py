@@ -7,15 +7,11 @@ right wheel in the same environment."""
 from __future__ import annotations
 
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CrossToolchain, clean_environ, old_maturin, yocto_pyo3_config
-
-# Old maturins are installed from the index into fresh environments.
-pytestmark = [pytest.mark.cross, pytest.mark.index]
+from harness import CrossToolchain, clean_environ, old_maturin, run_cli, yocto_pyo3_config
 
 IMPORT = "import rpds; m = rpds.HashTrieMap({1: 2}).insert(3, 4); print(m[1], m[3], len(m))"
 
@@ -63,22 +59,9 @@ def test_maturin_170_seed_bug_is_healed_by_fix(
     assert "ModuleNotFoundError: No module named 'rpds.rpds'" in failed.stderr
 
     fixed_dir = tmp_path / "wheelhouse"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "maturin_cross",
-            "fix",
-            str(broken),
-            "--sysconfigdata",
-            str(armhf.sysconfigdata),
-            "-w",
-            str(fixed_dir),
-        ],
+    done = run_cli(
+        ["fix", broken, "--sysconfigdata", armhf.sysconfigdata, "-w", fixed_dir],
         env=clean_environ(),
-        capture_output=True,
-        text=True,
-        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert (

@@ -21,8 +21,15 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
-from conftest import ROOT, YOCTO_RECIPE, CrossToolchain, yocto_pyo3_config, yocto_rdepends
+from harness import (
+    PACKAGES,
+    ROOT,
+    YOCTO_RECIPE,
+    CrossToolchain,
+    run_cli,
+    yocto_pyo3_config,
+    yocto_rdepends,
+)
 from packaging.requirements import Requirement
 
 from maturin_cross.support.tomlfile import loads as toml_loads
@@ -32,7 +39,6 @@ CLASS = LAYER / "classes" / "python_maturin_cross.bbclass"
 # bitbake looks for `inherit X` in classes-recipe/ along all of BBPATH before classes/.
 SWITCH = LAYER / "classes-recipe" / "python_maturin.bbclass"
 RECIPE = YOCTO_RECIPE
-PACKAGES = Path(__file__).resolve().parent / "packages"
 
 RPDS_IMPORT = (
     "import rpds; m = rpds.HashTrieMap({1: 2}).insert(3, 4); "
@@ -350,7 +356,6 @@ def _members(wheel: Path) -> list[str]:
         return archive.namelist()
 
 
-@pytest.mark.cross
 def test_do_compile_builds_rpds_for_armhf(
     armhf: CrossToolchain, yocto_native_python: Path, rpds_source: Path, tmp_path: Path
 ) -> None:
@@ -367,7 +372,6 @@ def test_do_compile_builds_rpds_for_armhf(
     assert printed == ["2", "4", "2", str(site / so)]
 
 
-@pytest.mark.cross
 def test_do_compile_builds_a_plain_maturin_project(
     armhf: CrossToolchain, yocto_native_python: Path, tmp_path: Path
 ) -> None:
@@ -388,8 +392,6 @@ def test_do_compile_builds_a_plain_maturin_project(
     assert printed == ["42", "32", str(site / so)]
 
 
-@pytest.mark.cross
-@pytest.mark.index
 def test_isolated_build_in_the_yocto_environment(
     armhf: CrossToolchain, yocto_native_python: Path, tmp_path: Path
 ) -> None:
@@ -399,23 +401,7 @@ def test_isolated_build_in_the_yocto_environment(
     source = tmp_path / "plain-maturin"
     shutil.copytree(PACKAGES / "plain-maturin", source, ignore=shutil.ignore_patterns("target"))
     work = _yocto_work(armhf, yocto_native_python, tmp_path, source, build_opts="")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "maturin_cross",
-            "build",
-            "-x",
-            "-o",
-            str(work.wheel_dir),
-            str(source),
-        ],
-        env=work.env,
-        cwd=work.build_dir,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_cli(["build", "-x", "-o", work.wheel_dir, source], env=work.env, cwd=work.build_dir)
     assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
     (wheel,) = work.wheel_dir.glob("*.whl")
     assert wheel.name == "plain_maturin-0.1.0-cp311-cp311-linux_armv7l.whl"
@@ -432,8 +418,6 @@ RPDS_PY_IMPORT = (
 )
 
 
-@pytest.mark.cross
-@pytest.mark.index
 def test_do_compile_builds_rpds_py_from_pypi(
     armhf: CrossToolchain, yocto_native_python: Path, tmp_path: Path
 ) -> None:

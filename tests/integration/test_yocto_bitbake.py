@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI, ROOT, CrossToolchain, unavailable
+from harness import IN_CI, ROOT, CrossToolchain, unavailable
 
 from maturin_cross.cli import main
 
@@ -599,7 +599,6 @@ ONE_SIDED = {
 }
 
 
-@pytest.mark.cross
 def test_the_hand_reproduction_is_do_compiles_environment(
     environments: Environments,
     armhf: CrossToolchain,

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import clear_target_environ
+from harness import clear_target_environ
 
 import maturin_cross
 

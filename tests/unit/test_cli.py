@@ -14,12 +14,11 @@ import os
 import signal
 import stat
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import clean_environ, clear_target_environ
+from harness import FIXTURES, ROOT, clean_environ, clear_target_environ, cli_command, run_cli
 from repaircases import (
     AARCH64_T,
     ARM_RIGHT,
@@ -43,7 +42,7 @@ from wheelmaker import make_wheel
 from maturin_cross.checks.proof import NO_SYSROOT
 from maturin_cross.cli.main import main
 
-ELF_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "elf"
+ELF_FIXTURES = FIXTURES / "elf"
 ERROR = "maturin-cross: error: "
 ARMHF_TRIPLE = "armv7-unknown-linux-gnueabihf"
 SEED_RENAME = f"renamed {ARM_SEED} -> mod.cpython-312-arm-linux-gnueabihf.so"
@@ -449,16 +448,7 @@ def test_inspect_target(
 
 
 def run_module(*argv: object, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = clean_environ()
-    return subprocess.run(
-        [sys.executable, "-m", "maturin_cross", *(str(arg) for arg in argv)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        check=False,
-        timeout=120,
-    )
+    return run_cli([str(arg) for arg in argv], env=clean_environ(), cwd=cwd, timeout=120)
 
 
 def test_module_fix_exit_codes(tmp_path: Path) -> None:
@@ -836,7 +826,7 @@ def test_inspect_of_what_is_neither_a_wheel_nor_elf_is_a_usage_error(
 
 
 def test_inspect_exit_codes_are_written_down() -> None:
-    text = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    text = (ROOT / "docs" / "cli.md").read_text()
     section = text.split("## inspect", 1)[1].split("\n## ", 1)[0]
     for rule in ("0 when", "1 when", "2 when"):
         assert rule in section, rule
@@ -852,7 +842,7 @@ def test_fix_stopped_by_sigterm_leaves_nothing(tmp_path: Path) -> None:
     sysconfigdata = bigwheel.write_sysconfigdata(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
-    argv = [sys.executable, "-m", "maturin_cross", "fix", source, "--sysconfigdata", sysconfigdata]
+    argv = cli_command("fix", source, "--sysconfigdata", sysconfigdata)
     with subprocess.Popen(
         [*map(str, argv), "-w", str(out)], env=clean_environ(), stderr=subprocess.PIPE, text=True
     ) as running:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from harness import FIXTURES
 from repaircases import ARM_RIGHT, ARM_SEED, ARMHF, build_wheel
 from wheelmaker import make_wheel
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import struct
 from dataclasses import dataclass
-from pathlib import Path
 
+import harness
 import pytest
 from elfpatch import with_section_field
 
@@ -30,7 +30,7 @@ from maturin_cross.target.resolve import (
     parse_multiarch,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "elf"
+FIXTURES = harness.FIXTURES / "elf"
 
 
 def data_of(file: str) -> bytes:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import bigwheel
 import pytest
-from conftest import FIXTURES
+from harness import FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from repaircases import ARMHF

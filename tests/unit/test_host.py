@@ -13,7 +13,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from conftest import clean_environ
+from harness import clean_environ, run_cli
 
 from maturin_cross.errors import ConfigError
 from maturin_cross.target import hostinfo
@@ -70,14 +70,8 @@ MARKER_CODE = (
 
 
 def _module(tmp_path: Path, *argv: str, **environ: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "maturin_cross", *argv],
-        cwd=tmp_path,
-        env=clean_environ(HOME=str(tmp_path), **environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    return run_cli(
+        argv, cwd=tmp_path, env=clean_environ(HOME=str(tmp_path), **environ), timeout=120
     )
 
 

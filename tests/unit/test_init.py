@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
+from harness import run_cli
 
 from maturin_cross.cli.main import main
 from maturin_cross.errors import ConfigError
@@ -92,12 +92,7 @@ def test_init_without_tomlkit_says_so(yocto_native_python: Path, tmp_path: Path)
     says what is missing instead of a traceback, and leaves the file alone."""
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text(MATURIN_PROJECT)
-    done = subprocess.run(
-        [str(yocto_native_python), "-m", "maturin_cross", "init", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_cli(["init", tmp_path], python=yocto_native_python)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == (
         f"maturin-cross: error: {pyproject}: maturin-cross init edits the file with tomlkit, to "

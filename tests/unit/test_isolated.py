@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import subprocess
-import sys
 import sysconfig
 from importlib import metadata
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, clean_environ
+from harness import PACKAGES, clean_environ, run_cli
 from packaging.requirements import Requirement
 
 from maturin_cross.errors import ConfigError
@@ -92,17 +90,10 @@ def test_a_file_in_the_working_folder_under_sysconfigs_own_name_never_runs(tmp_p
     (tmp_path / f"{name}.py").write_text(
         f"open({str(marker)!r}, 'w').close()\nbuild_time_vars = {{}}\n"
     )
-    shutil.copytree(ROOT / "tests" / "packages" / "plain-maturin", tmp_path / "proj")
+    shutil.copytree(PACKAGES / "plain-maturin", tmp_path / "proj")
     # No index: the build stops once the venv exists, at installing its requirements.
     env = clean_environ(PIP_NO_INDEX="1", PIP_FIND_LINKS="", UV_OFFLINE="1")
-    done = subprocess.run(
-        [sys.executable, "-m", "maturin_cross", "build", "proj", "-o", "out"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_cli(["build", "proj", "-o", "out"], cwd=tmp_path, env=env)
     assert done.returncode != 0
     assert (
         done.stderr.strip()

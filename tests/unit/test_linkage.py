@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, CrossToolchain
 from elfpatch import with_section_field
+from harness import FIXTURES, CrossToolchain
 
 from maturin_cross.checks import linkage
 from maturin_cross.checks.linkage import Found
@@ -107,7 +107,6 @@ def test_without_a_sysroot_only_bundled_libraries_are_checked() -> None:
     assert report == linkage.Report("pkg/_ssl.so", (), ())
 
 
-@pytest.mark.cross
 def test_too_new_glibc_against_debian_armhf(armhf: CrossToolchain) -> None:
     root = Sysroot(armhf.sysroot, "test")
     dirs = sysroot.library_dirs(root, "arm-linux-gnueabihf", 32, None)
@@ -126,7 +125,6 @@ def test_too_new_glibc_against_debian_armhf(armhf: CrossToolchain) -> None:
     )
 
 
-@pytest.mark.cross
 def test_debian_armhf_python_modules_all_load(armhf: CrossToolchain) -> None:
     # The target's own extension modules (_ssl needs libssl.so.3 and OPENSSL_3.0.0) all pass.
     root = Sysroot(armhf.sysroot, "test")

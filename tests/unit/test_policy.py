@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, CrossToolchain
+from harness import FIXTURES, CrossToolchain
 
 from maturin_cross.checks import linkage, policy
 from maturin_cross.errors import WheelError
@@ -82,7 +82,6 @@ def test_a_bundled_library_is_allowed() -> None:
     assert policy.check([(report, dynamic)], "manylinux_2_17_armv7l") == []
 
 
-@pytest.mark.cross
 def test_debian_armhf_modules_against_manylinux(armhf: CrossToolchain) -> None:
     # Debian bookworm's own _ssl module links the system OpenSSL: fine for a linux_armv7l wheel,
     # but a manylinux wheel may not need libraries outside the policy's whitelist.

@@ -1,4 +1,4 @@
-"""The last check before a wheel is handed back, on real wheels (tests/wheelmaker.py) holding the
+"""The last check before a wheel is handed back, on real wheels (tests/helpers/wheelmaker.py) holding the
 real ELF files of tests/fixtures/linkage/ and tests/fixtures/elf/, against sysroots laid out in
 the test's folder and, where provisioned, Debian's real armhf sysroot."""
 
@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, CrossToolchain
+from harness import FIXTURES, CrossToolchain
 from repaircases import ARMHF, TargetSpec
 from wheelmaker import make_wheel
 
@@ -166,7 +166,6 @@ def test_sysroot_named_inferred_or_refused(tmp_path: Path) -> None:
     assert proof.sysroot_for(Settings(), None, tmp_path) is None
 
 
-@pytest.mark.cross
 def test_a_too_new_glibc_against_debian_armhf(armhf: CrossToolchain, tmp_path: Path) -> None:
     lib = "pkg.libs/libnew.so.1"
     wheel = _wheel(tmp_path / "in", {lib: LINKAGE / "armhf" / "needs-glibc-2.38.so"})

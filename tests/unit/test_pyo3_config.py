@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from harness import EXAMPLES
 
 from maturin_cross.buildenv import pyo3_config
 from maturin_cross.errors import ConfigError
@@ -136,7 +137,7 @@ def test_locked_version_prefers_build_config(tmp_path: Path) -> None:
 
 
 def test_the_example_crate_lock_is_read() -> None:
-    root = Path(__file__).resolve().parent.parent / "examples" / "rpds"
+    root = EXAMPLES / "rpds"
     lock = pyo3_config.find_cargo_lock(root)
     assert lock == root / "Cargo.lock"
     version = pyo3_config.locked_pyo3_version(lock.read_text(), str(lock))

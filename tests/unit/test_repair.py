@@ -7,13 +7,12 @@ test_cli.py runs them again through the command line.
 
 from __future__ import annotations
 
-import sys
 import zipfile
 from pathlib import Path
 
 import bigwheel
 import pytest
-from conftest import clean_environ
+from harness import clean_environ, cli_command
 from repaircases import (
     AARCH64_MUSL,
     AARCH64_T,
@@ -340,7 +339,7 @@ def fix_in_a_process(source: Path, folder: Path, bound: int = MEMORY_BOUND) -> P
     ``bound``; the new wheel."""
     sysconfigdata = bigwheel.write_sysconfigdata(folder)
     out = folder / "out"
-    argv = [sys.executable, "-m", "maturin_cross", "fix", str(source), "-w", str(out)]
+    argv = cli_command("fix", source, "-w", out)
     code, peak, _, said = bigwheel.run_measured(
         [*argv, "--sysconfigdata", str(sysconfigdata)], env=clean_environ()
     )

@@ -12,14 +12,15 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import harness
 import pytest
-from conftest import clean_environ
+from harness import clean_environ, run_cli
 
 from maturin_cross.errors import ConfigError
 from maturin_cross.settings.model import Kind, Origin, Sourced
 from maturin_cross.target.sysconfigdata import SysconfigData, locate, parse
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sysconfigdata"
+FIXTURES = harness.FIXTURES / "sysconfigdata"
 # What the hostile fixtures would create if anything ever executed them.
 MARKER = Path("/tmp/PWNED-maturin-cross-sysconfigdata")
 
@@ -281,14 +282,11 @@ def _clean_environ(tmp_path: Path) -> dict[str, str]:
 
 
 def _inspect(path: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "maturin_cross", "inspect", "--sysconfigdata", str(path), "--json"],
+    return run_cli(
+        ["inspect", "--sysconfigdata", path, "--json"],
         cwd=tmp_path,
         env=_clean_environ(tmp_path),
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
 
 
@@ -937,14 +935,11 @@ MARKER_CODE = (
 
 
 def _module_inspect(tmp_path: Path, name: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "maturin_cross", "inspect", "--json"],
+    return run_cli(
+        ["inspect", "--json"],
         cwd=tmp_path,
         env=clean_environ(HOME=str(tmp_path), _PYTHON_SYSCONFIGDATA_NAME=name),
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
 
 
@@ -980,7 +975,7 @@ def test_python_m_with_a_name_that_names_nothing(tmp_path: Path) -> None:
 def test_cli_main_parses_or_refuses_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from conftest import clear_target_environ
+    from harness import clear_target_environ
 
     from maturin_cross.cli.main import main
 

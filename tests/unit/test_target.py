@@ -4,14 +4,13 @@ to the Rust target, multiarch, EXT_SUFFIX, wheel tags, pointer width and ELF fac
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import harness
 import pytest
-from conftest import clean_environ
+from harness import clean_environ, run_cli
 
 from maturin_cross.errors import ConfigError, TargetError
 from maturin_cross.settings.model import Kind, Origin, Sourced, decide
@@ -36,7 +35,7 @@ from maturin_cross.target.resolve import (
 )
 from maturin_cross.target.sysconfigdata import SysconfigData
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sysconfigdata"
+FIXTURES = harness.FIXTURES / "sysconfigdata"
 LE, BE = True, False
 QEMUARM = "yocto-qemuarm/_sysconfigdata__linux_arm-linux-gnueabihf.py"
 
@@ -566,14 +565,11 @@ def _clean_environ(tmp_path: Path) -> dict[str, str]:
 @pytest.mark.parametrize("case", YOCTO, ids=_id)
 def test_cli_inspect_json(case: Case, tmp_path: Path) -> None:
     path = FIXTURES / case.fixture
-    done = subprocess.run(
-        [sys.executable, "-m", "maturin_cross", "inspect", "--sysconfigdata", str(path), "--json"],
+    done = run_cli(
+        ["inspect", "--sysconfigdata", path, "--json"],
         cwd=tmp_path,
         env=_clean_environ(tmp_path),
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)

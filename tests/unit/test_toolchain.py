@@ -8,7 +8,7 @@ from pathlib import Path
 from unittest.mock import ANY
 
 import pytest
-from conftest import rustc_without_std
+from harness import rustc_without_std
 
 from maturin_cross.buildenv import toolchain
 from maturin_cross.buildenv.toolchain import Choice, RustSetup, Toolchain

@@ -10,11 +10,11 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CrossToolchain, clean_environ
+from harness import CrossToolchain, clean_environ, run_cli
 from wheelmaker import make_wheel
 
 from maturin_cross.errors import TrialUnavailable, UsageError
@@ -103,42 +103,20 @@ def test_import_script_reports_each_failure_then_runs_the_command(tmp_path: Path
 def rpds_wheel(armhf: CrossToolchain, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     import shutil
 
-    from conftest import EXAMPLES
+    from harness import EXAMPLES
 
     work = tmp_path_factory.mktemp("trial")
     shutil.copytree(EXAMPLES / "rpds", work / "rpds", ignore=shutil.ignore_patterns("target"))
     env = clean_environ(MATURIN_CROSS_SYSCONFIGDATA=str(armhf.sysconfigdata), **armhf.linker_env)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "maturin_cross",
-            "build",
-            "--no-isolation",
-            str(work / "rpds"),
-            "-o",
-            str(work / "out"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_cli(["build", "--no-isolation", work / "rpds", "-o", work / "out"], env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     yield Path(done.stdout.strip().splitlines()[-1])
 
 
 def _test(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "maturin_cross", "test", *args],
-        env=env or clean_environ(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_cli(["test", *args], env=env or clean_environ())
 
 
-@pytest.mark.cross
 def test_a_real_wheel_imports_and_answers(armhf: CrossToolchain, rpds_wheel: Path) -> None:
     done = _test(
         str(rpds_wheel),
@@ -154,7 +132,6 @@ def test_a_real_wheel_imports_and_answers(armhf: CrossToolchain, rpds_wheel: Pat
     ]
 
 
-@pytest.mark.cross
 def test_a_module_that_does_not_load_fails_with_the_target_error(
     armhf: CrossToolchain, rpds_wheel: Path, tmp_path: Path
 ) -> None:
@@ -183,7 +160,6 @@ def test_a_module_that_does_not_load_fails_with_the_target_error(
     assert "not reached" not in done.stdout
 
 
-@pytest.mark.cross
 def test_a_failing_command_is_a_failure(armhf: CrossToolchain, rpds_wheel: Path) -> None:
     done = _test(
         str(rpds_wheel),
@@ -196,7 +172,6 @@ def test_a_failing_command_is_a_failure(armhf: CrossToolchain, rpds_wheel: Path)
     assert "KeyError" in done.stderr
 
 
-@pytest.mark.cross
 def test_missing_qemu_or_python_is_exit_2(
     armhf: CrossToolchain, rpds_wheel: Path, tmp_path: Path
 ) -> None:
@@ -274,7 +249,6 @@ def hello_wheel(toolchain: CrossToolchain, folder: Path, platform: str) -> Path:
     )
 
 
-@pytest.mark.cross
 def test_a_bin_wheels_program_runs_on_the_target(armhf: CrossToolchain, tmp_path: Path) -> None:
     wheel = hello_wheel(armhf, tmp_path, "linux_armv7l")
     sysroot = str(armhf.sysroot)
@@ -295,13 +269,12 @@ def test_a_bin_wheels_program_runs_on_the_target(armhf: CrossToolchain, tmp_path
     ]
 
 
-@pytest.mark.cross
-def test_a_target_this_machine_runs_is_tried_without_qemu(tmp_path: Path) -> None:
+def test_a_target_this_machine_runs_is_tried_without_qemu(
+    tmp_path: Path, provisioner: Callable[[str], CrossToolchain]
+) -> None:
     # i386 on x86-64: the sysroot's own loader starts its Python and the wheel's program; with
     # no qemu on PATH at all.
-    from conftest import provision
-
-    i386 = provision("i386")
+    i386 = provisioner("i386")
     wheel = hello_wheel(i386, tmp_path, "linux_i686")
     tools = tmp_path / "tools"  # setarch from util-linux, and no qemu
     tools.mkdir()
