@@ -1,10 +1,11 @@
 """maturin-cross's benchmarks: ``tox -e bench`` (or ``python benchmarks/run.py``).
 
 Generates its inputs (wheels from 10 MB to 1 GB, one large member or 20,000 small files, each
-needing a rename and a retag, written by tests/bigwheel.py), then runs each comparison as whole
-processes, A and B in turn (A B A B ..., after one warm-up of each), and prints for each figure
-its min / median / max, the ratio A/B pair by pair, and each process's peak resident memory as
-the kernel counted it (``wait4``'s ``ru_maxrss``). Nothing here passes or fails: it prints.
+needing a rename and a retag, written by tests/helpers/bigwheel.py), then runs each comparison
+as whole processes, A and B in turn (A B A B ..., after one warm-up of each), and prints for each
+figure its min / median / max, the ratio A/B pair by pair, and each process's peak resident
+memory as the kernel counted it (``wait4``'s ``ru_maxrss``). Nothing here passes or fails: it
+prints.
 
     python benchmarks/run.py                 # the figures of docs/performance.md
     python benchmarks/run.py --quick         # 10 MB and 200 MB wheels only
@@ -29,9 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "helpers"))
 
-import bigwheel  # noqa: E402 (tests/ is put on the path just above)
+import bigwheel  # noqa: E402 (tests/helpers/ is put on the path just above)
 
 PYTHON = sys.executable
 MB = 1_000_000

@@ -11,7 +11,6 @@ then unpacks the wheel and imports it with the armhf python3.11 under qemu-arm-s
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from crosskit import ROOT, ProvisionError, clean_environ, cli_command, provision
 
 PROOF = """
 import platform, sysconfig, rpds
@@ -39,15 +38,10 @@ class StepFailed(Exception):
     """A step's command failed; its own words were already shown."""
 
 
-def run(
-    cmd: list[str], *, what: str, env: dict[str, str] | None = None, capture: bool = False
-) -> str:
-    """Run one step's command, its output shown as it comes; its stdout when ``capture``."""
+def run(cmd: list[str], *, what: str, env: dict[str, str] | None = None) -> None:
+    """Run one step's command, its output shown as it comes."""
     try:
-        done = subprocess.run(
-            cmd, check=True, text=True, env=env, stdout=subprocess.PIPE if capture else None
-        )
-        return done.stdout or ""
+        subprocess.run(cmd, check=True, text=True, env=env)
     except subprocess.CalledProcessError as failed:
         raise StepFailed(f"{what} failed (exit {failed.returncode}); its words are above") from None
     except OSError as failed:
@@ -69,30 +63,21 @@ def main() -> int:
 
 def demo(keep: Path | None) -> None:
     step("provisioning the armhf toolchain, sysroot and qemu (cached)")
-    line = run(
-        ["bash", str(ROOT / "tools" / "provision-cross.sh"), "armhf"],
-        what="provisioning the armhf toolchain (tools/provision-cross.sh armhf)",
-        capture=True,
-    ).split()
-    sysroot, rust_target, linker, qemu = Path(line[1]), line[2], line[3], line[4]
-    sysconfigdata = sysroot / "usr/lib/python3.11/_sysconfigdata__arm-linux-gnueabihf.py"
-    print(f"sysroot {sysroot}\nsysconfigdata {sysconfigdata}")
+    try:
+        armhf = provision("armhf", quiet=False)
+        sysconfigdata = armhf.sysconfigdata
+    except ProvisionError as failed:
+        raise StepFailed(f"provisioning (tools/provision-cross.sh armhf): {failed}") from None
+    print(f"sysroot {armhf.sysroot}\nsysconfigdata {sysconfigdata}")
 
     with tempfile.TemporaryDirectory(prefix="maturin-cross-demo-") as scratch:
         work = Path(scratch)
         source = work / "rpds"
         shutil.copytree(ROOT / "examples" / "rpds", source, ignore=shutil.ignore_patterns("target"))
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("MATURIN_CROSS_", "PYO3_", "_PYTHON_"))
-        }
-        env["MATURIN_CROSS_SYSCONFIGDATA"] = str(sysconfigdata)
-        env["CARGO_TARGET_" + rust_target.upper().replace("-", "_") + "_LINKER"] = linker
+        env = clean_environ(**armhf.build_env())
 
         step("maturin-cross inspect")
-        inspect = [sys.executable, "-m", "maturin_cross", "inspect"]
-        run(inspect, what="maturin-cross inspect", env=env)
+        run(cli_command("inspect"), what="maturin-cross inspect", env=env)
 
         step("python -m build --wheel --no-isolation examples/rpds")
         dist = work / "dist"
@@ -120,16 +105,7 @@ def demo(keep: Path | None) -> None:
 
         step("importing it in the target's own Python under qemu")
         run(
-            [
-                qemu,
-                "-L",
-                str(sysroot),
-                "-E",
-                f"PYTHONPATH={unpacked}",
-                str(sysroot / "usr/bin/python3.11"),
-                "-c",
-                PROOF,
-            ],
+            armhf.python_command(PROOF, pythonpath=unpacked),
             what="importing the wheel in the target's Python under qemu",
         )
         if keep:

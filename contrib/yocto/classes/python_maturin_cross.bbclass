@@ -34,7 +34,7 @@ python_maturin_cross_do_configure() {
 }
 
 # Valid shell as it stands: each ${VAR} bitbake expands here is also the name of a variable the
-# shell could expand (tests/test_yocto.py runs this body with bash under do_compile's environment).
+# shell could expand (tests/integration/test_yocto.py runs this body with bash under do_compile's environment).
 python_maturin_cross_do_compile() {
     maturin-cross build --no-isolation -o ${PEP517_WHEEL_PATH} ${PEP517_SOURCE_PATH} ${PEP517_BUILD_OPTS}
 }

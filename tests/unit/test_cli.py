@@ -1,0 +1,855 @@
+"""The command line: ``fix`` and ``inspect`` on real wheels, their output and exit codes (0 done,
+1 refused or, with ``--check``, a change needed, 2 usage). ``main()`` is called in-process; a few
+runs go through ``python -m maturin_cross`` for the exit code a shell sees.
+
+The wheel tables are repaircases.py's, shared with test_repair.py, so the library and the
+command line answer the same cases.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import stat
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from harness import FIXTURES, ROOT, clean_environ, clear_target_environ, cli_command, run_cli
+from repaircases import (
+    AARCH64_T,
+    ARM_RIGHT,
+    ARM_SEED,
+    ARMHF,
+    ARMV7L_WHEEL,
+    FIXABLE,
+    MIPS64_SYSCONFIG,
+    REFUSALS,
+    Fixable,
+    Refusal,
+    TargetSpec,
+    assert_problems,
+    assert_rewritten,
+    build_wheel,
+    elf_bytes,
+    sha256_file,
+)
+from wheelmaker import make_wheel
+
+from maturin_cross.checks.proof import NO_SYSROOT
+from maturin_cross.cli.main import main
+
+ELF_FIXTURES = FIXTURES / "elf"
+ERROR = "maturin-cross: error: "
+ARMHF_TRIPLE = "armv7-unknown-linux-gnueabihf"
+SEED_RENAME = f"renamed {ARM_SEED} -> mod.cpython-312-arm-linux-gnueabihf.so"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No target from the environment, and a working folder with no pyproject.toml."""
+    clear_target_environ(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
+    status = main([str(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def seed_wheel(folder: Path, tags: tuple[str, ...] = ("cp312-cp312-linux_armv7l",)) -> Path:
+    """maturin 1.7.0's armhf wheel: the right binary under the ``armv7l`` name."""
+    return build_wheel(folder, tags, {ARM_SEED: "arm-linux-gnueabihf.so"})
+
+
+NOTE = f"maturin-cross: note: {NO_SYSROOT}"
+
+# --- fix -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", FIXABLE, ids=lambda c: c.id)
+def test_fix(case: Fixable, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = case.build(tmp_path / "in")
+    digest = sha256_file(source)
+    wheelhouse = tmp_path / "wheelhouse"
+
+    status, out, err = run(capsys, "fix", source, *case.target.cli_args(tmp_path), "-w", wheelhouse)
+
+    assert status == 0
+    assert out == f"{wheelhouse / case.wheel_name}\n"
+    # No sysroot is known for these targets: the wheel is checked as before, and a note says so.
+    assert err.splitlines() == [f"maturin-cross: {change}" for change in case.changes] + [NOTE]
+    assert list(wheelhouse.iterdir()) == [wheelhouse / case.wheel_name]
+    assert_rewritten(source, wheelhouse / case.wheel_name, case)
+    assert sha256_file(source) == digest
+
+
+@pytest.mark.parametrize("case", REFUSALS, ids=lambda c: c.id)
+def test_fix_refuses(case: Refusal, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = case.build(tmp_path / "in")
+    digest = sha256_file(source)
+    wheelhouse = tmp_path / "wheelhouse"
+
+    status, out, err = run(capsys, "fix", source, *case.target.cli_args(tmp_path), "-w", wheelhouse)
+
+    assert status == 1
+    assert out == ""
+    lines = err.splitlines()
+    assert all(line.startswith(ERROR) for line in lines), lines
+    assert_problems([line.removeprefix(ERROR) for line in lines], case)
+    assert not wheelhouse.exists()
+    assert sha256_file(source) == digest
+
+
+def test_fix_check_reports_what_would_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = seed_wheel(tmp_path / "in", ("cp312-cp312-linux_x86_64",))
+    digest = sha256_file(source)
+    wheelhouse = tmp_path / "wheelhouse"
+
+    status, out, err = run(
+        capsys, "fix", "--check", source, "--target", ARMHF_TRIPLE, "-w", wheelhouse
+    )
+
+    assert status == 1
+    assert out.splitlines() == [
+        f"{source}: would change: {SEED_RENAME}",
+        f"{source}: would change: retagged cp312-cp312-linux_x86_64 -> cp312-cp312-linux_armv7l",
+    ]
+    assert err == ""
+    assert not wheelhouse.exists()
+    assert sha256_file(source) == digest
+
+
+def test_fix_check_passes_a_right_wheel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = build_wheel(
+        tmp_path / "in", ("cp312-cp312-linux_armv7l",), {ARM_RIGHT: "arm-linux-gnueabihf.so"}
+    )
+    wheelhouse = tmp_path / "wheelhouse"
+
+    status, out, err = run(
+        capsys, "fix", "--check", source, *ARMHF.cli_args(tmp_path), "-w", wheelhouse
+    )
+
+    assert (status, out, err) == (0, f"{source}: ok for {ARMHF_TRIPLE}\n", "")
+    assert not wheelhouse.exists()
+
+
+def test_fix_check_refuses_a_wrong_wheel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = build_wheel(
+        tmp_path / "in", ("cp312-cp312-linux_armv7l",), {ARM_RIGHT: "x86_64-linux-gnu.so"}
+    )
+    wheelhouse = tmp_path / "wheelhouse"
+
+    status, out, err = run(
+        capsys, "fix", "--check", source, "--target", ARMHF_TRIPLE, "-w", wheelhouse
+    )
+
+    assert (status, out) == (1, "")
+    assert err.startswith(f"{ERROR}{ARMV7L_WHEEL}: {ARM_RIGHT} is ELF x86-64 64-bit LE; ")
+    assert len(err.splitlines()) == 1
+    assert not wheelhouse.exists()
+
+
+def test_fix_without_a_target_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = seed_wheel(tmp_path / "in")
+
+    status, out, err = run(capsys, "fix", source)
+
+    assert (status, out) == (2, "")
+    assert err == (
+        f"{ERROR}fix needs the target: --sysconfigdata FILE or --target TRIPLE "
+        "(or -C sysconfigdata=FILE / -C target=TRIPLE)\n"
+    )
+    assert not (tmp_path / "wheelhouse").exists()
+
+
+@pytest.mark.parametrize("key", ["target", "sysconfigdata"])
+def test_fix_takes_the_target_as_a_config_setting(
+    key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = seed_wheel(tmp_path / "in")
+    value = ARMHF_TRIPLE if key == "target" else ARMHF.cli_args(tmp_path)[1]
+
+    status, out, err = run(capsys, "fix", source, "-C", f"{key}={value}", "-w", tmp_path / "out")
+
+    assert status == 0, err
+    assert out == f"{tmp_path / 'out' / ARMV7L_WHEEL}\n"
+    assert err == f"maturin-cross: {SEED_RENAME}\n{NOTE}\n"
+
+
+def test_fix_several_wheels_writes_the_good_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = build_wheel(
+        tmp_path / "bad", ("cp312-cp312-linux_x86_64",), {ARM_RIGHT: "x86_64-linux-gnu.so"}
+    )
+    good = seed_wheel(tmp_path / "good")
+    missing = tmp_path / "missing-0.1.0-cp312-cp312-linux_armv7l.whl"
+    wheelhouse = tmp_path / "wheelhouse"
+
+    status, out, err = run(
+        capsys, "fix", bad, good, missing, *ARMHF.cli_args(tmp_path), "-w", wheelhouse
+    )
+
+    # A refused wheel is 1, a path that is no wheel 2: the highest is the exit code.
+    assert status == 2
+    assert out == f"{wheelhouse / ARMV7L_WHEEL}\n"
+    lines = err.splitlines()
+    assert len(lines) == 4
+    assert lines[0].startswith(f"{ERROR}pkg-0.1.0-cp312-cp312-linux_x86_64.whl: {ARM_RIGHT} is ")
+    assert lines[1:] == [
+        f"maturin-cross: {SEED_RENAME}",
+        NOTE,
+        f"{ERROR}{missing}: no such wheel; name an existing .whl file",
+    ]
+    assert list(wheelhouse.iterdir()) == [wheelhouse / ARMV7L_WHEEL]
+
+
+def test_fix_writes_into_wheelhouse_in_the_working_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = seed_wheel(tmp_path / "in")
+
+    status, out, _ = run(capsys, "fix", source, "--target", ARMHF_TRIPLE)
+
+    assert status == 0
+    assert out == f"{Path('wheelhouse') / ARMV7L_WHEEL}\n"
+    assert [p.name for p in (tmp_path / "wheelhouse").iterdir()] == [ARMV7L_WHEEL]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["inspect", "-C", "target"], id="inspect-no-equals"),
+        pytest.param(["inspect", "--json", "-C", "=armv7l"], id="inspect-no-key"),
+        pytest.param(["fix", "x.whl", "--target", ARMHF_TRIPLE, "-C", "target"], id="fix"),
+    ],
+)
+def test_a_bad_config_pair_is_a_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(capsys, *argv)
+
+    assert (status, out) == (2, "")
+    assert err.startswith(f"{ERROR}-C ")
+    assert err.rstrip().endswith(f"expected KEY=VALUE (e.g. -C target={ARMHF_TRIPLE})")
+
+
+# --- inspect -------------------------------------------------------------------------------
+
+ARM_HARD_OBJECT = {
+    "elf": "ELF ARM 32-bit LE arm-hard-float",
+    "machine": "EM_ARM",
+    "bits": 32,
+    "endianness": "little",
+    "abi": "arm-hard-float",
+    "pyinit": ["PyInit_mod"],
+}
+
+
+def test_inspect_wheel_without_a_target(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = seed_wheel(tmp_path)
+
+    status, out, err = run(capsys, "inspect", source, "--json")
+
+    assert (status, err) == (0, "")
+    assert json.loads(out) == {
+        "wheel": ARMV7L_WHEEL,
+        "tags": ["cp312-cp312-linux_armv7l"],
+        "shared_objects": [{"path": ARM_SEED, **ARM_HARD_OBJECT}],
+    }
+
+
+@pytest.mark.parametrize("how", ["--sysconfigdata", "-C"])
+def test_inspect_wheel_for_a_target_says_what_would_change(
+    how: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = seed_wheel(tmp_path / "in")
+    sysconfigdata = ARMHF.cli_args(tmp_path)[1]
+    option = ["-C", f"sysconfigdata={sysconfigdata}"] if how == "-C" else [how, sysconfigdata]
+
+    status, out, err = run(capsys, "inspect", source, "--json", *option)
+
+    assert (status, err) == (0, "")
+    report = json.loads(out)
+    assert report["target"] == ARMHF_TRIPLE
+    assert report["problems"] == []
+    assert report["changes"] == [SEED_RENAME]
+    assert not (tmp_path / "wheelhouse").exists()
+
+
+def test_inspect_wheel_reports_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = build_wheel(
+        tmp_path,
+        ("cp312-cp312-linux_armv7l",),
+        {ARM_RIGHT: "arm-linux-gnueabi.so", "pkg/_data.so": "not-elf.so"},
+    )
+
+    status, out, err = run(capsys, "inspect", source, "--json", "--target", ARMHF_TRIPLE)
+
+    assert (status, err) == (1, "")
+    report = json.loads(out)
+    assert report["shared_objects"][0]["path"] == ARM_RIGHT
+    assert report["shared_objects"][0]["elf"] == "ELF ARM 32-bit LE arm-soft-float"
+    assert report["shared_objects"][1]["path"] == "pkg/_data.so"
+    assert "is not an ELF file" in report["shared_objects"][1]["error"]
+    assert len(report["problems"]) == 2
+    assert "it uses the soft-float ABI" in report["problems"][0]
+    assert "pkg/_data.so is not an ELF file" in report["problems"][1]
+    assert report["changes"] == []
+
+
+def test_inspect_wheel_as_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = build_wheel(
+        tmp_path / "in",
+        ("cp312-cp312-linux_x86_64",),
+        {ARM_SEED: "arm-linux-gnueabihf.so"},
+    )
+
+    status, out, err = run(capsys, "inspect", source, *ARMHF.cli_args(tmp_path))
+
+    assert (status, err) == (0, "")
+    assert out.splitlines() == [
+        "pkg-0.1.0-cp312-cp312-linux_x86_64.whl",
+        "  tags: cp312-cp312-linux_x86_64",
+        f"  {ARM_SEED}: ELF ARM 32-bit LE arm-hard-float; PyInit: PyInit_mod",
+        f"  would change: {SEED_RENAME}",
+        "  would change: retagged cp312-cp312-linux_x86_64 -> cp312-cp312-linux_armv7l",
+        f"  note: {NO_SYSROOT}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "kind"),
+    [
+        ("arm-linux-gnueabihf.so", "ELF ARM 32-bit LE arm-hard-float"),
+        ("arm-linux-gnueabi.so", "ELF ARM 32-bit LE arm-soft-float"),
+        ("mips64-linux-gnuabin32.so", "ELF MIPS 32-bit BE mips-n32"),
+        ("powerpc-linux-gnu.so", "ELF PowerPC 32-bit BE"),
+        ("libfoo.so.1", "ELF x86-64 64-bit LE"),
+    ],
+)
+def test_inspect_so(
+    fixture: str, kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(capsys, "inspect", ELF_FIXTURES / fixture, "--json")
+
+    assert (status, err) == (0, "")
+    report = json.loads(out)
+    assert report["file"] == str(ELF_FIXTURES / fixture)
+    assert [obj["path"] for obj in report["shared_objects"]] == [fixture]
+    assert report["shared_objects"][0]["elf"] == kind
+    assert "problems" not in report
+
+
+@pytest.mark.parametrize(
+    ("fixture", "status", "problem"),
+    [
+        ("arm-linux-gnueabihf.so", 0, None),
+        ("arm-linux-gnueabi.so", 1, "it uses the soft-float ABI"),
+        ("armeb-linux-gnueabihf.so", 1, "it is big-endian, the target is little-endian"),
+        ("aarch64-linux-gnu.so", 1, "is ELF AArch64 64-bit LE; target " + ARMHF_TRIPLE),
+    ],
+)
+def test_inspect_so_for_a_target(
+    fixture: str,
+    status: int,
+    problem: str | None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    so = tmp_path / "mod.cpython-312-arm-linux-gnueabihf.so"
+    so.write_bytes(elf_bytes(fixture))
+
+    result, out, err = run(capsys, "inspect", so, "--json", "--target", ARMHF_TRIPLE)
+
+    assert (result, err) == (status, "")
+    report = json.loads(out)
+    assert report["target"] == ARMHF_TRIPLE
+    if problem is None:
+        assert report["problems"] == []
+    else:
+        (line,) = report["problems"]
+        assert line.startswith(f"{so} is ")
+        assert problem in line
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        pytest.param(
+            ARMHF,
+            {
+                "ext_suffix": ".cpython-312-arm-linux-gnueabihf.so",
+                "rust_target": ARMHF_TRIPLE,
+                "platform_tag": "linux_armv7l",
+                "python_tag": "cp312",
+                "abi_tag": "cp312",
+                "multiarch": "arm-linux-gnueabihf",
+                "pointer_width": 32,
+            },
+            id="armhf",
+        ),
+        pytest.param(
+            AARCH64_T,
+            {
+                "ext_suffix": ".cpython-313t-aarch64-linux-gnu.so",
+                "rust_target": "aarch64-unknown-linux-gnu",
+                "platform_tag": "linux_aarch64",
+                "python_tag": "cp313",
+                "abi_tag": "cp313t",
+                "multiarch": "aarch64-linux-gnu",
+                "pointer_width": 64,
+            },
+            id="free-threaded",
+        ),
+        pytest.param(
+            MIPS64_SYSCONFIG,
+            {
+                "ext_suffix": ".cpython-312-mips64-linux-gnuabi64.so",
+                "rust_target": "mips64-unknown-linux-gnuabi64",
+                "platform_tag": "linux_mips64",
+                "python_tag": "cp312",
+                "abi_tag": "cp312",
+                "multiarch": "mips64-linux-gnuabi64",
+                "pointer_width": 64,
+            },
+            id="yocto-mips64",
+        ),
+    ],
+)
+def test_inspect_target(
+    spec: TargetSpec,
+    expected: dict[str, object],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = spec.cli_args(tmp_path)
+
+    status, out, err = run(capsys, "inspect", *args, "--json")
+
+    assert (status, err) == (0, "")
+    report = json.loads(out)
+    assert {key: report[key] for key in expected} == expected
+    assert report["sysconfigdata"] == args[1]
+
+
+# --- through python -m maturin_cross ---------------------------------------------------------
+
+
+def run_module(*argv: object, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return run_cli([str(arg) for arg in argv], env=clean_environ(), cwd=cwd, timeout=120)
+
+
+def test_module_fix_exit_codes(tmp_path: Path) -> None:
+    good = seed_wheel(tmp_path / "good")
+    bad = build_wheel(
+        tmp_path / "bad", ("cp312-cp312-linux_armv7l",), {ARM_RIGHT: "arm-linux-gnueabi.so"}
+    )
+    sysconfigdata = ARMHF.cli_args(tmp_path)
+
+    fixed = run_module("fix", good, *sysconfigdata, "-w", "out", cwd=tmp_path)
+    refused = run_module("fix", bad, *sysconfigdata, "-w", "refused", cwd=tmp_path)
+    usage = run_module("fix", good, cwd=tmp_path)
+
+    assert (fixed.returncode, fixed.stdout) == (0, f"{Path('out') / ARMV7L_WHEEL}\n")
+    assert fixed.stderr == f"maturin-cross: {SEED_RENAME}\n{NOTE}\n"
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr.startswith(f"{ERROR}{ARMV7L_WHEEL}: {ARM_RIGHT} is ELF ARM 32-bit LE ")
+    assert not (tmp_path / "refused").exists()
+    assert (usage.returncode, usage.stdout) == (2, "")
+    assert usage.stderr.startswith(f"{ERROR}fix needs the target")
+
+
+def test_module_inspect(tmp_path: Path) -> None:
+    args = ARMHF.cli_args(tmp_path)
+
+    done = run_module("inspect", *args, "--json", cwd=tmp_path)
+
+    assert (done.returncode, done.stderr) == (0, "")
+    assert json.loads(done.stdout)["ext_suffix"] == ".cpython-312-arm-linux-gnueabihf.so"
+
+
+def test_inspect_a_non_elf_so_is_a_finding_not_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, err = run(capsys, "inspect", ELF_FIXTURES / "not-elf.so", "--json")
+    assert (status, err) == (1, "")
+    report = json.loads(out)
+    (line,) = report["problems"]
+    assert "not-elf.so is not an ELF file" in line
+    assert report["shared_objects"][0]["error"] == line
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--target", "aarch64-unknown-linux-gnu", "-C", f"build-args=--target {ARMHF_TRIPLE}"],
+        ["-C", "target=aarch64-unknown-linux-gnu", "-C", f"build-args=--target={ARMHF_TRIPLE}"],
+        ["-C", f"build-args=--target {ARMHF_TRIPLE}", "--target", "aarch64-unknown-linux-gnu"],
+    ],
+)
+def test_inspect_a_target_flag_wins_over_a_target_in_build_args(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(capsys, "inspect", "--json", *argv)
+    assert (status, err) == (0, "")
+    shown = json.loads(out)
+    assert shown["rust_target"] == "aarch64-unknown-linux-gnu"
+    assert shown["sources"]["rust_target"] in ("--target", "-C target")
+
+
+def test_build_help_documents_src_dir_and_every_setting(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from maturin_cross.settings.model import Settings
+
+    with pytest.raises(SystemExit) as info:
+        main(["build", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    words = " ".join(out.split())
+    assert "SRC_DIR the project folder, with pyproject.toml or Cargo.toml" in words
+    for field in Settings.__dataclass_fields__:
+        if field != "origins":
+            assert f"  {field.replace('_', '-')}=" in out, field
+    assert "as ONE string split like a shell command line" in out
+
+
+# --- hostile input: one line each, never a traceback ----------------------------------------
+
+
+def one_error(err: str) -> str:
+    """The one ``maturin-cross: error:`` line of ``err`` (and nothing like a traceback)."""
+    assert "Traceback" not in err
+    (line,) = [line for line in err.splitlines() if line.startswith(ERROR)]
+    return line
+
+
+def right_wheel(folder: Path) -> Path:
+    return build_wheel(folder, ("cp312-cp312-linux_armv7l",), {ARM_RIGHT: "arm-linux-gnueabihf.so"})
+
+
+def test_fix_refuses_to_replace_its_input_without_in_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = seed_wheel(tmp_path / "in")
+    digest = sha256_file(source)
+    status, out, err = run(capsys, "fix", source, *ARMHF.cli_args(tmp_path), "-w", source.parent)
+    assert (status, out) == (2, "")
+    line = one_error(err)
+    assert line.startswith(f"{ERROR}{source}: the corrected wheel would replace it")
+    assert line.endswith("pass --in-place to rewrite it in place, or -w another folder")
+    assert sha256_file(source) == digest
+    assert [p.name for p in source.parent.iterdir()] == [source.name]
+
+
+def test_fix_in_place_rewrites_the_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = seed_wheel(tmp_path / "in")
+    args = ["fix", source, *ARMHF.cli_args(tmp_path), "-w", source.parent, "--in-place"]
+    status, out, err = run(capsys, *args)
+    assert status == 0, err
+    assert out == f"{source}\n"
+    assert err == f"maturin-cross: {SEED_RENAME}\n{NOTE}\n"
+    assert [p.name for p in source.parent.iterdir()] == [source.name]
+    status, out, err = run(capsys, "fix", source, *ARMHF.cli_args(tmp_path), "--check")
+    assert status == 0, err  # now right for its target
+
+
+def test_fix_refuses_two_wheels_that_would_be_one_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one = build_wheel(
+        tmp_path / "a", ("cp312-cp312-linux_x86_64",), {ARM_SEED: "arm-linux-gnueabihf.so"}
+    )
+    other = right_wheel(tmp_path / "b")
+    out_dir = tmp_path / "out"
+    status, out, err = run(capsys, "fix", one, other, *ARMHF.cli_args(tmp_path), "-w", out_dir)
+    assert (status, out) == (2, "")
+    errors = [line for line in err.splitlines() if line.startswith(ERROR)]
+    assert len(errors) == 2
+    assert all("would both be written as" in line for line in errors)
+    assert not out_dir.exists()
+
+
+def unwritable(kind: str, tmp_path: Path) -> Path:
+    if kind == "/dev/null":
+        return Path("/dev/null")
+    if kind == "a file":
+        (tmp_path / "file").write_bytes(b"")
+        return tmp_path / "file"
+    if kind == "a symlink loop":
+        (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+        (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+        return tmp_path / "loop1"
+    if os.geteuid() == 0:
+        return Path("/sys")  # sysfs refuses root too
+    (tmp_path / "read-only").mkdir()
+    (tmp_path / "read-only").chmod(0o555)
+    return tmp_path / "read-only"
+
+
+@pytest.mark.parametrize("kind", ["/dev/null", "a file", "a symlink loop", "a read-only folder"])
+def test_fix_into_an_unwritable_folder_is_one_line(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = right_wheel(tmp_path / "in")  # needs no change: a copy is all there is to write
+    wheel_dir = unwritable(kind, tmp_path)
+    status, out, err = run(capsys, "fix", source, *ARMHF.cli_args(tmp_path), "-w", wheel_dir)
+    assert (status, out) == (2, "")
+    line = one_error(err)
+    assert line.startswith(f"{ERROR}{wheel_dir}: cannot write the wheel there (")
+    assert line.endswith("); name a writable folder")
+
+
+def recompressed(path: Path, member: str, method: int) -> Path:
+    """``path`` with ``member`` compressed by ``method``, then its data damaged."""
+    with zipfile.ZipFile(path) as archive:
+        infos = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, data in infos:
+            info.compress_type = method if info.filename == member else info.compress_type
+            archive.writestr(info, data)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    damaged = bytearray(path.read_bytes())
+    middle = (
+        info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
+    )
+    for at in range(middle - 4, middle + 4):
+        damaged[at] ^= 0x55
+    path.write_bytes(bytes(damaged))
+    return path
+
+
+@pytest.mark.parametrize("command", ["fix", "inspect"])
+@pytest.mark.parametrize(
+    ("method", "member"),
+    [
+        (zipfile.ZIP_LZMA, ARM_RIGHT),
+        (zipfile.ZIP_BZIP2, ARM_RIGHT),
+        (zipfile.ZIP_BZIP2, "pkg/__init__.py"),
+        (zipfile.ZIP_DEFLATED, ARM_RIGHT),
+    ],
+)
+def test_a_corrupt_member_is_one_line_naming_it(
+    command: str, method: int, member: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = recompressed(right_wheel(tmp_path / "in"), member, method)
+    extra = ["-w", tmp_path / "out"] if command == "fix" else []
+    status, _out, err = run(capsys, command, source, *ARMHF.cli_args(tmp_path), *extra)
+    assert status == 1
+    line = one_error(err)
+    assert f"{member}: cannot be read (" in line
+    assert "the wheel is damaged, rebuild the wheel" in line
+    assert "check the path" not in line
+    assert not (tmp_path / "out").exists()
+
+
+def with_dynamic_linked_to_nothing(data: bytes) -> bytes:
+    """``data`` (a 32-bit little-endian ELF file) with its .dynamic section's sh_link 0: its
+    strings point at no string table (pyelftools asserts)."""
+    from elftools.elf.elffile import ELFFile
+
+    parsed = ELFFile(io.BytesIO(data))
+    patched = bytearray(data)
+    for number, section in enumerate(parsed.iter_sections()):
+        if section["sh_type"] == "SHT_DYNAMIC":
+            header = parsed["e_shoff"] + number * parsed["e_shentsize"]
+            patched[header + 24 : header + 28] = bytes(4)  # Elf32_Shdr.sh_link
+    return bytes(patched)
+
+
+def hostile_wheel(kind: str, folder: Path) -> tuple[Path, str]:
+    """(a wheel of that kind, what its one error line says)."""
+    folder.mkdir(parents=True)
+    if kind == "a name flagged UTF-8 that is not":
+        path = right_wheel(folder)
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr("pkg/é.py", b"")
+        path.write_bytes(path.read_bytes().replace("é".encode(), b"\xff\xfe"))
+        return path, "its name is flagged as UTF-8 but is not UTF-8"
+    if kind == "a .so with a dynamic section linked to no string table":
+        lib = (ELF_FIXTURES.parent / "linkage" / "armhf" / "libssl.so.3").read_bytes()
+        files = {
+            "pkg/__init__.py": b"",
+            "pkg.libs/libssl.so.3": with_dynamic_linked_to_nothing(lib),
+        }
+        path = make_wheel(folder, name="pkg", tags=("cp312-cp312-linux_armv7l",), files=files)
+        return path, "pkg.libs/libssl.so.3 is a truncated or corrupt ELF file"
+    link_target = {"a symlink to /etc/passwd": b"/etc/passwd", "a symlink to ../../..": b"../../.."}
+    path = make_wheel(
+        folder, name="pkg", tags=("py3-none-any",), files={"pkg/link": link_target[kind]}
+    )
+    with zipfile.ZipFile(path) as archive:
+        infos = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, data in infos:
+            if info.filename == "pkg/link":
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(info, data)
+    return path, "member 'pkg/link' is a symbolic link; a wheel holds only regular files"
+
+
+HOSTILE = [
+    "a name flagged UTF-8 that is not",
+    "a .so with a dynamic section linked to no string table",
+    "a symlink to /etc/passwd",
+    "a symlink to ../../..",
+]
+
+
+@pytest.mark.parametrize("command", ["fix", "inspect"])
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_a_hostile_wheel_is_one_line(
+    command: str, kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, says = hostile_wheel(kind, tmp_path / "in")
+    extra = ["-w", tmp_path / "out"] if command == "fix" else []
+    status, out, err = run(capsys, command, source, *ARMHF.cli_args(tmp_path), *extra)
+    assert status == 1
+    if command == "inspect" and "ELF" in says:
+        # A wheel inspect can read: what is wrong inside it is a finding of its report.
+        assert "Traceback" not in err
+        (problem,) = [line for line in out.splitlines() if line.startswith("  problem: ")]
+        assert says in problem
+    else:
+        assert says in one_error(err)
+    assert not (tmp_path / "out").exists()
+
+
+def zeros_wheel(folder: Path, size: int) -> Path:
+    folder.mkdir(parents=True)
+    files = {"pkg/__init__.py": b"", "pkg/zeros.bin": bytes(size)}
+    return make_wheel(folder, name="pkg", tags=("py3-none-any",), files=files)
+
+
+@pytest.mark.parametrize("command", ["fix", "inspect"])
+@pytest.mark.parametrize("how", ["--max-unpacked-size", "-C", "MATURIN_CROSS_MAX_UNPACKED_SIZE"])
+def test_a_wheel_past_the_unpacked_size_ceiling_is_one_line(
+    command: str,
+    how: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = zeros_wheel(tmp_path / "in", 3 << 20)
+    if how == "--max-unpacked-size":
+        ceiling = ["--max-unpacked-size", "1MiB"]
+    elif how == "-C":
+        ceiling = ["-C", "max-unpacked-size=1MiB"]
+    else:
+        ceiling = []
+        monkeypatch.setenv("MATURIN_CROSS_MAX_UNPACKED_SIZE", "1MiB")
+    extra = ["-w", tmp_path / "out"] if command == "fix" else []
+    status, _, err = run(capsys, command, source, *ARMHF.cli_args(tmp_path), *ceiling, *extra)
+    assert status == 1
+    line = one_error(err)
+    assert "more than the ceiling of 1048576 bytes (1 MiB, max-unpacked-size)" in line
+    assert not (tmp_path / "out").exists()
+    # The same wheel, under the default ceiling of 8 GiB:
+    monkeypatch.delenv("MATURIN_CROSS_MAX_UNPACKED_SIZE", raising=False)
+    status, _out, err = run(capsys, command, source, *ARMHF.cli_args(tmp_path), *extra)
+    assert status == 0, err
+
+
+@pytest.mark.parametrize("value", ["lots", "-1", "1.5GiB", "0", "8 parsecs"])
+def test_a_bad_unpacked_size_ceiling_is_a_usage_error(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = zeros_wheel(tmp_path / "in", 10)
+    status, out, err = run(
+        capsys, "fix", source, *ARMHF.cli_args(tmp_path), "--max-unpacked-size", value
+    )
+    assert (status, out) == (2, "")
+    line = one_error(err)
+    assert f"--max-unpacked-size={value!r} is not a size" in line
+    assert "8GiB" in line
+
+
+# --- inspect's exit codes: one rule for wheels and files ------------------------------------
+
+
+def test_inspect_a_wheel_whose_so_is_not_elf_exits_1_as_the_so_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = build_wheel(
+        tmp_path,
+        ("cp312-cp312-linux_armv7l",),
+        {ARM_RIGHT: "arm-linux-gnueabihf.so", "pkg/_data.so": "not-elf.so"},
+    )
+    status, out, err = run(capsys, "inspect", source, "--json")
+    assert (status, err) == (1, "")
+    report = json.loads(out)
+    (problem,) = report["problems"]
+    assert "pkg/_data.so is not an ELF file" in problem
+    so_status, _, _ = run(capsys, "inspect", ELF_FIXTURES / "not-elf.so")
+    assert so_status == status
+
+
+def test_inspect_an_elf_file_by_any_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = tmp_path / "tool"
+    program.write_bytes(elf_bytes("arm-linux-gnueabihf.so"))
+    status, out, err = run(capsys, "inspect", program, "--json")
+    assert (status, err) == (0, "")
+    assert json.loads(out)["shared_objects"][0]["elf"] == "ELF ARM 32-bit LE arm-hard-float"
+
+
+@pytest.mark.parametrize("what", ["a text file", "a folder", "nothing"])
+def test_inspect_of_what_is_neither_a_wheel_nor_elf_is_a_usage_error(
+    what: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "README.md"
+    if what == "a text file":
+        path.write_text("# not a wheel\n")
+    elif what == "a folder":
+        path.mkdir()
+    status, out, err = run(capsys, "inspect", path)
+    assert (status, out) == (2, "")
+    line = one_error(err)
+    assert line.startswith(f"{ERROR}{path}: ")
+    assert "name a wheel (.whl) or an ELF file" in line
+
+
+def test_inspect_exit_codes_are_written_down() -> None:
+    text = (ROOT / "docs" / "cli.md").read_text()
+    section = text.split("## inspect", 1)[1].split("\n## ", 1)[0]
+    for rule in ("0 when", "1 when", "2 when"):
+        assert rule in section, rule
+
+
+# --- a run that is told to stop leaves nothing ----------------------------------------------
+
+
+def test_fix_stopped_by_sigterm_leaves_nothing(tmp_path: Path) -> None:
+    import bigwheel
+
+    source = bigwheel.write_wheel(tmp_path, module_padding=64 << 20)
+    sysconfigdata = bigwheel.write_sysconfigdata(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = cli_command("fix", source, "--sysconfigdata", sysconfigdata)
+    with subprocess.Popen(
+        [*map(str, argv), "-w", str(out)], env=clean_environ(), stderr=subprocess.PIPE, text=True
+    ) as running:
+        while running.poll() is None and not any(out.iterdir()):
+            pass  # until it has begun to write
+        running.send_signal(signal.SIGTERM)
+        _, err = running.communicate()
+    assert running.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err
+    assert list(out.iterdir()) == []

@@ -1,0 +1,274 @@
+"""Fuzzing with hypothesis: the sysconfigdata parser, the wheel reader and rewriter, and ELF
+inspection, given real inputs mutated (bytes flipped, cut short, headers spliced) and random
+structured ones.
+
+The property, for every input: nothing escapes but the project's own error
+(:class:`maturin_cross.errors.MaturinCrossError`), and nothing hangs: hypothesis's ``deadline``
+bounds each example, and ``signal.alarm`` turns a hang into a failure.
+
+Two profiles: ``ci`` (the default: 200 examples per test, derandomized, so a run is repeatable)
+and ``fuzz`` (10,000 per test, random: ``HYPOTHESIS_PROFILE=fuzz``, as ``tox -e fuzz`` sets).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import signal
+import tempfile
+import types
+import zipfile
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import bigwheel
+import pytest
+from harness import FIXTURES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from repaircases import ARMHF
+from wheelcalls import fix_wheel
+from wheelmaker import make_wheel
+
+from maturin_cross.checks import elf, linkage, repair
+from maturin_cross.errors import MaturinCrossError
+from maturin_cross.target import sysconfigdata
+
+pytestmark = pytest.mark.fuzz
+
+settings.register_profile(
+    "ci",
+    max_examples=200,
+    derandomize=True,
+    deadline=timedelta(seconds=5),
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=10_000,
+    deadline=timedelta(seconds=10),
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+HANG = 30
+"""Seconds after which an example counts as hung (far beyond any real one)."""
+
+
+class Hung(Exception):
+    """An example ran past :data:`HANG`."""
+
+
+@contextlib.contextmanager
+def bounded(seconds: int = HANG) -> Iterator[None]:
+    def expire(signum: int, frame: types.FrameType | None) -> None:
+        raise Hung(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def only_our_errors(work: Callable[[], object]) -> None:
+    """Run ``work``, bounded; let nothing but our own error out of it."""
+    with bounded():
+        try:
+            work()
+        except MaturinCrossError as err:
+            assert str(err).strip(), f"{type(err).__name__} with no message"
+
+
+@st.composite
+def mutated(draw: st.DrawFn, original: bytes) -> bytes:
+    """``original`` changed a few times: bytes flipped or overwritten, cut short, a piece
+    spliced in from elsewhere in it, or repeated."""
+    data = bytearray(original)
+    for _ in range(draw(st.integers(1, 6))):
+        if not data:
+            break
+        kind = draw(st.sampled_from(["flip", "set", "cut", "splice", "insert", "delete"]))
+        at = draw(st.integers(0, len(data) - 1))
+        if kind == "flip":
+            data[at] ^= 1 << draw(st.integers(0, 7))
+        elif kind == "set":
+            data[at] = draw(st.sampled_from([0, 0xFF, 0x7F, 0x80, 1]))
+        elif kind == "cut":
+            del data[at:]
+        elif kind == "splice":
+            start = draw(st.integers(0, len(data) - 1))
+            piece = data[start : start + draw(st.integers(1, 64))]
+            data[at : at + len(piece)] = piece
+        elif kind == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=32))
+        else:
+            del data[at : at + draw(st.integers(1, 64))]
+    return bytes(data)
+
+
+@pytest.fixture(scope="module")
+def scratch() -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="fuzz-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- sysconfigdata ------------------------------------------------------------------------------
+
+SYSCONFIG_FIXTURES = sorted((FIXTURES / "sysconfigdata").glob("*/_sysconfigdata_*.py"))
+SYSCONFIG_TEXTS = [path.read_bytes() for path in SYSCONFIG_FIXTURES if not path.is_symlink()]
+
+literals: st.SearchStrategy[object] = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+vars_dicts = st.dictionaries(
+    st.sampled_from(
+        [
+            "VERSION",
+            "EXT_SUFFIX",
+            "MULTIARCH",
+            "SOABI",
+            "HOST_GNU_TYPE",
+            "SIZEOF_VOID_P",
+            "ABIFLAGS",
+        ]
+    )
+    | st.text(max_size=12),
+    literals,
+)
+
+
+def parse_bytes(folder: Path, source: bytes) -> None:
+    path = folder / "_sysconfigdata__fuzz.py"
+    path.write_bytes(source)
+    sysconfigdata.parse(path, "fuzz")
+
+
+@given(source=st.sampled_from(SYSCONFIG_TEXTS).flatmap(mutated))
+def test_sysconfigdata_parse_of_mutated_files(scratch: Path, source: bytes) -> None:
+    only_our_errors(lambda: parse_bytes(scratch, source))
+
+
+@given(values=vars_dicts, prefix=st.sampled_from(["", "import os\n", "# c\n", "x = 1\n"]))
+def test_sysconfigdata_parse_of_random_literals(
+    scratch: Path, values: dict[str, object], prefix: str
+) -> None:
+    source = f"{prefix}build_time_vars = {values!r}\n".encode()
+    only_our_errors(lambda: parse_bytes(scratch, source))
+
+
+@given(source=st.binary(max_size=400) | st.text(max_size=400).map(str.encode))
+def test_sysconfigdata_parse_of_random_bytes(scratch: Path, source: bytes) -> None:
+    only_our_errors(lambda: parse_bytes(scratch, b"build_time_vars = " + source))
+
+
+# --- wheels -------------------------------------------------------------------------------------
+
+ARM_SO = (FIXTURES / "elf" / "arm-linux-gnueabihf.so").read_bytes()
+
+
+def real_wheel() -> bytes:
+    """A real wheel as maturin 1.7.0 names it for armv7 (fix renames and retags it)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = bigwheel.write_wheel(Path(folder), small_files=3, small_size=200)
+        return path.read_bytes()
+
+
+WHEEL_BYTES = real_wheel()
+WHEEL_NAME = f"{bigwheel.NAME}-{bigwheel.VERSION}-{bigwheel.TAG}.whl"
+TARGET = ARMHF.resolve()
+
+
+def fix_bytes(folder: Path, data: bytes, name: str = WHEEL_NAME) -> None:
+    """Read, examine and fix the wheel ``data``; a fixed wheel must read back whole."""
+    for old in folder.iterdir():
+        if old.is_dir():
+            shutil.rmtree(old)
+        else:
+            old.unlink()
+    path = folder / name
+    path.write_bytes(data)
+    out = folder / "out"
+    result = fix_wheel(path, TARGET, out)
+    repair.read(result.path)  # what fix wrote verifies
+
+
+@given(data=mutated(WHEEL_BYTES))
+def test_fix_of_mutated_wheels(scratch: Path, data: bytes) -> None:
+    only_our_errors(lambda: fix_bytes(scratch, data))
+
+
+members = st.dictionaries(
+    st.text(
+        st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=30
+    ).filter(lambda n: not n.endswith("/")),
+    st.binary(max_size=200) | st.just(ARM_SO),
+    max_size=5,
+)
+
+
+@given(
+    files=members,
+    tags=st.sampled_from(["cp312-cp312-linux_armv7l", "cp312-cp312-linux_x86_64", "py3-none-any"]),
+    with_record=st.booleans(),
+    extra=st.lists(st.tuples(st.text(min_size=1, max_size=20), st.binary(max_size=20)), max_size=2),
+)
+def test_fix_of_random_structured_wheels(
+    scratch: Path,
+    files: dict[str, bytes],
+    tags: str,
+    with_record: bool,
+    extra: list[tuple[str, bytes]],
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            path = make_wheel(
+                Path(folder),
+                name="pkg",
+                tags=(tags,),
+                files=files,
+                record="correct" if with_record else None,
+                extra_members=extra,
+            )
+        except (ValueError, UnicodeEncodeError, zipfile.BadZipFile):
+            return  # zipfile itself will not write it
+        data, name = path.read_bytes(), path.name
+    only_our_errors(lambda: fix_bytes(scratch, data, name))
+
+
+# --- ELF ----------------------------------------------------------------------------------------
+
+ELF_FIXTURES = sorted(p for p in (FIXTURES / "elf").glob("*.so*") if p.is_file())
+ELF_BYTES = [path.read_bytes() for path in ELF_FIXTURES]
+
+
+def inspect_elf(data: bytes) -> None:
+    info = elf.read_elf(data, "fuzz.so")
+    elf.check_fits(info, TARGET.elf, "fuzz.so", TARGET.rust_target)
+    linkage.read_dynamic(io.BytesIO(data), "fuzz.so")
+
+
+@given(data=st.sampled_from(ELF_BYTES).flatmap(mutated))
+def test_elf_inspection_of_mutated_binaries(data: bytes) -> None:
+    only_our_errors(lambda: inspect_elf(data))
+
+
+@given(head=st.sampled_from(ELF_BYTES), tail=st.binary(max_size=2000), cut=st.integers(16, 200))
+def test_elf_inspection_of_real_headers_with_random_bodies(
+    head: bytes, tail: bytes, cut: int
+) -> None:
+    only_our_errors(lambda: inspect_elf(head[:cut] + tail))
