@@ -16,7 +16,7 @@ import pytest
 from conftest import clean_environ
 
 from maturin_cross.errors import ConfigError
-from maturin_cross.settings.model import Kind, Origin, Sourced
+from maturin_cross.settings.origin import Kind, Origin, Sourced
 from maturin_cross.target.sysconfigdata import SysconfigData, locate, parse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sysconfigdata"

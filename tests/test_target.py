@@ -14,7 +14,7 @@ import pytest
 from conftest import clean_environ
 
 from maturin_cross.errors import ConfigError, TargetError
-from maturin_cross.settings.model import Kind, Origin, Sourced, decide
+from maturin_cross.settings.origin import Kind, Origin, Sourced, decide
 from maturin_cross.target import sysconfigdata
 from maturin_cross.target.resolve import (
     ARM_HARD,

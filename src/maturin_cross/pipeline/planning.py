@@ -10,7 +10,8 @@ from pathlib import Path
 
 from maturin_cross.checks import proof
 from maturin_cross.project.pyproject import Project
-from maturin_cross.settings.model import Kind, Origin, Settings, Sourced, decide
+from maturin_cross.settings.model import Settings
+from maturin_cross.settings.origin import Kind, Origin, Sourced, decide
 from maturin_cross.target import hostinfo, sysconfigdata
 from maturin_cross.target.resolve import Target, resolve
 from maturin_cross.target.spec import custom_target_spec

@@ -26,76 +26,16 @@ Unknown keys are refused with a "did you mean". Pure: nothing here reads the hos
 from __future__ import annotations
 
 import difflib
-import enum
 import functools
 import re
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, NamedTuple
+from typing import Any
 
 from maturin_cross.errors import ConfigError
 from maturin_cross.settings import maturin_args
-
-
-class Kind(enum.IntEnum):
-    """What kind of source a value came from; a higher value wins."""
-
-    DERIVED = 0
-    TARGET_FILE = 1
-    PYPROJECT = 2
-    CONVENTION = 3
-    ENVIRONMENT = 4
-    CONFIG_SETTING = 5
-    COMMAND_LINE = 6
-
-    @property
-    def given_as_is(self) -> bool:
-        """A maturin-cross setting is taken as given; another tool's convention or a target
-        file may be refined (a generic ``linux-arm`` platform)."""
-        return self >= Kind.PYPROJECT and self != Kind.CONVENTION
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a value came from: a kind that ranks it, and a label for people."""
-
-    kind: Kind
-    label: str
-    via_build_args: bool = False
-    """A ``--target`` found among the build arguments of a source of this kind."""
-    name: str | None = None
-    """How messages write ``NAME=value`` when the label is not the name itself."""
-
-    @property
-    def assignment(self) -> str:
-        return self.name or self.label
-
-    @property
-    def rank(self) -> tuple[int, bool]:
-        return (self.kind, not self.via_build_args)
-
-    def __str__(self) -> str:
-        return self.label
-
-
-DEFAULT = Origin(Kind.DERIVED, "default")
-
-
-class Sourced(NamedTuple):
-    """A value and its origin."""
-
-    value: str
-    origin: Origin
-
-
-def decide(candidates: Iterable[Sourced | None]) -> Sourced | None:
-    """The one precedence rule: the candidate of the highest rank, the later one on a tie."""
-    best: Sourced | None = None
-    for candidate in candidates:
-        if candidate is not None and (best is None or candidate.origin.rank >= best.origin.rank):
-            best = candidate
-    return best
+from maturin_cross.settings.origin import DEFAULT, Kind, Origin, Sourced, decide
 
 
 @dataclass(frozen=True)
@@ -145,11 +85,8 @@ class Settings:
 
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
 
-    def origin(self, key: str) -> str:
-        """Where ``key``'s value came from, for people."""
-        return str(self.source(key))
-
     def source(self, key: str) -> Origin:
+        """Where ``key``'s value came from (the default's origin when it was not given)."""
         return self.origins.get(key, DEFAULT)
 
     def sourced(self, key: str) -> Sourced | None:

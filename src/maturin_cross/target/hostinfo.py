@@ -16,7 +16,7 @@ from pathlib import Path
 
 from maturin_cross.target import sysconfigdata
 from maturin_cross.errors import BuildError, ConfigError
-from maturin_cross.settings.model import Kind, Origin, Sourced
+from maturin_cross.settings.origin import Kind, Origin, Sourced
 from maturin_cross.target.sysconfigdata import SysconfigData
 from maturin_cross.target.resolve import Target, resolve
 

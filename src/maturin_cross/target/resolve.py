@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from maturin_cross.target import sysconfigdata
 from maturin_cross.errors import ConfigError, TargetError
-from maturin_cross.settings.model import Origin
+from maturin_cross.settings.origin import Origin
 from maturin_cross.target.sysconfigdata import SysconfigData
 
 # ELF ABI discriminators: facts a module must have that the multiarch's name does not show.

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maturin_cross.errors import ConfigError
-from maturin_cross.settings.model import Kind, Origin, Sourced, decide
+from maturin_cross.settings.origin import Kind, Origin, Sourced, decide
 
 PREFIX = "_sysconfigdata"
 REQUIRED_KEYS = ("VERSION", "EXT_SUFFIX")
