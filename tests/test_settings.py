@@ -7,7 +7,7 @@ from maturin_cross.settings.model import Settings
 from maturin_cross.settings.origin import Kind, Origin, Sourced, decide
 
 
-def origin(settings: Settings, key: str) -> str:
+def shown_origin(settings: Settings, key: str) -> str:
     """Where ``key``'s value came from, as people are shown it."""
     return str(settings.source(key))
 
@@ -17,7 +17,7 @@ def test_defaults() -> None:
     assert (settings.sysconfigdata, settings.target, settings.platform_tag) == (None, None, None)
     assert settings.build_args == ()
     assert settings.check == "fix"
-    assert origin(settings, "target") == "default"
+    assert shown_origin(settings, "target") == "default"
 
 
 def test_precedence_config_settings_over_env_over_conventions_over_pyproject() -> None:
@@ -25,17 +25,17 @@ def test_precedence_config_settings_over_env_over_conventions_over_pyproject() -
     env = {"CARGO_BUILD_TARGET": "from-cargo-env"}
     assert Settings.from_sources(None, {}, pyproject).target == "from-pyproject"
     settings = Settings.from_sources(None, env, pyproject)
-    assert (settings.target, origin(settings, "target")) == ("from-cargo-env", "CARGO_BUILD_TARGET")
+    assert (settings.target, shown_origin(settings, "target")) == ("from-cargo-env", "CARGO_BUILD_TARGET")
     env["MATURIN_CROSS_TARGET"] = "from-maturin-cross-env"
     settings = Settings.from_sources(None, env, pyproject)
-    assert (settings.target, origin(settings, "target")) == (
+    assert (settings.target, shown_origin(settings, "target")) == (
         "from-maturin-cross-env",
         "MATURIN_CROSS_TARGET",
     )
     settings = Settings.from_sources({"target": "from-C"}, env, pyproject)
-    assert (settings.target, origin(settings, "target")) == ("from-C", "-C target")
+    assert (settings.target, shown_origin(settings, "target")) == ("from-C", "-C target")
     assert settings.platform_tag == "linux_x"
-    assert origin(settings, "platform_tag") == "tool.maturin-cross.platform-tag"
+    assert shown_origin(settings, "platform_tag") == "tool.maturin-cross.platform-tag"
 
 
 def test_build_args_are_merged_not_replaced() -> None:
@@ -62,7 +62,7 @@ def test_target_in_build_args_is_taken_out_and_used() -> None:
         None,
     )
     assert settings.target == "armv7-unknown-linux-gnueabihf"
-    assert origin(settings, "target") == "--target in build-args"
+    assert shown_origin(settings, "target") == "--target in build-args"
     assert settings.build_args == ("--locked",)
     explicit = Settings.from_sources(
         {
@@ -189,7 +189,7 @@ def test_a_command_line_flag_wins_over_a_target_in_build_args() -> None:
         None,
         command_line={"target": "aarch64-unknown-linux-gnu"},
     )
-    assert (settings.target, origin(settings, "target")) == ("aarch64-unknown-linux-gnu", "--target")
+    assert (settings.target, shown_origin(settings, "target")) == ("aarch64-unknown-linux-gnu", "--target")
     assert settings.build_args == ()
 
 
@@ -235,7 +235,7 @@ def test_target_precedence_with_build_args(
     origin: str,
 ) -> None:
     settings = Settings.from_sources(config, env, pyproject)
-    assert (settings.target, origin(settings, "target")) == (target, origin)
+    assert (settings.target, shown_origin(settings, "target")) == (target, origin)
 
 
 def test_platform_tag_precedence_includes_python_host_platform() -> None:
@@ -248,7 +248,7 @@ def test_platform_tag_precedence_includes_python_host_platform() -> None:
     assert not settings.source("platform_tag").kind.given_as_is
     env["MATURIN_CROSS_PLATFORM_TAG"] = "linux_from_env"
     settings = Settings.from_sources(None, env, pyproject)
-    assert (settings.platform_tag, origin(settings, "platform_tag")) == (
+    assert (settings.platform_tag, shown_origin(settings, "platform_tag")) == (
         "linux_from_env",
         "MATURIN_CROSS_PLATFORM_TAG",
     )
