@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import bigwheel
+from origins import sourced
 from packaging.tags import Tag
 from wheelmaker import RecordEdit, default_wheel_text, make_wheel, set_hash, set_size
 
@@ -56,7 +57,7 @@ class TargetSpec:
     def resolve(self) -> Target:
         return resolve(
             SysconfigData.of(self.vars, "/x/_sysconfigdata.py") if self.vars is not None else None,
-            rust_target=(self.triple, "--target") if self.triple else None,
+            rust_target=sourced(self.triple, "--target") if self.triple else None,
         )
 
     def cli_args(self, folder: Path) -> list[str]:

@@ -29,6 +29,7 @@ import pytest
 from conftest import FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from origins import said
 from repaircases import ARMHF
 from wheelmaker import make_wheel
 
@@ -154,7 +155,7 @@ vars_dicts = st.dictionaries(
 def parse_bytes(folder: Path, source: bytes) -> None:
     path = folder / "_sysconfigdata__fuzz.py"
     path.write_bytes(source)
-    sysconfigdata.parse(path, "fuzz")
+    sysconfigdata.parse(path, said("fuzz"))
 
 
 @given(source=st.sampled_from(SYSCONFIG_TEXTS).flatmap(mutated))

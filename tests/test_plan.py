@@ -24,14 +24,14 @@ def test_settings_reach_theplan_in(tmp_path: Path) -> None:
     plan = plan_in(tmp_path, {"sysconfigdata": str(data), "platform-tag": "linux-armv8l"})
     assert plan.target.platform_tag == "linux_armv8l"
     assert isinstance(plan.settings, Settings)
-    assert plan.target.sources["platform_tag"] == "-C platform-tag"
+    assert str(plan.target.sources["platform_tag"]) == "-C platform-tag"
 
 
 def test_a_native_build_honours_a_platform_tag(tmp_path: Path) -> None:
     native = plan_in(tmp_path, {"platform-tag": "linux-x86_64_v3"})
     assert not native.cross
     assert native.target.platform_tag == "linux_x86_64_v3"
-    assert native.target.sources["platform_tag"] == "-C platform-tag"
+    assert str(native.target.sources["platform_tag"]) == "-C platform-tag"
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from pathlib import Path
 import bigwheel
 import pytest
 from conftest import clean_environ
+from origins import sourced
 from repaircases import (
     AARCH64_MUSL,
     AARCH64_T,
@@ -264,7 +265,7 @@ def test_targets_resolve_as_the_tables_say() -> None:
 def test_a_musl_target_keeps_only_musllinux_policy_tags(
     tags: tuple[str, ...], expected: str, tmp_path: Path
 ) -> None:
-    target = resolve(None, rust_target=("x86_64-unknown-linux-musl", "--target"))
+    target = resolve(None, rust_target=sourced("x86_64-unknown-linux-musl", "--target"))
     source = build_wheel(
         tmp_path / "in", tags, {"pkg/mod.cpython-312-x86_64-linux-musl.so": "x86_64-linux-gnu.so"}
     )

@@ -25,7 +25,10 @@ def test_precedence_config_settings_over_env_over_conventions_over_pyproject() -
     env = {"CARGO_BUILD_TARGET": "from-cargo-env"}
     assert Settings.from_sources(None, {}, pyproject).target == "from-pyproject"
     settings = Settings.from_sources(None, env, pyproject)
-    assert (settings.target, shown_origin(settings, "target")) == ("from-cargo-env", "CARGO_BUILD_TARGET")
+    assert (settings.target, shown_origin(settings, "target")) == (
+        "from-cargo-env",
+        "CARGO_BUILD_TARGET",
+    )
     env["MATURIN_CROSS_TARGET"] = "from-maturin-cross-env"
     settings = Settings.from_sources(None, env, pyproject)
     assert (settings.target, shown_origin(settings, "target")) == (
@@ -189,7 +192,10 @@ def test_a_command_line_flag_wins_over_a_target_in_build_args() -> None:
         None,
         command_line={"target": "aarch64-unknown-linux-gnu"},
     )
-    assert (settings.target, shown_origin(settings, "target")) == ("aarch64-unknown-linux-gnu", "--target")
+    assert (settings.target, shown_origin(settings, "target")) == (
+        "aarch64-unknown-linux-gnu",
+        "--target",
+    )
     assert settings.build_args == ()
 
 

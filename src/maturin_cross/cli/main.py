@@ -120,7 +120,7 @@ def target_json(target: Target) -> dict[str, Any]:
             "abi": elf.abi,
         },
         "sysconfigdata": target.sysconfigdata,
-        "sources": dict(target.sources),
+        "sources": {key: str(origin) for key, origin in target.sources.items()},
         "notes": list(target.notes),
     }
 

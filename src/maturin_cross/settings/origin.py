@@ -14,6 +14,8 @@ from typing import NamedTuple
 class Kind(enum.IntEnum):
     """What kind of source a value came from; a higher value wins."""
 
+    HOST = -1
+    """This machine's own interpreter says it (a native build's platform): below everything."""
     DERIVED = 0
     TARGET_FILE = 1
     PYPROJECT = 2
@@ -24,9 +26,10 @@ class Kind(enum.IntEnum):
 
     @property
     def given_as_is(self) -> bool:
-        """A maturin-cross setting is taken as given; another tool's convention or a target
-        file may be refined (a generic ``linux-arm`` platform)."""
-        return self >= Kind.PYPROJECT and self != Kind.CONVENTION
+        """A maturin-cross setting, and what the running interpreter says of its own machine,
+        are taken as given; another tool's convention or a target file may be refined (a
+        generic ``linux-arm`` platform)."""
+        return self == Kind.HOST or (self >= Kind.PYPROJECT and self != Kind.CONVENTION)
 
 
 @dataclass(frozen=True)
