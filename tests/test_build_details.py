@@ -36,7 +36,7 @@ def _details(
 
 def _target(folder: Path, config: dict[str, str], environ: dict[str, str] | None = None) -> Target:
     settings = Settings.from_sources(config, environ or {}, None)
-    return planning.target_for(settings, environ or {}, folder)[0]
+    return planning.aim(settings, environ or {}, folder).target
 
 
 def test_a_build_details_file_alone_names_the_target(tmp_path: Path) -> None:
