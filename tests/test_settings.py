@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from maturin_cross.errors import ConfigError
@@ -299,3 +301,53 @@ def test_a_max_unpacked_size_that_is_not_a_size_is_one_line(text: str) -> None:
         Settings.from_sources({"max-unpacked-size": text}, {}, None)
     assert str(info.value).startswith(f"-C max-unpacked-size={text!r} is not a size; ")
     assert "8GiB" in str(info.value)
+
+
+# --- the settings described once ------------------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
+BEGIN = (
+    "<!-- The table below is made from maturin_cross.settings.model.DESCRIBED: edit that, then "
+    "run `python tests/test_settings.py` -->\n"
+)
+END = "<!-- end of the table made from DESCRIBED -->\n"
+
+
+def settings_table() -> str:
+    """docs/settings.md's table of settings, as DESCRIBED says them."""
+    from maturin_cross.settings.model import DESCRIBED
+
+    rows = ["| key | value | default |", "|---|---|---|"]
+    for setting in DESCRIBED:
+        flag = f" (`{setting.flag}`)" if setting.flag else ""
+        rows.append(
+            f"| `{setting.key}` | `{setting.value}`: {setting.what}{flag} | {setting.default} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def doc_with_table(text: str) -> str:
+    before, _, rest = text.partition(BEGIN)
+    _, _, after = rest.partition(END)
+    return before + BEGIN + settings_table() + END + after
+
+
+def test_every_setting_is_described_once_in_field_order() -> None:
+    from dataclasses import fields
+
+    from maturin_cross.settings.model import DESCRIBED
+
+    keys = [f.name.replace("_", "-") for f in fields(Settings) if f.name != "origins"]
+    assert [setting.key for setting in DESCRIBED] == keys
+
+
+def test_the_settings_doc_says_what_described_says() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert BEGIN in text and END in text
+    assert text == doc_with_table(text), (
+        "docs/settings.md's table differs from DESCRIBED: run `python tests/test_settings.py`"
+    )
+
+
+if __name__ == "__main__":
+    DOC.write_text(doc_with_table(DOC.read_text(encoding="utf-8")), encoding="utf-8")

@@ -121,7 +121,7 @@ def settings_help() -> str:
         head = f"  {setting.key}={setting.value}"
         tail = f" ({setting.flag})" if setting.flag else ""
         text = f"{setting.what}{tail}; default: {setting.default}".replace("`", "")
-        body = textwrap.wrap(text, _WIDTH - _INDENT)
+        body = textwrap.wrap(text, _WIDTH - _INDENT, break_on_hyphens=False, break_long_words=False)
         if len(head) + 2 > _INDENT:
             lines.append(head)
         else:

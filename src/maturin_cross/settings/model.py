@@ -185,7 +185,7 @@ DESCRIBED: tuple[Described, ...] = (
         "PATH",
         "the target's `_sysconfigdata_*.py`, a PEP 739 `build-details.json`, or a folder to "
         "search; names the target",
-        "looked up (docs/settings.md, How the target is found)",
+        "looked up where Yocto, Buildroot, crossenv and pyo3 put it (docs/settings.md)",
         "--sysconfigdata",
     ),
     Described(
