@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 PREFIX = "maturin-cross: error: "
+"""How every error line starts, from the hooks and the command alike."""
 
 
 class MaturinCrossError(Exception):
@@ -19,10 +20,7 @@ class MaturinCrossError(Exception):
 
     def lines(self) -> list[str]:
         """The message as the edges print it: one ``maturin-cross: error:`` line per line."""
-        return [
-            f"maturin-cross: error: {line}"
-            for line in str(self).splitlines() or [type(self).__name__]
-        ]
+        return [f"{PREFIX}{line}" for line in str(self).splitlines() or [type(self).__name__]]
 
 
 class ConfigError(MaturinCrossError):

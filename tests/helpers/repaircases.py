@@ -15,6 +15,7 @@ from pathlib import Path
 
 import bigwheel
 import harness
+from origins import sourced
 from packaging.tags import Tag
 from wheelcalls import read_wheel
 from wheelmaker import RecordEdit, default_wheel_text, make_wheel, set_hash, set_size
@@ -57,7 +58,7 @@ class TargetSpec:
     def resolve(self) -> Target:
         return resolve(
             SysconfigData.of(self.vars, "/x/_sysconfigdata.py") if self.vars is not None else None,
-            rust_target=(self.triple, "--target") if self.triple else None,
+            rust_target=sourced(self.triple, "--target") if self.triple else None,
         )
 
     def cli_args(self, folder: Path) -> list[str]:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from origins import said
 
 from maturin_cross.errors import ConfigError
 from maturin_cross.pipeline import planning
@@ -35,7 +36,7 @@ def _details(
 
 def _target(folder: Path, config: dict[str, str], environ: dict[str, str] | None = None) -> Target:
     settings = Settings.from_sources(config, environ or {}, None)
-    return planning.target_for(settings, environ or {}, folder)[0]
+    return planning.aim(settings, environ or {}, folder).target
 
 
 def test_a_build_details_file_alone_names_the_target(tmp_path: Path) -> None:
@@ -45,7 +46,7 @@ def test_a_build_details_file_alone_names_the_target(tmp_path: Path) -> None:
     assert target.expected_ext_suffix == ".cpython-314t-aarch64-linux-gnu.so"
     assert target.python is not None and target.python.abi_tag == "cp314t"
     assert target.platform_tag == "linux_aarch64"
-    assert target.sources["platform_tag"] == "platform of build-details.json"
+    assert str(target.sources["platform_tag"]) == "platform of build-details.json"
 
 
 def test_platform_precedence(tmp_path: Path) -> None:
@@ -86,7 +87,7 @@ def test_agreeing_files_say_nothing(tmp_path: Path) -> None:
         "build_time_vars = {'VERSION': '3.14', 'EXT_SUFFIX': '.cpython-314-aarch64-linux-gnu.so'}\n"
     )
     _details(tmp_path, suffix=".cpython-314-aarch64-linux-gnu.so")
-    sysconfig, details = read_target_file(data, "test")
+    sysconfig, details = read_target_file(data, said("test"))
     assert details is not None
     assert disagreements(sysconfig, details) == []
 
@@ -103,7 +104,7 @@ def test_bad_build_details(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "build-details.json"
     path.write_text(text)
     with pytest.raises(ConfigError) as info:
-        parse_build_details(path, "-C sysconfigdata")
+        parse_build_details(path, said("-C sysconfigdata"))
     assert str(path) in str(info.value) and message in str(info.value)
 
 
@@ -141,7 +142,7 @@ GOOD = {
 def test_hostile_files_are_one_line(tmp_path: Path, text: str, says: str) -> None:
     path = _file(tmp_path, text)
     with pytest.raises(ConfigError) as info:
-        parse_build_details(path, "-C sysconfigdata")
+        parse_build_details(path, said("-C sysconfigdata"))
     message = str(info.value)
     assert "\n" not in message and len(message) < 400
     assert message.startswith(f"{path}: ") and says in message
@@ -169,7 +170,7 @@ def test_a_value_that_is_no_name_is_refused(tmp_path: Path, key: str, value: str
     parent[last] = value
     path = _file(tmp_path, json.dumps(data))
     with pytest.raises(ConfigError) as info:
-        parse_build_details(path, "-C sysconfigdata")
+        parse_build_details(path, said("-C sysconfigdata"))
     message = str(info.value)
     assert "\n" not in message and len(message) < 400
     assert message.startswith(f"{path}: {key}=")
@@ -180,7 +181,7 @@ def test_version_and_suffix_that_contradict(tmp_path: Path) -> None:
     data = {**GOOD, "language": {"version": "3.13"}}
     path = _file(tmp_path, json.dumps(data))
     with pytest.raises(ConfigError) as info:
-        parse_build_details(path, "test")
+        parse_build_details(path, said("test"))
     assert str(info.value).startswith(
         f"{path}: abi.extension_suffix '.cpython-314-aarch64-linux-gnu.so' is for Python 3.14 "
         f"(314), but language.version is '3.13'"

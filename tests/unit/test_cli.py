@@ -853,3 +853,89 @@ def test_fix_stopped_by_sigterm_leaves_nothing(tmp_path: Path) -> None:
     assert running.returncode == 128 + signal.SIGTERM, err
     assert "Traceback" not in err
     assert list(out.iterdir()) == []
+
+
+# --- one rule for relative paths, and the origin the user gave --------------------------------
+
+
+def test_build_names_the_flag_the_user_gave(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\n')
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(
+        capsys, "build", "-n", project, "--sysconfigdata", "nowhere/_sysconfigdata.py"
+    )
+    assert (status, out) == (2, "")
+    assert one_error(err) == (
+        f"maturin-cross: error: sysconfigdata {tmp_path / 'nowhere' / '_sysconfigdata.py'} "
+        "(from --sysconfigdata) does not exist; point it at the target's _sysconfigdata_*.py "
+        "(in the sysroot's usr/lib/python3.X/)"
+    )
+
+
+def test_every_door_takes_a_relative_path_from_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import argparse
+
+    from sysroots import sysroot
+
+    from maturin_cross.cli import cmd_build, options
+    from maturin_cross.cli.main import parser
+    from maturin_cross.pipeline import planning
+
+    here = tmp_path / "here"
+    data = sysroot(here)
+    relative = str(data.relative_to(here))
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\n')
+    monkeypatch.chdir(here)
+
+    def parsed(*argv: str) -> argparse.Namespace:
+        return parser().parse_args([str(arg) for arg in argv])
+
+    found = set()
+    for given in (["--sysconfigdata", relative], ["-C", f"sysconfigdata={relative}"]):
+        # inspect, fix and test: the plan's settings and target, read here
+        inspected = options.aim(options.settings(parsed("inspect", *given)))
+        found.add(inspected.sysconfigdata.path if inspected.sysconfigdata else None)
+        # build: its hooks run in the project's folder, given what the command read here
+        hooks = cmd_build.hook_settings(parsed("build", str(project), *given), here)
+        isolated = planning.plan(project, hooks, {}, cwd=project)
+        found.add(isolated.sysconfigdata.path if isolated.sysconfigdata else None)
+        in_process = planning.plan(project, hooks, {}, cwd=here)
+        found.add(in_process.sysconfigdata.path if in_process.sysconfigdata else None)
+    # a variable: the isolated build's hooks are handed it made absolute
+    environ = {"MATURIN_CROSS_SYSCONFIGDATA": relative}
+    delta = cmd_build.hook_environ_delta(environ, here)
+    isolated = planning.plan(project, {}, {**environ, **delta}, cwd=project)
+    found.add(isolated.sysconfigdata.path if isolated.sysconfigdata else None)
+    monkeypatch.setenv("MATURIN_CROSS_SYSCONFIGDATA", relative)
+    inspected = options.aim(options.settings(parsed("inspect")))
+    found.add(inspected.sysconfigdata.path if inspected.sysconfigdata else None)
+    assert found == {data}
+
+
+def test_a_pyproject_path_is_relative_to_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sysroots import sysroot
+
+    from maturin_cross.pipeline import planning
+
+    project = tmp_path / "project"
+    data = sysroot(project)
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "1"\n'
+        f'[tool.maturin-cross]\nsysconfigdata = "{data.relative_to(project)}"\n'
+        f'sysroot = "sysroot"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    build = planning.plan(project, {}, {}, cwd=tmp_path)
+    assert build.sysconfigdata is not None and build.sysconfigdata.path == data
+    assert build.sysroot is not None and build.sysroot.root == (project / "sysroot").resolve()
+    assert str(build.target.sources["sysconfigdata"]) == "tool.maturin-cross.sysconfigdata"

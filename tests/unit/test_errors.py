@@ -45,3 +45,10 @@ def test_a_refusal_holds_one_line_per_problem() -> None:
     single = WheelError("one problem")
     assert single.problems == ["one problem"]
     assert str(single) == "one problem"
+
+
+def test_one_prefix_for_every_error_line() -> None:
+    from maturin_cross.errors import PREFIX
+
+    assert PREFIX == "maturin-cross: error: "
+    assert all(line.startswith(PREFIX) for line in UsageError("a\nb").lines())

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from origins import sourced
 from wheelcalls import fix_wheel
 from wheelmaker import make_wheel
 
@@ -220,7 +221,7 @@ def test_a_wheel_that_needs_no_change_is_written_as_open_would(
 ) -> None:
     source = make_wheel(tmp_path, name="pkg", tags=("py3-none-any",), files={"pkg/a.py": b""})
     source.chmod(0o600)
-    target = resolve(None, rust_target=("x86_64-unknown-linux-gnu", "-"))
+    target = resolve(None, rust_target=sourced("x86_64-unknown-linux-gnu", "-"))
     result = fix_wheel(source, target, tmp_path / "out")
     assert result.changes == ()
     assert mode(result.path) == 0o644

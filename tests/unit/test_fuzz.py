@@ -29,6 +29,7 @@ import pytest
 from harness import FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from origins import said
 from repaircases import ARMHF
 from wheelcalls import fix_wheel
 from wheelmaker import make_wheel
@@ -155,7 +156,7 @@ vars_dicts = st.dictionaries(
 def parse_bytes(folder: Path, source: bytes) -> None:
     path = folder / "_sysconfigdata__fuzz.py"
     path.write_bytes(source)
-    sysconfigdata.parse(path, "fuzz")
+    sysconfigdata.parse(path, said("fuzz"))
 
 
 @given(source=st.sampled_from(SYSCONFIG_TEXTS).flatmap(mutated))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from harness import clean_environ, run_cli
+from origins import sourced
 
 from maturin_cross.errors import ConfigError
 from maturin_cross.target import hostinfo
@@ -56,7 +57,9 @@ def test_without_a_file_to_parse_the_interpreter_says_it(tmp_path: Path) -> None
     assert facts.vars["VERSION"] == f"{sys.version_info[0]}.{sys.version_info[1]}"
     from maturin_cross.target.resolve import resolve
 
-    by_facts = resolve(facts, platform_tag=(sysconfig.get_platform(), "sysconfig.get_platform()"))
+    by_facts = resolve(
+        facts, platform_tag=sourced(sysconfig.get_platform(), "sysconfig.get_platform()")
+    )
     assert by_facts.ext_suffix == hostinfo.host_target().ext_suffix
     assert by_facts.rust.multiarch == hostinfo.host_target().rust.multiarch
     assert by_facts.python == hostinfo.host_target().python

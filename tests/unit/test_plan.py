@@ -5,10 +5,12 @@ from pathlib import Path
 import pytest
 from sysroots import plan_in, sysroot
 
-from maturin_cross.errors import TargetError
+from maturin_cross.errors import ConfigError, TargetError
 from maturin_cross.pipeline import planning
 from maturin_cross.settings.model import Settings
 from maturin_cross.target.spec import custom_target_spec
+from maturin_cross.target.sysconfigdata import SysconfigData
+from maturin_cross.target.sysroot import Sysroot
 
 
 def test_plan_cross_and_native(tmp_path: Path) -> None:
@@ -24,14 +26,14 @@ def test_settings_reach_theplan_in(tmp_path: Path) -> None:
     plan = plan_in(tmp_path, {"sysconfigdata": str(data), "platform-tag": "linux-armv8l"})
     assert plan.target.platform_tag == "linux_armv8l"
     assert isinstance(plan.settings, Settings)
-    assert plan.target.sources["platform_tag"] == "-C platform-tag"
+    assert str(plan.target.sources["platform_tag"]) == "-C platform-tag"
 
 
 def test_a_native_build_honours_a_platform_tag(tmp_path: Path) -> None:
     native = plan_in(tmp_path, {"platform-tag": "linux-x86_64_v3"})
     assert not native.cross
     assert native.target.platform_tag == "linux_x86_64_v3"
-    assert native.target.sources["platform_tag"] == "-C platform-tag"
+    assert str(native.target.sources["platform_tag"]) == "-C platform-tag"
 
 
 @pytest.mark.parametrize(
@@ -64,15 +66,37 @@ def test_custom_target_spec_in_rust_target_path(tmp_path: Path) -> None:
     )
     assert custom_target_spec("armv7-unknown-linux-gnueabihf", environ, tmp_path) is None
     settings = Settings.from_sources({"target": "qemux86-custom"}, environ, None)
-    target = planning.target_for(settings, environ, tmp_path)[0]
+    target = planning.aim(settings, environ, tmp_path).target
     assert target.rust_target == "qemux86-custom"
     assert (target.multiarch, target.platform_tag) == ("i386-linux-gnu", "linux_i686")
     data = sysroot(tmp_path)
     settings = Settings.from_sources(
         {"target": "armv7-poky-linux-gnueabihf", "sysconfigdata": str(data)}, environ, None
     )
-    target = planning.target_for(settings, environ, tmp_path)[0]
+    target = planning.aim(settings, environ, tmp_path).target
     assert (target.rust_target, target.platform_tag) == (
         "armv7-poky-linux-gnueabihf",
         "linux_armv7l",
     )
+
+
+def test_sysroot_named_inferred_or_refused(tmp_path: Path) -> None:
+    data_file = (
+        tmp_path / "root" / "usr" / "lib" / "python3.11" / "_sysconfigdata__arm-linux-gnueabihf.py"
+    )
+    data_file.parent.mkdir(parents=True)
+    data_file.write_text("build_time_vars = {}\n")
+    data = SysconfigData.of({"LIBDEST": "/usr/lib/python3.11"}, str(data_file))
+    inferred = planning.sysroot_for(Settings(), data, tmp_path)
+    assert inferred == Sysroot(tmp_path / "root", f"the sysroot of {data_file}")
+    named = Settings.from_sources({"sysroot": "root"}, {}, None)
+    assert planning.sysroot_for(named, None, tmp_path) == Sysroot(
+        (tmp_path / "root").resolve(), "-C sysroot"
+    )
+    missing = Settings.from_sources({}, {"MATURIN_CROSS_SYSROOT": "/nonexistent/x"}, None)
+    with pytest.raises(
+        ConfigError,
+        match=r"^sysroot /nonexistent/x \(from MATURIN_CROSS_SYSROOT\) is not a folder; name the target's root",
+    ):
+        planning.sysroot_for(missing, data, tmp_path)
+    assert planning.sysroot_for(Settings(), None, tmp_path) is None

@@ -15,9 +15,7 @@ from wheelmaker import make_wheel
 
 from maturin_cross.checks import proof
 from maturin_cross.checks.linkage import Found
-from maturin_cross.errors import ConfigError, WheelError
-from maturin_cross.settings.model import Settings
-from maturin_cross.target.sysconfigdata import SysconfigData
+from maturin_cross.errors import WheelError
 from maturin_cross.target.sysroot import Sysroot
 
 LINKAGE = FIXTURES / "linkage"
@@ -142,28 +140,6 @@ def test_the_proof_reads_back_what_inspect_checks(tmp_path: Path) -> None:
     damaged.write_bytes(bytes(data))
     with pytest.raises(WheelError, match=f"{CORE}: cannot be read"):
         proof.prove(damaged, ARMHF.resolve(), None)
-
-
-def test_sysroot_named_inferred_or_refused(tmp_path: Path) -> None:
-    data_file = (
-        tmp_path / "root" / "usr" / "lib" / "python3.11" / "_sysconfigdata__arm-linux-gnueabihf.py"
-    )
-    data_file.parent.mkdir(parents=True)
-    data_file.write_text("build_time_vars = {}\n")
-    data = SysconfigData.of({"LIBDEST": "/usr/lib/python3.11"}, str(data_file))
-    inferred = proof.sysroot_for(Settings(), data, tmp_path)
-    assert inferred == Sysroot(tmp_path / "root", f"the sysroot of {data_file}")
-    named = Settings.from_sources({"sysroot": "root"}, {}, None)
-    assert proof.sysroot_for(named, None, tmp_path) == Sysroot(
-        (tmp_path / "root").resolve(), "-C sysroot"
-    )
-    missing = Settings.from_sources({}, {"MATURIN_CROSS_SYSROOT": "/nonexistent/x"}, None)
-    with pytest.raises(
-        ConfigError,
-        match=r"^sysroot /nonexistent/x \(from MATURIN_CROSS_SYSROOT\) is not a folder; name the target's root",
-    ):
-        proof.sysroot_for(missing, data, tmp_path)
-    assert proof.sysroot_for(Settings(), None, tmp_path) is None
 
 
 def test_a_too_new_glibc_against_debian_armhf(armhf: CrossToolchain, tmp_path: Path) -> None:

@@ -10,13 +10,19 @@ from sysroots import ARMHF, plan_in, sysroot
 
 from maturin_cross.buildenv import pyo3_setup
 from maturin_cross.pipeline import planning
-from maturin_cross.target.resolve import resolve
 from maturin_cross.target.sysconfigdata import SysconfigData
 
 
 def _setup(build: planning.Build, folder: Path, environ: dict[str, str]) -> pyo3_setup.PyO3Setup:
     assert build.sysconfigdata is not None
-    return pyo3_setup.setup(build, build.sysconfigdata, folder, environ)
+    return pyo3_setup.setup(
+        build.target,
+        build.sysconfigdata,
+        build.project,
+        build.settings.maturin,
+        folder,
+        environ,
+    )
 
 
 def test_pyo3_config_file_and_cross_variables(tmp_path: Path) -> None:
@@ -65,12 +71,10 @@ def test_lib_dir_falls_back_to_pyo3_cross_lib_dir(tmp_path: Path) -> None:
     data.parent.mkdir()
     data.write_text("")
     armhf = SysconfigData.of(ARMHF, str(data))
-    target = resolve(armhf)
     assert (
-        pyo3_setup.lib_dir(target, armhf, {"PYO3_CROSS_LIB_DIR": "/staging/usr/lib"})
-        == "/staging/usr/lib"
+        pyo3_setup.lib_dir(armhf, {"PYO3_CROSS_LIB_DIR": "/staging/usr/lib"}) == "/staging/usr/lib"
     )
-    assert pyo3_setup.lib_dir(target, armhf, {}) == str(data.parent)
+    assert pyo3_setup.lib_dir(armhf, {}) == str(data.parent)
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from pathlib import Path
 import bigwheel
 import pytest
 from harness import clean_environ, cli_command
+from origins import sourced
 from packaging.tags import Tag
 from repaircases import (
     AARCH64_MUSL,
@@ -276,7 +277,7 @@ def test_a_platform_tag_is_a_policy_tag_for_repair_as_for_the_policy_check() -> 
 def test_a_musl_target_keeps_only_musllinux_policy_tags(
     tags: tuple[str, ...], expected: str, tmp_path: Path
 ) -> None:
-    target = resolve(None, rust_target=("x86_64-unknown-linux-musl", "--target"))
+    target = resolve(None, rust_target=sourced("x86_64-unknown-linux-musl", "--target"))
     source = build_wheel(
         tmp_path / "in", tags, {"pkg/mod.cpython-312-x86_64-linux-musl.so": "x86_64-linux-gnu.so"}
     )

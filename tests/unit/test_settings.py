@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from maturin_cross.errors import ConfigError
-from maturin_cross.settings.model import Kind, Origin, Settings, Sourced, decide
+from maturin_cross.settings.model import Settings
+from maturin_cross.settings.origin import Kind, Origin, Sourced, decide
+
+
+def shown_origin(settings: Settings, key: str) -> str:
+    """Where ``key``'s value came from, as people are shown it."""
+    return str(settings.source(key))
 
 
 def test_defaults() -> None:
@@ -11,7 +19,7 @@ def test_defaults() -> None:
     assert (settings.sysconfigdata, settings.target, settings.platform_tag) == (None, None, None)
     assert settings.build_args == ()
     assert settings.check == "fix"
-    assert settings.origin("target") == "default"
+    assert shown_origin(settings, "target") == "default"
 
 
 def test_precedence_config_settings_over_env_over_conventions_over_pyproject() -> None:
@@ -19,17 +27,20 @@ def test_precedence_config_settings_over_env_over_conventions_over_pyproject() -
     env = {"CARGO_BUILD_TARGET": "from-cargo-env"}
     assert Settings.from_sources(None, {}, pyproject).target == "from-pyproject"
     settings = Settings.from_sources(None, env, pyproject)
-    assert (settings.target, settings.origin("target")) == ("from-cargo-env", "CARGO_BUILD_TARGET")
+    assert (settings.target, shown_origin(settings, "target")) == (
+        "from-cargo-env",
+        "CARGO_BUILD_TARGET",
+    )
     env["MATURIN_CROSS_TARGET"] = "from-maturin-cross-env"
     settings = Settings.from_sources(None, env, pyproject)
-    assert (settings.target, settings.origin("target")) == (
+    assert (settings.target, shown_origin(settings, "target")) == (
         "from-maturin-cross-env",
         "MATURIN_CROSS_TARGET",
     )
     settings = Settings.from_sources({"target": "from-C"}, env, pyproject)
-    assert (settings.target, settings.origin("target")) == ("from-C", "-C target")
+    assert (settings.target, shown_origin(settings, "target")) == ("from-C", "-C target")
     assert settings.platform_tag == "linux_x"
-    assert settings.origin("platform_tag") == "tool.maturin-cross.platform-tag"
+    assert shown_origin(settings, "platform_tag") == "tool.maturin-cross.platform-tag"
 
 
 def test_build_args_are_merged_not_replaced() -> None:
@@ -56,7 +67,7 @@ def test_target_in_build_args_is_taken_out_and_used() -> None:
         None,
     )
     assert settings.target == "armv7-unknown-linux-gnueabihf"
-    assert settings.origin("target") == "--target in build-args"
+    assert shown_origin(settings, "target") == "--target in build-args"
     assert settings.build_args == ("--locked",)
     explicit = Settings.from_sources(
         {
@@ -183,7 +194,10 @@ def test_a_command_line_flag_wins_over_a_target_in_build_args() -> None:
         None,
         command_line={"target": "aarch64-unknown-linux-gnu"},
     )
-    assert (settings.target, settings.origin("target")) == ("aarch64-unknown-linux-gnu", "--target")
+    assert (settings.target, shown_origin(settings, "target")) == (
+        "aarch64-unknown-linux-gnu",
+        "--target",
+    )
     assert settings.build_args == ()
 
 
@@ -229,7 +243,7 @@ def test_target_precedence_with_build_args(
     origin: str,
 ) -> None:
     settings = Settings.from_sources(config, env, pyproject)
-    assert (settings.target, settings.origin("target")) == (target, origin)
+    assert (settings.target, shown_origin(settings, "target")) == (target, origin)
 
 
 def test_platform_tag_precedence_includes_python_host_platform() -> None:
@@ -242,7 +256,7 @@ def test_platform_tag_precedence_includes_python_host_platform() -> None:
     assert not settings.source("platform_tag").kind.given_as_is
     env["MATURIN_CROSS_PLATFORM_TAG"] = "linux_from_env"
     settings = Settings.from_sources(None, env, pyproject)
-    assert (settings.platform_tag, settings.origin("platform_tag")) == (
+    assert (settings.platform_tag, shown_origin(settings, "platform_tag")) == (
         "linux_from_env",
         "MATURIN_CROSS_PLATFORM_TAG",
     )
@@ -287,3 +301,53 @@ def test_a_max_unpacked_size_that_is_not_a_size_is_one_line(text: str) -> None:
         Settings.from_sources({"max-unpacked-size": text}, {}, None)
     assert str(info.value).startswith(f"-C max-unpacked-size={text!r} is not a size; ")
     assert "8GiB" in str(info.value)
+
+
+# --- the settings described once ------------------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
+BEGIN = (
+    "<!-- The table below is made from maturin_cross.settings.model.DESCRIBED: edit that, then "
+    "run `python tests/unit/test_settings.py` -->\n"
+)
+END = "<!-- end of the table made from DESCRIBED -->\n"
+
+
+def settings_table() -> str:
+    """docs/settings.md's table of settings, as DESCRIBED says them."""
+    from maturin_cross.settings.model import DESCRIBED
+
+    rows = ["| key | value | default |", "|---|---|---|"]
+    for setting in DESCRIBED:
+        flag = f" (`{setting.flag}`)" if setting.flag else ""
+        rows.append(
+            f"| `{setting.key}` | `{setting.value}`: {setting.what}{flag} | {setting.default} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def doc_with_table(text: str) -> str:
+    before, _, rest = text.partition(BEGIN)
+    _, _, after = rest.partition(END)
+    return before + BEGIN + settings_table() + END + after
+
+
+def test_every_setting_is_described_once_in_field_order() -> None:
+    from dataclasses import fields
+
+    from maturin_cross.settings.model import DESCRIBED
+
+    keys = [f.name.replace("_", "-") for f in fields(Settings) if f.name != "origins"]
+    assert [setting.key for setting in DESCRIBED] == keys
+
+
+def test_the_settings_doc_says_what_described_says() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert BEGIN in text and END in text
+    assert text == doc_with_table(text), (
+        "docs/settings.md's table differs from DESCRIBED: run `python tests/unit/test_settings.py`"
+    )
+
+
+if __name__ == "__main__":
+    DOC.write_text(doc_with_table(DOC.read_text(encoding="utf-8")), encoding="utf-8")

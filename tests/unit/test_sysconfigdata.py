@@ -9,16 +9,37 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import harness
 import pytest
 from harness import clean_environ, run_cli
+from origins import said, sourced
 
 from maturin_cross.errors import ConfigError
-from maturin_cross.settings.model import Kind, Origin, Sourced
-from maturin_cross.target.sysconfigdata import SysconfigData, locate, parse
+from maturin_cross.settings.origin import Kind, Origin, Sourced
+from maturin_cross.target import sysconfigdata
+from maturin_cross.target.sysconfigdata import SysconfigData, parse
+
+
+def locate(
+    explicit: tuple[str, str] | Sourced | None,
+    environ: Mapping[str, str],
+    cwd: Path,
+    **more: Any,
+) -> tuple[Path, str] | None:
+    """:func:`sysconfigdata.locate`, with the origin of what it found as people are shown it; a
+    setting named by its label alone counts as a config setting."""
+    given = (
+        sourced(*explicit)
+        if isinstance(explicit, tuple) and not isinstance(explicit, Sourced)
+        else explicit
+    )
+    found = sysconfigdata.locate(given, environ, cwd, **more)
+    return None if found is None else (found[0], str(found[1]))
+
 
 FIXTURES = harness.FIXTURES / "sysconfigdata"
 # What the hostile fixtures would create if anything ever executed them.
@@ -59,9 +80,9 @@ GOOD = sorted(
 
 @pytest.mark.parametrize("path", GOOD, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_parse_good_fixture(path: Path) -> None:
-    data = parse(path, "test")
+    data = parse(path, said("test"))
     assert data.path == path
-    assert data.origin == "test"
+    assert str(data.origin) == "test"
     for key in ("EXT_SUFFIX", "VERSION", "SOABI", "MULTIARCH", "HOST_GNU_TYPE", "CC", "CFLAGS"):
         assert data.get_str(key), key
     assert data.get_int("SIZEOF_VOID_P") in (4, 8)
@@ -79,7 +100,7 @@ def test_yocto_pprint_strings_are_joined() -> None:
     # concatenated literals; they read back as the one string the compiler was called with.
     text = QEMUARM.read_text()
     assert "'-march=armv7ve '\n" in text
-    data = parse(QEMUARM, "test")
+    data = parse(QEMUARM, said("test"))
     cc = data.get_str("CC")
     assert cc is not None
     assert cc.startswith(
@@ -92,25 +113,28 @@ def test_yocto_pprint_strings_are_joined() -> None:
 
 def test_yocto_layouts_read_the_same() -> None:
     # pprint(width=1) and pprint(width=sys.maxsize) of the same dict; the sysroot's copy.
-    multi = parse(FIXTURES / "yocto-qemux86-64" / "_sysconfigdata__linux_x86_64-linux-gnu.py", "a")
+    multi = parse(
+        FIXTURES / "yocto-qemux86-64" / "_sysconfigdata__linux_x86_64-linux-gnu.py", said("a")
+    )
     one = parse(
-        FIXTURES / "yocto-oneline-qemux86-64" / "_sysconfigdata__linux_x86_64-linux-gnu.py", "b"
+        FIXTURES / "yocto-oneline-qemux86-64" / "_sysconfigdata__linux_x86_64-linux-gnu.py",
+        said("b"),
     )
     assert len(one.path.read_text().strip().splitlines()) == 1
     assert one.vars == multi.vars
-    assert parse(QEMUARM_COPY, "a").vars == parse(QEMUARM, "b").vars
+    assert parse(QEMUARM_COPY, said("a")).vars == parse(QEMUARM, said("b")).vars
 
 
 def test_real_debian_file() -> None:
-    data = parse(DEBIAN_ARMHF, "test")
+    data = parse(DEBIAN_ARMHF, said("test"))
     assert len(data.vars) == 972
     assert data.get_str("HOST_GNU_TYPE") == "armv8l-unknown-linux-gnueabihf"
     assert data.get_str("LIBDIR") == "/usr/lib/arm-linux-gnueabihf"
-    assert parse(DEBIAN_ARMHF_LINK, "test").vars == data.vars
+    assert parse(DEBIAN_ARMHF_LINK, said("test")).vars == data.vars
 
 
 def test_free_threaded_fixture() -> None:
-    data = parse(FREETHREADED, "test")
+    data = parse(FREETHREADED, said("test"))
     assert (data.get_str("ABIFLAGS"), data.get_int("Py_GIL_DISABLED")) == ("t", 1)
     assert data.get_str("LDVERSION") == "3.13t"
 
@@ -120,11 +144,11 @@ def test_free_threaded_fixture() -> None:
     [(4, 4), (True, 1), (False, 0), ("8", 8), (" 8 ", 8), ("yes", None), (None, None), (4.0, None)],
 )
 def test_get_int(value: object, expected: int | None) -> None:
-    assert SysconfigData(Path("x"), "test", {"K": value}).get_int("K") == expected
+    assert SysconfigData(Path("x"), said("test"), {"K": value}).get_int("K") == expected
 
 
 def test_get_str() -> None:
-    data = SysconfigData(Path("x"), "test", {"S": "v", "I": 1})
+    data = SysconfigData(Path("x"), said("test"), {"S": "v", "I": 1})
     assert (data.get_str("S"), data.get_str("I"), data.get_str("missing")) == ("v", None, None)
 
 
@@ -139,7 +163,7 @@ def test_code_around_a_literal_is_refused_and_never_run() -> None:
     path = FIXTURES / "bad-code-before-literal" / "_sysconfigdata__linux_x86_64-linux-gnu.py"
     assert 'os.system("touch /tmp/PWNED-maturin-cross-sysconfigdata")' in path.read_text()
     with pytest.raises(ConfigError) as info:
-        parse(path, "test")
+        parse(path, said("test"))
     assert one_line(info).startswith(f"{path}:2: top-level code (an import) beside build_time_vars")
 
 
@@ -180,7 +204,7 @@ BAD = [
 def test_bad_file(fixture: str, line: int | str | None, says: str) -> None:
     path = FIXTURES / fixture
     with pytest.raises(ConfigError) as info:
-        parse(path, "-C sysconfigdata")
+        parse(path, said("-C sysconfigdata"))
     message = one_line(info)
     if line is None:
         assert message.startswith(f"{path}: ")
@@ -241,7 +265,7 @@ def test_bad_text(tmp_path: Path, text: str, says: str) -> None:
     path = tmp_path / "_sysconfigdata__linux_x86_64-linux-gnu.py"
     path.write_text(text)
     with pytest.raises(ConfigError) as info:
-        parse(path, "test")
+        parse(path, said("test"))
     message = one_line(info)
     assert message.startswith(str(path))
     assert says in message
@@ -252,7 +276,7 @@ def test_annotated_assignment_is_read(tmp_path: Path) -> None:
     path.write_text(
         "build_time_vars: dict = {'VERSION': '3.12', 'EXT_SUFFIX': '.cpython-312-x86_64-linux-gnu.so'}\n"
     )
-    assert parse(path, "test").get_str("VERSION") == "3.12"
+    assert parse(path, said("test")).get_str("VERSION") == "3.12"
 
 
 def test_binary_file(tmp_path: Path) -> None:
@@ -260,7 +284,7 @@ def test_binary_file(tmp_path: Path) -> None:
     path = tmp_path / "_sysconfigdata__linux_x86_64-linux-gnu.cpython-312.pyc"
     path.write_bytes(b"\xcb\r\r\n\x00\x00\x00\x00" + bytes(range(256)))
     with pytest.raises(ConfigError) as info:
-        parse(path, "-C sysconfigdata")
+        parse(path, said("-C sysconfigdata"))
     message = one_line(info)
     assert message.startswith(str(path))
     assert "not a Python file that can be parsed" in message
@@ -270,7 +294,7 @@ def test_binary_file(tmp_path: Path) -> None:
 def test_unreadable_file(tmp_path: Path) -> None:
     path = tmp_path / "missing.py"
     with pytest.raises(ConfigError) as info:
-        parse(path, "MATURIN_CROSS_SYSCONFIGDATA")
+        parse(path, said("MATURIN_CROSS_SYSCONFIGDATA"))
     assert one_line(info) == (
         f"cannot read sysconfigdata {path} (from MATURIN_CROSS_SYSCONFIGDATA): No such file or "
         f"directory; point MATURIN_CROSS_SYSCONFIGDATA at the target's _sysconfigdata_*.py"
@@ -590,7 +614,7 @@ def _written(tmp_path: Path, vars: dict[str, object], name: str = BASE_NAME) -> 
 
 
 def test_the_base_is_good(tmp_path: Path) -> None:
-    assert parse(_written(tmp_path, BASE), "test").vars == BASE
+    assert parse(_written(tmp_path, BASE), said("test")).vars == BASE
 
 
 @pytest.mark.parametrize(
@@ -608,7 +632,7 @@ def test_hostile_expressions_are_one_line(tmp_path: Path, value: str) -> None:
     path = tmp_path / BASE_NAME
     path.write_text(f"build_time_vars = {{'VERSION': '3.12', 'X': {value}}}\n")
     with pytest.raises(ConfigError) as info:
-        parse(path, "test")
+        parse(path, said("test"))
     assert one_line(info).startswith(f"{path}")
 
 
@@ -617,7 +641,7 @@ def test_a_file_larger_than_any_sysconfigdata(tmp_path: Path) -> None:
     with path.open("a") as file:
         file.write("#" * (1 << 20) + "\n")
     with pytest.raises(ConfigError) as info:
-        parse(path, "-C sysconfigdata")
+        parse(path, said("-C sysconfigdata"))
     assert one_line(info) == (
         f"{path}: larger than 1 MiB, which no sysconfigdata is; is -C sysconfigdata pointing at "
         f"the target's _sysconfigdata_*.py?"
@@ -626,7 +650,7 @@ def test_a_file_larger_than_any_sysconfigdata(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("value", ["9" * 5000, "\u00b2", " 8 8 ", "-1"])
 def test_get_int_of_text_that_is_no_small_number(value: str) -> None:
-    assert SysconfigData(Path("x"), "test", {"K": value}).get_int("K") is None
+    assert SysconfigData(Path("x"), said("test"), {"K": value}).get_int("K") is None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -643,7 +667,7 @@ def test_the_last_assignment_is_the_one_cpython_keeps(tmp_path: Path) -> None:
     }
     path = tmp_path / BASE_NAME.replace("aarch64", "x86_64")
     path.write_text(f"build_time_vars = {BASE!r}\nbuild_time_vars = {x86!r}\n")
-    assert parse(path, "test").vars == x86
+    assert parse(path, said("test")).vars == x86
 
 
 ACCEPTED_MODULES = [
@@ -658,7 +682,7 @@ ACCEPTED_MODULES = [
 def test_plain_literal_modules(tmp_path: Path, text: str) -> None:
     path = tmp_path / BASE_NAME
     path.write_text(text.format(base=repr(BASE)))
-    assert parse(path, "test").vars == BASE
+    assert parse(path, said("test")).vars == BASE
 
 
 REBINDING = [
@@ -687,7 +711,7 @@ def test_code_that_could_change_build_time_vars_is_refused(
     path = tmp_path / BASE_NAME
     path.write_text(f"build_time_vars = {BASE!r}\n{code}\n")
     with pytest.raises(ConfigError) as info:
-        parse(path, "test")
+        parse(path, said("test"))
     message = one_line(info)
     assert message.startswith(f"{path}:2: top-level code ({kind}")
     assert "regenerate the file as plain literal assignments" in message
@@ -728,7 +752,7 @@ BAD_VALUES = [
 def test_a_value_that_is_no_name_is_refused(tmp_path: Path, key: str, value: str) -> None:
     path = _written(tmp_path, {**BASE, key: value})
     with pytest.raises(ConfigError) as info:
-        parse(path, "-C sysconfigdata")
+        parse(path, said("-C sysconfigdata"))
     message = one_line(info)
     assert message.startswith(f"{path}: {key}=")
     assert " is not " in message
@@ -743,7 +767,7 @@ def test_a_value_that_is_no_name_is_refused(tmp_path: Path, key: str, value: str
 def _contradiction(tmp_path: Path, name: str = BASE_NAME, **changes: object) -> str:
     path = _written(tmp_path, {**BASE, **changes}, name)
     with pytest.raises(ConfigError) as info:
-        parse(path, "test")
+        parse(path, said("test"))
     message = one_line(info)
     assert message.startswith(f"{path}: ")
     return message.removeprefix(f"{path}: ")
@@ -867,7 +891,7 @@ def test_real_variations_are_not_contradictions(
     tmp_path: Path, changes: dict[str, object], name: str
 ) -> None:
     vars = {**BASE, **changes}
-    assert parse(_written(tmp_path, vars, name), "test").vars == vars
+    assert parse(_written(tmp_path, vars, name), said("test")).vars == vars
 
 
 # ------------------------------------------------------------------------------------------------
@@ -950,7 +974,7 @@ def test_python_m_neither_finds_nor_runs_a_named_file_in_the_working_folder(
     # otherwise be imported by the host's own sysconfig): the name is looked up where the
     # process would import it, and found nowhere.
     for text in (
-        MARKER_CODE + f"build_time_vars = {parse(QEMUARM64, 'test').vars!r}\n",
+        MARKER_CODE + f"build_time_vars = {parse(QEMUARM64, said('test')).vars!r}\n",
         QEMUARM64.read_text(),
     ):
         (tmp_path / "_target_sd.py").write_text(text)
@@ -982,7 +1006,7 @@ def test_cli_main_parses_or_refuses_in_one_line(
     clear_target_environ(monkeypatch)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "_target_sd.py").write_text(
-        MARKER_CODE + f"build_time_vars = {parse(QEMUARM64, 'test').vars!r}\n"
+        MARKER_CODE + f"build_time_vars = {parse(QEMUARM64, said('test')).vars!r}\n"
     )
     monkeypatch.setenv("_PYTHON_SYSCONFIGDATA_NAME", "_target_sd")
     # In-process the working folder is not on sys.path: Python would not find the file.

@@ -11,9 +11,10 @@ from typing import Any
 import harness
 import pytest
 from harness import clean_environ, run_cli
+from origins import said, sourced
 
 from maturin_cross.errors import ConfigError, TargetError
-from maturin_cross.settings.model import Kind, Origin, Sourced, decide
+from maturin_cross.settings.origin import Kind, Origin, Sourced, decide
 from maturin_cross.target import sysconfigdata
 from maturin_cross.target.resolve import (
     ARM_HARD,
@@ -41,13 +42,13 @@ QEMUARM = "yocto-qemuarm/_sysconfigdata__linux_arm-linux-gnueabihf.py"
 
 
 def load(fixture: str) -> dict[str, object]:
-    return dict(sysconfigdata.parse(FIXTURES / fixture, "test").vars)
+    return dict(sysconfigdata.parse(FIXTURES / fixture, said("test")).vars)
 
 
 def resolve_fixture(
     fixture: str,
     *,
-    rust_target: tuple[str, str] | None = None,
+    rust_target: Sourced | None = None,
     platform_tag: tuple[str, str] | None = None,
     host_platform: str | None = None,
 ) -> Target:
@@ -404,9 +405,9 @@ def test_target_from_sysconfigdata(case: Case) -> None:
     assert target.python.free_threaded == case.abi_tag.endswith("t")
     assert target.sysconfigdata == str(FIXTURES / case.fixture)
     assert target.notes == ()
-    assert target.sources["ext_suffix"] == "EXT_SUFFIX of the sysconfigdata"
-    assert target.sources["multiarch"] == "MULTIARCH of the sysconfigdata"
-    assert target.sources["pointer_width"] == "SIZEOF_VOID_P of the sysconfigdata"
+    assert str(target.sources["ext_suffix"]) == "EXT_SUFFIX of the sysconfigdata"
+    assert str(target.sources["multiarch"]) == "MULTIARCH of the sysconfigdata"
+    assert str(target.sources["pointer_width"]) == "SIZEOF_VOID_P of the sysconfigdata"
 
 
 @pytest.mark.parametrize(
@@ -432,7 +433,7 @@ def test_target_from_sysconfigdata(case: Case) -> None:
 )
 def test_arm_isa_source_is_named(fixture: str, told: str) -> None:
     target = resolve_fixture(fixture)
-    assert target.sources["rust_target"] == f"MULTIARCH of the sysconfigdata, ISA from {told}"
+    assert str(target.sources["rust_target"]) == f"MULTIARCH of the sysconfigdata, ISA from {told}"
 
 
 def test_debian_armel_built_on_an_arm64_buildd_stays_armv5te() -> None:
@@ -500,7 +501,7 @@ def test_multiarch_fallbacks(
         del vars[key]
     target = resolve(SysconfigData.of(vars, fixture))
     assert (target.multiarch, target.rust_target) == (multiarch, rust_target)
-    assert target.sources["multiarch"] == source
+    assert str(target.sources["multiarch"]) == source
 
 
 @pytest.mark.parametrize(
@@ -533,7 +534,7 @@ def test_sysconfigdata_that_names_no_target(changes: dict[str, object], expected
     # ... and doing what it says works: the explicit target stands alone.
     target = resolve(
         SysconfigData.of(vars, "/sysroot/usr/lib/python3.12/_sysconfigdata.py"),
-        rust_target=("armv7-poky-linux-gnueabihf", "-C target"),
+        rust_target=sourced("armv7-poky-linux-gnueabihf", "-C target"),
     )
     assert (target.rust_target, target.multiarch, target.platform_tag) == (
         "armv7-poky-linux-gnueabihf",
@@ -541,7 +542,7 @@ def test_sysconfigdata_that_names_no_target(changes: dict[str, object], expected
         "linux_armv7l",
     )
     assert target.ext_suffix == vars["EXT_SUFFIX"]
-    assert target.sources["multiarch"] == "Rust target armv7-poky-linux-gnueabihf"
+    assert str(target.sources["multiarch"]) == "Rust target armv7-poky-linux-gnueabihf"
 
 
 def test_sysconfigdata_without_version() -> None:
@@ -638,9 +639,9 @@ def test_cli_inspect_json(case: Case, tmp_path: Path) -> None:
 )
 def test_explicit_rust_target_is_taken_as_given(fixture: str, triple: str, setting: str) -> None:
     derived = resolve_fixture(fixture)
-    target = resolve_fixture(fixture, rust_target=(triple, setting))
+    target = resolve_fixture(fixture, rust_target=sourced(triple, setting))
     assert target.rust_target == triple
-    assert target.sources["rust_target"] == setting
+    assert str(target.sources["rust_target"]) == setting
     # Everything else still comes from the sysconfigdata.
     assert (target.multiarch, target.expected_ext_suffix, target.platform_tag, target.elf) == (
         derived.multiarch,
@@ -679,7 +680,7 @@ def test_explicit_rust_target_is_taken_as_given(fixture: str, triple: str, setti
 )
 def test_explicit_rust_target_that_does_not_fit(fixture: str, triple: str, multiarch: str) -> None:
     with pytest.raises(TargetError) as info:
-        resolve_fixture(fixture, rust_target=(triple, "-C target"))
+        resolve_fixture(fixture, rust_target=sourced(triple, "-C target"))
     message = str(info.value)
     assert "\n" not in message
     for part in (triple, "-C target", multiarch, str(FIXTURES / fixture), "fix -C target"):
@@ -687,7 +688,7 @@ def test_explicit_rust_target_that_does_not_fit(fixture: str, triple: str, multi
 
 
 def test_rust_target_alone() -> None:
-    target = resolve(None, rust_target=("armv7-poky-linux-gnueabihf", "-C target"))
+    target = resolve(None, rust_target=sourced("armv7-poky-linux-gnueabihf", "-C target"))
     assert target.python is None
     assert target.ext_suffix is None and target.expected_ext_suffix is None
     assert (target.multiarch, target.platform_tag, target.pointer_width) == (
@@ -695,8 +696,8 @@ def test_rust_target_alone() -> None:
         "linux_armv7l",
         32,
     )
-    assert target.sources["pointer_width"] == "ELF class of arm-linux-gnueabihf"
-    assert target.sources["multiarch"] == "Rust target armv7-poky-linux-gnueabihf"
+    assert str(target.sources["pointer_width"]) == "ELF class of arm-linux-gnueabihf"
+    assert str(target.sources["multiarch"]) == "Rust target armv7-poky-linux-gnueabihf"
 
 
 def test_no_target_at_all() -> None:
@@ -992,12 +993,12 @@ def test_host_platform(fixture: str, host_platform: str, tag: str, refined: bool
         assert f"_PYTHON_HOST_PLATFORM={host_platform} names no machine" in note
         assert f"using {tag} from target {target.rust_target}" in note
         assert "set platform-tag" in note
-        assert target.sources["platform_tag"] == (
+        assert str(target.sources["platform_tag"]) == (
             f"Rust target {target.rust_target} (refining _PYTHON_HOST_PLATFORM)"
         )
     else:
         assert target.notes == ()
-        assert target.sources["platform_tag"] == "_PYTHON_HOST_PLATFORM"
+        assert str(target.sources["platform_tag"]) == "_PYTHON_HOST_PLATFORM"
 
 
 @pytest.mark.parametrize(
@@ -1014,7 +1015,7 @@ def test_platform_tag_setting_wins(setting: str, host_platform: str | None, tag:
         QEMUARM, platform_tag=(setting, "-C platform-tag"), host_platform=host_platform
     )
     assert target.platform_tag == tag
-    assert target.sources["platform_tag"] == "-C platform-tag"
+    assert str(target.sources["platform_tag"]) == "-C platform-tag"
     assert target.notes == ()
 
 
@@ -1139,7 +1140,7 @@ def test_host_gnu_type_of_another_machine_than_multiarch() -> None:
     data = SysconfigData.of(vars, "/sysroot/_sysconfigdata.py")
     # A target set beside it does not make the file right.
     with pytest.raises(ConfigError):
-        resolve(data, rust_target=("armv7-unknown-linux-gnueabihf", "-C target"))
+        resolve(data, rust_target=sourced("armv7-unknown-linux-gnueabihf", "-C target"))
     with pytest.raises(ConfigError) as info:
         resolve(data)
     assert str(info.value) == (
@@ -1172,16 +1173,16 @@ def test_host_gnu_type_of_the_same_family(multiarch: str, host: str) -> None:
     ("value", "origin"),
     [
         ("linux-armv7l\n", Origin(Kind.CONVENTION, "_PYTHON_HOST_PLATFORM")),
-        ("linux_arm/../../x", "-C platform-tag"),
-        ("linux-" + "x" * 100_000, "-C platform-tag"),
-        ("linux-armv7l\x00", "-C platform-tag"),
+        ("linux_arm/../../x", said("-C platform-tag")),
+        ("linux-" + "x" * 100_000, said("-C platform-tag")),
+        ("linux-armv7l\x00", said("-C platform-tag")),
         ("linux-armv7\u00e9", Origin(Kind.CONVENTION, "_PYTHON_HOST_PLATFORM")),
     ],
     ids=["newline", "slash", "long", "nul", "non-ascii"],
 )
-def test_a_platform_that_is_no_name(value: str, origin: Origin | str) -> None:
+def test_a_platform_that_is_no_name(value: str, origin: Origin) -> None:
     with pytest.raises(TargetError) as info:
-        resolve(SysconfigData.of(load(QEMUARM), "test"), platform_tag=(value, origin))
+        resolve(SysconfigData.of(load(QEMUARM), "test"), platform_tag=Sourced(value, origin))
     message = str(info.value)
     assert "\n" not in message and len(message) < 400
     assert message.startswith(f"platform {value[:10]!r}"[:-1])

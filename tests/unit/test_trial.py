@@ -127,7 +127,7 @@ def test_a_real_wheel_imports_and_answers(armhf: CrossToolchain, rpds_wheel: Pat
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "imported rpds.rpds in the target's Python (armv7-unknown-linux-gnueabihf)",
+        "imported rpds.rpds in the target's Python under qemu (armv7-unknown-linux-gnueabihf)",
         "armv7l 2",
     ]
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from maturin_cross.buildenv import pyo3_config
 from maturin_cross.errors import ConfigError
-from maturin_cross.pipeline.planning import Build
+from maturin_cross.project.pyproject import Project
+from maturin_cross.settings.maturin_args import MaturinArgs
 from maturin_cross.support.atomic import write_bytes
 from maturin_cross.target.resolve import Target
 from maturin_cross.target.sysconfigdata import SysconfigData
@@ -25,7 +26,7 @@ class PyO3Setup:
     notes: tuple[str, ...] = ()
 
 
-def lib_dir(target: Target, data: SysconfigData, environ: Mapping[str, str]) -> str:
+def lib_dir(data: SysconfigData, environ: Mapping[str, str]) -> str:
     """A host folder with the target's libpython (pyo3's ``lib_dir``): the sysroot's LIBDIR when
     the sysconfigdata sits in a sysroot, else PYO3_CROSS_LIB_DIR, else the file's folder."""
     data_dir = data.path.parent
@@ -58,11 +59,18 @@ def _existing_config(existing: str) -> dict[str, str]:
     return pyo3_config.parse_config(text, f"PYO3_CONFIG_FILE={existing}")
 
 
-def setup(build: Build, data: SysconfigData, folder: Path, environ: Mapping[str, str]) -> PyO3Setup:
-    """Write the target's PYO3_CONFIG_FILE into ``folder``; return it with the variables that
-    agree with it and what to tell the user."""
-    target, args = build.target, build.settings.maturin
-    manifest_dir = build.project.manifest_dir(args)
+def setup(
+    target: Target,
+    data: SysconfigData,
+    project: Project,
+    args: MaturinArgs,
+    folder: Path,
+    environ: Mapping[str, str],
+) -> PyO3Setup:
+    """Write the PYO3_CONFIG_FILE of ``target`` (whose sysconfigdata is ``data``) for
+    ``project``, built with maturin's ``args``, into ``folder``; return it with the variables
+    that agree with it and what to tell the user."""
+    manifest_dir = project.manifest_dir(args)
     lock = pyo3_config.find_cargo_lock(manifest_dir)
     locked = (
         pyo3_config.locked_pyo3_version(lock.read_text(encoding="utf-8"), str(lock))
@@ -71,7 +79,7 @@ def setup(build: Build, data: SysconfigData, folder: Path, environ: Mapping[str,
     )
     cargo_toml = manifest_dir / "Cargo.toml"
     manifest = cargo_toml.read_text(encoding="utf-8") if cargo_toml.is_file() else None
-    abi3 = manifest is not None and pyo3_config.uses_abi3(manifest, build.project.features(args))
+    abi3 = manifest is not None and pyo3_config.uses_abi3(manifest, project.features(args))
     notes: list[str] = []
     existing = environ.get("PYO3_CONFIG_FILE")
     base = _existing_config(existing) if existing else {}
@@ -80,12 +88,12 @@ def setup(build: Build, data: SysconfigData, folder: Path, environ: Mapping[str,
             f"PYO3_CONFIG_FILE={existing} replaced by one written from {data.path} "
             f"(its other keys kept)"
         )
-    found_lib_dir = lib_dir(target, data, environ)
+    found_lib_dir = lib_dir(data, environ)
     values = pyo3_config.config_values(
         target, data, lib_dir=found_lib_dir, pyo3_version=locked, abi3=abi3, base=base
     )
     if pyo3_config.uses_pyo3(
-        build.project.bindings, manifest, locked
+        project.bindings, manifest, locked
     ) and not pyo3_config.tolerates_unknown_keys(locked):
         notes.append(
             "the locked pyo3 is unknown or older than 0.18.1, so the config file has no "

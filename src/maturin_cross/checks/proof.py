@@ -18,11 +18,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from maturin_cross.checks import elf, linkage, policy, repair
-from maturin_cross.errors import ConfigError, WheelError
-from maturin_cross.settings.model import Settings
+from maturin_cross.errors import WheelError
 from maturin_cross.target.resolve import Target
-from maturin_cross.target.sysconfigdata import SysconfigData
-from maturin_cross.target.sysroot import Sysroot, inferred_from_sysconfigdata, target_library_dirs
+from maturin_cross.target.sysroot import Sysroot, target_library_dirs
 from maturin_cross.wheel.contents import read_wheel_inspecting
 
 NO_SYSROOT = (
@@ -42,23 +40,6 @@ class Proof:
     changes: tuple[str, ...] = ()
     """What :func:`maturin_cross.checks.repair.examine` would still change: nothing, for a wheel
     that was corrected."""
-
-
-def sysroot_for(settings: Settings, data: SysconfigData | None, cwd: Path) -> Sysroot | None:
-    """The sysroot the settings name, else the one the target's sysconfigdata sits in."""
-    given = settings.sourced("sysroot")
-    if given is not None:
-        path = Path(given.value).expanduser()
-        path = path if path.is_absolute() else cwd / path
-        if not path.is_dir():
-            raise ConfigError(
-                f"sysroot {given.value} (from {given.origin}) is not a folder; name the target's "
-                f"root file system (the folder holding its usr/lib)"
-            )
-        return Sysroot(path.resolve(), str(given.origin))
-    if data is None:
-        return None
-    return inferred_from_sysconfigdata(data.path, data.get_str("LIBDEST"))
 
 
 @dataclass(frozen=True)

@@ -118,8 +118,15 @@ def _runner(extra: Mapping[str, str]) -> Callable[..., None]:
     return runner
 
 
-def build_isolated(source_dir: Path, out_dir: Path, config_settings: ConfigSettings) -> str:
-    """Build the wheel in a fresh environment; return its file name in ``out_dir``."""
+def build_isolated(
+    source_dir: Path,
+    out_dir: Path,
+    config_settings: ConfigSettings,
+    *,
+    environ_delta: Mapping[str, str] | None = None,
+) -> str:
+    """Build the wheel in a fresh environment, its hooks given ``environ_delta`` over this
+    process's environment; return its file name in ``out_dir``."""
     from build.env import DefaultIsolatedEnv
     from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller
 
@@ -127,13 +134,18 @@ def build_isolated(source_dir: Path, out_dir: Path, config_settings: ConfigSetti
     chosen = installer()
     with tempfile.TemporaryDirectory(prefix="maturin-cross-") as folder, ExitStack() as stack:
         own = Path(folder) / BACKEND
-        shutil.copytree(Path(__file__).parent, own, ignore=shutil.ignore_patterns("__pycache__"))
+        package = Path(__file__).resolve().parents[1]  # maturin_cross, not this pipeline folder
+        shutil.copytree(package, own, ignore=shutil.ignore_patterns("__pycache__"))
         log(f"installing {' '.join(needed)} into an isolated environment ({chosen})")
         with _without(CROSS_PYTHON_VARIABLES):
             env = stack.enter_context(DefaultIsolatedEnv(installer=chosen))
             _install(env, needed)
         pythonpath = [folder, *filter(None, [os.environ.get("PYTHONPATH")])]
-        extra = {**env.make_extra_environ(), "PYTHONPATH": os.pathsep.join(pythonpath)}
+        extra = {
+            **(environ_delta or {}),
+            **env.make_extra_environ(),
+            "PYTHONPATH": os.pathsep.join(pythonpath),
+        }
         hooks = BuildBackendHookCaller(
             str(source_dir), BACKEND, python_executable=env.python_executable, runner=_runner(extra)
         )

@@ -1,5 +1,10 @@
-"""What a build is: the project, its settings, the target they name and the target's
-sysconfigdata. Decided once, before anything runs, and not changed afterwards."""
+"""What a build is: the project, its settings, the target they name, the target's sysconfigdata
+and sysroot, and whether it is a cross build. Decided once, before anything runs, and not changed
+afterwards; every door asks here: the hooks through :func:`plan`, the command's ``inspect``,
+``fix`` and ``test`` through :func:`read_settings` and :func:`aim` (what :func:`plan` is made of).
+
+A relative path in a setting is anchored by :func:`maturin_cross.settings.paths.setting_path`:
+to the working folder, or for a pyproject.toml value to the project's folder."""
 
 from __future__ import annotations
 
@@ -8,14 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from maturin_cross.checks import proof
+from maturin_cross.errors import ConfigError
 from maturin_cross.project.pyproject import Project
-from maturin_cross.settings.model import Kind, Origin, Settings, Sourced, decide
+from maturin_cross.settings.model import Settings
+from maturin_cross.settings.origin import Kind, Origin, Sourced, decide
+from maturin_cross.settings.paths import setting_path
 from maturin_cross.target import hostinfo, sysconfigdata
 from maturin_cross.target.resolve import Target, resolve
 from maturin_cross.target.spec import custom_target_spec
 from maturin_cross.target.sysconfigdata import SysconfigData
-from maturin_cross.target.sysroot import Sysroot
+from maturin_cross.target.sysroot import Sysroot, inferred_from_sysconfigdata
 
 ConfigSettings = Mapping[str, "str | list[str]"] | None
 
@@ -25,52 +32,97 @@ DETAILS_PLATFORM = Origin(
 
 
 @dataclass(frozen=True)
-class Build:
-    """A resolved build."""
+class Aim:
+    """Every decision about the target: what it is, the files that say so, and whether the
+    build crosses to it."""
 
-    project: Project
-    settings: Settings
     target: Target
     sysconfigdata: SysconfigData | None
     """The target's, for a cross build with one."""
-    sysroot: Sysroot | None = None
+    sysroot: Sysroot | None
     """The target's root file system, for a cross build that names or implies one."""
+    cross: bool
+    """The settings or the environment name a target (else the target is this machine)."""
+    llvm_target: str | None = None
+    """The ``llvm-target`` of a custom target spec (a JSON file); None for a built-in target."""
+
+
+@dataclass(frozen=True)
+class Build:
+    """A resolved build: the project, its settings and the :class:`Aim` they give."""
+
+    project: Project
+    settings: Settings
+    aim: Aim
+
+    @property
+    def target(self) -> Target:
+        return self.aim.target
+
+    @property
+    def sysconfigdata(self) -> SysconfigData | None:
+        return self.aim.sysconfigdata
+
+    @property
+    def sysroot(self) -> Sysroot | None:
+        return self.aim.sysroot
 
     @property
     def cross(self) -> bool:
-        return self.sysconfigdata is not None or self.settings.target is not None
+        return self.aim.cross
 
     @property
     def source_dir(self) -> Path:
         return self.project.source_dir
 
 
-def plan(source_dir: Path, config_settings: ConfigSettings, environ: Mapping[str, str]) -> Build:
+def plan(
+    source_dir: Path,
+    config_settings: ConfigSettings,
+    environ: Mapping[str, str],
+    *,
+    cwd: Path | None = None,
+) -> Build:
+    """The build of the project in ``source_dir``; relative paths in the settings are taken
+    from ``cwd`` (the working folder by default)."""
     project = Project.read(source_dir)
     settings = Settings.from_sources(config_settings, environ, project.pyproject)
-    target, data = target_for(settings, environ, source_dir)
-    cross = data is not None or settings.target is not None
-    root = proof.sysroot_for(settings, data, source_dir) if cross else None
-    return Build(project, settings, target, data, root)
+    return Build(project, settings, aim(settings, environ, cwd or Path.cwd(), source_dir))
 
 
-def target_for(
-    settings: Settings, environ: Mapping[str, str], cwd: Path
-) -> tuple[Target, SysconfigData | None]:
-    """The target the settings and environment name, with its sysconfigdata; the host when
-    nothing names one."""
+def read_settings(
+    config_settings: ConfigSettings,
+    environ: Mapping[str, str],
+    project_dir: Path,
+    *,
+    command_line: Mapping[str, str] | None = None,
+) -> Settings:
+    """The settings of the command line, the environment and ``project_dir``'s pyproject.toml:
+    what :func:`plan` reads, for a door that has no project to build."""
+    return Settings.from_sources(
+        config_settings, environ, Project.read(project_dir).pyproject, command_line=command_line
+    )
+
+
+def aim(
+    settings: Settings, environ: Mapping[str, str], cwd: Path, project_dir: Path | None = None
+) -> Aim:
+    """The target the settings and environment name, its sysconfigdata and sysroot; the host,
+    natively, when nothing names one. ``cwd`` and ``project_dir`` anchor relative paths."""
+    project_dir = project_dir or cwd
+    given = settings.sourced("sysconfigdata")
+    if given is not None:
+        given = Sourced(str(setting_path(given, cwd, project_dir)), given.origin)
     crossenv = hostinfo.host_cross_sysconfigdata()
     located = sysconfigdata.locate(
-        settings.sourced("sysconfigdata"),
-        environ,
-        cwd,
-        crossenv=crossenv,
-        module_path=hostinfo.host_module_path(),
+        given, environ, cwd, crossenv=crossenv, module_path=hostinfo.host_module_path()
     )
     target_setting = settings.sourced("target")
     if located is None and target_setting is None:
-        return hostinfo.host_target(settings.sourced("platform_tag")), None
-    llvm_target = custom_target_spec(settings.target, environ, cwd) if settings.target else None
+        return Aim(hostinfo.host_target(settings.sourced("platform_tag")), None, None, False)
+    llvm_target = (
+        custom_target_spec(settings.target, environ, project_dir) if settings.target else None
+    )
     data, details, notes = None, None, []
     if located is not None:
         data, details = sysconfigdata.read_target_file(*located)
@@ -89,4 +141,23 @@ def target_for(
     )
     if notes:
         target = dataclasses.replace(target, notes=(*target.notes, *notes))
-    return target, data
+    root = sysroot_for(settings, data, cwd, project_dir)
+    return Aim(target, data, root, True, llvm_target)
+
+
+def sysroot_for(
+    settings: Settings, data: SysconfigData | None, cwd: Path, project_dir: Path | None = None
+) -> Sysroot | None:
+    """The sysroot the settings name, else the one the target's sysconfigdata sits in."""
+    given = settings.sourced("sysroot")
+    if given is not None:
+        path = setting_path(given, cwd, project_dir or cwd)
+        if not path.is_dir():
+            raise ConfigError(
+                f"sysroot {given.value} (from {given.origin}) is not a folder; name the target's "
+                f"root file system (the folder holding its usr/lib)"
+            )
+        return Sysroot(path.resolve(), str(given.origin))
+    if data is None:
+        return None
+    return inferred_from_sysconfigdata(data.path, data.get_str("LIBDEST"))

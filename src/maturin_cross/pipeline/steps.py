@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +27,8 @@ from maturin_cross.project.pyproject import read_pyproject
 from maturin_cross.settings.model import Settings
 from maturin_cross.support.processes import log, run
 from maturin_cross.target import hostinfo
-from maturin_cross.target.spec import custom_target_spec
-from maturin_cross.trial import launch
+from maturin_cross.target.resolve import Target
+from maturin_cross.trial import launch, prepare
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,14 @@ def environment(
     delta: dict[str, str] = {}
     notes = list(build.target.notes)
     if build.sysconfigdata is not None:
-        pyo3 = pyo3_setup.setup(build, build.sysconfigdata, _config_folder(build, environ), environ)
+        pyo3 = pyo3_setup.setup(
+            build.target,
+            build.sysconfigdata,
+            build.project,
+            build.settings.maturin,
+            _config_folder(build, environ),
+            environ,
+        )
         delta.update(pyo3.env)
         notes += pyo3.notes
     if build.sysroot is not None:
@@ -76,7 +83,7 @@ def environment(
         rust = toolchain.setup_for(build.target.rust_target, environ)
         delta.update(rust.env)
         notes += rust.notes
-        if not _custom_spec(build, environ):
+        if build.aim.llvm_target is None:  # a JSON spec's linker is the spec's (or cargo's)
             link = _linker(build, environ)
             delta.update(link.env)
             notes += link.notes
@@ -85,12 +92,6 @@ def environment(
     delta["_PYTHON_HOST_PLATFORM"] = build.target.platform_tag.replace("_", "-", 1)
     delta["CARGO_BUILD_TARGET"] = build.target.rust_target
     return Environment(delta, tuple(notes), explain)
-
-
-def _custom_spec(build: Build, environ: Mapping[str, str]) -> bool:
-    """The target is a JSON spec: its linker is the spec's (or cargo's) to choose."""
-    given = build.settings.target
-    return given is not None and custom_target_spec(given, environ, build.source_dir) is not None
 
 
 def _linker(build: Build, environ: Mapping[str, str]) -> toolchain.LinkerSetup:
@@ -228,17 +229,37 @@ def _trial(build: Build) -> Callable[[Path], None]:
                 + proof.NO_SYSROOT
             )
         outcome = launch.try_wheels([path], build.target, sysroot, os.environ)
-        for name in outcome.imported:
-            log(f"imported {name} in the target's Python {outcome.how}")
-        if outcome.exit_code:
+        verdict = judge_trial(outcome, [path], build.target)
+        for line in verdict.imported:
+            log(line)
+        if verdict.failure is not None:
             sys.stderr.write(outcome.stdout + outcome.stderr)
-            last = next((ln for ln in reversed(outcome.stderr.splitlines()) if ln.strip()), "")
-            raise BuildError(
-                f"{path.name} does not load on {build.target.rust_target} {outcome.how}: "
-                f"{last.strip()}; the wheel is not written"
-            )
+            raise BuildError(f"{verdict.failure}; the wheel is not written")
 
     return trial
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a trial on the target means, for both doors that run one (``maturin-cross test``
+    and ``-C test=import``)."""
+
+    imported: tuple[str, ...]
+    """One line per module imported in the target's Python."""
+    failure: str | None
+    """Why the trial failed, in one line (the target's last word); None when it passed."""
+
+
+def judge_trial(outcome: prepare.Outcome, wheels: Sequence[Path], target: Target) -> Verdict:
+    """The one reading of a trial's outcome."""
+    how = f"{outcome.how} ({target.rust_target})"
+    imported = tuple(f"imported {name} in the target's Python {how}" for name in outcome.imported)
+    if not outcome.exit_code:
+        return Verdict(imported, None)
+    last = next((ln for ln in reversed(outcome.stderr.splitlines()) if ln.strip()), "")
+    names = ", ".join(wheel.name for wheel in wheels)
+    failure = f"{names} failed on {target.rust_target} {outcome.how}: {last.strip()}"
+    return Verdict(imported, failure)
 
 
 def build_sdist(sdist_directory: str, config_settings: ConfigSettings) -> str:

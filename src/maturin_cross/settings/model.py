@@ -26,130 +26,38 @@ Unknown keys are refused with a "did you mean". Pure: nothing here reads the hos
 from __future__ import annotations
 
 import difflib
-import enum
 import functools
 import re
 import shlex
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, NamedTuple
+from typing import Any
 
 from maturin_cross.errors import ConfigError
 from maturin_cross.settings import maturin_args
-
-
-class Kind(enum.IntEnum):
-    """What kind of source a value came from; a higher value wins."""
-
-    DERIVED = 0
-    TARGET_FILE = 1
-    PYPROJECT = 2
-    CONVENTION = 3
-    ENVIRONMENT = 4
-    CONFIG_SETTING = 5
-    COMMAND_LINE = 6
-
-    @property
-    def given_as_is(self) -> bool:
-        """A maturin-cross setting is taken as given; another tool's convention or a target
-        file may be refined (a generic ``linux-arm`` platform)."""
-        return self >= Kind.PYPROJECT and self != Kind.CONVENTION
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a value came from: a kind that ranks it, and a label for people."""
-
-    kind: Kind
-    label: str
-    via_build_args: bool = False
-    """A ``--target`` found among the build arguments of a source of this kind."""
-    name: str | None = None
-    """How messages write ``NAME=value`` when the label is not the name itself."""
-
-    @property
-    def assignment(self) -> str:
-        return self.name or self.label
-
-    @property
-    def rank(self) -> tuple[int, bool]:
-        return (self.kind, not self.via_build_args)
-
-    def __str__(self) -> str:
-        return self.label
-
-
-DEFAULT = Origin(Kind.DERIVED, "default")
-
-
-class Sourced(NamedTuple):
-    """A value and its origin."""
-
-    value: str
-    origin: Origin
-
-
-def decide(candidates: Iterable[Sourced | None]) -> Sourced | None:
-    """The one precedence rule: the candidate of the highest rank, the later one on a tie."""
-    best: Sourced | None = None
-    for candidate in candidates:
-        if candidate is not None and (best is None or candidate.origin.rank >= best.origin.rank):
-            best = candidate
-    return best
+from maturin_cross.settings.origin import DEFAULT, Kind, Origin, Sourced, decide
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What a build is told. Each value is paired in ``origins`` with where it came from."""
+    """What a build is told. Each value is paired in ``origins`` with where it came from. What
+    each setting means is said once, in :data:`DESCRIBED` below: the command's help and
+    docs/settings.md are made from it."""
 
     sysconfigdata: str | None = None
-    """Path to the target's ``_sysconfigdata_*.py`` (or a folder to search). Names the target."""
-
     target: str | None = None
-    """Rust target triple (``armv7-unknown-linux-gnueabihf``, vendor triples accepted). Derived
-    from the sysconfigdata when not set."""
-
     platform_tag: str | None = None
-    """Wheel platform tag (``linux_armv7l``; ``linux-armv7l`` accepted). Derived from the target
-    when not set."""
-
     build_args: tuple[str, ...] = ()
-    """Extra arguments for ``maturin pep517 build-wheel`` (merged from every source), without
-    ``--target``."""
-
     check: str = "fix"
-    """What to do with a wheel maturin made: ``fix`` (correct names and tags, refuse what
-    cannot fit), ``check`` (refuse anything that is not already right)."""
-
     sysroot: str | None = None
-    """The target's root file system: every library a wheel's binaries need must be in it (or
-    bundled), with the symbol versions they require, and ``test`` runs the target's Python from
-    it. Default: the sysroot the target's sysconfigdata sits in
-    (``SYSROOT/usr/lib/python3.X/``)."""
-
     test: str = "off"
-    """After a cross build, prove the wheel on the target: ``import`` installs it and imports
-    every extension module in the target's own Python under qemu (needs the sysroot to hold
-    that Python); ``off`` does not."""
-
     verbose: bool = False
-    """Show the commands and environment maturin-cross sets."""
-
     quiet: bool = False
-    """Do not stream maturin's and cargo's output (the tail is still shown when they fail)."""
-
     max_unpacked_size: str | None = None
-    """The most a wheel's members may unpack to, together, before it is refused unread as a
-    likely compression bomb: bytes, or a number and a unit (``8GiB``, ``500MB``). Default:
-    ``maturin_cross.wheel.contents.MAX_UNPACKED_SIZE`` (8 GiB)."""
-
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
 
-    def origin(self, key: str) -> str:
-        """Where ``key``'s value came from, for people."""
-        return str(self.source(key))
-
     def source(self, key: str) -> Origin:
+        """Where ``key``'s value came from (the default's origin when it was not given)."""
         return self.origins.get(key, DEFAULT)
 
     def sourced(self, key: str) -> Sourced | None:
@@ -176,7 +84,9 @@ class Settings:
         *,
         command_line: Mapping[str, str] | None = None,
     ) -> Settings:
-        """``command_line`` holds the ``maturin-cross`` flags, by setting key (``target``)."""
+        """``command_line`` holds the ``maturin-cross`` flags, by setting key (``target``); a
+        config setting named as a flag (``--target``) is one too: how ``maturin-cross build``
+        hands its flags to the hooks."""
         candidates: dict[str, list[Sourced]] = {}
         args: list[str] = []
 
@@ -219,7 +129,12 @@ class Settings:
             else:
                 add(key, value, name, Origin(Kind.ENVIRONMENT, name))
 
+        flags = dict(command_line or {})
         for raw_key, value in (config_settings or {}).items():
+            if raw_key.startswith("--") and isinstance(value, str):
+                # A flag of the maturin-cross command, handed to its build's hooks by its name.
+                flags[raw_key[2:]] = value
+                continue
             where = f"-C {raw_key}"
             origin = Origin(Kind.CONFIG_SETTING, where)
             if raw_key in ("build-args", "maturin.build-args"):
@@ -233,7 +148,7 @@ class Settings:
                 value = value[-1]
             add(key, value, where, origin)
 
-        for raw_key, value in (command_line or {}).items():
+        for raw_key, value in flags.items():
             key = _known(raw_key, "command-line flag")
             flag = f"--{raw_key}"
             add(key, value, flag, Origin(Kind.COMMAND_LINE, flag))
@@ -248,6 +163,105 @@ class Settings:
         if args:
             origins["build_args"] = Origin(Kind.DERIVED, "merged")
         return cls(**values, build_args=tuple(args), origins=origins)
+
+
+@dataclass(frozen=True)
+class Described:
+    """One setting, as people are told of it. ``what`` may mark code with backticks."""
+
+    key: str
+    """As pyproject.toml and ``-C`` spell it (``platform-tag``)."""
+    value: str
+    """The form of its value, for the command's help (``PATH``, ``fix|check``)."""
+    what: str
+    default: str
+    flag: str | None = None
+    """The ``maturin-cross`` flag that sets it, if one does."""
+
+
+DESCRIBED: tuple[Described, ...] = (
+    Described(
+        "sysconfigdata",
+        "PATH",
+        "the target's `_sysconfigdata_*.py`, a PEP 739 `build-details.json`, or a folder to "
+        "search; names the target",
+        "looked up where Yocto, Buildroot, crossenv and pyo3 put it (docs/settings.md)",
+        "--sysconfigdata",
+    ),
+    Described(
+        "target",
+        "TRIPLE",
+        "Rust target triple, a vendor triple (`armv7-poky-linux-gnueabihf`), or a custom target "
+        "spec (a `.json` path, or a name found in `RUST_TARGET_PATH`)",
+        "derived from the sysconfigdata",
+        "--target",
+    ),
+    Described(
+        "platform-tag",
+        "TAG",
+        "wheel platform tag, `linux_<machine>` (`linux-armv7l` is accepted)",
+        "derived from the target",
+        "--platform-tag",
+    ),
+    Described(
+        "build-args",
+        "ARGS",
+        "arguments for maturin, as ONE string split like a shell command line: "
+        '`-C build-args="--features x --locked"`; repeat `-C build-args=...` to add more (each '
+        "one a string). In pyproject.toml a string or a list. Also `maturin.build-args`. A "
+        "`--target` among them counts as the target",
+        "none",
+    ),
+    Described(
+        "check",
+        "fix|check",
+        "`fix`: correct module names and tags, refuse what cannot fit; `check`: refuse any "
+        "wheel that would need a change",
+        "`fix`",
+    ),
+    Described(
+        "sysroot",
+        "DIR",
+        "the target's root file system: every library a wheel's binaries need must be in it (or "
+        "bundled in the wheel), of the binary's kind, defining every symbol version they "
+        "require; `test` runs the target's Python from it",
+        "the sysroot the target's sysconfigdata sits in (`SYSROOT/usr/lib/python3.X/`: Debian, "
+        "Yocto's recipe sysroot, Buildroot's `STAGING_DIR`); none for crossenv, and then a note "
+        "says libraries were not checked",
+        "--sysroot",
+    ),
+    Described(
+        "test",
+        "off|import",
+        "`import`: after a cross build, install the wheel and import every extension module in "
+        "the target's own Python under qemu (as `maturin-cross test`), and refuse the wheel if "
+        "one fails; `off`: no trial",
+        "`off`",
+    ),
+    Described(
+        "verbose",
+        "true|false",
+        "also show the commands maturin-cross runs and the environment it gives them",
+        "`false`",
+    ),
+    Described(
+        "quiet",
+        "true|false",
+        "do not stream maturin's and cargo's output; when they fail, their last lines are shown",
+        "`false`",
+    ),
+    Described(
+        "max-unpacked-size",
+        "SIZE",
+        "the most a wheel's members may unpack to, together: bytes, or a whole number and a "
+        "unit (`500MB`, `8GiB`; kB/MB/GB/TB are powers of 1000, KiB/MiB/GiB/TiB of 1024). A "
+        "wheel that declares more is refused before anything is unpacked, as a likely "
+        "compression bomb",
+        "`8GiB`",
+        "--max-unpacked-size",
+    ),
+)
+"""Every setting, in the order of the fields of :class:`Settings`."""
 
 
 # Other tools' variables that name a setting.

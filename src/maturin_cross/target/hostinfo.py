@@ -16,13 +16,13 @@ from pathlib import Path
 
 from maturin_cross.target import sysconfigdata
 from maturin_cross.errors import BuildError, ConfigError
-from maturin_cross.settings.model import Kind, Origin, Sourced
+from maturin_cross.settings.origin import Kind, Origin, Sourced
 from maturin_cross.target.sysconfigdata import SysconfigData
 from maturin_cross.target.resolve import Target, resolve
 
 CROSSENV = Origin(Kind.CONVENTION, "crossenv (sys.cross_compiling)")
 CROSSENV_PLATFORM = Origin(Kind.CONVENTION, "sysconfig.get_platform() of crossenv")
-HOST = "the running interpreter"
+HOST = Origin(Kind.HOST, "the running interpreter")
 
 
 def host_target(platform_tag: Sourced | None = None) -> Target:
@@ -30,7 +30,7 @@ def host_target(platform_tag: Sourced | None = None) -> Target:
     against. A ``platform_tag`` setting is honoured and checked as on a cross build; without one
     the interpreter's platform is the tag, as it is."""
     data = host_config_vars()
-    host = (sysconfig.get_platform(), "sysconfig.get_platform()")
+    host = Sourced(sysconfig.get_platform(), Origin(Kind.HOST, "sysconfig.get_platform()"))
     return resolve(data, platform_tag=platform_tag or host)
 
 

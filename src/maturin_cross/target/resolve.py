@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from maturin_cross.target import sysconfigdata
 from maturin_cross.errors import ConfigError, TargetError
-from maturin_cross.settings.model import Origin
+from maturin_cross.settings.origin import Kind, Origin, Sourced
 from maturin_cross.target.sysconfigdata import SysconfigData
 
 # ELF ABI discriminators: facts a module must have that the multiarch's name does not show.
@@ -463,8 +463,8 @@ class Target:
     ext_suffix: str | None = None
     """The target's own EXT_SUFFIX, when known (from its sysconfigdata)."""
     sysconfigdata: str | None = None
-    sources: Mapping[str, str] = field(default_factory=dict)
-    """Field name -> where its value came from (for ``inspect``)."""
+    sources: Mapping[str, Origin] = field(default_factory=dict)
+    """Field name -> where its value came from (shown by ``inspect``)."""
     notes: tuple[str, ...] = ()
     """Things worth telling the user (a refined platform tag, a replaced config file)."""
 
@@ -695,8 +695,8 @@ def python_abi_from(data: SysconfigData) -> PythonABI:
 def resolve(
     data: SysconfigData | None,
     *,
-    rust_target: tuple[str, Origin | str] | None = None,
-    platform_tag: tuple[str, Origin | str] | None = None,
+    rust_target: Sourced | None = None,
+    platform_tag: Sourced | None = None,
     llvm_target: str | None = None,
 ) -> Target:
     """Derive the target. ``data`` is the target's sysconfigdata (the authority for EXT_SUFFIX
@@ -708,7 +708,7 @@ def resolve(
     if data is None and rust_target is None:
         raise TargetError("no target: pass a sysconfigdata file or a Rust target triple")
     where = str(data.path) if data is not None else "the target"
-    sources: dict[str, str] = {}
+    sources: dict[str, Origin] = {}
     notes: list[str] = []
     derived: RustTarget | None = None
     python: PythonABI | None = None
@@ -719,13 +719,13 @@ def resolve(
         sources["sysconfigdata"] = data.origin
         python = python_abi_from(data)
         ext_suffix = data.ext_suffix
-        sources["ext_suffix"] = "EXT_SUFFIX of the sysconfigdata"
-        sources["python_tag"] = "VERSION of the sysconfigdata"
-        sources["abi_tag"] = "VERSION and ABIFLAGS of the sysconfigdata"
+        sources["ext_suffix"] = _read("EXT_SUFFIX of the sysconfigdata")
+        sources["python_tag"] = _read("VERSION of the sysconfigdata")
+        sources["abi_tag"] = _read("VERSION and ABIFLAGS of the sysconfigdata")
         size = data.get_int("SIZEOF_VOID_P")
         if size in (4, 8):
             pointer_width = size * 8
-            sources["pointer_width"] = "SIZEOF_VOID_P of the sysconfigdata"
+            sources["pointer_width"] = _read("SIZEOF_VOID_P of the sysconfigdata")
         try:
             derived = _rust_target_from(data, sources)
         except TargetError:
@@ -735,7 +735,7 @@ def resolve(
                 raise
 
     if rust_target is not None:
-        triple, setting = rust_target[0], str(rust_target[1])
+        triple, setting = rust_target
         given = parse_rust_target(triple, llvm_target)
         if derived is not None and given.multiarch.elf != derived.multiarch.elf:
             raise TargetError(
@@ -750,11 +750,11 @@ def resolve(
     else:  # pragma: no cover - excluded by the first check
         raise TargetError("no target")
     if derived is None:
-        sources["multiarch"] = f"Rust target {rust.triple}"
+        sources["multiarch"] = _derived(f"Rust target {rust.triple}")
 
     if pointer_width is None:
         pointer_width = rust.multiarch.elf.bits
-        sources["pointer_width"] = f"ELF class of {rust.multiarch.name}"
+        sources["pointer_width"] = _derived(f"ELF class of {rust.multiarch.name}")
 
     if platform_tag is not None:
         value, origin = platform_tag
@@ -764,18 +764,18 @@ def resolve(
                 f"platform {sysconfigdata.quoted(value)} (from {origin}) is not {what}; "
                 f"fix it, or set platform-tag (-C platform-tag=linux_armv7l)"
             )
-        if isinstance(origin, Origin) and not origin.kind.given_as_is:
+        if not origin.kind.given_as_is:
             tag, note = refine_host_platform(value, rust, origin.assignment)
             sources["platform_tag"] = (
-                f"Rust target {rust.triple} (refining {origin})" if note else str(origin)
+                _derived(f"Rust target {rust.triple} (refining {origin})") if note else origin
             )
             notes += [note] if note else []
         else:
             tag = platform_tag_from_host_platform(value)
-            sources["platform_tag"] = str(origin)
+            sources["platform_tag"] = origin
     else:
         tag = platform_tag_for(rust.machine)
-        sources["platform_tag"] = f"Rust target {rust.triple}"
+        sources["platform_tag"] = _derived(f"Rust target {rust.triple}")
     if not tag.startswith("linux_"):
         raise TargetError(
             f"platform tag {tag!r} (from {sources['platform_tag']}) is not a linux_<machine> tag "
@@ -795,20 +795,30 @@ def resolve(
     )
 
 
-def _rust_target_from(data: SysconfigData, sources: dict[str, str]) -> RustTarget:
+def _read(label: str) -> Origin:
+    """The origin of a value read from the target's own files."""
+    return Origin(Kind.TARGET_FILE, label)
+
+
+def _derived(label: str) -> Origin:
+    """The origin of a value derived from others."""
+    return Origin(Kind.DERIVED, label)
+
+
+def _rust_target_from(data: SysconfigData, sources: dict[str, Origin]) -> RustTarget:
     where = str(data.path)
     multiarch = data.get_str("MULTIARCH")
     host = data.get_str("HOST_GNU_TYPE")
     tail = re.match(r"^cpython-\d+[a-z]*-(.+)$", data.soabi or "")
     from_host = multiarch_from_gnu_type(host) if host is not None else None
     if multiarch:
-        sources["multiarch"] = "MULTIARCH of the sysconfigdata"
+        sources["multiarch"] = _read("MULTIARCH of the sysconfigdata")
     elif tail:
         multiarch = tail.group(1)
-        sources["multiarch"] = "SOABI of the sysconfigdata"
+        sources["multiarch"] = _read("SOABI of the sysconfigdata")
     elif from_host:
         multiarch = from_host
-        sources["multiarch"] = "HOST_GNU_TYPE of the sysconfigdata"
+        sources["multiarch"] = _read("HOST_GNU_TYPE of the sysconfigdata")
     else:
         raise TargetError(
             f"{where}: neither MULTIARCH, SOABI nor HOST_GNU_TYPE names a Linux multiarch "
@@ -822,7 +832,7 @@ def _rust_target_from(data: SysconfigData, sources: dict[str, str]) -> RustTarge
     family = _FAMILY_NAMES.get(found.elf.machine)
     if host_family is not None and family is not None and host_family != family:
         # A ConfigError: the file is wrong, whatever target is set beside it.
-        key = sources["multiarch"].split()[0]
+        key = sources["multiarch"].label.split()[0]
         raise ConfigError(
             f"{where}: HOST_GNU_TYPE {host!r} is for {host_family} machines, but {key} "
             f"{multiarch} is for {family} ones; the file contradicts itself: use the target's "
@@ -840,7 +850,7 @@ def _rust_target_from(data: SysconfigData, sources: dict[str, str]) -> RustTarge
         if isa is None:
             isa = _default_arm_isa(found.env)
             told = f"default ARM ISA for {multiarch}"
-        sources["rust_target"] = f"{sources['multiarch']}, ISA from {told}"
+        sources["rust_target"] = _read(f"{sources['multiarch']}, ISA from {told}")
     else:
         sources["rust_target"] = sources["multiarch"]
     triple = found.rust_target(isa)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maturin_cross.errors import ConfigError
-from maturin_cross.settings.model import Kind, Origin, Sourced, decide
+from maturin_cross.settings.origin import Kind, Origin, Sourced, decide
 
 PREFIX = "_sysconfigdata"
 REQUIRED_KEYS = ("VERSION", "EXT_SUFFIX")
@@ -40,14 +40,14 @@ class SysconfigData:
     """A target's build-time configuration variables and where they were read from."""
 
     path: Path
-    origin: str
+    origin: Origin
     """Which setting or convention named the file (for messages and ``inspect``)."""
     vars: Mapping[str, object]
 
     @classmethod
-    def of(cls, vars: Mapping[str, object], path: str, origin: str = "given") -> SysconfigData:
+    def of(cls, vars: Mapping[str, object], path: str, origin: Origin | None = None) -> SysconfigData:
         """Variables held in memory (the running interpreter's, a test's), named ``path``."""
-        return cls(Path(path), origin, vars)
+        return cls(Path(path), origin or GIVEN, vars)
 
     def get_str(self, key: str) -> str | None:
         value = self.vars.get(key)
@@ -82,7 +82,7 @@ class SysconfigData:
         return None
 
 
-def parse(path: Path, origin: str) -> SysconfigData:
+def parse(path: Path, origin: Origin) -> SysconfigData:
     """Read ``build_time_vars`` from ``path`` as a literal. Never executes the file."""
     try:
         source = _read_bounded(path)
@@ -479,6 +479,8 @@ def _name_contradiction(vars: Mapping[str, object], path: Path) -> str | None:
 
 
 PYO3_CROSS_LIB_DIR = Origin(Kind.CONVENTION, "PYO3_CROSS_LIB_DIR")
+GIVEN = Origin(Kind.DERIVED, "given")
+"""The origin of variables handed over in memory (:meth:`SysconfigData.of`)."""
 SYSCONFIGDATA_NAME = Origin(Kind.CONVENTION, "_PYTHON_SYSCONFIGDATA_NAME on PYTHONPATH")
 SYSCONFIGDATA_NAME_ON_SYS_PATH = Origin(Kind.CONVENTION, "_PYTHON_SYSCONFIGDATA_NAME on sys.path")
 
@@ -532,15 +534,14 @@ def find_module(
 
 
 def locate(
-    explicit: tuple[str, Origin | str] | None,
+    explicit: Sourced | None,
     environ: Mapping[str, str],
     cwd: Path,
     *,
     crossenv: Sourced | None = None,
     module_path: Sequence[str] = (),
-) -> tuple[Path, str] | None:
-    """Find the target's sysconfigdata: of ``explicit`` (a path and the setting it came from;
-    a plain label counts as a config setting), the :func:`conventions` of ``environ`` (with
+) -> tuple[Path, Origin] | None:
+    """Find the target's sysconfigdata: of ``explicit`` (a path and the setting it came from), the :func:`conventions` of ``environ`` (with
     ``module_path``, the running interpreter's ``sys.path``) and ``crossenv`` (what a crossenv
     cross-python's ``sysconfig`` names), the one :func:`maturin_cross.settings.model.decide`
     chooses. A folder is searched; several different files in it are an error.
@@ -549,13 +550,7 @@ def locate(
     A ``_PYTHON_SYSCONFIGDATA_NAME`` that names nothing to be found is an error: a Python started
     here would not know its configuration.
     """
-    given: Sourced | None = None
-    if explicit is not None:
-        value, where = explicit
-        given = Sourced(
-            value, where if isinstance(where, Origin) else Origin(Kind.CONFIG_SETTING, where)
-        )
-    chosen = decide([crossenv, *conventions(environ, module_path), given])
+    chosen = decide([crossenv, *conventions(environ, module_path), explicit])
     name = environ.get(NAME_VARIABLE)
     if chosen is None and name:
         raise ConfigError(
@@ -566,7 +561,6 @@ def locate(
     if chosen is None:
         return None
     value, origin = chosen
-    label = str(origin)
     if origin == PYO3_CROSS_LIB_DIR:
         root = Path(value)
         if not root.is_dir():
@@ -574,21 +568,21 @@ def locate(
                 f"PYO3_CROSS_LIB_DIR={value} is not a directory; set it to the target's "
                 f"library directory (the sysroot's usr/lib) or unset it"
             )
-        return _only_candidate(_search_lib_dir(root, environ), root, label), label
+        return _only_candidate(_search_lib_dir(root, environ), root, origin), origin
     path = Path(value).expanduser()
     if not path.is_absolute():
         path = cwd / path
     if path.is_dir():
-        return _only_candidate(_search_lib_dir(path, environ), path, label), label
+        return _only_candidate(_search_lib_dir(path, environ), path, origin), origin
     if not path.is_file():
         raise ConfigError(
-            f"sysconfigdata {value} (from {label}) does not exist; point it at the target's "
+            f"sysconfigdata {value} (from {origin}) does not exist; point it at the target's "
             f"_sysconfigdata_*.py (in the sysroot's usr/lib/python3.X/)"
         )
-    return path, label
+    return path, origin
 
 
-def _only_candidate(candidates: list[Path], root: Path, origin: str) -> Path:
+def _only_candidate(candidates: list[Path], root: Path, origin: Origin) -> Path:
     unique: dict[Path, Path] = {}
     for candidate in candidates:
         unique.setdefault(candidate.resolve(), candidate)
@@ -692,7 +686,7 @@ _DETAILS_NAMES = {
 }
 
 
-def parse_build_details(path: Path, origin: str) -> BuildDetails:
+def parse_build_details(path: Path, origin: Origin) -> BuildDetails:
     """Read a PEP 739 file; errors name the file and the missing key. Its values are checked as
     a sysconfigdata's are, and a key given twice in one object is refused (readers differ on
     which one counts)."""
@@ -763,7 +757,7 @@ def parse_build_details(path: Path, origin: str) -> BuildDetails:
     return details
 
 
-def read_target_file(path: Path, origin: str) -> tuple[SysconfigData, BuildDetails | None]:
+def read_target_file(path: Path, origin: Origin) -> tuple[SysconfigData, BuildDetails | None]:
     """The target's variables from a sysconfigdata file (cross-checked against a
     build-details.json beside it) or from a build-details.json alone."""
     if path.suffix == ".json":
@@ -771,7 +765,8 @@ def read_target_file(path: Path, origin: str) -> tuple[SysconfigData, BuildDetai
         return SysconfigData(path, origin, alone.as_vars()), alone
     data = parse(path, origin)
     beside = path.parent / BUILD_DETAILS
-    details = parse_build_details(beside, f"beside {path.name}") if beside.is_file() else None
+    found_beside = Origin(Kind.TARGET_FILE, f"beside {path.name}")
+    details = parse_build_details(beside, found_beside) if beside.is_file() else None
     return data, details
 
 

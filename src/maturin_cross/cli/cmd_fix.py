@@ -1,0 +1,105 @@
+"""``maturin-cross fix``: check and correct wheels built by anything for a target."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from maturin_cross.cli import options
+
+if TYPE_CHECKING:
+    from maturin_cross.errors import MaturinCrossError
+    from maturin_cross.pipeline.deliver import Delivered
+
+
+def add(commands: Any) -> None:
+    fix = commands.add_parser("fix", help="check and correct wheels for a target")
+    fix.add_argument("wheels", nargs="+", type=Path, metavar="WHEEL")
+    fix.add_argument("-w", "--wheel-dir", default="wheelhouse", metavar="DIR")
+    fix.add_argument(
+        "--check", action="store_true", help="report only; exit 1 if a change is needed"
+    )
+    fix.add_argument(
+        "--in-place",
+        action="store_true",
+        help="let a corrected wheel replace its input when it keeps its name in DIR (in one "
+        "step); without it that is refused",
+    )
+    options.add_unpacked_size_option(fix)
+    options.add_target_options(fix)
+    fix.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from maturin_cross.checks import repair
+    from maturin_cross.errors import UsageError, WheelError
+    from maturin_cross.pipeline.deliver import deliver_all
+
+    if not options.names_target(args):
+        raise UsageError(
+            "fix needs the target: --sysconfigdata FILE or --target TRIPLE "
+            "(or -C sysconfigdata=FILE / -C target=TRIPLE)"
+        )
+    settings = options.settings(args)
+    aimed = options.aim(settings)
+    target = aimed.target
+    limit = settings.max_unpacked_bytes
+    given = [path for path in args.wheels if path.is_file()]
+    results: dict[int, Delivered | MaturinCrossError] = {}
+    if args.check:
+        for number, path in enumerate(given):
+            try:
+                contents, elves = repair.read(path, max_unpacked=limit)
+                plan = repair.examine(contents, target, elves)
+                if plan.problems:
+                    raise WheelError(plan.problems)
+            except WheelError as err:
+                results[number] = err
+                continue
+            for change in plan.changes:
+                print(f"{path}: would change: {change}")
+            if plan.needs_change:
+                results[number] = WheelError([])  # exit 1, nothing more to say
+            else:
+                print(f"{path}: ok for {target.rust_target}")
+    elif given:
+        delivered = deliver_all(
+            given,
+            target,
+            aimed.sysroot,
+            Path(args.wheel_dir),
+            in_place=args.in_place,
+            max_unpacked=limit,
+        )
+        results = dict(enumerate(delivered))
+    return _report(args.wheels, results)
+
+
+def _report(wheels: list[Path], results: dict[int, Delivered | MaturinCrossError]) -> int:
+    """Say each wheel's result, in the order given; the exit code is the highest of theirs."""
+    from maturin_cross.errors import MaturinCrossError, UsageError
+
+    status = 0
+    found = iter(range(len(wheels)))
+    for path in wheels:
+        if not path.is_file():
+            missing = UsageError(f"{path}: no such wheel; name an existing .whl file")
+            print(*missing.lines(), sep="\n", file=sys.stderr)
+            status = max(status, missing.exit_code)
+            continue
+        result = results.get(next(found))
+        if result is None:
+            continue
+        if isinstance(result, MaturinCrossError):
+            for line in result.lines() if str(result) else []:
+                print(line, file=sys.stderr)
+            status = max(status, result.exit_code)
+            continue
+        for change in result.changes:
+            options.say(change)
+        for note in result.proof.notes:
+            options.say(f"note: {note}")
+        print(result.path)
+    return status

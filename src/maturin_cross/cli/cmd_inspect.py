@@ -1,0 +1,278 @@
+"""``maturin-cross inspect``: the resolved target, or what a wheel or an ELF file holds.
+
+For a file, :func:`examine` reads and checks it and returns a :class:`Finding`; :func:`show`
+prints one. Exit 0: everything read is fine (for the target, when one is named); 1: something
+would not load or is refused; 2: not a wheel nor an ELF file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from maturin_cross.cli import options
+
+if TYPE_CHECKING:
+    from maturin_cross.checks.elf import ElfInfo
+    from maturin_cross.pipeline.planning import Aim
+    from maturin_cross.target.resolve import Target
+
+
+def add(commands: Any) -> None:
+    inspect = commands.add_parser(
+        "inspect", help="show the resolved target, or what a wheel or .so holds"
+    )
+    inspect.add_argument("path", nargs="?", type=Path, metavar="WHEEL_OR_SO")
+    inspect.add_argument("--json", action="store_true", help="print JSON")
+    options.add_unpacked_size_option(inspect)
+    options.add_target_options(inspect)
+    inspect.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.path is not None:
+        return show_file(examine(args), as_json=args.json)
+    return show_target(options.aim(options.settings(args)).target, as_json=args.json)
+
+
+# ------------------------------------------------------------------------------------------------
+# the target
+
+
+def target_json(target: Target) -> dict[str, Any]:
+    python = target.python
+    elf = target.elf
+    return {
+        "rust_target": target.rust_target,
+        "multiarch": target.rust.multiarch.in_soabi,
+        "ext_suffix": target.expected_ext_suffix,
+        "platform_tag": target.platform_tag,
+        "python_tag": python.python_tag if python else None,
+        "abi_tag": python.abi_tag if python else None,
+        "python_version": python.version_text if python else None,
+        "abiflags": python.abiflags if python else None,
+        "free_threaded": python.free_threaded if python else None,
+        "implementation": python.implementation if python else None,
+        "pointer_width": target.pointer_width,
+        "machine": target.rust.machine,
+        "elf": {
+            "machine": elf.machine,
+            "bits": elf.bits,
+            "endianness": "little" if elf.little_endian else "big",
+            "abi": elf.abi,
+        },
+        "sysconfigdata": target.sysconfigdata,
+        "sources": {key: str(origin) for key, origin in target.sources.items()},
+        "notes": list(target.notes),
+    }
+
+
+def show_target(target: Target, *, as_json: bool) -> int:
+    data = target_json(target)
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return 0
+    width = max(len(k) for k in data)
+    for key, value in data.items():
+        if key in ("sources", "notes", "elf"):
+            continue
+        source = data["sources"].get(key)
+        print(
+            f"{key:<{width}}  {value if value is not None else '-'}"
+            + (f"    ({source})" if source else "")
+        )
+    print(f"{'elf':<{width}}  {target.elf.describe()}")
+    for note in target.notes:
+        print(f"note: {note}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------
+# a file
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a wheel or an ELF file holds and, given a target, what is wrong with it for that
+    target: the value ``inspect FILE`` shows (as text or as JSON)."""
+
+    name: str
+    """The wheel's file name, or the ELF file's path."""
+    is_wheel: bool
+    objects: tuple[tuple[str, ElfInfo | str], ...]
+    """Each shared object, with its ELF facts or why they cannot be read."""
+    tags: tuple[str, ...] = ()
+    target: str | None = None
+    problems: tuple[str, ...] | None = None
+    """None: nothing was checked (no target, and all was read)."""
+    changes: tuple[str, ...] | None = None
+    sysroot: str | None = None
+    needs: dict[str, dict[str, str]] | None = None
+    notes: tuple[str, ...] | None = None
+    checked: bool = False
+    """A target was named and the file checked against it."""
+
+
+def what_file(path: Path) -> str:
+    """``wheel`` or ``elf``, by the name and the first bytes; UsageError for anything else."""
+    from maturin_cross.checks import elf
+    from maturin_cross.errors import UsageError
+
+    what = "name a wheel (.whl) or an ELF file (.so)"
+    if not path.exists():
+        raise UsageError(f"{path}: no such file; {what}")
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder; {what}")
+    if path.suffix == ".whl":
+        return "wheel"
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(4)
+    except OSError as err:
+        raise UsageError(f"{path}: cannot be read ({err.strerror or err}); {what}") from None
+    if elf.is_elf(head) or ".so" in path.name:
+        return "elf"  # a .so that is not ELF: what it is, is the finding
+    raise UsageError(f"{path}: neither a wheel nor an ELF file (it starts with {head!r}); {what}")
+
+
+def examine(args: argparse.Namespace) -> Finding:
+    """Read the file ``args.path`` names and check it against the target the options name, if
+    they name one."""
+    path: Path = args.path
+    kind = what_file(path)
+    settings = options.settings(args)
+    limit = settings.max_unpacked_bytes
+    named = options.names_target(args) or bool(os.environ.get("MATURIN_CROSS_SYSCONFIGDATA"))
+    aimed = options.aim(settings) if named else None
+    if kind == "wheel":
+        return _examine_wheel(path, aimed, limit)
+    return _examine_elf(path, aimed)
+
+
+def _examine_wheel(path: Path, aimed: Aim | None, limit: int | None) -> Finding:
+    from maturin_cross.checks import proof, repair
+    from maturin_cross.errors import ElfError
+
+    contents, elves = repair.read(path, max_unpacked=limit)
+    objects: list[tuple[str, ElfInfo | str]] = []
+    for member in contents.entries:
+        if ".so" in Path(member).name:
+            try:
+                found = elves.get(member) or repair.read_member_elf(contents, member)
+                if isinstance(found, ElfError):
+                    raise found
+                objects.append((member, found))
+            except ElfError as err:
+                objects.append((member, str(err)))
+    tags = tuple(sorted(str(t) for t in contents.tags))
+    if aimed is None:
+        # Without a target, what cannot be read is the finding.
+        unread = tuple(info for _, info in objects if isinstance(info, str))
+        return Finding(contents.filename, True, tuple(objects), tags, problems=unread or None)
+    target = aimed.target
+    checked = proof.prove(path, target, aimed.sysroot, max_unpacked=limit)
+    return Finding(
+        contents.filename,
+        True,
+        tuple(objects),
+        tags,
+        target=target.rust_target,
+        problems=checked.problems,
+        changes=checked.changes,
+        sysroot=str(checked.sysroot.root) if checked.sysroot else None,
+        needs={r.member: {f.need: f.where for f in r.found} for r in checked.reports},
+        notes=checked.notes,
+        checked=True,
+    )
+
+
+def _examine_elf(path: Path, aimed: Aim | None) -> Finding:
+    from maturin_cross.checks import elf
+    from maturin_cross.errors import ElfError, UsageError
+
+    try:
+        with open(path, "rb") as stream:
+            info = elf.read_elf_stream(stream, os.fstat(stream.fileno()).st_size, str(path))
+    except OSError as err:
+        raise UsageError(
+            f"{path}: cannot be read ({err.strerror or err}); check the path"
+        ) from None
+    except ElfError as err:
+        # What the file is, is the finding: exit 1 as for a refused wheel.
+        return Finding(str(path), False, ((path.name, str(err)),), problems=(str(err),))
+    if aimed is None:
+        return Finding(str(path), False, ((path.name, info),))
+    target = aimed.target
+    problems = elf.check_fits(info, target.elf, str(path), target.rust_target)
+    return Finding(
+        str(path),
+        False,
+        ((path.name, info),),
+        target=target.rust_target,
+        problems=tuple(problems),
+        checked=True,
+    )
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    """The finding as ``--json`` shows it."""
+    report: dict[str, Any] = (
+        {"wheel": finding.name, "tags": list(finding.tags)}
+        if finding.is_wheel
+        else {"file": finding.name}
+    )
+    report["shared_objects"] = [_object_json(member, info) for member, info in finding.objects]
+    if finding.target is not None:
+        report["target"] = finding.target
+    if finding.problems is not None:
+        report["problems"] = list(finding.problems)
+    if finding.is_wheel and finding.checked:
+        report["changes"] = list(finding.changes or ())
+        report["sysroot"] = finding.sysroot
+        report["needs"] = finding.needs or {}
+        report["notes"] = list(finding.notes or ())
+    return report
+
+
+def _object_json(member: str, info: ElfInfo | str) -> dict[str, Any]:
+    if isinstance(info, str):
+        return {"path": member, "error": info}
+    return {
+        "path": member,
+        "elf": info.describe(),
+        "machine": info.machine,
+        "bits": info.bits,
+        "endianness": "little" if info.little_endian else "big",
+        "abi": info.abi,
+        "pyinit": list(info.pyinit_symbols),
+    }
+
+
+def show_file(finding: Finding, *, as_json: bool) -> int:
+    """Print the finding; the exit code: 1 when it has problems."""
+    report = finding_json(finding)
+    if as_json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(finding.name)
+        if finding.is_wheel:
+            print("  tags: " + ", ".join(finding.tags))
+        for obj in report["shared_objects"]:
+            detail = obj.get("error") or f"{obj['elf']}; PyInit: {', '.join(obj['pyinit']) or '-'}"
+            print(f"  {obj['path']}: {detail}")
+        if finding.sysroot:
+            print(f"  libraries, looked up in {finding.sysroot}:")
+        for member, needs in (finding.needs or {}).items():
+            for need, where in needs.items():
+                print(f"    {member} needs {need}: {where}")
+        for line in finding.problems or ():
+            print(f"  problem: {line}")
+        for line in finding.changes or ():
+            print(f"  would change: {line}")
+        for line in finding.notes or ():
+            print(f"  note: {line}")
+    return 1 if finding.problems else 0
