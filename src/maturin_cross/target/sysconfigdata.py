@@ -25,6 +25,7 @@ from pathlib import Path
 
 from maturin_cross.errors import ConfigError
 from maturin_cross.settings.model import Kind, Origin, Sourced, decide
+from maturin_cross.target.soabi import Soabi
 
 PREFIX = "_sysconfigdata"
 REQUIRED_KEYS = ("VERSION", "EXT_SUFFIX")
@@ -378,7 +379,6 @@ def _first_problem(vars: Mapping[str, object], names: Mapping[str, str]) -> str 
     return contradiction(vars, names)
 
 
-_CPYTHON_SOABI = re.compile(r"cpython-([0-9]+)([a-z]*)(?:-(.+))?")
 _SAME_BUILD = (
     "CPython builds one from the other, so the file contradicts itself: use the target's own "
     "sysconfigdata, as its Python wrote it"
@@ -413,9 +413,9 @@ def contradiction(vars: Mapping[str, object], names: Mapping[str, str]) -> str |
                 f"{name('EXT_SUFFIX')} {suffix!r} is not '.' + SOABI + '.so' (SOABI is "
                 f"{soabi!r}); {_SAME_BUILD}"
             )
-    match = _CPYTHON_SOABI.fullmatch(suffix[1:-3]) if suffix.endswith(".so") else None
-    if match is not None:
-        digits, suffix_flags, tail = match.groups()
+    said = Soabi.from_ext_suffix(suffix)
+    if said is not None:
+        digits, suffix_flags, tail = said.version_digits, said.abiflags, said.multiarch
         if version is not None and digits != version.replace(".", ""):
             return (
                 f"{name('EXT_SUFFIX')} {suffix!r} is for Python {digits[:1]}.{digits[1:]} "
@@ -465,11 +465,12 @@ def _name_contradiction(vars: Mapping[str, object], path: Path) -> str | None:
     if multiarch and isinstance(said, str) and said and said != multiarch:
         return f"the file name says multiarch {multiarch}, but MULTIARCH is {said!r}; {named}"
     suffix = str(vars.get("EXT_SUFFIX", ""))
-    tail = _CPYTHON_SOABI.fullmatch(suffix[1:-3])
-    if multiarch and not said and tail and tail.group(3) and tail.group(3) != multiarch:
+    named_by_suffix = Soabi.from_ext_suffix(suffix)
+    tail = named_by_suffix.multiarch if named_by_suffix is not None else None
+    if multiarch and not said and tail and tail != multiarch:
         return (
             f"the file name says multiarch {multiarch}, but EXT_SUFFIX {suffix!r} names "
-            f"{tail.group(3)}; {named}"
+            f"{tail}; {named}"
         )
     return None
 
@@ -672,14 +673,14 @@ class BuildDetails:
 
     def as_vars(self) -> dict[str, object]:
         """The sysconfigdata variables this file stands for."""
-        match = re.match(r"^\.(cpython-(\d)(\d+)([a-z]*))(?:-([^.]+))?\.so$", self.extension_suffix)
+        said = Soabi.from_ext_suffix(self.extension_suffix)
         vars: dict[str, object] = {"VERSION": self.version, "EXT_SUFFIX": self.extension_suffix}
-        if match:
-            vars["SOABI"] = match.group(1) + (f"-{match.group(5)}" if match.group(5) else "")
-            vars["ABIFLAGS"] = match.group(4)
-            if match.group(5):
-                vars["MULTIARCH"] = match.group(5)
-            if "t" in match.group(4):
+        if said is not None:
+            vars["SOABI"] = said.text
+            vars["ABIFLAGS"] = said.abiflags
+            if said.multiarch:
+                vars["MULTIARCH"] = said.multiarch
+            if "t" in said.abiflags:
                 vars["Py_GIL_DISABLED"] = 1
         return vars
 
