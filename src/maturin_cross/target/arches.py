@@ -228,7 +228,9 @@ ROWS: tuple[Arch, ...] = (
         "riscv64", "riscv64gc", "riscv64", "EM_RISCV", 64, True, "RISC-V", "riscv64", "riscv64",
         {"gnu": "riscv64"},
     ),
-    Arch("riscv32", "riscv32gc", "riscv32", "EM_RISCV", 32, True, "RISC-V", "riscv32", "riscv32", {}),
+    Arch(
+        "riscv32", "riscv32gc", "riscv32", "EM_RISCV", 32, True, "RISC-V", "riscv32", "riscv32", {},
+    ),
     Arch(
         "loongarch64", "loongarch64", "loongarch64", "EM_LOONGARCH", 64, True, "LoongArch",
         "loongarch64", "loongarch64", {"gnu": "loong64"},

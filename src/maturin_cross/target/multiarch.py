@@ -307,7 +307,6 @@ def parse_rust_target(triple: str, llvm_target: str | None = None) -> RustTarget
     return RustTarget(triple, Multiarch(f"{py_arch}-linux-{py_env}", py_arch, py_env), arm_isa)
 
 
-
 def multiarch_from_gnu_type(host: str) -> str | None:
     """``arm-poky-linux-gnueabi`` -> ``arm-linux-gnueabi``; ``mips64-poky-linux`` ->
     ``mips64-linux-gnuabi64``; None when it names no CPython multiarch (uClibc, not Linux)."""
@@ -334,4 +333,3 @@ def multiarch_from_gnu_type(host: str) -> str | None:
     if arch not in ARCHES or not env.startswith(("gnu", "musl")):
         return None
     return f"{arch}-linux-{env}"
-

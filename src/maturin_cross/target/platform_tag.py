@@ -52,5 +52,3 @@ def refine_host_platform(
         )
         return refined, note
     return platform_tag_from_host_platform(value), None
-
-

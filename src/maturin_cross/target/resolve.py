@@ -34,6 +34,7 @@ from maturin_cross.target.platform_tag import (
 from maturin_cross.target.soabi import Soabi
 from maturin_cross.target.sysconfigdata import SysconfigData
 
+
 @dataclass(frozen=True)
 class PythonABI:
     """The target interpreter: what names and tags its extension modules need."""
@@ -105,8 +106,6 @@ class Target:
         return f"{self.rust_target} ({self.elf.describe()})"
 
 
-
-
 # ------------------------------------------------------------------------------------------------
 # Deriving a target from sysconfigdata variables and settings
 
@@ -162,8 +161,6 @@ def _float_abi_from(data: SysconfigData) -> str | None:
         if values:
             return values[-1]
     return None
-
-
 
 
 def python_abi_from(data: SysconfigData) -> PythonABI:
