@@ -10,7 +10,8 @@ names, Debian's architecture list and the ELF specifications of each processor.
 
 Pure, and needs the standard library alone: ``tools/provision-cross.sh`` asks it for a Debian
 architecture's names with a bare ``python3`` (``python3 -m maturin_cross.target.arches debian
-armhf``), before anything is installed.
+armhf``), before anything is installed; :func:`main`, which answers it, is the one part that
+prints.
 """
 
 from __future__ import annotations
