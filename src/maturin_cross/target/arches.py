@@ -316,6 +316,12 @@ def qemu_machine(facts: ElfFacts) -> str | None:
     return row.qemu if row is not None else None
 
 
+def qemu_programs(facts: ElfFacts) -> tuple[str, ...]:
+    """The qemu-user programs that run binaries of ``facts``, Debian's static one first."""
+    machine = qemu_machine(facts)
+    return (f"qemu-{machine}-static", f"qemu-{machine}") if machine else ()
+
+
 def musl_arch(facts: ElfFacts) -> str | None:
     """musl's name for the machine in ``/etc/ld-musl-ARCH.path``; None where musl has none."""
     narrow, row = _matching(facts)
@@ -366,10 +372,8 @@ def _debian_fields(name: str) -> str:
 
     arch = DEBIAN[name]
     multiarch = parse_multiarch(arch.multiarch)
-    qemu = qemu_machine(multiarch.elf)
-    return " ".join(
-        (arch.gnu_type, multiarch.rust_target() or "-", f"qemu-{qemu}-static" if qemu else "-")
-    )
+    qemu = qemu_programs(multiarch.elf)
+    return " ".join((arch.gnu_type, multiarch.rust_target() or "-", qemu[0] if qemu else "-"))
 
 
 def main(argv: Sequence[str]) -> int:

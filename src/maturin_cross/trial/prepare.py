@@ -32,8 +32,8 @@ def qemu_machine(facts: ElfFacts) -> str:
 
 def qemu_programs(facts: ElfFacts) -> tuple[str, ...]:
     """The programs to look for, Debian's static one first."""
-    machine = qemu_machine(facts)
-    return f"qemu-{machine}-static", f"qemu-{machine}"
+    qemu_machine(facts)  # raises when there is none
+    return arches.qemu_programs(facts)
 
 
 def runs_natively(target: ElfFacts, host: ElfFacts) -> bool:
