@@ -29,18 +29,6 @@ set -euo pipefail
 
 cache=${CROSS_PROVISION_CACHE:-${MATURIN_CROSS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/maturin-cross}}
 
-# Debian arch -> GNU triplet, Rust triple, qemu binary
-declare -A GNU=([armhf]=arm-linux-gnueabihf [arm64]=aarch64-linux-gnu [i386]=i686-linux-gnu
-                [ppc64el]=powerpc64le-linux-gnu [s390x]=s390x-linux-gnu [armel]=arm-linux-gnueabi
-                [mipsel]=mipsel-linux-gnu [mips64el]=mips64el-linux-gnuabi64)
-declare -A RUST=([armhf]=armv7-unknown-linux-gnueabihf [arm64]=aarch64-unknown-linux-gnu
-                 [i386]=i686-unknown-linux-gnu [ppc64el]=powerpc64le-unknown-linux-gnu
-                 [s390x]=s390x-unknown-linux-gnu [armel]=armv5te-unknown-linux-gnueabi
-                 [mipsel]=mipsel-unknown-linux-gnu [mips64el]=mips64el-unknown-linux-gnuabi64)
-declare -A QEMU=([armhf]=qemu-arm-static [arm64]=qemu-aarch64-static [i386]=qemu-i386-static
-                 [ppc64el]=qemu-ppc64le-static [s390x]=qemu-s390x-static [armel]=qemu-arm-static
-                 [mipsel]=qemu-mipsel-static [mips64el]=qemu-mips64el-static)
-
 # What the sysroot is asked to hold; apt adds what these need. The target's python3.11 and its
 # development files, OpenSSL's (real packages link it from the sysroot) and cffi's backend (real
 # packages import it beside themselves).
@@ -50,9 +38,19 @@ SYSROOT_MARK=.complete-$(printf '%s' "$SYSROOT_REQUEST" | cksum | cut -d' ' -f1)
 die() { echo "provision-cross: error: $*" >&2; exit 1; }
 log() { echo "provision-cross: $*" >&2; }
 
-[ $# -gt 0 ] || die "name at least one Debian architecture (${!GNU[*]})"
+# Debian arch -> GNU type, Rust triple, qemu program: from the project's one architecture table
+# (src/maturin_cross/target/arches.py), which a bare python3 reads with its standard library.
+src=$(cd "$(dirname "$0")/../src" && pwd)
+arches() { PYTHONPATH=$src python3 -S -m maturin_cross.target.arches "$@"; }
+command -v python3 >/dev/null || die "python3 is not on PATH: it reads the architecture table"
+known=$(arches debian) || die "cannot read the architecture table in $src"
+declare -A GNU=() RUST=() QEMU=()
+[ $# -gt 0 ] || die "name at least one Debian architecture ($known)"
 for arch in "$@"; do
-  [ -n "${GNU[$arch]:-}" ] || die "unknown architecture '$arch'; known: ${!GNU[*]}"
+  case " $known " in
+    *" $arch "*) read -r "GNU[$arch]" "RUST[$arch]" "QEMU[$arch]" <<<"$(arches debian "$arch")" ;;
+    *) die "unknown architecture '$arch'; known: $known" ;;
+  esac
 done
 [ "$(id -u)" = 0 ] || die "needs root for apt-get and dpkg (run it as root or with sudo)"
 for tool in apt-get apt-cache dpkg dpkg-deb dpkg-query flock; do

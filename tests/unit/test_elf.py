@@ -13,10 +13,9 @@ from elfpatch import with_section_field
 from maturin_cross.checks import elf
 from maturin_cross.checks.elf import ElfInfo, check_fits, is_elf, read_elf
 from maturin_cross.errors import ElfError, MaturinCrossError
-from maturin_cross.target.resolve import (
+from maturin_cross.target.arches import (
     ARM_HARD,
     ARM_SOFT,
-    KNOWN_MULTIARCHES,
     LOONGARCH_DOUBLE,
     LOONGARCH_SINGLE,
     LOONGARCH_SOFT,
@@ -27,8 +26,8 @@ from maturin_cross.target.resolve import (
     PPC64_ELFV2,
     RISCV_DOUBLE,
     ElfFacts,
-    parse_multiarch,
 )
+from maturin_cross.target.multiarch import KNOWN_MULTIARCHES, parse_multiarch
 
 FIXTURES = harness.FIXTURES / "elf"
 

@@ -16,7 +16,7 @@ from maturin_cross.checks import linkage
 from maturin_cross.checks.linkage import Found
 from maturin_cross.errors import WheelError
 from maturin_cross.target import sysroot
-from maturin_cross.target.resolve import ARM_HARD, ElfFacts
+from maturin_cross.target.arches import ARM_HARD, ElfFacts
 from maturin_cross.target.sysroot import Sysroot
 
 HERE = FIXTURES / "linkage"

@@ -159,7 +159,7 @@ def test_the_example_crate_lock_is_read() -> None:
     ],
 )
 def test_uses_abi3(cargo_toml: str, features: list[str], expected: bool) -> None:
-    assert pyo3_config.uses_abi3(cargo_toml, features) is expected
+    assert pyo3_config.uses_abi3(pyo3_config.read_manifest(cargo_toml), features) is expected
 
 
 @pytest.mark.parametrize(
@@ -178,4 +178,5 @@ def test_uses_abi3(cargo_toml: str, features: list[str], expected: bool) -> None
 def test_uses_pyo3(
     bindings: str | None, cargo_toml: str | None, locked: tuple[int, ...] | None, uses: bool
 ) -> None:
-    assert pyo3_config.uses_pyo3(bindings, cargo_toml, locked) is uses
+    manifest = pyo3_config.read_manifest(cargo_toml) if cargo_toml is not None else None
+    assert pyo3_config.uses_pyo3(bindings, manifest, locked) is uses

@@ -16,10 +16,9 @@ from origins import said, sourced
 from maturin_cross.errors import ConfigError, TargetError
 from maturin_cross.settings.origin import Kind, Origin, Sourced, decide
 from maturin_cross.target import sysconfigdata
-from maturin_cross.target.resolve import (
+from maturin_cross.target.arches import (
     ARM_HARD,
     ARM_SOFT,
-    KNOWN_MULTIARCHES,
     MACHINE_NAMES,
     MIPS_N32,
     MIPS_N64,
@@ -27,13 +26,14 @@ from maturin_cross.target.resolve import (
     PPC64_ELFV2,
     RISCV_DOUBLE,
     ElfFacts,
-    Target,
-    arm_isa_from,
+)
+from maturin_cross.target.multiarch import (
+    KNOWN_MULTIARCHES,
     multiarch_from_gnu_type,
     parse_multiarch,
     parse_rust_target,
-    resolve,
 )
+from maturin_cross.target.resolve import Target, arm_isa_from, resolve
 from maturin_cross.target.sysconfigdata import SysconfigData
 
 FIXTURES = harness.FIXTURES / "sysconfigdata"
@@ -1077,7 +1077,7 @@ def test_elf_describe() -> None:
 def test_host_platform_of_another_architecture_is_not_trusted(
     host_platform: str, triple: str, tag: str, note: str | None
 ) -> None:
-    from maturin_cross.target.resolve import refine_host_platform
+    from maturin_cross.target.platform_tag import refine_host_platform
 
     got, said = refine_host_platform(host_platform, parse_rust_target(triple))
     assert got == tag
@@ -1120,7 +1120,8 @@ def test_uclibc_sysconfigdata() -> None:
     ],
 )
 def test_uclibc_triples(triple: str, multiarch: str | None, suffix: str | None) -> None:
-    from maturin_cross.target.resolve import PythonABI, multiarch_from_gnu_type
+    from maturin_cross.target.multiarch import multiarch_from_gnu_type
+    from maturin_cross.target.resolve import PythonABI
 
     if multiarch is None:
         assert multiarch_from_gnu_type(triple) == "arm-linux-uclibceabi"

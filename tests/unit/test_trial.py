@@ -18,7 +18,8 @@ from harness import CrossToolchain, clean_environ, run_cli
 from wheelmaker import make_wheel
 
 from maturin_cross.errors import TrialUnavailable, UsageError
-from maturin_cross.target.resolve import ElfFacts, PythonABI
+from maturin_cross.target.arches import ElfFacts
+from maturin_cross.target.resolve import PythonABI
 from maturin_cross.target.sysroot import Sysroot
 from maturin_cross.trial import prepare
 

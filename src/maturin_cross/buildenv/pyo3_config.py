@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from maturin_cross.errors import ConfigError
@@ -133,40 +134,53 @@ def _parse_version(text: str) -> Version | None:
     return tuple(int(part) for part in match.groups()) if match else None
 
 
-def uses_abi3(cargo_toml: str, extra_features: list[str]) -> bool:
-    """Does the crate turn on one of pyo3's abi3 features (in Cargo.toml's pyo3 dependency, or
-    among the features maturin is told to enable)?"""
+@dataclass(frozen=True)
+class CrateManifest:
+    """What maturin-cross reads of a crate's Cargo.toml, parsed once (:func:`read_manifest`)."""
+
+    pyo3: bool | None
+    """Whether it names pyo3 or pyo3-ffi among its dependencies; None when it cannot be told
+    (not TOML, or no table of dependencies)."""
+    pyo3_features: tuple[str, ...] = ()
+    """The features its pyo3 dependency turns on."""
+
+
+def read_manifest(cargo_toml: str) -> CrateManifest:
+    """The text of a Cargo.toml, read for what :func:`uses_abi3` and :func:`uses_pyo3` ask."""
     from maturin_cross.support.tomlfile import TOMLDecodeError, loads
 
-    if any(feature.split("/")[-1].startswith("abi3") for feature in extra_features):
-        return True
     try:
         manifest = loads(cargo_toml)
     except TOMLDecodeError:
-        return False
-    dependency = manifest.get("dependencies", {}).get("pyo3")
+        return CrateManifest(None)
+    dependencies = manifest.get("dependencies", {})
+    if not isinstance(dependencies, Mapping):
+        return CrateManifest(None)
+    dependency = dependencies.get("pyo3")
     features = dependency.get("features", []) if isinstance(dependency, Mapping) else []
-    return any(str(feature).startswith("abi3") for feature in features)
+    return CrateManifest(
+        any(name in dependencies for name in ("pyo3", "pyo3-ffi")),
+        tuple(str(feature) for feature in features) if isinstance(features, list) else (),
+    )
+
+
+def uses_abi3(manifest: CrateManifest, extra_features: list[str]) -> bool:
+    """Does the crate turn on one of pyo3's abi3 features (in Cargo.toml's pyo3 dependency, or
+    among the features maturin is told to enable)?"""
+    if any(feature.split("/")[-1].startswith("abi3") for feature in extra_features):
+        return True
+    return any(feature.startswith("abi3") for feature in manifest.pyo3_features)
 
 
 NO_PYO3_BINDINGS = frozenset({"bin", "cffi", "uniffi"})
 
 
-def uses_pyo3(bindings: object, cargo_toml: str | None, locked: Version | None) -> bool:
+def uses_pyo3(bindings: object, manifest: CrateManifest | None, locked: Version | None) -> bool:
     """Whether the crate may be built with pyo3: not when ``[tool.maturin] bindings`` says
     otherwise (``bin``, ``cffi``, ``uniffi``), nor when Cargo.toml names no pyo3 dependency and
-    no pyo3 is locked. True when it cannot be told."""
-    from maturin_cross.support.tomlfile import TOMLDecodeError, loads
-
+    no pyo3 is locked. True when it cannot be told (no Cargo.toml: ``manifest`` is None)."""
     if bindings in NO_PYO3_BINDINGS:
         return False
-    if locked is not None or cargo_toml is None:
+    if locked is not None or manifest is None or manifest.pyo3 is None:
         return True
-    try:
-        manifest = loads(cargo_toml)
-    except TOMLDecodeError:
-        return True
-    dependencies = manifest.get("dependencies", {})
-    return not isinstance(dependencies, Mapping) or any(
-        name in dependencies for name in ("pyo3", "pyo3-ffi")
-    )
+    return manifest.pyo3

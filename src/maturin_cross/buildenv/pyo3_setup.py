@@ -78,7 +78,11 @@ def setup(
         else None
     )
     cargo_toml = manifest_dir / "Cargo.toml"
-    manifest = cargo_toml.read_text(encoding="utf-8") if cargo_toml.is_file() else None
+    manifest = (
+        pyo3_config.read_manifest(cargo_toml.read_text(encoding="utf-8"))
+        if cargo_toml.is_file()
+        else None
+    )
     abi3 = manifest is not None and pyo3_config.uses_abi3(manifest, project.features(args))
     notes: list[str] = []
     existing = environ.get("PYO3_CONFIG_FILE")

@@ -23,10 +23,9 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import ARMAttributesSection, Symbol, SymbolTableSection
 
 from maturin_cross.errors import ElfError
-from maturin_cross.target.resolve import (
+from maturin_cross.target.arches import (
     ARM_HARD,
     ARM_SOFT,
-    KNOWN_MULTIARCHES,
     LOONGARCH_DOUBLE,
     LOONGARCH_SINGLE,
     LOONGARCH_SOFT,
@@ -37,15 +36,17 @@ from maturin_cross.target.resolve import (
     PPC64_ELFV2,
     RISCV_DOUBLE,
     ElfFacts,
-    parse_multiarch,
+    narrow_name,
 )
+from maturin_cross.target.multiarch import KNOWN_MULTIARCHES, parse_multiarch
 
 __all__ = ["ElfError", "ElfInfo", "check_fits", "is_elf", "read_elf", "read_elf_stream"]
 
 ELF_MAGIC = b"\x7fELF"
 _HEADER_SIZES = {1: 52, 2: 64}  # EI_CLASS -> size of the ELF header
 
-# ABIs no CPython target uses (target.py has no constant for them), named for messages.
+# ABIs no CPython target uses (the architecture table has no constant for them), named for
+# messages.
 RISCV_SOFT = "riscv-soft-float"
 RISCV_SINGLE = "riscv-single-float"
 RISCV_QUAD = "riscv-quad-float"
@@ -384,8 +385,6 @@ _ABI_ADVICE = {
     ),
     RISCV_DOUBLE: "Build for a riscv64gc/riscv32gc Rust target and link with -mabi=lp64d/ilp32d",
 }
-# 64-bit machines with a 32-bit-pointer ABI in ELFCLASS32, by the name of that ABI.
-_NARROW_ABIS = {"EM_X86_64": "x32", "EM_AARCH64": "ILP32", "EM_MIPS": "n32"}
 
 
 def check_fits(info: ElfInfo, expected: ElfFacts, name: str, target_name: str) -> list[str]:
@@ -473,7 +472,7 @@ def _same_machine(actual: str, expected: str) -> bool:
 
 
 def _class_reason(info: ElfInfo, expected: ElfFacts) -> tuple[str, str]:
-    narrow = _NARROW_ABIS.get(info.machine)
+    narrow = narrow_name(info.machine)
     if narrow and info.bits == 32:
         return (
             f"it is {narrow} code (64-bit instructions, 32-bit pointers) and the target's "

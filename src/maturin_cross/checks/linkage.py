@@ -26,7 +26,7 @@ from elftools.elf.segments import InterpSegment
 
 from maturin_cross.checks.elf import PARSE_ERRORS, abi_of, parse_error_detail
 from maturin_cross.errors import WheelError
-from maturin_cross.target.resolve import ElfFacts
+from maturin_cross.target.arches import ElfFacts
 from maturin_cross.target.sysroot import Sysroot
 
 _VER_FLG_BASE = 0x1

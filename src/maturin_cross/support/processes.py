@@ -66,29 +66,19 @@ def run(
             log(f"  {key}={'<unset>' if value is None else value}")
     lines: list[str] = []
     tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
+
+    def take(line: str) -> None:
+        lines.append(line.rstrip("\n"))
+        tail.append(line)
+        if stream:
+            sys.stderr.write(line)
+
     try:
-        process = subprocess.Popen(
-            list(cmd),
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-        )
+        code, _, _ = _launch(cmd, env=env, cwd=cwd, on_line=take)
     except OSError as err:
         raise BuildError(
             f"cannot run {cmd[0]}: {err.strerror}; {hint or 'is it installed?'}"
         ) from None
-    with process:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line.rstrip("\n"))
-            tail.append(line)
-            if stream:
-                sys.stderr.write(line)
-    code = process.returncode
     if code != 0:
         if not stream:
             sys.stderr.write("".join(tail))
@@ -168,14 +158,11 @@ def _build_script_stderr(lines: list[str]) -> str:
 
 def capture(cmd: Sequence[str], *, env_delta: Mapping[str, str] | None = None) -> str | None:
     """Output of a quick query (``rustc --print sysroot``); None when it cannot run or fails."""
-    env = {**os.environ, **(env_delta or {})}
     try:
-        done = subprocess.run(
-            list(cmd), env=env, capture_output=True, text=True, check=False, timeout=120
-        )
+        code, out, _ = _launch(cmd, env=environment(env_delta), timeout=120)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return done.stdout if done.returncode == 0 else None
+    return out if code == 0 else None
 
 
 def execute(
@@ -191,21 +178,53 @@ def execute(
     env = environment(env_delta)
     log("+ " + shlex.join(cmd[:4]) + (" ..." if len(cmd) > 4 else ""))
     try:
-        done = subprocess.run(
-            list(cmd),
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=timeout,
-            check=False,
-        )
+        return _launch(cmd, env=env, cwd=cwd, timeout=timeout)
     except OSError as err:
         raise BuildError(f"cannot run {cmd[0]}: {err.strerror}; is it installed?") from None
     except subprocess.TimeoutExpired:
         raise BuildError(
             f"{cmd[0]} did not finish in {timeout:.0f} s; is the target hung?"
         ) from None
-    return done.returncode, done.stdout, done.stderr
+
+
+def _launch(
+    cmd: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+    timeout: float | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> tuple[int, str, str]:
+    """The one place a process starts: no shell, nothing on its stdin, its output read as text
+    (bytes that are not UTF-8 replaced). With ``on_line``, stdout and stderr together go to it a
+    line at a time as they come, and the result holds the exit code alone; without it, the exit
+    code, stdout and stderr once the process ends. A process that outlives ``timeout`` is
+    killed (as it is when this process is interrupted while waiting) and
+    ``subprocess.TimeoutExpired`` raised; one that cannot start raises OSError."""
+    process = subprocess.Popen(
+        list(cmd),
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if on_line is not None else subprocess.PIPE,
+        text=True,
+        errors="replace",
+    )
+    with process:
+        if on_line is not None:
+            assert process.stdout is not None
+            for line in process.stdout:
+                on_line(line)
+            out, err = "", ""
+        else:
+            try:
+                out, err = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+                raise
+            except BaseException:  # interrupted: the program goes too, as subprocess.run does it
+                process.kill()
+                raise
+    return process.returncode, out, err

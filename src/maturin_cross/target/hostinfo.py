@@ -14,11 +14,11 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from maturin_cross.target import sysconfigdata
 from maturin_cross.errors import BuildError, ConfigError
 from maturin_cross.settings.origin import Kind, Origin, Sourced
-from maturin_cross.target.sysconfigdata import SysconfigData
+from maturin_cross.target import sysconfigdata
 from maturin_cross.target.resolve import Target, resolve
+from maturin_cross.target.sysconfigdata import SysconfigData
 
 CROSSENV = Origin(Kind.CONVENTION, "crossenv (sys.cross_compiling)")
 CROSSENV_PLATFORM = Origin(Kind.CONVENTION, "sysconfig.get_platform() of crossenv")

@@ -1,15 +1,12 @@
-"""The Linux multiarch table: CPython multiarch <-> Rust triple <-> platform tag <-> ELF facts.
+"""The target: everything a build for it needs, each value with where it came from, derived
+from the target's sysconfigdata and the settings by :func:`resolve`.
 
-Pure: no process, no host interpreter. Facts per multiarch come from CPython's
-``Misc/platform_triplet.c``, Rust's target list and the ELF specifications of each processor.
+The names it is built from live beside it: the architecture table
+(:mod:`maturin_cross.target.arches`), multiarch and Rust triple
+(:mod:`maturin_cross.target.multiarch`), SOABI and EXT_SUFFIX (:mod:`maturin_cross.target.soabi`)
+and the platform tag (:mod:`maturin_cross.target.platform_tag`).
 
-Vocabulary:
-
-* *multiarch*: CPython's ``MULTIARCH`` (``arm-linux-gnueabihf``), the middle of EXT_SUFFIX; CPython
-  calls it the platform triplet (:class:`Multiarch`).
-* *Rust triple*: what ``cargo --target`` takes (``armv7-unknown-linux-gnueabihf``); vendor triples
-  (``armv7-poky-linux-gnueabihf``) are accepted as given.
-* *machine*: ``uname -m`` of the target (``armv7l``), which makes the platform tag ``linux_armv7l``.
+Pure: no process, no host interpreter.
 """
 
 from __future__ import annotations
@@ -18,407 +15,24 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from maturin_cross.target import sysconfigdata
 from maturin_cross.errors import ConfigError, TargetError
 from maturin_cross.settings.origin import Kind, Origin, Sourced
+from maturin_cross.target import sysconfigdata
+from maturin_cross.target.arches import ElfFacts, arch_of_machine, family_of
+from maturin_cross.target.multiarch import (
+    RustTarget,
+    default_arm_isa,
+    multiarch_from_gnu_type,
+    parse_multiarch,
+    parse_rust_target,
+)
+from maturin_cross.target.platform_tag import (
+    platform_tag_for,
+    platform_tag_from_host_platform,
+    refine_host_platform,
+)
+from maturin_cross.target.soabi import Soabi
 from maturin_cross.target.sysconfigdata import SysconfigData
-
-# ELF ABI discriminators: facts a module must have that the multiarch's name does not show.
-ARM_HARD = "arm-hard-float"
-ARM_SOFT = "arm-soft-float"
-MIPS_O32 = "mips-o32"
-MIPS_N32 = "mips-n32"
-MIPS_N64 = "mips-n64"
-PPC64_ELFV1 = "ppc64-elfv1"
-PPC64_ELFV2 = "ppc64-elfv2"
-RISCV_DOUBLE = "riscv-double-float"
-LOONGARCH_DOUBLE = "loongarch-double-float"
-LOONGARCH_SINGLE = "loongarch-single-float"
-LOONGARCH_SOFT = "loongarch-soft-float"
-
-
-@dataclass(frozen=True)
-class ElfFacts:
-    """What every shared object built for a target must say in its ELF header."""
-
-    machine: str
-    """pyelftools' name for ``e_machine`` (``EM_ARM``)."""
-    bits: int
-    """ELF class: 32 or 64."""
-    little_endian: bool
-    abi: str | None = None
-    """One of the ABI discriminator constants of this module, or None where the multiarch tells."""
-    r6: bool | None = None
-    """MIPS only: Release 6 (True), pre-R6 (False)."""
-    soft_float: bool | None = None
-    """MIPS only: the soft-float ABI (``gnusf`` multiarches; ``.MIPS.abiflags`` fp_abi 3)."""
-
-    def describe(self) -> str:
-        """``ARM 32-bit LE arm-hard-float``: how messages name a binary's kind."""
-        name = MACHINE_NAMES.get(self.machine, self.machine)
-        text = f"{name} {self.bits}-bit {'LE' if self.little_endian else 'BE'}"
-        if self.abi:
-            text += f" {self.abi}"
-        if self.r6 is not None and self.machine == "EM_MIPS":
-            text += " R6" if self.r6 else ""
-        if self.soft_float and self.machine == "EM_MIPS":
-            text += " soft-float"
-        return text
-
-
-MACHINE_NAMES = {
-    "EM_X86_64": "x86-64",
-    "EM_386": "x86",
-    "EM_AARCH64": "AArch64",
-    "EM_ARM": "ARM",
-    "EM_MIPS": "MIPS",
-    "EM_PPC": "PowerPC",
-    "EM_PPC64": "PowerPC64",
-    "EM_S390": "S/390",
-    "EM_RISCV": "RISC-V",
-    "EM_LOONGARCH": "LoongArch",
-    "EM_SPARCV9": "SPARC V9",
-    "EM_SPARC": "SPARC",
-    "EM_SPARC32PLUS": "SPARC V8+",
-    "EM_68K": "m68k",
-    "EM_ALPHA": "Alpha",
-    "EM_PARISC": "PA-RISC",
-    "EM_SH": "SuperH",
-    "EM_IA_64": "IA-64",
-    "EM_OPENRISC": "OpenRISC",
-}
-
-
-@dataclass(frozen=True)
-class _Arch:
-    """One row of the architecture table, keyed by the multiarch's first component."""
-
-    rust: str | None
-    """Rust's name for the architecture (None: Rust has no Linux target)."""
-    machine: str
-    """uname -m of a typical target."""
-    em: str
-    bits: int
-    little_endian: bool
-
-
-# The multiarch's first component -> facts. ARM's Rust name and machine depend on the ISA level
-# and are decided in `_arm_isa`.
-ARCHES: Mapping[str, _Arch] = {
-    "x86_64": _Arch("x86_64", "x86_64", "EM_X86_64", 64, True),
-    "i386": _Arch("i686", "i686", "EM_386", 32, True),
-    "aarch64": _Arch("aarch64", "aarch64", "EM_AARCH64", 64, True),
-    "aarch64_be": _Arch("aarch64_be", "aarch64_be", "EM_AARCH64", 64, False),
-    "arm": _Arch("armv7", "armv7l", "EM_ARM", 32, True),
-    "armeb": _Arch("armeb", "armv7b", "EM_ARM", 32, False),
-    "mips": _Arch("mips", "mips", "EM_MIPS", 32, False),
-    "mipsel": _Arch("mipsel", "mips", "EM_MIPS", 32, True),
-    "mips64": _Arch("mips64", "mips64", "EM_MIPS", 64, False),
-    "mips64el": _Arch("mips64el", "mips64", "EM_MIPS", 64, True),
-    "mipsisa32r6": _Arch("mipsisa32r6", "mips", "EM_MIPS", 32, False),
-    "mipsisa32r6el": _Arch("mipsisa32r6el", "mips", "EM_MIPS", 32, True),
-    "mipsisa64r6": _Arch("mipsisa64r6", "mips64", "EM_MIPS", 64, False),
-    "mipsisa64r6el": _Arch("mipsisa64r6el", "mips64", "EM_MIPS", 64, True),
-    "powerpc": _Arch("powerpc", "ppc", "EM_PPC", 32, False),
-    "powerpc64": _Arch("powerpc64", "ppc64", "EM_PPC64", 64, False),
-    "powerpc64le": _Arch("powerpc64le", "ppc64le", "EM_PPC64", 64, True),
-    "s390x": _Arch("s390x", "s390x", "EM_S390", 64, False),
-    "s390": _Arch(None, "s390", "EM_S390", 32, False),
-    "riscv64": _Arch("riscv64gc", "riscv64", "EM_RISCV", 64, True),
-    "riscv32": _Arch("riscv32gc", "riscv32", "EM_RISCV", 32, True),
-    "loongarch64": _Arch("loongarch64", "loongarch64", "EM_LOONGARCH", 64, True),
-    "sparc64": _Arch("sparc64", "sparc64", "EM_SPARCV9", 64, False),
-    "sparc": _Arch("sparc", "sparc", "EM_SPARC", 32, False),
-    "m68k": _Arch("m68k", "m68k", "EM_68K", 32, False),
-    "alpha": _Arch(None, "alpha", "EM_ALPHA", 64, True),
-    "hppa": _Arch(None, "parisc", "EM_PARISC", 32, False),
-    "sh4": _Arch(None, "sh4", "EM_SH", 32, True),
-    "ia64": _Arch(None, "ia64", "EM_IA_64", 64, True),
-    "or1k": _Arch(None, "or1k", "EM_OPENRISC", 32, False),
-}
-
-# ARM ISA levels: Rust architecture name and uname -m.
-_ARM_ISAS: Mapping[str, tuple[str, str]] = {
-    "v7": ("armv7", "armv7l"),
-    "v6": ("arm", "armv6l"),
-    "v5te": ("armv5te", "armv5tel"),
-    "v4t": ("armv4t", "armv4tl"),
-}
-
-# Rust architecture names -> the multiarch's first component.
-_RUST_ARCH_ALIASES: Mapping[str, str] = {
-    "i686": "i386",
-    "i586": "i386",
-    "i486": "i386",
-    "riscv64gc": "riscv64",
-    "riscv32gc": "riscv32",
-}
-
-# Every CPython Linux multiarch (Misc/platform_triplet.c); the tests prove each with a real binary
-# where a cross compiler can make one.
-KNOWN_MULTIARCHES: tuple[str, ...] = (
-    "x86_64-linux-gnu",
-    "x86_64-linux-gnux32",
-    "x86_64-linux-musl",
-    "x86_64-linux-muslx32",
-    "i386-linux-gnu",
-    "i386-linux-musl",
-    "aarch64-linux-gnu",
-    "aarch64-linux-musl",
-    "aarch64_be-linux-gnu",
-    "aarch64-linux-gnu_ilp32",
-    "aarch64_be-linux-gnu_ilp32",
-    "arm-linux-gnueabihf",
-    "arm-linux-gnueabi",
-    "arm-linux-musleabihf",
-    "arm-linux-musleabi",
-    "armeb-linux-gnueabihf",
-    "armeb-linux-gnueabi",
-    "mips-linux-gnu",
-    "mipsel-linux-gnu",
-    "mips-linux-gnusf",
-    "mipsel-linux-gnusf",
-    "mips-linux-musl",
-    "mipsel-linux-musl",
-    "mips64-linux-gnuabi64",
-    "mips64el-linux-gnuabi64",
-    "mips64-linux-gnuabin32",
-    "mips64el-linux-gnuabin32",
-    "mips64-linux-gnuabi64sf",
-    "mips64el-linux-gnuabi64sf",
-    "mips64-linux-musl",
-    "mips64el-linux-musl",
-    "mipsisa32r6-linux-gnu",
-    "mipsisa32r6el-linux-gnu",
-    "mipsisa64r6-linux-gnuabi64",
-    "mipsisa64r6el-linux-gnuabi64",
-    "mipsisa64r6-linux-gnuabin32",
-    "mipsisa64r6el-linux-gnuabin32",
-    "powerpc-linux-gnu",
-    "powerpc-linux-gnuspe",
-    "powerpc-linux-musl",
-    "powerpc64-linux-gnu",
-    "powerpc64-linux-musl",
-    "powerpc64le-linux-gnu",
-    "powerpc64le-linux-musl",
-    "s390x-linux-gnu",
-    "s390x-linux-musl",
-    "s390-linux-gnu",
-    "riscv64-linux-gnu",
-    "riscv64-linux-musl",
-    "riscv32-linux-gnu",
-    "riscv32-linux-musl",
-    "loongarch64-linux-gnu",
-    "loongarch64-linux-gnuf32",
-    "loongarch64-linux-gnusf",
-    "loongarch64-linux-musl",
-    "sparc64-linux-gnu",
-    "sparc-linux-gnu",
-    "m68k-linux-gnu",
-    "alpha-linux-gnu",
-    "hppa-linux-gnu",
-    "sh4-linux-gnu",
-    "ia64-linux-gnu",
-    "or1k-linux-gnu",
-)
-
-
-@dataclass(frozen=True)
-class Multiarch:
-    """A CPython Linux multiarch (CPython calls it the platform triplet) with everything that
-    follows from it. Not to be confused with a Rust target *triple* (:class:`RustTarget`)."""
-
-    name: str
-    """``arm-linux-gnueabihf``."""
-    arch: str
-    """The multiarch's first component (``arm``, ``mips64el``)."""
-    env: str
-    """The multiarch's last component (``gnueabihf``, ``gnuabi64``, ``musl``)."""
-
-    @property
-    def musl(self) -> bool:
-        return self.env.startswith("musl")
-
-    @property
-    def in_soabi(self) -> str | None:
-        """What CPython puts in SOABI: None for uClibc, which it has no triplet for."""
-        return None if self.env in UCLIBC_ENVS else self.name
-
-    @property
-    def _row(self) -> _Arch:
-        return ARCHES[self.arch]
-
-    @property
-    def elf(self) -> ElfFacts:
-        row = self._row
-        bits = row.bits
-        if self.env in ("gnux32", "muslx32", "gnu_ilp32") or self.env.startswith("gnuabin32"):
-            bits = 32
-        abi: str | None = None
-        r6: bool | None = None
-        soft_float: bool | None = None
-        if row.em == "EM_ARM":
-            abi = ARM_HARD if self.env.endswith("hf") else ARM_SOFT
-        elif row.em == "EM_MIPS":
-            if row.bits == 32:
-                abi = MIPS_O32
-            elif self.env.startswith("gnuabin32"):
-                abi = MIPS_N32
-            else:
-                abi = MIPS_N64
-            r6 = "r6" in self.arch
-            soft_float = self.env.endswith("sf")
-        elif row.em == "EM_PPC64":
-            # Big-endian glibc ppc64 is ELFv1; musl and little-endian are ELFv2.
-            abi = PPC64_ELFV1 if (self.arch == "powerpc64" and not self.musl) else PPC64_ELFV2
-        elif row.em == "EM_RISCV":
-            abi = RISCV_DOUBLE
-        elif row.em == "EM_LOONGARCH":
-            abi = {"gnuf32": LOONGARCH_SINGLE, "gnusf": LOONGARCH_SOFT}.get(
-                self.env, LOONGARCH_DOUBLE
-            )
-        return ElfFacts(row.em, bits, row.little_endian, abi, r6, soft_float)
-
-    def rust_target(self, arm_isa: str | None = None) -> str | None:
-        """The standard Rust triple for this multiarch (None where Rust has no such target)."""
-        row = self._row
-        if row.rust is None:
-            return None
-        rust_arch = row.rust
-        if self.arch == "arm":
-            rust_arch = _ARM_ISAS[arm_isa or _default_arm_isa(self.env)][0]
-        env = self.env
-        if self.arch.startswith(("mips64", "mipsisa64")) and env == "musl":
-            env = "muslabi64"
-        if env in ("gnusf", "gnuabi64sf", "gnuabin32sf", "gnuabin32", "muslx32", "gnuf32"):
-            return None
-        if self.arch == "powerpc" and env == "gnuspe":
-            return "powerpc-unknown-linux-gnuspe"
-        return f"{rust_arch}-unknown-linux-{env}"
-
-    def machine(self, arm_isa: str | None = None) -> str:
-        """uname -m of the target."""
-        if self.arch == "arm":
-            return _ARM_ISAS[arm_isa or _default_arm_isa(self.env)][1]
-        return self._row.machine
-
-
-def _default_arm_isa(env: str) -> str:
-    """Debian's baselines: armhf is ARMv7, armel is ARMv5TE."""
-    return "v7" if env.endswith("hf") else "v5te"
-
-
-# The environments (C library and ABI) CPython's platform_triplet.c names.
-KNOWN_ENVS = frozenset(m.split("-", 2)[2] for m in KNOWN_MULTIARCHES) | {"muslsf", "muslspe"}
-# uClibc: CPython's platform_triplet.c has no triplet for it (`#error uclibc not supported`), so
-# its EXT_SUFFIX is `.cpython-3XY.so`; these names exist here for the Rust triple and ELF facts.
-UCLIBC_ENVS = frozenset({"uclibc", "uclibceabi", "uclibceabihf"})
-
-
-def parse_multiarch(multiarch: str) -> Multiarch:
-    """``arm-linux-gnueabihf`` -> Multiarch. Raises TargetError for what CPython never produces."""
-    parts = multiarch.split("-")
-    if (
-        len(parts) != 3
-        or parts[1] != "linux"
-        or parts[0] not in ARCHES
-        or parts[2] not in KNOWN_ENVS | UCLIBC_ENVS
-    ):
-        raise TargetError(
-            f"{multiarch!r} is not a CPython Linux multiarch (expected ARCH-linux-ENV, "
-            f"e.g. arm-linux-gnueabihf); set the Rust target explicitly with -C target=..."
-        )
-    return Multiarch(multiarch, parts[0], parts[2])
-
-
-@dataclass(frozen=True)
-class RustTarget:
-    """A Rust target triple as given (vendor triples stay as they are) and what it implies."""
-
-    triple: str
-    multiarch: Multiarch
-    """The CPython multiarch this triple builds for."""
-    arm_isa: str | None = None
-
-    @property
-    def machine(self) -> str:
-        return self.multiarch.machine(self.arm_isa)
-
-
-_ARM_RUST_ISA = (
-    (re.compile(r"^(armv7\w*|armv8\w*|thumbv7\w*|thumbv8\w*)$"), "v7"),
-    (re.compile(r"^(arm|armv6\w*)$"), "v6"),
-    (re.compile(r"^armv5\w*$"), "v5te"),
-    (re.compile(r"^armv4\w*$"), "v4t"),
-)
-
-
-def parse_rust_target(triple: str, llvm_target: str | None = None) -> RustTarget:
-    """Accept any Linux Rust triple (``armv7-poky-linux-gnueabihf`` too) and map it to a
-    CPython multiarch. For a custom target spec (a JSON file), ``llvm_target`` is its
-    ``llvm-target``, which decides the multiarch while ``triple`` stays what cargo is given.
-    Raises TargetError for what is not a Linux target we know."""
-    if llvm_target is not None:
-        known = parse_rust_target(llvm_target)
-        return RustTarget(triple, known.multiarch, known.arm_isa)
-    parts = triple.split("-")
-    if len(parts) == 4:
-        arch, _vendor, os_name, env = parts
-    elif len(parts) == 3:
-        arch, os_name, env = parts
-    else:
-        raise TargetError(
-            f"Rust target {triple!r} is not ARCH-VENDOR-linux-ENV "
-            f"(e.g. armv7-unknown-linux-gnueabihf); check -C target / CARGO_BUILD_TARGET"
-        )
-    if os_name != "linux":
-        raise TargetError(
-            f"Rust target {triple!r} is not a Linux target; maturin-cross builds for Linux only"
-        )
-    arm_isa = None
-    if arch.startswith(("arm", "thumb")) and not arch.startswith("armeb"):
-        for pattern, isa in _ARM_RUST_ISA:
-            if pattern.match(arch):
-                arm_isa = isa
-                break
-        else:
-            raise TargetError(f"Rust target {triple!r}: unknown ARM architecture {arch!r}")
-        py_arch = "arm"
-    elif arch.startswith("armeb"):
-        py_arch = "armeb"
-    else:
-        py_arch = _RUST_ARCH_ALIASES.get(arch, arch)
-        if py_arch.startswith("riscv32"):
-            py_arch = "riscv32"
-    if py_arch not in ARCHES:
-        raise TargetError(
-            f"Rust target {triple!r}: architecture {arch!r} is not one CPython builds for on Linux"
-        )
-    py_env = env
-    if py_arch.startswith(("mips64", "mipsisa64")):
-        # Yocto's mips64-poky-linux-gnu and Rust's muslabi64 are the n64 ABI.
-        py_env = {"gnu": "gnuabi64", "muslabi64": "musl"}.get(env, env)
-    if py_arch == "arm" and env in (
-        "gnueabi",
-        "gnueabihf",
-        "musleabi",
-        "musleabihf",
-        "uclibceabi",
-        "uclibceabihf",
-    ):
-        pass
-    elif py_arch in ("arm", "armeb") and not env.endswith(("eabi", "eabihf")):
-        raise TargetError(f"Rust target {triple!r}: ARM Linux needs an EABI environment")
-    if not py_env.startswith(("gnu", "musl")) and py_env not in UCLIBC_ENVS:
-        raise TargetError(
-            f"Rust target {triple!r}: C library {env!r} has no CPython multiarch "
-            f"(uClibc builds have none); pass the target's sysconfigdata so its EXT_SUFFIX is used"
-        )
-    return RustTarget(triple, Multiarch(f"{py_arch}-linux-{py_env}", py_arch, py_env), arm_isa)
-
-
-# ------------------------------------------------------------------------------------------------
-# The target model
 
 
 @dataclass(frozen=True)
@@ -447,8 +61,7 @@ class PythonABI:
 
     def ext_suffix_for(self, multiarch: str | None) -> str:
         """What CPython would call its EXT_SUFFIX for this multiarch (uClibc: none)."""
-        soabi = f"cpython-{self.version[0]}{self.version[1]}{self.abiflags}"
-        return f".{soabi}-{multiarch}.so" if multiarch else f".{soabi}.so"
+        return Soabi(self.version, self.abiflags, multiarch).ext_suffix
 
 
 @dataclass(frozen=True)
@@ -491,97 +104,6 @@ class Target:
 
     def describe(self) -> str:
         return f"{self.rust_target} ({self.elf.describe()})"
-
-
-def platform_tag_for(machine: str) -> str:
-    return "linux_" + re.sub(r"[-.]", "_", machine)
-
-
-def platform_tag_from_host_platform(value: str) -> str:
-    """``_PYTHON_HOST_PLATFORM``'s ``linux-armv7l`` -> ``linux_armv7l`` (as maturin does)."""
-    return re.sub(r"[-.]", "_", value)
-
-
-# Generic machine names that Yocto and Buildroot put in _PYTHON_HOST_PLATFORM
-# (``linux-${HOST_ARCH}``) although no kernel of that family reports them.
-_GENERIC_MACHINES: Mapping[str, frozenset[str]] = {
-    "EM_ARM": frozenset({"arm", "armeb"}),
-    "EM_MIPS": frozenset({"mipsel", "mips64el", "mipsisa32r6", "mipsisa32r6el"}),
-    "EM_PPC": frozenset({"powerpc"}),
-    "EM_PPC64": frozenset({"powerpc64", "powerpc64le"}),
-    "EM_386": frozenset({"i386", "x86"}),
-}
-
-
-# uname -m patterns -> the ELF machine they run, to notice a value left over from another target.
-_MACHINE_FAMILIES = (
-    (re.compile(r"^x86_64$"), "EM_X86_64"),
-    (re.compile(r"^(i[3-6]86|x86)$"), "EM_386"),
-    (re.compile(r"^aarch64"), "EM_AARCH64"),
-    (re.compile(r"^arm"), "EM_ARM"),
-    (re.compile(r"^mips"), "EM_MIPS"),
-    (re.compile(r"^(ppc64|powerpc64)"), "EM_PPC64"),
-    (re.compile(r"^(ppc|powerpc)$"), "EM_PPC"),
-    (re.compile(r"^s390"), "EM_S390"),
-    (re.compile(r"^riscv"), "EM_RISCV"),
-    (re.compile(r"^loongarch"), "EM_LOONGARCH"),
-)
-
-# Machines one compiler family builds for: a 32-bit userland built on a 64-bit kernel (a chroot
-# without linux32, CC="gcc -m32") keeps the kernel's name in HOST_GNU_TYPE.
-_FAMILY_NAMES: Mapping[str, str] = {
-    "EM_X86_64": "x86",
-    "EM_386": "x86",
-    "EM_AARCH64": "ARM",
-    "EM_ARM": "ARM",
-    "EM_MIPS": "MIPS",
-    "EM_PPC64": "PowerPC",
-    "EM_PPC": "PowerPC",
-    "EM_S390": "S/390",
-    "EM_RISCV": "RISC-V",
-    "EM_LOONGARCH": "LoongArch",
-}
-
-
-def _family_of_gnu_type(host: str) -> str | None:
-    """The machine family of a GNU triple's first part; None for one the table does not know."""
-    arch = host.split("-", 1)[0]
-    em = next((em for pattern, em in _MACHINE_FAMILIES if pattern.match(arch)), None)
-    return _FAMILY_NAMES.get(em) if em else None
-
-
-def refine_host_platform(
-    value: str, rust: RustTarget, label: str = "_PYTHON_HOST_PLATFORM"
-) -> tuple[str, str | None]:
-    """Return the platform tag for a platform ``value`` another tool gave (``label``:
-    ``_PYTHON_HOST_PLATFORM``) and a note when it was refined. A generic family name
-    (``linux-arm`` from Yocto/Buildroot) names no machine pip on the device accepts, and a machine
-    of another architecture is a value left over from another build: in both cases the machine
-    derived from the target wins. Any other value is taken as given."""
-    machine = value.split("-", 1)[1] if value.startswith("linux-") else None
-    family = next(
-        (em for pattern, em in _MACHINE_FAMILIES if machine and pattern.match(machine)), None
-    )
-    if family is not None and family != rust.multiarch.elf.machine:
-        derived = platform_tag_for(rust.machine)
-        return derived, (
-            f"{label}={value} names a {MACHINE_NAMES.get(family, family)} machine, "
-            f"but the target is {rust.triple}; using {derived} (set platform-tag to force another)"
-        )
-    if machine == "armv8l" and rust.machine == "armv7l":
-        return "linux_armv7l", (
-            f"{label}={value} is what a 32-bit userland on an ARMv8 kernel reports "
-            f"(the build machine, often); pip there accepts linux_armv7l too, and an ARMv7 board "
-            f"accepts only that: using linux_armv7l (set platform-tag to force another)"
-        )
-    if machine is not None and machine in _GENERIC_MACHINES.get(rust.multiarch.elf.machine, ()):
-        refined = platform_tag_for(rust.machine)
-        note = (
-            f"{label}={value} names no machine a device reports; "
-            f"using {refined} from target {rust.triple} (set platform-tag to force another)"
-        )
-        return refined, note
-    return platform_tag_from_host_platform(value), None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -641,34 +163,6 @@ def _float_abi_from(data: SysconfigData) -> str | None:
     return None
 
 
-def multiarch_from_gnu_type(host: str) -> str | None:
-    """``arm-poky-linux-gnueabi`` -> ``arm-linux-gnueabi``; ``mips64-poky-linux`` ->
-    ``mips64-linux-gnuabi64``; None when it names no CPython multiarch (uClibc, not Linux)."""
-    parts = host.split("-")
-    if "linux" not in parts:
-        return None
-    index = parts.index("linux")
-    arch = parts[0]
-    env = parts[index + 1] if index + 1 < len(parts) else "gnu"
-    if re.match(r"^i[3-6]86$", arch):
-        arch = "i386"
-    elif re.match(r"^(arm|thumb)v?\d", arch) or arch == "arm":
-        arch = "armeb" if arch.endswith("b") and "eb" in arch else "arm"
-    elif arch.startswith("riscv64"):
-        arch = "riscv64"
-    elif arch.startswith("riscv32"):
-        arch = "riscv32"
-    if arch.startswith(("mips64", "mipsisa64")) and env == "gnu":
-        env = "gnuabi64"
-    if env.startswith("uclibc"):
-        # OpenWrt and Buildroot spell it arm-...-linux-uclibcgnueabi(hf).
-        env = env.replace("uclibcgnu", "uclibc")
-        return f"{arch}-linux-{env}" if arch in ARCHES and env in UCLIBC_ENVS else None
-    if arch not in ARCHES or not env.startswith(("gnu", "musl")):
-        return None
-    return f"{arch}-linux-{env}"
-
-
 def python_abi_from(data: SysconfigData) -> PythonABI:
     version_text = data.get_str("VERSION")
     match = (
@@ -684,8 +178,8 @@ def python_abi_from(data: SysconfigData) -> PythonABI:
     soabi = data.soabi or ""
     flags = data.get_str("ABIFLAGS")
     if flags is None:
-        soabi_match = re.match(r"^cpython-\d+([a-z]*)", soabi)
-        flags = soabi_match.group(1) if soabi_match else ""
+        said = Soabi.parse(soabi)
+        flags = said.abiflags if said else ""
     if data.flag("Py_GIL_DISABLED") and "t" not in flags:
         flags += "t"
     implementation = "PyPy" if soabi.startswith("pypy") else "CPython"
@@ -701,39 +195,86 @@ def resolve(
 ) -> Target:
     """Derive the target. ``data`` is the target's sysconfigdata (the authority for EXT_SUFFIX
     and the Python ABI); ``rust_target`` and ``platform_tag`` are the values
-    :func:`maturin_cross.settings.model.decide` chose, with their origins. A platform another tool
+    :func:`maturin_cross.settings.origin.decide` chose, with their origins. A platform another tool
     gave (``_PYTHON_HOST_PLATFORM``, build-details.json) is refined
     (:func:`refine_host_platform`); a maturin-cross setting is taken as given; without one the
-    tag is derived from the Rust target."""
+    tag is derived from the Rust target.
+
+    In three steps, each returning its values and where they came from: what the sysconfigdata
+    says (:func:`_described_by`), the Rust target (:func:`_choose_rust`), the platform tag
+    (:func:`_choose_platform_tag`)."""
     if data is None and rust_target is None:
         raise TargetError("no target: pass a sysconfigdata file or a Rust target triple")
-    where = str(data.path) if data is not None else "the target"
-    sources: dict[str, Origin] = {}
-    notes: list[str] = []
-    derived: RustTarget | None = None
-    python: PythonABI | None = None
-    ext_suffix: str | None = None
+    read = (
+        _described_by(data, rust_target_given=rust_target is not None) if data is not None else None
+    )
+    sources: dict[str, Origin] = dict(read.sources) if read is not None else {}
+    rust, rust_sources = _choose_rust(read, rust_target, llvm_target)
+    sources.update(rust_sources)
+    pointer_width = read.pointer_width if read is not None else None
+    if pointer_width is None:
+        pointer_width = rust.multiarch.elf.bits
+        sources["pointer_width"] = _derived(f"ELF class of {rust.multiarch.name}")
+    tag, tag_source, note = _choose_platform_tag(platform_tag, rust)
+    sources["platform_tag"] = tag_source
+    return Target(
+        rust=rust,
+        platform_tag=tag,
+        pointer_width=pointer_width,
+        python=read.python if read is not None else None,
+        ext_suffix=read.ext_suffix if read is not None else None,
+        sysconfigdata=str(data.path) if data is not None else None,
+        sources=sources,
+        notes=(note,) if note else (),
+    )
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What a target's sysconfigdata says of it, and where in the file each value is."""
+
+    where: str
+    python: PythonABI
+    ext_suffix: str | None
+    pointer_width: int | None
+    """From SIZEOF_VOID_P; None when the file does not say."""
+    rust: RustTarget | None
+    """None when the file names no Rust target and a Rust target is set beside it."""
+    sources: Mapping[str, Origin]
+
+
+def _described_by(data: SysconfigData, *, rust_target_given: bool) -> _Read:
+    """The first step of :func:`resolve`: the target as its sysconfigdata describes it."""
+    sources: dict[str, Origin] = {"sysconfigdata": data.origin}
+    python = python_abi_from(data)
+    sources["ext_suffix"] = _in_file("EXT_SUFFIX of the sysconfigdata")
+    sources["python_tag"] = _in_file("VERSION of the sysconfigdata")
+    sources["abi_tag"] = _in_file("VERSION and ABIFLAGS of the sysconfigdata")
     pointer_width: int | None = None
+    size = data.get_int("SIZEOF_VOID_P")
+    if size in (4, 8):
+        pointer_width = size * 8
+        sources["pointer_width"] = _in_file("SIZEOF_VOID_P of the sysconfigdata")
+    derived: RustTarget | None = None
+    try:
+        derived, derived_sources = _rust_target_from(data)
+        sources.update(derived_sources)
+    except TargetError:
+        # Its message says "set the Rust target with -C target=TRIPLE": when that is set, it
+        # stands alone (EXT_SUFFIX and the Python ABI still come from the sysconfigdata).
+        if not rust_target_given:
+            raise
+    return _Read(str(data.path), python, data.ext_suffix, pointer_width, derived, sources)
 
-    if data is not None:
-        sources["sysconfigdata"] = data.origin
-        python = python_abi_from(data)
-        ext_suffix = data.ext_suffix
-        sources["ext_suffix"] = _read("EXT_SUFFIX of the sysconfigdata")
-        sources["python_tag"] = _read("VERSION of the sysconfigdata")
-        sources["abi_tag"] = _read("VERSION and ABIFLAGS of the sysconfigdata")
-        size = data.get_int("SIZEOF_VOID_P")
-        if size in (4, 8):
-            pointer_width = size * 8
-            sources["pointer_width"] = _read("SIZEOF_VOID_P of the sysconfigdata")
-        try:
-            derived = _rust_target_from(data, sources)
-        except TargetError:
-            # Its message says "set the Rust target with -C target=TRIPLE": when that is set, it
-            # stands alone (EXT_SUFFIX and the Python ABI still come from the sysconfigdata).
-            if rust_target is None:
-                raise
 
+def _choose_rust(
+    read: _Read | None, rust_target: Sourced | None, llvm_target: str | None
+) -> tuple[RustTarget, dict[str, Origin]]:
+    """The second step of :func:`resolve`: the Rust target set, checked against the one the
+    sysconfigdata names, else that one."""
+    derived = read.rust if read is not None else None
+    where = read.where if read is not None else "the target"
+    sources: dict[str, Origin] = {}
     if rust_target is not None:
         triple, setting = rust_target
         given = parse_rust_target(triple, llvm_target)
@@ -747,15 +288,19 @@ def resolve(
         sources["rust_target"] = setting
     elif derived is not None:
         rust = derived
-    else:  # pragma: no cover - excluded by the first check
+    else:  # pragma: no cover - excluded by the first check of resolve
         raise TargetError("no target")
     if derived is None:
         sources["multiarch"] = _derived(f"Rust target {rust.triple}")
+    return rust, sources
 
-    if pointer_width is None:
-        pointer_width = rust.multiarch.elf.bits
-        sources["pointer_width"] = _derived(f"ELF class of {rust.multiarch.name}")
 
+def _choose_platform_tag(
+    platform_tag: Sourced | None, rust: RustTarget
+) -> tuple[str, Origin, str | None]:
+    """The third step of :func:`resolve`: the platform tag, where it came from, and a note when
+    it was refined."""
+    note: str | None = None
     if platform_tag is not None:
         value, origin = platform_tag
         what = sysconfigdata.invalid("platform", value)
@@ -766,36 +311,23 @@ def resolve(
             )
         if not origin.kind.given_as_is:
             tag, note = refine_host_platform(value, rust, origin.assignment)
-            sources["platform_tag"] = (
-                _derived(f"Rust target {rust.triple} (refining {origin})") if note else origin
-            )
-            notes += [note] if note else []
+            source = _derived(f"Rust target {rust.triple} (refining {origin})") if note else origin
         else:
             tag = platform_tag_from_host_platform(value)
-            sources["platform_tag"] = origin
+            source = origin
     else:
         tag = platform_tag_for(rust.machine)
-        sources["platform_tag"] = _derived(f"Rust target {rust.triple}")
+        source = _derived(f"Rust target {rust.triple}")
     if not tag.startswith("linux_"):
         raise TargetError(
-            f"platform tag {tag!r} (from {sources['platform_tag']}) is not a linux_<machine> tag "
+            f"platform tag {tag!r} (from {source}) is not a linux_<machine> tag "
             f"(maturin-cross builds for Linux); set platform-tag to linux_<machine> "
             f"(-C platform-tag=linux_armv7l), or leave it unset to derive it from the target"
         )
-
-    return Target(
-        rust=rust,
-        platform_tag=tag,
-        pointer_width=pointer_width,
-        python=python,
-        ext_suffix=ext_suffix,
-        sysconfigdata=str(data.path) if data is not None else None,
-        sources=sources,
-        notes=tuple(notes),
-    )
+    return tag, source, note
 
 
-def _read(label: str) -> Origin:
+def _in_file(label: str) -> Origin:
     """The origin of a value read from the target's own files."""
     return Origin(Kind.TARGET_FILE, label)
 
@@ -805,20 +337,28 @@ def _derived(label: str) -> Origin:
     return Origin(Kind.DERIVED, label)
 
 
-def _rust_target_from(data: SysconfigData, sources: dict[str, Origin]) -> RustTarget:
+def _family_of_gnu_type(host: str) -> str | None:
+    """The compiler family of a GNU triple's first part; None for one the table does not know."""
+    row = arch_of_machine(host.split("-", 1)[0])
+    return row.family if row is not None else None
+
+
+def _rust_target_from(data: SysconfigData) -> tuple[RustTarget, dict[str, Origin]]:
+    """The Rust target a sysconfigdata names, and which of its variables told."""
+    sources: dict[str, Origin] = {}
     where = str(data.path)
     multiarch = data.get_str("MULTIARCH")
     host = data.get_str("HOST_GNU_TYPE")
-    tail = re.match(r"^cpython-\d+[a-z]*-(.+)$", data.soabi or "")
+    said = Soabi.parse(data.soabi or "")
     from_host = multiarch_from_gnu_type(host) if host is not None else None
     if multiarch:
-        sources["multiarch"] = _read("MULTIARCH of the sysconfigdata")
-    elif tail:
-        multiarch = tail.group(1)
-        sources["multiarch"] = _read("SOABI of the sysconfigdata")
+        sources["multiarch"] = _in_file("MULTIARCH of the sysconfigdata")
+    elif said is not None and said.multiarch:
+        multiarch = said.multiarch
+        sources["multiarch"] = _in_file("SOABI of the sysconfigdata")
     elif from_host:
         multiarch = from_host
-        sources["multiarch"] = _read("HOST_GNU_TYPE of the sysconfigdata")
+        sources["multiarch"] = _in_file("HOST_GNU_TYPE of the sysconfigdata")
     else:
         raise TargetError(
             f"{where}: neither MULTIARCH, SOABI nor HOST_GNU_TYPE names a Linux multiarch "
@@ -829,7 +369,7 @@ def _rust_target_from(data: SysconfigData, sources: dict[str, Origin]) -> RustTa
     except TargetError as err:
         raise TargetError(f"{where} ({sources['multiarch']}): {err}") from None
     host_family = _family_of_gnu_type(host) if host is not None else None
-    family = _FAMILY_NAMES.get(found.elf.machine)
+    family = family_of(found.elf.machine)
     if host_family is not None and family is not None and host_family != family:
         # A ConfigError: the file is wrong, whatever target is set beside it.
         key = sources["multiarch"].label.split()[0]
@@ -848,9 +388,9 @@ def _rust_target_from(data: SysconfigData, sources: dict[str, Origin]) -> RustTa
                 f"-mfloat-abi=hard; set the Rust target with -C target=TRIPLE"
             )
         if isa is None:
-            isa = _default_arm_isa(found.env)
+            isa = default_arm_isa(found.env)
             told = f"default ARM ISA for {multiarch}"
-        sources["rust_target"] = _read(f"{sources['multiarch']}, ISA from {told}")
+        sources["rust_target"] = _in_file(f"{sources['multiarch']}, ISA from {told}")
     else:
         sources["rust_target"] = sources["multiarch"]
     triple = found.rust_target(isa)
@@ -859,4 +399,4 @@ def _rust_target_from(data: SysconfigData, sources: dict[str, Origin]) -> RustTa
             f"{where}: Rust has no standard target for {multiarch}; set a custom target with "
             f"-C target=TRIPLE (and RUST_TARGET_PATH for its JSON spec)"
         )
-    return RustTarget(triple, found, isa)
+    return RustTarget(triple, found, isa), sources

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from maturin_cross.errors import ConfigError
 from maturin_cross.settings.origin import Kind, Origin, Sourced, decide
+from maturin_cross.target.soabi import Soabi
 
 PREFIX = "_sysconfigdata"
 REQUIRED_KEYS = ("VERSION", "EXT_SUFFIX")
@@ -45,7 +46,9 @@ class SysconfigData:
     vars: Mapping[str, object]
 
     @classmethod
-    def of(cls, vars: Mapping[str, object], path: str, origin: Origin | None = None) -> SysconfigData:
+    def of(
+        cls, vars: Mapping[str, object], path: str, origin: Origin | None = None
+    ) -> SysconfigData:
         """Variables held in memory (the running interpreter's, a test's), named ``path``."""
         return cls(Path(path), origin or GIVEN, vars)
 
@@ -378,7 +381,6 @@ def _first_problem(vars: Mapping[str, object], names: Mapping[str, str]) -> str 
     return contradiction(vars, names)
 
 
-_CPYTHON_SOABI = re.compile(r"cpython-([0-9]+)([a-z]*)(?:-(.+))?")
 _SAME_BUILD = (
     "CPython builds one from the other, so the file contradicts itself: use the target's own "
     "sysconfigdata, as its Python wrote it"
@@ -413,9 +415,9 @@ def contradiction(vars: Mapping[str, object], names: Mapping[str, str]) -> str |
                 f"{name('EXT_SUFFIX')} {suffix!r} is not '.' + SOABI + '.so' (SOABI is "
                 f"{soabi!r}); {_SAME_BUILD}"
             )
-    match = _CPYTHON_SOABI.fullmatch(suffix[1:-3]) if suffix.endswith(".so") else None
-    if match is not None:
-        digits, suffix_flags, tail = match.groups()
+    said = Soabi.from_ext_suffix(suffix)
+    if said is not None:
+        digits, suffix_flags, tail = said.version_digits, said.abiflags, said.multiarch
         if version is not None and digits != version.replace(".", ""):
             return (
                 f"{name('EXT_SUFFIX')} {suffix!r} is for Python {digits[:1]}.{digits[1:]} "
@@ -465,11 +467,12 @@ def _name_contradiction(vars: Mapping[str, object], path: Path) -> str | None:
     if multiarch and isinstance(said, str) and said and said != multiarch:
         return f"the file name says multiarch {multiarch}, but MULTIARCH is {said!r}; {named}"
     suffix = str(vars.get("EXT_SUFFIX", ""))
-    tail = _CPYTHON_SOABI.fullmatch(suffix[1:-3])
-    if multiarch and not said and tail and tail.group(3) and tail.group(3) != multiarch:
+    named_by_suffix = Soabi.from_ext_suffix(suffix)
+    tail = named_by_suffix.multiarch if named_by_suffix is not None else None
+    if multiarch and not said and tail and tail != multiarch:
         return (
             f"the file name says multiarch {multiarch}, but EXT_SUFFIX {suffix!r} names "
-            f"{tail.group(3)}; {named}"
+            f"{tail}; {named}"
         )
     return None
 
@@ -541,10 +544,11 @@ def locate(
     crossenv: Sourced | None = None,
     module_path: Sequence[str] = (),
 ) -> tuple[Path, Origin] | None:
-    """Find the target's sysconfigdata: of ``explicit`` (a path and the setting it came from), the :func:`conventions` of ``environ`` (with
-    ``module_path``, the running interpreter's ``sys.path``) and ``crossenv`` (what a crossenv
-    cross-python's ``sysconfig`` names), the one :func:`maturin_cross.settings.model.decide`
-    chooses. A folder is searched; several different files in it are an error.
+    """Find the target's sysconfigdata: of ``explicit`` (a path and the setting it came from),
+    the :func:`conventions` of ``environ`` (with ``module_path``, the running interpreter's
+    ``sys.path``) and ``crossenv`` (what a crossenv cross-python's ``sysconfig`` names), the one
+    :func:`maturin_cross.settings.origin.decide` chooses. A folder is searched; several different
+    files in it are an error.
 
     Returns the file and where it came from, or None when nothing names a target: a native build.
     A ``_PYTHON_SYSCONFIGDATA_NAME`` that names nothing to be found is an error: a Python started
@@ -666,14 +670,14 @@ class BuildDetails:
 
     def as_vars(self) -> dict[str, object]:
         """The sysconfigdata variables this file stands for."""
-        match = re.match(r"^\.(cpython-(\d)(\d+)([a-z]*))(?:-([^.]+))?\.so$", self.extension_suffix)
+        said = Soabi.from_ext_suffix(self.extension_suffix)
         vars: dict[str, object] = {"VERSION": self.version, "EXT_SUFFIX": self.extension_suffix}
-        if match:
-            vars["SOABI"] = match.group(1) + (f"-{match.group(5)}" if match.group(5) else "")
-            vars["ABIFLAGS"] = match.group(4)
-            if match.group(5):
-                vars["MULTIARCH"] = match.group(5)
-            if "t" in match.group(4):
+        if said is not None:
+            vars["SOABI"] = said.text
+            vars["ABIFLAGS"] = said.abiflags
+            if said.multiarch:
+                vars["MULTIARCH"] = said.multiarch
+            if "t" in said.abiflags:
                 vars["Py_GIL_DISABLED"] = 1
         return vars
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from maturin_cross.errors import ConfigError
-from maturin_cross.target.resolve import ARM_HARD, Target
+from maturin_cross.target.arches import musl_arch
+from maturin_cross.target.resolve import Target
 
 _MAX_LINKS = 40
 """As Linux's own limit on symlinks followed in one lookup."""
@@ -150,36 +151,8 @@ def _unique(items: list[str]) -> list[str]:
     return list(seen)
 
 
-# musl's name for the machine in /etc/ld-musl-ARCH.path, by (e_machine, class, little-endian).
-_MUSL_ARCH = {
-    ("EM_AARCH64", 64, True): "aarch64",
-    ("EM_AARCH64", 64, False): "aarch64_be",
-    ("EM_ARM", 32, True): "arm",
-    ("EM_ARM", 32, False): "armeb",
-    ("EM_386", 32, True): "i386",
-    ("EM_X86_64", 64, True): "x86_64",
-    ("EM_X86_64", 32, True): "x32",
-    ("EM_MIPS", 32, False): "mips",
-    ("EM_MIPS", 32, True): "mipsel",
-    ("EM_MIPS", 64, False): "mips64",
-    ("EM_MIPS", 64, True): "mips64el",
-    ("EM_PPC", 32, False): "powerpc",
-    ("EM_PPC64", 64, False): "powerpc64",
-    ("EM_PPC64", 64, True): "powerpc64le",
-    ("EM_RISCV", 64, True): "riscv64",
-    ("EM_S390", 64, False): "s390x",
-    ("EM_LOONGARCH", 64, True): "loongarch64",
-}
-
-
 def target_library_dirs(sysroot: Sysroot, target: Target) -> list[str]:
     """:func:`library_dirs` for a target: its multiarch, class and C library decide."""
     facts = target.elf
-    musl = None
-    if "musl" in target.rust_target:
-        musl = _MUSL_ARCH.get((facts.machine, facts.bits, facts.little_endian))
-        if musl in ("arm", "armeb") and facts.abi == ARM_HARD:
-            musl += "hf"
-        if facts.machine == "EM_MIPS" and facts.soft_float:
-            musl = f"{musl}-sf"
+    musl = musl_arch(facts) if target.rust.multiarch.musl else None
     return library_dirs(sysroot, target.multiarch or None, facts.bits, musl)

@@ -14,41 +14,17 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from maturin_cross.errors import TrialUnavailable, UsageError
-from maturin_cross.target.resolve import ElfFacts, PythonABI
+from maturin_cross.target import arches
+from maturin_cross.target.arches import ElfFacts
+from maturin_cross.target.resolve import PythonABI
 from maturin_cross.target.sysroot import Sysroot
-
-# (e_machine, ELF class, little-endian, ABI or None for any) -> qemu-user's name for the machine.
-_QEMU = [
-    (("EM_ARM", 32, True, None), "arm"),
-    (("EM_ARM", 32, False, None), "armeb"),
-    (("EM_AARCH64", 64, True, None), "aarch64"),
-    (("EM_AARCH64", 64, False, None), "aarch64_be"),
-    (("EM_386", 32, True, None), "i386"),
-    (("EM_X86_64", 64, True, None), "x86_64"),
-    (("EM_PPC", 32, False, None), "ppc"),
-    (("EM_PPC64", 64, False, None), "ppc64"),
-    (("EM_PPC64", 64, True, None), "ppc64le"),
-    (("EM_S390", 64, False, None), "s390x"),
-    (("EM_MIPS", 32, False, "mips-n32"), "mipsn32"),
-    (("EM_MIPS", 32, True, "mips-n32"), "mipsn32el"),
-    (("EM_MIPS", 32, False, None), "mips"),
-    (("EM_MIPS", 32, True, None), "mipsel"),
-    (("EM_MIPS", 64, False, None), "mips64"),
-    (("EM_MIPS", 64, True, None), "mips64el"),
-    (("EM_RISCV", 64, True, None), "riscv64"),
-    (("EM_RISCV", 32, True, None), "riscv32"),
-    (("EM_LOONGARCH", 64, True, None), "loongarch64"),
-    (("EM_SPARCV9", 64, False, None), "sparc64"),
-]
 
 
 def qemu_machine(facts: ElfFacts) -> str:
     """qemu-user's name for the machine a target's binaries run on."""
-    for (machine, bits, little, abi), name in _QEMU:
-        if (machine, bits, little) == (facts.machine, facts.bits, facts.little_endian) and (
-            abi is None or abi == facts.abi
-        ):
-            return name
+    name = arches.qemu_machine(facts)
+    if name is not None:
+        return name
     raise TrialUnavailable(
         f"qemu-user has no emulator for {facts.describe()}; run the test on the device"
     )
@@ -56,8 +32,8 @@ def qemu_machine(facts: ElfFacts) -> str:
 
 def qemu_programs(facts: ElfFacts) -> tuple[str, ...]:
     """The programs to look for, Debian's static one first."""
-    machine = qemu_machine(facts)
-    return f"qemu-{machine}-static", f"qemu-{machine}"
+    qemu_machine(facts)  # raises when there is none
+    return arches.qemu_programs(facts)
 
 
 def runs_natively(target: ElfFacts, host: ElfFacts) -> bool:
