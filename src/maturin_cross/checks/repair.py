@@ -27,14 +27,12 @@ from maturin_cross.checks import elf
 from maturin_cross.errors import WheelError
 from maturin_cross.support import atomic
 from maturin_cross.target.resolve import PythonABI, Target
+from maturin_cross.target.soabi import Soabi
 from maturin_cross.wheel.contents import WheelContents, read_wheel_inspecting
 from maturin_cross.wheel.rewrite import filename_for, rewrite_wheel
 from maturin_cross.wheel.tags import policy_tag, retag, tag_values
 
 _SHARED_OBJECT = re.compile(r"\.so(\.\d+)*$")
-_CPYTHON_SUFFIX = re.compile(
-    r"^\.cpython-(?P<major>\d)(?P<minor>\d+)(?P<flags>[a-z]*)(-(?P<multiarch>[^.]+))?\.so$"
-)
 
 
 @dataclass(frozen=True)
@@ -175,7 +173,7 @@ def _module(filename: str, module: SharedObject, target: Target) -> _Module:
         )
     if module.suffix == ".abi3.so":
         return _Module(module.member, tuple(problems), abi3=True)
-    match = _CPYTHON_SUFFIX.match(module.suffix)
+    match = Soabi.from_ext_suffix(module.suffix)
     if module.suffix == ".so" or match is None:
         if module.suffix != ".so":
             problems.append(
@@ -183,7 +181,7 @@ def _module(filename: str, module: SharedObject, target: Target) -> _Module:
                 f"CPython on {target.rust_target} loads; rebuild it for CPython"
             )
         return _Module(module.member, tuple(problems))
-    built_for = PythonABI((int(match["major"]), int(match["minor"])), match["flags"])
+    built_for = PythonABI(match.version, match.abiflags)
     python = target.python
     if python is not None and (built_for.version, built_for.abiflags) != (
         python.version,
