@@ -21,8 +21,9 @@ from maturin_cross.target.arches import (
 )
 from maturin_cross.target.multiarch import KNOWN_MULTIARCHES, parse_multiarch
 from maturin_cross.target.soabi import Soabi
+from harness import ROOT
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = ROOT / "src"
 
 
 @pytest.mark.parametrize(

@@ -305,10 +305,10 @@ def test_a_max_unpacked_size_that_is_not_a_size_is_one_line(text: str) -> None:
 
 # --- the settings described once ------------------------------------------------------------
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "settings.md"
 BEGIN = (
     "<!-- The table below is made from maturin_cross.settings.model.DESCRIBED: edit that, then "
-    "run `python tests/unit/test_settings.py` -->\n"
+    "run `python tests/unit/settings/test_model.py` -->\n"
 )
 END = "<!-- end of the table made from DESCRIBED -->\n"
 
@@ -345,7 +345,7 @@ def test_the_settings_doc_says_what_described_says() -> None:
     text = DOC.read_text(encoding="utf-8")
     assert BEGIN in text and END in text
     assert text == doc_with_table(text), (
-        "docs/settings.md's table differs from DESCRIBED: run `python tests/unit/test_settings.py`"
+        "docs/settings.md's table differs from DESCRIBED: run `python tests/unit/settings/test_model.py`"
     )
 
 
