@@ -28,11 +28,7 @@ print(sorted(m.items()), len(gone), "a" in gone, m["b"], big[1999], len(big.disc
 
 
 def _build_env(toolchain: CrossToolchain, **extra: str) -> dict[str, str]:
-    env = clean_environ()
-    env["MATURIN_CROSS_SYSCONFIGDATA"] = str(toolchain.sysconfigdata)
-    env.update(toolchain.linker_env)
-    env.update(extra)
-    return env
+    return clean_environ(**toolchain.build_env(), **extra)
 
 
 def _assert_imports(toolchain: CrossToolchain, wheel: Path, tmp_path: Path) -> None:
