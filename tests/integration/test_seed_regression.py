@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from harness import CrossToolchain, clean_environ, old_maturin, run_cli, yocto_pyo3_config
 
+from maturin_cross.buildenv import toolchain
+
 IMPORT = "import rpds; m = rpds.HashTrieMap({1: 2}).insert(3, 4); print(m[1], m[3], len(m))"
 
 
@@ -26,9 +28,11 @@ def test_maturin_170_seed_bug_is_healed_by_fix(
     armhf: CrossToolchain, maturin_170: Path, rpds_source: Path, tmp_path: Path
 ) -> None:
     config = yocto_pyo3_config(armhf, tmp_path)
-    env = clean_environ(
-        PYO3_CONFIG_FILE=str(config), RUSTUP_TOOLCHAIN="debian-web", **armhf.linker_env
-    )
+    # Plain maturin, as Yocto ran it: the Rust set-up maturin-cross would give cargo (another
+    # rustup toolchain, or build-std where no standard library for armv7 is installed), so that
+    # the wheel is built as the seed's was on any machine.
+    rust = toolchain.setup_for(armhf.rust_target, clean_environ())
+    env = clean_environ(PYO3_CONFIG_FILE=str(config), **armhf.linker_env, **rust.env)
     built = tmp_path / "maturin-out"
     subprocess.run(
         [
