@@ -17,6 +17,7 @@ standard library alone.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import shlex
@@ -86,7 +87,13 @@ def _shown(path: Path | str) -> str:
 def _out_of_room(output: Sequence[str]) -> bool:
     text = "\n".join(output)
     return any(
-        said in text for said in ("No space left on device", "File too large", "received signal 25")
+        said in text
+        for said in (
+            "No space left on device",
+            "File too large",
+            "File size limit exceeded",
+            "received signal 25",
+        )
     )
 
 
@@ -274,7 +281,7 @@ def _check_destination(dest: Path, mark: str) -> bool:
         said = (dest / MARK).read_text(encoding="utf-8")
     except OSError:
         said = None
-    if said is not None and said.strip() == mark:
+    if said is not None and said.partition("\n")[0] == mark:
         return True
     if said is None and not any(dest.iterdir()):
         return False
@@ -290,6 +297,7 @@ def make(request: Request, dest: Path, cache: Path, sources: Sequence[str]) -> M
     if _check_destination(dest, mark):
         return Made(dest, find_sysconfigdata(dest, request.python), _count(dest), reused=True)
     folder = cache / request.key(sources)
+    created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -303,14 +311,19 @@ def make(request: Request, dest: Path, cache: Path, sources: Sequence[str]) -> M
             resolved = folder / "resolved"
             files = _cached(apt, resolved)
             if files is None:
-                files = _fetch(request, apt, resolved)
+                try:
+                    files = _fetch(request, apt, resolved)
+                except BaseException:
+                    if created:  # nothing of a first run that fetched nothing whole is kept
+                        shutil.rmtree(folder, ignore_errors=True)
+                    raise
             else:
                 processes.log(
                     f"{request.name}: {len(files)} packages from the cache {_shown(folder)}"
                 )
             return _unpack(request, apt, files, dest, mark)
     except OSError as err:
-        if err.errno in (28, 27):  # ENOSPC, EFBIG
+        if err.errno in (errno.ENOSPC, errno.EFBIG):
             raise _room_error(Path(err.filename or dest.parent)) from None
         raise BuildError(
             f"cannot make {_shown(dest)}: {err.strerror} ({_shown(err.filename or '')}); "

@@ -20,7 +20,8 @@ from maturin_cross.errors import UsageError
 from maturin_cross.target.arches import ROWS, Arch
 
 DISTRIBUTIONS = ("debian",)
-"""The distributions a request may name; another apt-based one is reached with ``--source``."""
+"""The distributions known here; another apt-based one is named with its ``--source`` lines
+and ``--python``."""
 
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 """Debian's archive keyring, which the derived sources are checked against."""
@@ -80,7 +81,7 @@ class Request:
 
     @property
     def name(self) -> str:
-        """``debian:bookworm/armhf``, as the user wrote it (the release's own name)."""
+        """``debian:bookworm/armhf`` (the release's own name, not an alias)."""
         return f"{self.distro}:{self.release.name}/{self.arch}"
 
     @property
@@ -136,14 +137,27 @@ def parse(text: str, python: str | None, extra: Iterable[str], sources: Iterable
             f"debian:bookworm/armhf"
         )
     distro, release_name, arch = found.groups()
-    if distro not in DISTRIBUTIONS:
+    given = tuple(line.strip() for line in sources)
+    if python is not None and not _PYTHON.match(python):
+        raise UsageError(f"--python {python!r} is not a Python version; write 3.X, such as 3.11")
+    release = RELEASES.get(ALIASES.get(release_name, release_name)) if distro == "debian" else None
+    if release is None and given:
+        # Another apt-based distribution (Ubuntu ports, Raspberry Pi OS), or a release not known
+        # here, from the sources given: its Python must be named.
+        if python is None:
+            raise UsageError(
+                f"{text!r} is not a release known here, so its Python is unknown; name it with "
+                f"--python 3.X"
+            )
+        every = tuple(sorted({name for row in ROWS for name in row.debian.values()}))
+        release = Release(release_name, (python,), every, rolling=True)
+    elif distro not in DISTRIBUTIONS:
         raise UsageError(
-            f"unknown distribution {distro!r} in {text!r}; known: {', '.join(DISTRIBUTIONS)} "
-            f"(another apt-based one: debian:RELEASE/ARCH with --source 'deb [signed-by=KEYRING] "
-            f"URI SUITE COMPONENT')"
+            f"unknown distribution {distro!r} in {text!r}; known: {', '.join(DISTRIBUTIONS)}; "
+            f"another apt-based one needs --source 'deb [signed-by=KEYRING] URI SUITE "
+            f"COMPONENT' and --python 3.X"
         )
-    release = RELEASES.get(ALIASES.get(release_name, release_name))
-    if release is None:
+    elif release is None:
         raise UsageError(
             f"unknown {distro} release {release_name!r} in {text!r}; known: {', '.join(RELEASES)}"
         )
@@ -152,8 +166,6 @@ def parse(text: str, python: str | None, extra: Iterable[str], sources: Iterable
             f"{distro} {release.name} has no architecture {arch!r}; it has "
             f"{', '.join(sorted(release.arches))}"
         )
-    if python is not None and not _PYTHON.match(python):
-        raise UsageError(f"--python {python!r} is not a Python version; write 3.X, such as 3.11")
     chosen = python or release.pythons[0]
     if chosen not in release.pythons:
         raise UsageError(
@@ -164,7 +176,6 @@ def parse(text: str, python: str | None, extra: Iterable[str], sources: Iterable
     for name in wanted:
         if not _PACKAGE.match(name):
             raise UsageError(f"--with {name!r} is not a Debian package name")
-    given = tuple(line.strip() for line in sources)
     for line in given:
         if not line.startswith(("deb ", "deb\t")) or len(line.split()) < 3:
             raise UsageError(
