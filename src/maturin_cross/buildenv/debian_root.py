@@ -233,7 +233,8 @@ def relative_links(root: Path) -> int:
             dest = os.readlink(link)
             if not dest.startswith("/"):
                 continue
-            inside = os.path.normpath(os.path.join(root, dest.lstrip("/")))
+            # normalised as an absolute path first, so that `..` stops at the root's top
+            inside = os.path.join(root, os.path.normpath(dest).lstrip("/"))
             os.unlink(link)
             os.symlink(os.path.relpath(inside, folder), link)
             changed += 1

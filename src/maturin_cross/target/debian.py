@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -324,13 +325,24 @@ class Found:
     """Whether the Rust standard library for the target is installed."""
 
 
+def shown(path: str) -> str:
+    """A path as a command line to copy: quoted for a shell, and written as Python writes it
+    (``'\\x1b'``) when it holds characters that would act on the terminal."""
+    return shlex.quote(path) if path.isprintable() else repr(path)
+
+
 def next_steps(
     request: Request, root: str, sysconfigdata: str | None, packages: int, found: Found
 ) -> list[str]:
     """What to do next with a finished root, one line each: where its sysconfigdata is, the
     Rust target, the linker (and what provides it and the standard library when missing), the
     build line and the test line."""
-    lines = [f"sysroot: {root} ({request.name}, Python {request.python}, {packages} packages)"]
+    root = shown(root)
+    sysconfigdata = shown(sysconfigdata) if sysconfigdata else None
+    lines = [
+        f"sysroot: {root} ({request.name}, Python {request.python}, "
+        f"{packages} package{'' if packages == 1 else 's'})"
+    ]
     lines.append(
         f"sysconfigdata: {sysconfigdata}"
         if sysconfigdata
