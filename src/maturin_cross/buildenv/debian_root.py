@@ -308,6 +308,10 @@ def make(request: Request, dest: Path, cache: Path, sources: Sequence[str]) -> M
         ) from None
     try:
         with _locked(folder):
+            if _check_destination(dest, mark):  # another run of this request made it meanwhile
+                return Made(
+                    dest, find_sysconfigdata(dest, request.python), _count(dest), reused=True
+                )
             apt = _Apt(request, folder, sources)
             resolved = folder / "resolved"
             files = _cached(apt, resolved)
