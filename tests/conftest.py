@@ -38,7 +38,7 @@ NEEDS: dict[str, frozenset[str]] = {
     "cross": frozenset(
         {"armhf", "toolchain", "door_toolchain", "oldest_rust", "provisioner"},
     ),
-    "index": frozenset({"self_wheelhouse", "maturin_170", "yocto_native_python"}),
+    "index": frozenset({"self_wheelhouse", "maturin_170", "yocto_native_python", "debian_sysroot"}),
 }
 """Marker -> the fixtures that make a test need it (directly or through another fixture)."""
 

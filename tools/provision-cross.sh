@@ -17,7 +17,8 @@
 #     rustc-web: dpkg owns its files, and apt removes it with rustc-web or before another
 #     rustc-web version goes in, so no standard library of another compiler stays behind;
 #   - a target sysroot with the target's own python3.11 at $CROSS_PROVISION_CACHE/sysroots/<arch>
-#     (default cache: ~/.cache/maturin-cross), its packages resolved by apt.
+#     (default cache: ~/.cache/maturin-cross), made by the product itself:
+#     `maturin-cross sysroot debian:bookworm/<arch>` (its downloads under sysroot-downloads/).
 # Target architectures are never added to the host's dpkg: their packages come through a private
 # apt configuration per architecture (the host's sources, their own index and cache under
 # $CROSS_PROVISION_CACHE/apt/<arch>), so a partial index for one architecture spoils no other.
@@ -29,11 +30,10 @@ set -euo pipefail
 
 cache=${CROSS_PROVISION_CACHE:-${MATURIN_CROSS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/maturin-cross}}
 
-# What the sysroot is asked to hold; apt adds what these need. The target's python3.11 and its
-# development files, OpenSSL's (real packages link it from the sysroot) and cffi's backend (real
-# packages import it beside themselves).
-SYSROOT_REQUEST="python3.11 libpython3.11-dev libssl-dev python3-cffi-backend"
-SYSROOT_MARK=.complete-$(printf '%s' "$SYSROOT_REQUEST" | cksum | cut -d' ' -f1)
+# What the sysroot holds besides the target's python3.11 and its development files (which
+# `maturin-cross sysroot` always asks for): OpenSSL's (real packages link it from the sysroot)
+# and cffi's backend (real packages import it beside themselves). apt adds what these need.
+SYSROOT_WITH=(--with libssl-dev --with python3-cffi-backend)
 
 die() { echo "provision-cross: error: $*" >&2; exit 1; }
 log() { echo "provision-cross: $*" >&2; }
@@ -42,6 +42,8 @@ log() { echo "provision-cross: $*" >&2; }
 # (src/maturin_cross/target/arches.py), which a bare python3 reads with its standard library.
 src=$(cd "$(dirname "$0")/../src" && pwd)
 arches() { PYTHONPATH=$src python3 -S -m maturin_cross.target.arches "$@"; }
+# The product's own command, with the same bare python3 (it needs the standard library alone).
+maturin_cross() { PYTHONPATH=$src python3 -S -m maturin_cross "$@"; }
 command -v python3 >/dev/null || die "python3 is not on PATH: it reads the architecture table"
 known=$(arches debian) || die "cannot read the architecture table in $src"
 declare -A GNU=() RUST=() QEMU=()
@@ -60,6 +62,9 @@ done
 mkdir -p "$cache/sysroots" "$cache/std" "$cache/apt"
 exec 9>"$cache/.provision.lock"
 flock 9
+# What a killed run left of a sysroot being replaced (the lock says no run is live), and the
+# staging folders of this script's earlier versions.
+rm -rf "$cache/sysroots"/.old-* "$cache/sysroots"/*.tmp.*
 
 APT=(-o DPkg::Lock::Timeout=900)
 
@@ -274,35 +279,19 @@ for arch in "$@"; do
   fi
 
   sysroot="$cache/sysroots/$arch"
-  if [ ! -f "$sysroot/$SYSROOT_MARK" ]; then
-    target_update "$arch"
-    log "building the $arch sysroot in $sysroot"
-    # What apt resolves for the request on an empty target, as the archive's file names.
-    # shellcheck disable=SC2086 # the request is a list of package names
-    resolved=$(target_apt "$arch" install -s -qq --no-install-recommends $SYSROOT_REQUEST) \
-      || die "apt cannot resolve the $arch sysroot's packages ($SYSROOT_REQUEST); its words are above"
-    mapfile -t debs < <(sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*\[\([^]]*\)\]).*/\1_\2_\3.deb/p' \
-      <<<"$resolved" | sed 's/:/%3a/')
-    [ ${#debs[@]} -gt 0 ] || die "apt resolved nothing for the $arch sysroot ($SYSROOT_REQUEST)"
-    # shellcheck disable=SC2086
-    target_apt "$arch" install --download-only -y -qq --no-install-recommends $SYSROOT_REQUEST \
-      >/dev/null || die "cannot download the $arch sysroot's packages; run this again when the archive answers"
-    rm -rf "$sysroot".tmp.*  # what a killed run left (the lock says no run is live)
-    work=$(mktemp -d "$sysroot.tmp.XXXXXX")
-    for deb in "${debs[@]}"; do
-      dpkg -x "$cache/apt/$arch/cache/archives/$deb" "$work"
-    done
-    # Absolute symlinks (ppc64el's /lib64/ld64.so.2 -> /lib/...) would resolve on the host, not
-    # in the sysroot, when qemu -L follows them: make them relative.
-    while IFS= read -r link; do
-      dest=$(readlink "$link")
-      case $dest in
-        /*) ln -sfn "$(realpath -m --relative-to="$(dirname "$link")" "$work$dest")" "$link" ;;
-      esac
-    done < <(find "$work" -type l)
-    touch "$work/$SYSROOT_MARK"
-    rm -rf "$sysroot"; mv "$work" "$sysroot"
+  # The sysroot is the product's own: `maturin-cross sysroot` resolves it with apt (privately,
+  # without root), keeps its downloads in the cache and leaves a finished root as it is, so a
+  # second run needs no network. A root made by an earlier version of this script (no mark of
+  # the command's) is moved aside, made again, then removed.
+  old=
+  if [ -d "$sysroot" ] && [ ! -f "$sysroot/.maturin-cross-sysroot" ]; then
+    old=$(mktemp -d "$cache/sysroots/.old-$arch.XXXXXX")
+    mv "$sysroot" "$old/"
   fi
+  maturin_cross sysroot "debian:bookworm/$arch" "$sysroot" "${SYSROOT_WITH[@]}" \
+    --cache "$cache/sysroot-downloads" >&2 \
+    || die "cannot make the $arch sysroot (maturin-cross sysroot said why above)"
+  [ -z "$old" ] || rm -rf "$old"
 done
 
 if command -v rustup >/dev/null && ! rustup toolchain list 2>/dev/null | grep -q '^debian-web'; then

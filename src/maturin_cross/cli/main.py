@@ -1,5 +1,6 @@
 """The ``maturin-cross`` command: the parser made of each command's module (``cmd_build``,
-``cmd_inspect``, ``cmd_fix``, ``cmd_init``, ``cmd_test``) and :func:`main`.
+``cmd_inspect``, ``cmd_fix``, ``cmd_init``, ``cmd_test``,
+``cmd_sysroot``) and :func:`main`.
 
 Exit codes: 0 success; 1 a build failed or a wheel was refused (or, with ``fix --check``, would
 change); 2 usage errors (bad arguments, bad settings, bad target files, an output folder that
@@ -15,7 +16,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from maturin_cross.cli import cmd_build, cmd_fix, cmd_init, cmd_inspect, cmd_test
+from maturin_cross.cli import cmd_build, cmd_fix, cmd_init, cmd_inspect, cmd_sysroot, cmd_test
 from maturin_cross.cli.options import PROG
 
 
@@ -25,7 +26,7 @@ def parser() -> argparse.ArgumentParser:
         description="Cross-build PyO3/maturin wheels and check or correct them for their target.",
     )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (cmd_build, cmd_inspect, cmd_init, cmd_fix, cmd_test):
+    for command in (cmd_build, cmd_inspect, cmd_init, cmd_fix, cmd_test, cmd_sysroot):
         command.add(commands)
     return top
 

@@ -171,12 +171,15 @@ def execute(
     env_delta: Mapping[str, str | None],
     cwd: Path,
     timeout: float,
+    logged: bool = True,
 ) -> tuple[int, str, str]:
     """Run a program whose result is the answer (the target's Python under qemu): its exit
-    code, stdout and stderr, nothing streamed. A program that cannot start or outlives
+    code, stdout and stderr, nothing streamed; logged as ``+ command`` unless ``logged`` is
+    False (the caller says it in its own words). A program that cannot start or outlives
     ``timeout`` raises BuildError."""
     env = environment(env_delta)
-    log("+ " + shlex.join(cmd[:4]) + (" ..." if len(cmd) > 4 else ""))
+    if logged:
+        log("+ " + shlex.join(cmd[:4]) + (" ..." if len(cmd) > 4 else ""))
     try:
         return _launch(cmd, env=env, cwd=cwd, timeout=timeout)
     except OSError as err:
