@@ -650,7 +650,7 @@ def test_section_past_the_end_is_an_elf_error() -> None:
     (e_shoff,) = struct.unpack_from("<Q", data, 0x28)
     (e_shentsize,) = struct.unpack_from("<H", data, 0x3A)
     struct.pack_into("<Q", data, e_shoff + 1 * e_shentsize + 32, 1 << 20)  # section 1's sh_size
-    with pytest.raises(ElfError, match=r"^big\.so is a truncated .*; section \.\S+ ends at byte "):
+    with pytest.raises(ElfError, match=r"^big\.so is a truncated .*; section 1 \('\.\S+'\) ends at byte "):
         read_elf(bytes(data), "big.so")
 
 
