@@ -567,6 +567,10 @@ class MemberReader(io.RawIOBase):
     BLOCK = 1 << 16
     HEAD = 8 << 20
     CACHE = 16 << 20
+    RESTARTS = 16
+    """How many times the decompressor may start again: a reader sent back and forth across a
+    large member (an ELF file whose headers point everywhere) would decompress it again for
+    every read; past this it is refused, so reading it costs at most this many times its size."""
 
     def __init__(self, stream: BinaryIO, entry: Entry) -> None:
         super().__init__()
@@ -579,6 +583,7 @@ class MemberReader(io.RawIOBase):
         self._chunks: Iterator[bytes] | None = None
         self._next = 0  # the index of the block the decompressor gives next
         self._pending = bytearray()
+        self._restarts = 0
 
     @property
     def size(self) -> int:
@@ -647,6 +652,13 @@ class MemberReader(io.RawIOBase):
         if found is not None:
             return found
         if self._chunks is None or self._next > index:
+            if self._chunks is not None:
+                self._restarts += 1
+                if self._restarts > self.RESTARTS:
+                    raise ZipError(
+                        f"reading it went back to its start more than {self.RESTARTS} times (its "
+                        "contents send a reader back and forth across it)"
+                    )
             self._chunks = data_chunks(self._stream, self._entry, self.BLOCK)
             self._next = 0
             self._pending = bytearray()
