@@ -34,7 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import bigwheel
+import elfpatch
 import pytest
+import ziptamper
 from harness import FIXTURES, ROOT, CrossToolchain, clean_environ, cli_command
 from wheelmaker import make_wheel, set_hash
 
@@ -651,6 +653,102 @@ CASES = [
         2,
         "{in}/mod.so",
         ("inspect", "{in}/mod.so", "--target", ARMHF_TARGET),
+    ),
+    # wheels the central directory does not describe as a reader of local headers reads them
+    # (issue 19): refused by fix and inspect, never handed back
+    Case(
+        "wheel-hidden-local-entry-between",
+        wheel(after=lambda path: ziptamper.hide(path, "between")),
+        1,
+        "{in}/" + WHEEL,
+        FIX,
+        hint="a local entry 'evil.pth' that the central directory does not list",
+    ),
+    Case(
+        "wheel-hidden-local-entry-before",
+        wheel(after=lambda path: ziptamper.hide(path, "before")),
+        1,
+        "{in}/" + WHEEL,
+        inspect_with("{in}/" + WHEEL, "--sysconfigdata", SC),
+        hint="lies before the first member",
+    ),
+    Case(
+        "wheel-hidden-local-entry-after",
+        wheel(after=lambda path: ziptamper.hide(path, "after")),
+        1,
+        "{in}/" + WHEEL,
+        inspect_with("{in}/" + WHEEL),
+        hint="lies after the last member",
+    ),
+    Case(
+        "wheel-local-crc-differs",
+        wheel(after=lambda path: ziptamper.set_local(path, "pkg/__init__.py", crc=1)),
+        1,
+        "{in}/" + WHEEL,
+        FIX,
+        hint="its local header differs from the central directory in the CRC-32 and sizes",
+    ),
+    Case(
+        "wheel-local-name-differs",
+        wheel(
+            after=lambda path: ziptamper.rename_local(path, "pkg/__init__.py", "pkg/__init__.pt")
+        ),
+        1,
+        "{in}/" + WHEEL,
+        FIX,
+        hint="differs from the central directory in the name ('pkg/__init__.pt')",
+    ),
+    Case(
+        "wheel-local-flags-differ",
+        wheel(after=lambda path: ziptamper.set_local(path, "pkg/__init__.py", flags=0x800)),
+        1,
+        "{in}/" + WHEEL,
+        inspect_with("{in}/" + WHEEL, "--sysconfigdata", SC),
+        hint="in the flags (0x0800, the central directory says 0x0000)",
+    ),
+    Case(
+        "wheel-two-records-one-entry",
+        wheel(
+            after=lambda path: ziptamper.point_at(
+                path, "pkg-0.1.0.dist-info/RECORD", "pkg/__init__.py"
+            )
+        ),
+        1,
+        "{in}/" + WHEEL,
+        FIX,
+    ),
+    Case(
+        "wheel-bytes-after-the-comment",
+        wheel(after=append(b"hidden")),
+        1,
+        "{in}/" + WHEEL,
+        FIX,
+        hint="6 bytes follow the end of central directory record",
+    ),
+    # ELF headers whose counts make a reader loop (issue 19): bounded, one line
+    Case(
+        "so-symbol-entries-of-one-byte",
+        wheel({MODULE: (elfpatch.symbol_entries_of_one_byte(ARM_SO), 0o755)}),
+        1,
+        MODULE,
+        FIX,
+        hint="a symbol table, claims entries of 1 bytes",
+    ),
+    Case(
+        "so-symbol-tables-repeated",
+        wheel({MODULE: (elfpatch.symbol_tables_repeated(X86_SO), 0o755)}),
+        1,
+        MODULE,
+        FIX,
+        hint="its headers send a reader round and round",
+    ),
+    Case(
+        "so-strings-without-end",
+        wheel({MODULE: (elfpatch.strings_without_end(X86_SO), 0o755)}),
+        1,
+        MODULE,
+        FIX,
+        hint="its headers send a reader round and round",
     ),
     # the build itself: both doors
     Case("no-cargo", project(), 1, "cargo", env={"PATH": str(Path(sys.executable).parent)}),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import struct
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from elftools.common.exceptions import ELFError as _PyElfToolsError
 from elftools.construct import ConstructError
@@ -43,7 +43,6 @@ from maturin_cross.target.multiarch import KNOWN_MULTIARCHES, parse_multiarch
 __all__ = ["ElfError", "ElfInfo", "check_fits", "is_elf", "read_elf", "read_elf_stream"]
 
 ELF_MAGIC = b"\x7fELF"
-_HEADER_SIZES = {1: 52, 2: 64}  # EI_CLASS -> size of the ELF header
 
 # ABIs no CPython target uses (the architecture table has no constant for them), named for
 # messages.
@@ -95,8 +94,13 @@ class _Truncated(Exception):
     """Raised inside read_elf for a table that ends past the end of the data."""
 
 
+class _TooCostly(Exception):
+    """Raised when reading an ELF file takes more reads than one of its size needs."""
+
+
 PARSE_ERRORS = (
     _Truncated,
+    _TooCostly,
     _PyElfToolsError,
     ConstructError,
     struct.error,
@@ -109,7 +113,8 @@ PARSE_ERRORS = (
 for this module and :mod:`maturin_cross.checks.linkage`; anything else is a bug, and is not reported
 as the file's fault. OverflowError: a seek to an offset past what a file can hold; ValueError:
 UnicodeDecodeError of a name that is not UTF-8; AssertionError: pyelftools' own checks (a
-dynamic section whose string table is not one)."""
+dynamic section whose string table is not one). With them, what :func:`parse` refuses: headers
+that claim more than the file holds, and reading that costs more than the file's size allows."""
 
 
 def parse_error_detail(exc: BaseException) -> str:
@@ -163,7 +168,14 @@ def read_elf(data: bytes, name: str) -> ElfInfo:
 
 def read_elf_stream(stream: BinaryIO, size: int, name: str) -> ElfInfo:
     """:func:`read_elf` of a seekable binary stream of ``size`` bytes, reading only the parts
-    pyelftools looks at (headers, dynamic section, symbol tables), never the whole file."""
+    pyelftools looks at (headers, dynamic section, symbol tables), never the whole file; in time
+    proportional to ``size`` whatever its headers claim (:func:`parse`)."""
+    return facts_of(open_elf(stream, size, name), size, name)
+
+
+def open_elf(stream: BinaryIO, size: int, name: str) -> ELFFile:
+    """:func:`parse`, for a file that must be ELF: ElfError (one line naming ``name``) when it is
+    not, or when its headers are malformed or claim more than it holds."""
     stream.seek(0)
     data = stream.read(8)
     if not is_elf(data):
@@ -173,12 +185,22 @@ def read_elf_stream(stream: BinaryIO, size: int, name: str) -> ElfInfo:
             f"built for the target: check what produced this file"
         )
     try:
-        header_size = _HEADER_SIZES.get(data[4], 52) if len(data) > 4 else 52
-        if size < header_size:
-            raise _Truncated(f"its ELF header needs {header_size} bytes")
-        stream.seek(0)
-        elf = ELFFile(stream)
-        _check_complete(elf, size)
+        return parse(stream, size)
+    except PARSE_ERRORS as exc:
+        raise corrupt(name, size, exc) from exc
+
+
+def corrupt(name: str, size: int, exc: BaseException) -> ElfError:
+    """The one line for an ELF file that cannot be read: what, where, what to do."""
+    return ElfError(
+        f"{name} is a truncated or corrupt ELF file ({size} bytes; {parse_error_detail(exc)}); "
+        f"rebuild it, or fetch the wheel again if it was downloaded"
+    )
+
+
+def facts_of(elf: ELFFile, size: int, name: str) -> ElfInfo:
+    """What an ELF file opened by :func:`parse` says about itself; ElfError when it is corrupt."""
+    try:
         machine = _machine_name(elf["e_machine"])
         bits = int(elf.elfclass)
         little_endian = bool(elf.little_endian)
@@ -200,11 +222,165 @@ def read_elf_stream(stream: BinaryIO, size: int, name: str) -> ElfInfo:
             soname=soname,
         )
     except PARSE_ERRORS as exc:
-        raise ElfError(
-            f"{name} is a truncated or corrupt ELF file ({size} bytes; "
-            f"{parse_error_detail(exc)}); "
-            f"rebuild it, or fetch the wheel again if it was downloaded"
-        ) from exc
+        raise corrupt(name, size, exc) from exc
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading in time proportional to the file's size
+
+READS_PER_BYTE = 0.5
+"""The reads pyelftools may make per byte of an ELF file, beyond :data:`READS_BASE`: real
+libraries take 0.04 to 0.22 for everything both this module and the loader's view read (one
+read is a few microseconds of parsing). A file whose headers send it further is refused."""
+READS_BASE = 16384
+BYTES_PER_BYTE = 16
+"""Bytes pyelftools may read per byte of an ELF file, beyond :data:`BYTES_BASE` (real
+libraries: under 2.5)."""
+BYTES_BASE = 1 << 20
+
+# Elf32_Ehdr / Elf64_Ehdr after e_ident: e_type ... e_shstrndx
+_EHDR = {1: "HHIIIIIHHHHHH", 2: "HHIQQQIHHHHHH"}
+# (sh_type, sh_offset, sh_size, sh_entsize) in Elf32_Shdr / Elf64_Shdr, and the header's size
+_SHDR = {1: ("IIIIIIIIII", 40), 2: ("IIQQQQIIQQ", 64)}
+# (p_type, p_offset, p_filesz) in Elf32_Phdr / Elf64_Phdr, and the header's size
+_PHDR = {1: ("IIIIIIII", 32), 2: ("IIQQQQQQ", 56)}
+_SYMBOL_SIZES = {1: 16, 2: 24}
+_SHT_SYMTAB, _SHT_NOBITS, _SHT_DYNSYM = 2, 8, 11
+_SHT_VERDEF, _SHT_VERNEED = 0x6FFFFFFD, 0x6FFFFFFE
+_PN_XNUM = 0xFFFF
+_SHN_XINDEX = 0xFFFF
+
+
+class _Metered:
+    """A stream that counts what pyelftools reads from it and stops it, with :class:`_TooCostly`,
+    past what a file of ``size`` bytes needs: however its counts, links and string offsets loop,
+    reading stays proportional to the file's size."""
+
+    def __init__(self, stream: BinaryIO, size: int) -> None:
+        self._stream = stream
+        self._reads_left = int(size * READS_PER_BYTE) + READS_BASE
+        self._bytes_left = size * BYTES_PER_BYTE + BYTES_BASE
+
+    def read(self, length: int = -1) -> bytes:
+        self._reads_left -= 1
+        data = self._stream.read(length)
+        self._bytes_left -= len(data)
+        if self._reads_left < 0 or self._bytes_left < 0:
+            raise _TooCostly(
+                "its headers send a reader round and round: it takes more reads than an ELF "
+                "file of its size needs"
+            )
+        return data
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._stream.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+
+def parse(stream: BinaryIO, size: int) -> ELFFile:
+    """pyelftools' view of the ELF file in ``stream`` (``size`` bytes), opened once its headers
+    are found to fit the file (:func:`_check_headers`) and read through :class:`_Metered`: the
+    work of every later question asked of it is proportional to ``size``. Raises one of
+    :data:`PARSE_ERRORS`."""
+    _check_headers(stream, size)
+    stream.seek(0)
+    # _Metered has what pyelftools uses of a stream: read, seek and tell
+    return ELFFile(cast(BinaryIO, _Metered(stream, size)))
+
+
+def _check_headers(stream: BinaryIO, size: int) -> None:
+    """The section and program header tables, read raw before pyelftools walks them: each entry
+    of the size ELF gives it, the tables inside the file, every section's and segment's bytes
+    inside it, and symbol tables and version sections made of whole entries. What claims more
+    than the file holds raises _Truncated saying which."""
+    stream.seek(0)
+    ident = stream.read(16)
+    kind = ident[4] if len(ident) > 4 else 1
+    if kind not in _EHDR:
+        raise _Truncated(f"its ELF class is {kind}, neither 1 (32-bit) nor 2 (64-bit)")
+    order = ">" if ident[5:6] == b"\x02" else "<"
+    layout = order + _EHDR[kind]
+    header = stream.read(struct.calcsize(layout))
+    if len(ident) < 16 or len(header) < struct.calcsize(layout):
+        raise _Truncated(f"its ELF header needs {16 + struct.calcsize(layout)} bytes")
+    fields = struct.unpack(layout, header)
+    phoff, shoff = fields[4], fields[5]
+    phentsize, phnum, shentsize, shnum, shstrndx = fields[8:]
+    shdr, shdr_size = _SHDR[kind]
+    phdr, phdr_size = _PHDR[kind]
+    sections: list[tuple[int, ...]] = []
+    if shoff:
+        if shentsize != shdr_size:
+            raise _Truncated(
+                f"its section headers claim {shentsize} bytes each, ELF's are {shdr_size}"
+            )
+        first = _table(stream, size, "section headers", shoff, 1, shdr_size)
+        zeroth = struct.unpack(order + shdr, first)
+        count = shnum or zeroth[5]  # e_shnum 0: the count is section 0's sh_size
+        if shstrndx == _SHN_XINDEX:
+            shstrndx = zeroth[6]  # ... and the name table's index its sh_link
+        table = _table(stream, size, "section headers", shoff, count, shdr_size)
+        sections = [
+            struct.unpack_from(order + shdr, table, at) for at in range(0, len(table), shdr_size)
+        ]
+        if count and shstrndx >= count:
+            raise _Truncated(f"its section name table is section {shstrndx} of {count}")
+    for number, (sh_name, sh_type, _, _, offset, length, _, info, _, entsize) in enumerate(
+        sections
+    ):
+        what = f"section {number} ({_section_name(stream, size, sections, shstrndx, sh_name)})"
+        if sh_type != _SHT_NOBITS and length and offset + length > size:
+            raise _Truncated(f"{what} ends at byte {offset + length}")
+        if sh_type in (_SHT_SYMTAB, _SHT_DYNSYM) and entsize != _SYMBOL_SIZES[kind]:
+            raise _Truncated(
+                f"{what}, a symbol table, claims entries of {entsize} bytes, ELF's are "
+                f"{_SYMBOL_SIZES[kind]}"
+            )
+        if sh_type in (_SHT_VERDEF, _SHT_VERNEED) and info * 16 > length:
+            raise _Truncated(f"{what} claims {info} version entries in {length} bytes")
+    if phnum == _PN_XNUM and sections:
+        phnum = sections[0][7]  # e_phnum PN_XNUM: the count is section 0's sh_info
+    if phnum:
+        if phentsize != phdr_size:
+            raise _Truncated(
+                f"its program headers claim {phentsize} bytes each, ELF's are {phdr_size}"
+            )
+        table = _table(stream, size, "program headers", phoff, phnum, phdr_size)
+        for number, at in enumerate(range(0, len(table), phdr_size)):
+            values = struct.unpack_from(order + phdr, table, at)
+            # p_offset and p_filesz: Elf64_Phdr puts p_flags second
+            offset, length = (values[1], values[4]) if kind == 1 else (values[2], values[5])
+            if length and offset + length > size:
+                raise _Truncated(f"segment {number} ends at byte {offset + length}")
+
+
+def _section_name(
+    stream: BinaryIO, size: int, sections: list[tuple[int, ...]], shstrndx: int, offset: int
+) -> str:
+    """A section's name for a message, quoted, at most 64 bytes of it; ``?`` when the name table
+    does not hold it."""
+    if shstrndx >= len(sections):
+        return "?"
+    table_offset, table_size = sections[shstrndx][4], sections[shstrndx][5]
+    if offset >= table_size or table_offset + table_size > size:
+        return "?"
+    stream.seek(table_offset + offset)
+    raw = stream.read(min(64, table_size - offset)).partition(b"\x00")[0]
+    return repr(raw.decode("utf-8", "replace"))
+
+
+def _table(stream: BinaryIO, size: int, what: str, offset: int, count: int, entry: int) -> bytes:
+    """``count`` entries of ``entry`` bytes at ``offset``, which must lie inside the file."""
+    end = offset + count * entry
+    if end > size:
+        raise _Truncated(f"its {what} end at byte {end}, past its end")
+    stream.seek(offset)
+    data = stream.read(count * entry)
+    if len(data) < count * entry:
+        raise _Truncated(f"its {what} end at byte {end}, past its end")
+    return data
 
 
 # .MIPS.abiflags (binutils include/elf/mips.h, Elf_External_ABIFlags_v0): fp_abi is byte 7.
@@ -230,23 +406,6 @@ def _mips_soft_float(elf: ELFFile) -> bool | None:
     if len(data) <= _MIPS_FP_ABI_OFFSET or data[_MIPS_FP_ABI_OFFSET] == _MIPS_FP_ANY:
         return None
     return bool(data[_MIPS_FP_ABI_OFFSET] == _MIPS_FP_SOFT)
-
-
-def _check_complete(elf: ELFFile, size: int) -> None:
-    """pyelftools reads short sections silently; a file cut short must not pass as valid."""
-    tables = (
-        ("program headers", int(elf["e_phoff"]), int(elf["e_phnum"]) * int(elf["e_phentsize"])),
-        ("section headers", int(elf["e_shoff"]), elf.num_sections() * int(elf["e_shentsize"])),
-    )
-    for what, offset, length in tables:
-        if length and offset + length > size:
-            raise _Truncated(f"its {what} end at byte {offset + length}")
-    for section in elf.iter_sections():
-        if section["sh_type"] == "SHT_NOBITS":
-            continue
-        end = int(section["sh_offset"]) + int(section["sh_size"])
-        if section["sh_size"] and end > size:
-            raise _Truncated(f"section {section.name or '?'} ends at byte {end}")
 
 
 def _machine_name(value: str | int) -> str:

@@ -13,6 +13,7 @@ loader does. Every version the binary requires of a library (``DT_VERNEED``: ``G
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection
 from elftools.elf.segments import InterpSegment
 
-from maturin_cross.checks.elf import PARSE_ERRORS, abi_of, parse_error_detail
+from maturin_cross.checks.elf import PARSE_ERRORS, abi_of, parse, parse_error_detail
 from maturin_cross.errors import WheelError
 from maturin_cross.target.arches import ElfFacts
 from maturin_cross.target.sysroot import Sysroot
@@ -52,12 +53,28 @@ class Dynamic:
 
 def read_dynamic(stream: BinaryIO, name: str) -> Dynamic:
     """The loader's view of an ELF file; pyelftools reads only the headers and the sections it
-    is asked for. Raises WheelError naming ``name`` when the file is not a readable ELF file."""
+    is asked for, in time proportional to the file's size (:func:`maturin_cross.checks.elf.parse`).
+    Raises WheelError naming ``name`` when the file is not a readable ELF file."""
     try:
-        return _read(ELFFile(stream))
+        size = stream.seek(0, io.SEEK_END)
+        return dynamic_of(parse(stream, size), name)
     except PARSE_ERRORS as err:
-        detail = parse_error_detail(err)
-        raise WheelError(f"{name}: not a readable ELF file ({detail}); rebuild it") from None
+        raise unreadable(name, err) from None
+
+
+def dynamic_of(elf: ELFFile, name: str) -> Dynamic:
+    """:func:`read_dynamic` of a file :func:`maturin_cross.checks.elf.parse` opened (the proof
+    asks it and :func:`maturin_cross.checks.elf.facts_of` of one opening)."""
+    try:
+        return _read(elf)
+    except PARSE_ERRORS as err:
+        raise unreadable(name, err) from None
+
+
+def unreadable(name: str, err: BaseException) -> WheelError:
+    """The one line for a file whose loader's view cannot be read."""
+    detail = parse_error_detail(err)
+    return WheelError(f"{name}: not a readable ELF file ({detail}); rebuild it")
 
 
 def _read(elf: ELFFile) -> Dynamic:

@@ -7,8 +7,9 @@ suffixes, WHEEL tags against the file name: what ``inspect`` says), and then the
 ELF member (modules, bundled libraries, programs in ``.data/scripts``) is of the target's kind;
 every library it needs is bundled or in the sysroot, of the same kind, and defines every symbol
 version it requires (:mod:`maturin_cross.checks.linkage`); a manylinux/musllinux tag is one its
-binaries meet (:mod:`maturin_cross.checks.policy`). All of it in one pass over the file. Pure:
-reads the wheel and the sysroot.
+binaries meet (:mod:`maturin_cross.checks.policy`). All of it in one pass over the file, each
+ELF member parsed once for its facts and its loader's view together (they were two parses, each
+walking every section header, until issue 19). Pure: reads the wheel and the sysroot.
 """
 
 from __future__ import annotations
@@ -52,15 +53,19 @@ class _Binary:
 
 
 def _binary(stream: BinaryIO, size: int, name: str) -> _Binary | None:
+    """What one member is to a loader, from one opening of it: its ELF facts and its dynamic
+    section are read from the same parse, under one budget of reads
+    (:func:`maturin_cross.checks.elf.parse`)."""
     is_elf = elf.is_elf(stream.read(4))
     if not is_elf and not repair.is_shared_object(name):
         return None
-    facts = repair.elf_or_error(stream, size, name)
-    if not is_elf:
-        return _Binary(facts, None)
-    stream.seek(0)
     try:
-        return _Binary(facts, linkage.read_dynamic(stream, name))
+        parsed = elf.open_elf(stream, size, name)
+        facts: elf.ElfInfo | elf.ElfError = elf.facts_of(parsed, size, name)
+    except elf.ElfError as err:
+        return _Binary(err, None)
+    try:
+        return _Binary(facts, linkage.dynamic_of(parsed, name))
     except WheelError as err:
         return _Binary(facts, str(err))
 

@@ -339,21 +339,13 @@ def plan_fix(
 
 
 def write_fix(fix: Fix, out_dir: Path) -> Result:
-    """Write the corrected wheel (or an unchanged copy) into ``out_dir``; a wheel that needs no
-    change and is there already is left as it is."""
-    if fix.plan.needs_change:
-        new_path = rewrite_wheel(
-            fix.contents, out_dir, renames=fix.plan.renames, tags=fix.plan.tags
-        )
-        return Result(new_path, fix.plan.changes)
+    """Write the corrected wheel into ``out_dir``, always from the records read and verified
+    (:func:`maturin_cross.wheel.rewrite.rewrite_wheel`: each member's bytes copied from where its
+    checked central record says they are, the headers written anew), never a copy of the input's
+    bytes; a wheel that needs no change and is there already (the input itself) is left as it
+    is."""
     final = out_dir / fix.filename
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        if not atomic.same_file(final, fix.source):
-            atomic.copy_file(fix.source, final)
-    except OSError as err:
-        raise WheelError(
-            f"{final}: cannot write the wheel ({err.strerror or err}); check that {out_dir} is "
-            "a writable directory"
-        ) from err
-    return Result(final, ())
+    if not fix.plan.needs_change and atomic.same_file(final, fix.source):
+        return Result(final, ())
+    new_path = rewrite_wheel(fix.contents, out_dir, renames=fix.plan.renames, tags=fix.plan.tags)
+    return Result(new_path, fix.plan.changes)

@@ -41,6 +41,7 @@ _LIMIT32 = 0xFFFFFFFF
 _LIMIT16 = 0xFFFF
 _UTF8_FLAG = 0x800
 _DESCRIPTOR_FLAG = 0x08
+_DESCRIPTOR_SIG = b"PK\x07\x08"
 _ENCRYPTED_FLAG = 0x01
 _ZIP64_VERSION = 45
 _UNIX = 3
@@ -124,8 +125,22 @@ def _decode_name(raw: bytes, flags: int) -> str:
         raise ZipError(f"member {raw!r}: its name is flagged as UTF-8 but is not UTF-8") from None
 
 
-def _find_end(stream: BinaryIO, file_size: int) -> tuple[int, int, int, bytes]:
-    """(number of entries, central directory size, its offset, archive comment)."""
+@dataclass(frozen=True, slots=True)
+class _End:
+    """What the end records say: the central directory's place and size, the number of entries,
+    the archive comment, and where the central directory must end (where the zip64 end record,
+    or else the end record, starts)."""
+
+    count: int
+    cd_size: int
+    cd_offset: int
+    comment: bytes
+    cd_end: int
+
+
+def _find_end(stream: BinaryIO, file_size: int) -> _End:
+    """The end records, checked to follow the central directory with nothing between them and
+    nothing after the archive comment."""
     tail_size = min(file_size, _END.size + _LIMIT16)
     stream.seek(file_size - tail_size)
     tail = stream.read(tail_size)
@@ -143,8 +158,15 @@ def _find_end(stream: BinaryIO, file_size: int) -> tuple[int, int, int, bytes]:
             "the end of central directory record is cut short, or bytes were added after it"
         )
     _, disk, _, _, count, cd_size, cd_offset, comment_size = _END.unpack_from(tail, at)
+    if at + _END.size + comment_size != len(tail):
+        extra = len(tail) - at - _END.size - comment_size
+        raise ZipError(
+            f"{extra} bytes follow the end of central directory record and its comment (a zip "
+            "ends there; other readers may take them for part of the archive)"
+        )
     comment = tail[at + _END.size : at + _END.size + comment_size]
     end_offset = file_size - tail_size + at
+    cd_end = end_offset
     if disk not in (0, _LIMIT16):
         raise ZipError("a multi-disk archive")
     if end_offset >= _LOCATOR64.size:
@@ -158,15 +180,28 @@ def _find_end(stream: BinaryIO, file_size: int) -> tuple[int, int, int, bytes]:
                 record = stream.read(_END64.size)
             if len(record) < _END64.size or record[:4] != _END64_SIG:
                 raise ZipError("the zip64 end of central directory record is missing")
-            _, _, _, _, _, _, _, count, cd_size, cd_offset = _END64.unpack(record)
+            _, record_size, _, _, _, _, _, count, cd_size, cd_offset = _END64.unpack(record)
+            if end64_offset + 12 + record_size != end_offset - _LOCATOR64.size:
+                raise ZipError(
+                    "the zip64 end of central directory record and its locator do not follow "
+                    "one another (bytes between them that no record accounts for)"
+                )
+            cd_end = end64_offset
     if cd_offset + cd_size > file_size:
         raise ZipError("the central directory lies past the end of the file")
-    return count, cd_size, cd_offset, comment
+    if cd_offset + cd_size != cd_end:
+        raise ZipError(
+            f"{abs(cd_end - cd_offset - cd_size)} bytes between the central directory and its "
+            "end record that no record accounts for"
+        )
+    return _End(count, cd_size, cd_offset, comment, cd_end)
 
 
 def read_directory(stream: BinaryIO, file_size: int) -> tuple[list[Entry], bytes]:
-    """The entries of the central directory, in its order, and the archive comment."""
-    count, cd_size, cd_offset, comment = _find_end(stream, file_size)
+    """The entries of the central directory, in its order, and the archive comment; checked as
+    the strictest installer checks them (see :func:`_check_layout`)."""
+    end = _find_end(stream, file_size)
+    count, cd_size, cd_offset = end.count, end.cd_size, end.cd_offset
     stream.seek(cd_offset)
     directory = stream.read(cd_size)
     entries: list[Entry] = []
@@ -194,10 +229,10 @@ def read_directory(stream: BinaryIO, file_size: int) -> tuple[list[Entry], bytes
                 offset = next(values) if offset == _LIMIT32 else offset
             except StopIteration:
                 raise ZipError(
-                    f"{raw_name!r}: a zip64 extra field too short for its sizes"
+                    f"member {raw_name!r}: a zip64 extra field too short for its sizes"
                 ) from None
         if flags & _ENCRYPTED_FLAG:
-            raise ZipError(f"{_decode_name(raw_name, flags)}: an encrypted member")
+            raise ZipError(f"member {_decode_name(raw_name, flags)!r}: an encrypted member")
         entries.append(
             Entry(
                 name=_decode_name(raw_name, flags),
@@ -222,39 +257,164 @@ def read_directory(stream: BinaryIO, file_size: int) -> tuple[list[Entry], bytes
         raise ZipError(
             f"the central directory holds {len(entries)} entries, its end record says {count}"
         )
-    _check_layout(entries, cd_offset)
-    return entries, comment
+    if at != len(directory):
+        raise ZipError(
+            f"the central directory holds {len(directory) - at} bytes after its {count} records "
+            "that no record accounts for"
+        )
+    _check_layout(stream, entries, cd_offset)
+    return entries, end.comment
 
 
-def _check_layout(entries: list[Entry], cd_offset: int) -> None:
-    """Every member's local header and data lie before the central directory, one after the
-    other: no two share bytes (an overlapping archive unpacks far more than it holds)."""
+def _check_layout(stream: BinaryIO, entries: list[Entry], cd_offset: int) -> None:
+    """The members, walked in the order they lie in the file, tile it from its first byte to the
+    central directory: each local header agrees with its central record (:func:`_local`), each
+    member's header, data and data descriptor are followed at once by the next member's header,
+    and the last by the central directory. Nothing precedes the first member, lies between two or
+    after the last (a local entry hidden there is what a reader that walks local headers would
+    unpack), and no two members share bytes (an overlapping archive unpacks far more than it
+    holds). Bytes read: at most the file's size and one header more, whatever the records say."""
     ordered = sorted(entries, key=lambda entry: entry.header_offset)
-    for entry, following in zip(ordered, [*ordered[1:], None], strict=True):
-        # The local extra field may differ from the central one: the least the member takes.
-        end = entry.header_offset + _LOCAL.size + len(entry.raw_name) + entry.compressed_size
-        if end > cd_offset:
-            raise ZipError(f"{entry.name}: its data would lie past the central directory")
-        if following is not None and end > following.header_offset:
+    at = 0
+    previous: Entry | None = None
+    for number, entry in enumerate(ordered):
+        if entry.header_offset >= cd_offset:
+            raise ZipError(f"member {entry.name!r}: its data would lie past the central directory")
+        if entry.header_offset < at:
+            assert previous is not None  # at is 0 until a member was walked
             raise ZipError(
-                f"{entry.name} and {following.name}: their data overlap (entries sharing bytes "
-                "unpack to far more than the archive holds)"
+                f"members {previous.name!r} and {entry.name!r}: their data overlap (entries "
+                "sharing bytes unpack to far more than the archive holds)"
             )
+        if entry.header_offset > at:
+            raise ZipError(_unaccounted(stream, at, entry.header_offset, previous, entry))
+        following = ordered[number + 1].header_offset if number + 1 < len(ordered) else cd_offset
+        local = _local(stream, entry)
+        end = local.data_start + entry.compressed_size
+        if end > cd_offset:
+            raise ZipError(f"member {entry.name!r}: its data would lie past the central directory")
+        if entry.flags & _DESCRIPTOR_FLAG:
+            end = _descriptor_end(stream, entry, end, local.zip64, min(following, cd_offset))
+        at = end
+        previous = entry
+    if at != cd_offset:
+        raise ZipError(_unaccounted(stream, at, cd_offset, previous, None))
 
 
-def local_header(stream: BinaryIO, entry: Entry) -> tuple[int, bytes]:
-    """(where ``entry``'s data starts, its local extra field without zip64)."""
+def _unaccounted(
+    stream: BinaryIO, start: int, stop: int, before: Entry | None, after: Entry | None
+) -> str:
+    """Says what lies between ``start`` and ``stop`` that no central record describes."""
+    stream.seek(start)
+    head = stream.read(min(stop - start, _LOCAL.size + _LIMIT16))
+    if head[:4] == _LOCAL_SIG and len(head) >= _LOCAL.size:
+        name_len = struct.unpack_from("<H", head, 26)[0]
+        what = f"a local entry {_shown(head[_LOCAL.size : _LOCAL.size + name_len])}"
+    else:
+        what = f"{stop - start} bytes"
+    if before is None and after is not None:
+        where = f"before the first member {after.name!r}"
+    elif after is None and before is not None:
+        where = f"after the last member {before.name!r}"
+    elif before is not None and after is not None:
+        where = f"between members {before.name!r} and {after.name!r}"
+    else:
+        where = "before the central directory of an archive with no members"
+    return (
+        f"{what} that the central directory does not list lies {where} (a hidden entry: "
+        "installers that read local headers would unpack it)"
+    )
+
+
+def _shown(raw: bytes) -> str:
+    """A name found only in a local header, quoted for a message (at most 200 bytes of it)."""
+    text = repr(raw[:200].decode("utf-8", "replace"))
+    return text + "..." if len(raw) > 200 else text
+
+
+@dataclass(frozen=True, slots=True)
+class _LocalHeader:
+    """A member's local header, checked against its central record."""
+
+    data_start: int
+    extra: bytes
+    """The local extra field without its zip64 record."""
+    zip64: bool
+    """The local header carries a zip64 record (its data descriptor's sizes are 8 bytes)."""
+
+
+def _local(stream: BinaryIO, entry: Entry) -> _LocalHeader:
+    """``entry``'s local header, which must agree with its central record on the name, the
+    general-purpose flags, the method, the CRC-32 and both sizes; with a data descriptor
+    (flag bit 3), the local CRC and sizes may be zero and the descriptor carries them."""
     stream.seek(entry.header_offset)
     head = stream.read(_LOCAL.size)
     if len(head) < _LOCAL.size or head[:4] != _LOCAL_SIG:
-        raise ZipError("its local header is missing")
-    name_len, extra_len = struct.unpack_from("<HH", head, 26)
+        raise ZipError(f"member {entry.name!r}: its local header is missing")
+    _, _, flags, method, _, _, crc, csize, size, name_len, extra_len = _LOCAL.unpack(head)
     rest = stream.read(name_len + extra_len)
-    if rest[:name_len] != entry.raw_name:
-        raise ZipError("the file name in its local header differs from the central directory")
-    return entry.header_offset + _LOCAL.size + name_len + extra_len, _split_extra(rest[name_len:])[
-        0
-    ]
+    raw_name = rest[:name_len]
+    kept, zip64 = _split_extra(rest[name_len:])
+    if zip64 is not None:
+        values = iter(struct.unpack_from(f"<{len(zip64) // 8}Q", zip64))
+        size = next(values, size) if size == _LIMIT32 else size
+        csize = next(values, csize) if csize == _LIMIT32 else csize
+    differ: list[str] = []
+    if raw_name != entry.raw_name:
+        differ.append(f"the name ({_shown(raw_name)})")
+    if flags != entry.flags:
+        differ.append(f"the flags ({flags:#06x}, the central directory says {entry.flags:#06x})")
+    if method != entry.method:
+        differ.append(f"the method ({method}, the central directory says {entry.method})")
+    local = (crc, csize, size)
+    central = (entry.crc, entry.compressed_size, entry.size)
+    if local != central and not (entry.flags & _DESCRIPTOR_FLAG and local == (0, 0, 0)):
+        differ.append(
+            f"the CRC-32 and sizes ({crc:08x}, {csize}, {size}; the central directory says "
+            f"{entry.crc:08x}, {entry.compressed_size}, {entry.size})"
+        )
+    if differ:
+        raise ZipError(
+            f"member {entry.name!r}: its local header differs from the central directory in "
+            f"{', '.join(differ)}; readers that trust one or the other would unpack different "
+            "files"
+        )
+    return _LocalHeader(
+        entry.header_offset + _LOCAL.size + name_len + extra_len, kept, zip64 is not None
+    )
+
+
+def _descriptor_end(stream: BinaryIO, entry: Entry, start: int, zip64: bool, following: int) -> int:
+    """Where ``entry``'s data descriptor, at ``start``, ends; it must repeat the central CRC-32
+    and sizes. Its signature is optional and its sizes are 4 or 8 bytes: of the forms that
+    agree, the one that ends where the next structure starts."""
+    stream.seek(start)
+    data = stream.read(24)
+    wide, narrow = ("<IQQ", 20), ("<III", 12)
+    ends: list[int] = []
+    for signed in (True, False):
+        offset = 4 if signed else 0
+        if signed and data[:4] != _DESCRIPTOR_SIG:
+            continue
+        for layout, length in (wide, narrow) if zip64 else (narrow, wide):
+            if len(data) < offset + length:
+                continue
+            values = struct.unpack_from(layout, data, offset)
+            if values == (entry.crc, entry.compressed_size, entry.size):
+                ends.append(start + offset + length)
+    if not ends:
+        raise ZipError(
+            f"member {entry.name!r}: its data descriptor is missing or differs from the "
+            "central directory"
+        )
+    return following if following in ends else ends[0]
+
+
+def local_header(stream: BinaryIO, entry: Entry) -> tuple[int, bytes]:
+    """(where ``entry``'s data starts, its local extra field without zip64), the header checked
+    against ``entry`` (:func:`_local`)."""
+    found = _local(stream, entry)
+    return found.data_start, found.extra
 
 
 def raw_chunks(stream: BinaryIO, start: int, length: int, chunk: int = CHUNK) -> Iterator[bytes]:
@@ -407,6 +567,10 @@ class MemberReader(io.RawIOBase):
     BLOCK = 1 << 16
     HEAD = 8 << 20
     CACHE = 16 << 20
+    RESTARTS = 16
+    """How many times the decompressor may start again: a reader sent back and forth across a
+    large member (an ELF file whose headers point everywhere) would decompress it again for
+    every read; past this it is refused, so reading it costs at most this many times its size."""
 
     def __init__(self, stream: BinaryIO, entry: Entry) -> None:
         super().__init__()
@@ -419,6 +583,7 @@ class MemberReader(io.RawIOBase):
         self._chunks: Iterator[bytes] | None = None
         self._next = 0  # the index of the block the decompressor gives next
         self._pending = bytearray()
+        self._restarts = 0
 
     @property
     def size(self) -> int:
@@ -487,6 +652,13 @@ class MemberReader(io.RawIOBase):
         if found is not None:
             return found
         if self._chunks is None or self._next > index:
+            if self._chunks is not None:
+                self._restarts += 1
+                if self._restarts > self.RESTARTS:
+                    raise ZipError(
+                        f"reading it went back to its start more than {self.RESTARTS} times (its "
+                        "contents send a reader back and forth across it)"
+                    )
             self._chunks = data_chunks(self._stream, self._entry, self.BLOCK)
             self._next = 0
             self._pending = bytearray()

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import random
 import struct
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
+import elfpatch
 import harness
 import pytest
 from elfpatch import with_section_field
+from elftools.elf.elffile import ELFFile
 
-from maturin_cross.checks import elf
+from maturin_cross.checks import elf, linkage
 from maturin_cross.checks.elf import ElfInfo, check_fits, is_elf, read_elf
-from maturin_cross.errors import ElfError, MaturinCrossError
+from maturin_cross.errors import ElfError, MaturinCrossError, WheelError
 from maturin_cross.target.arches import (
     ARM_HARD,
     ARM_SOFT,
@@ -650,7 +657,9 @@ def test_section_past_the_end_is_an_elf_error() -> None:
     (e_shoff,) = struct.unpack_from("<Q", data, 0x28)
     (e_shentsize,) = struct.unpack_from("<H", data, 0x3A)
     struct.pack_into("<Q", data, e_shoff + 1 * e_shentsize + 32, 1 << 20)  # section 1's sh_size
-    with pytest.raises(ElfError, match=r"^big\.so is a truncated .*; section \.\S+ ends at byte "):
+    with pytest.raises(
+        ElfError, match=r"^big\.so is a truncated .*; section 1 \('\.\S+'\) ends at byte "
+    ):
         read_elf(bytes(data), "big.so")
 
 
@@ -720,3 +729,93 @@ def test_attributes_that_are_not_utf8_are_an_elf_error() -> None:
     bad = data.replace(b"aeabi", b"\xff\xfeabi", 1)
     with pytest.raises(ElfError, match=r"^x\.so is a truncated or corrupt ELF file"):
         read_elf(bad, "x.so")
+
+
+# --- bounded time, whatever the headers claim ------------------------------------------------
+
+HANG_GUARD = 10.0
+"""Seconds: a guard against a hang, never a speed test (docs/reliability.md has the figures)."""
+
+
+@pytest.mark.parametrize(
+    ("craft", "says"),
+    [
+        (
+            elfpatch.symbol_entries_of_one_byte,
+            "section 2 ('.dynsym'), a symbol table, claims entries of 1 bytes, ELF's are 24",
+        ),
+        (elfpatch.symbol_tables_repeated, "its headers send a reader round and round"),
+        (elfpatch.strings_without_end, "its headers send a reader round and round"),
+        (
+            lambda data: elfpatch.with_header_field(data, "e_shnum", 0xFFFF),
+            "its section headers end at byte ",
+        ),
+        (
+            lambda data: elfpatch.with_header_field(data, "e_phentsize", 8),
+            "its program headers claim 8 bytes each, ELF's are 56",
+        ),
+        (
+            lambda data: elfpatch.with_section_field(
+                (harness.FIXTURES / "linkage" / "armhf" / "needs-glibc-2.38.so").read_bytes(),
+                "SHT_GNU_verneed",
+                "sh_info",
+                1 << 30,
+            ),
+            "claims 1073741824 version entries in ",
+        ),
+    ],
+)
+def test_crafted_counts_are_refused_in_bounded_time(
+    craft: Callable[[bytes], bytes], says: str
+) -> None:
+    """Each of these took seconds to hours before (a symbol parsed per byte, per header, a name
+    read to the end of the file per symbol); now the headers are checked against the file and
+    what is read is metered: one line naming the file. The loader's view reads no symbols: it
+    refuses the same headers, or reads the rest, in bounded time too."""
+    data = craft(data_of("x86_64-linux-gnu.so"))
+    started = time.monotonic()
+    with pytest.raises(ElfError) as refused:
+        read_elf(data, "pkg/crafted.so")
+    try:
+        linkage.read_dynamic(io.BytesIO(data), "pkg/crafted.so")
+    except WheelError as err:
+        assert str(err).startswith("pkg/crafted.so: not a readable ELF file (")
+    assert time.monotonic() - started < HANG_GUARD
+    message = str(refused.value)
+    assert message.startswith(f"pkg/crafted.so is a truncated or corrupt ELF file ({len(data)} ")
+    assert says in message
+    assert "\n" not in message
+
+
+def test_the_budget_is_far_above_what_real_libraries_read() -> None:
+    """Every fixture, and this machine's C and C++ libraries where present, are read whole
+    within a fifth of the budget."""
+    files = [harness.FIXTURES / "elf" / f.file for f in ELF_FIXTURES]
+    files += [
+        path
+        for path in (
+            Path("/usr/lib/x86_64-linux-gnu/libc.so.6"),
+            Path("/usr/lib/x86_64-linux-gnu/libstdc++.so.6"),
+        )
+        if path.is_file()
+    ]
+    for path in files:
+        data = path.read_bytes()
+        budget = int(len(data) * elf.READS_PER_BYTE) + elf.READS_BASE
+        counted = _Counting(io.BytesIO(data))
+        parsed = ELFFile(counted)
+        elf.facts_of(parsed, len(data), path.name)
+        linkage.dynamic_of(parsed, path.name)
+        assert counted.reads * 5 < budget, path
+
+
+class _Counting(io.BytesIO):
+    """A file in memory that counts the reads made of it."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        super().__init__(stream.read())
+        self.reads = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.reads += 1
+        return super().read(size)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import bigwheel
 import pytest
+import ziptamper
 from harness import clean_environ, cli_command
 from origins import sourced
 from packaging.tags import Tag
@@ -387,3 +388,45 @@ def test_a_wheel_of_more_than_65535_files_is_fixed_as_zip64(tmp_path: Path) -> N
         assert len(names) == 66_000 + 5
         assert names[1] == bigwheel.FIXED_MODULE
     assert read_wheel(fixed).entries == tuple(names)
+
+
+# --- issue 19: a wheel handed back is written from its records ---------------------------------
+
+
+@pytest.mark.parametrize("needs_change", [False, True])
+def test_a_wheel_with_a_hidden_local_entry_is_never_handed_back(
+    tmp_path: Path, needs_change: bool
+) -> None:
+    """``evil.pth`` present only as a local header: refused by the read that fix and a build's
+    last step share (deliver, what ``build_wheel`` hands maturin's wheel to), whether the wheel
+    needs a change or would have been handed back as it was; nothing is written."""
+    from maturin_cross.pipeline import deliver
+
+    tags = ("cp312-cp312-linux_x86_64",) if needs_change else ("cp312-cp312-linux_armv7l",)
+    source = build_wheel(tmp_path / "in", tags, {ARM_RIGHT: "arm-linux-gnueabihf.so"})
+    ziptamper.hide(source, "between")
+    before = source.read_bytes()
+    out = tmp_path / "out"
+    with pytest.raises(WheelError) as refused:
+        deliver.deliver(source, ARMHF.resolve(), None, out)
+    (line,) = refused.value.lines()
+    assert "a local entry 'evil.pth' that the central directory does not list" in line
+    assert source.read_bytes() == before
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_wheel_that_needs_no_change_is_written_from_its_records(tmp_path: Path) -> None:
+    """Not copied: every header written anew from the central records that were verified, the
+    members' bytes taken from where those records say they are."""
+    source = build_wheel(
+        tmp_path / "in", ("cp312-cp312-linux_armv7l",), {ARM_RIGHT: "arm-linux-gnueabihf.so"}
+    )
+    ziptamper.with_descriptors(source)  # a streaming writer's wheel: descriptors after the data
+    result = fix_wheel(source, ARMHF.resolve(), tmp_path / "out")
+    assert result.changes == ()
+    assert result.path.read_bytes() != source.read_bytes()
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(result.path) as new:
+        assert [i.filename for i in new.infolist()] == [i.filename for i in old.infolist()]
+        assert all(not info.flag_bits & 0x08 for info in new.infolist())
+        for info in old.infolist():
+            assert new.read(info.filename) == old.read(info)

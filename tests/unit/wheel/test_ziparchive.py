@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 import bigwheel
 import pytest
+import ziptamper
 from wheelmaker import make_wheel
 
 from maturin_cross.wheel import ziparchive
@@ -284,6 +285,27 @@ def rewrite_central(path: Path, name: str, **changes: int) -> None:
     path.write_bytes(bytes(data))
 
 
+LOCAL_FIELDS = {"flags": (6, 2), "method": (8, 2), "crc": (14, 4), "compressed_size": (18, 4)}
+LOCAL_FIELDS["size"] = (22, 4)
+
+
+def rewrite_local(path: Path, name: str, **changes: int) -> None:
+    """Change fields of ``name``'s local header (flags, method, crc, compressed_size, size) in
+    place."""
+    data = bytearray(path.read_bytes())
+    at = data.find(ziparchive._LOCAL_SIG)
+    while at >= 0:
+        name_len = int.from_bytes(data[at + 26 : at + 28], "little")
+        if data[at + 30 : at + 30 + name_len] == name.encode():
+            break
+        at = data.find(ziparchive._LOCAL_SIG, at + 4)
+    assert at >= 0, name
+    for field, value in changes.items():
+        offset, width = LOCAL_FIELDS[field]
+        data[at + offset : at + offset + width] = value.to_bytes(width, "little")
+    path.write_bytes(bytes(data))
+
+
 @pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
 def test_a_member_that_inflates_past_its_size_stops_there(tmp_path: Path, method: int) -> None:
     """A bomb that declares 1,000 bytes: never more than that is handed out, and the reading
@@ -292,6 +314,7 @@ def test_a_member_that_inflates_past_its_size_stops_there(tmp_path: Path, method
     with zipfile.ZipFile(path, "w", compression=method) as archive:
         archive.writestr("zeros", bytes(8 << 20))
     rewrite_central(path, "zeros", size=1000)
+    rewrite_local(path, "zeros", size=1000)  # the two headers agree, and lie
     (entry,) = read_directory(path)[0]
     handed: list[int] = []
     with (
@@ -323,7 +346,7 @@ def test_a_member_past_the_central_directory_is_refused(tmp_path: Path) -> None:
         archive.writestr("a", b"a" * 100)
     rewrite_central(path, "a", header_offset=0x7FFFFFFF)
     with pytest.raises(
-        ziparchive.ZipError, match=r"^a: its data would lie past the central directory"
+        ziparchive.ZipError, match=r"^member 'a': its data would lie past the central directory"
     ):
         read_directory(path)
 
@@ -378,3 +401,151 @@ def test_lzma_properties_that_make_no_filter_are_a_zip_error(tmp_path: Path) -> 
         pytest.raises(ziparchive.ZipError, match="cannot be decompressed"),
     ):
         b"".join(ziparchive.data_chunks(stream, entry))
+
+
+# --- read as the strictest installer reads it: local headers against the central directory ------
+
+INIT = "rpds/__init__.py"
+MODULE = "rpds/rpds.cpython-311-x86_64-linux-gnu.so"
+RECORD = "rpds-0.1.0.dist-info/RECORD"
+
+
+def a_wheel(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    return make_wheel(folder)
+
+
+@pytest.mark.parametrize(
+    ("where", "says"),
+    [
+        ("before", "lies before the first member 'rpds/__init__.py'"),
+        ("between", f"lies between members 'rpds/__init__.py' and '{MODULE}'"),
+        ("after", f"lies after the last member '{RECORD}'"),
+    ],
+)
+def test_a_local_entry_the_central_directory_hides_is_refused(
+    tmp_path: Path, where: str, says: str
+) -> None:
+    """Python's zipfile reads these wheels without a word; a reader that walks local headers
+    unpacks ``evil.pth``."""
+    path = a_wheel(tmp_path)
+    ziptamper.hide(path, where)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        assert "evil.pth" not in archive.namelist()
+    with pytest.raises(ziparchive.ZipError) as refused:
+        read_directory(path)
+    assert str(refused.value) == (
+        f"a local entry 'evil.pth' that the central directory does not list {says} (a hidden "
+        "entry: installers that read local headers would unpack it)"
+    )
+
+
+def test_bytes_that_are_no_entry_are_refused_as_well(tmp_path: Path) -> None:
+    path = a_wheel(tmp_path)
+    ziptamper.insert_at(path, ziptamper.member_offset(path, MODULE), b"\x00" * 7)
+    with pytest.raises(ziparchive.ZipError, match=r"^7 bytes that the central directory does not"):
+        read_directory(path)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("crc", 5, "the CRC-32 and sizes (00000005, "),
+        ("compressed_size", 1, "the CRC-32 and sizes ("),
+        ("size", 1 << 20, "the CRC-32 and sizes ("),
+        ("flags", 0x0008, "the flags (0x0008, the central directory says 0x0000)"),
+        ("method", zipfile.ZIP_STORED, "the method (0, the central directory says 8)"),
+    ],
+)
+def test_a_local_header_that_differs_from_its_central_record_is_refused(
+    tmp_path: Path, field: str, value: int, says: str
+) -> None:
+    path = a_wheel(tmp_path)
+    ziptamper.set_local(path, INIT, **{field: value})
+    with pytest.raises(ziparchive.ZipError) as refused:
+        read_directory(path)
+    message = str(refused.value)
+    assert message.startswith(
+        f"member '{INIT}': its local header differs from the central directory in {says}"
+    )
+    assert message.endswith("readers that trust one or the other would unpack different files")
+
+
+def test_a_local_name_that_differs_is_refused(tmp_path: Path) -> None:
+    path = a_wheel(tmp_path)
+    ziptamper.rename_local(path, INIT, "rpds/__init__.pth"[:16])
+    with pytest.raises(
+        ziparchive.ZipError,
+        match=r"^member 'rpds/__init__\.py': its local header differs .* in the name "
+        r"\('rpds/__init__\.pt'\)",
+    ):
+        read_directory(path)
+
+
+def test_two_records_of_one_entry_are_refused(tmp_path: Path) -> None:
+    path = a_wheel(tmp_path)
+    ziptamper.point_at(path, RECORD, INIT)
+    with pytest.raises(ziparchive.ZipError, match=r"their data overlap|does not list"):
+        read_directory(path)
+
+
+def test_data_descriptors_that_agree_are_read(tmp_path: Path) -> None:
+    path = a_wheel(tmp_path)
+    expected = {name: zipfile.ZipFile(path).read(name) for name in (INIT, MODULE, RECORD)}
+    ziptamper.with_descriptors(path)
+    assert ziptamper.get_local(path, INIT, "flags") & 0x08
+    assert ziptamper.get_local(path, INIT, "crc") == 0
+    entries, _ = read_directory(path)
+    with open(path, "rb") as stream:
+        for entry in entries:
+            if entry.name in expected:
+                assert b"".join(ziparchive.data_chunks(stream, entry)) == expected[entry.name]
+
+
+def test_a_data_descriptor_that_differs_is_refused(tmp_path: Path) -> None:
+    path = a_wheel(tmp_path)
+    ziptamper.with_descriptors(path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(INIT)
+    descriptor = info.header_offset + 30 + len(INIT) + len(info.extra) + info.compress_size
+    assert data[descriptor : descriptor + 4] == b"PK\x07\x08"
+    data[descriptor + 4] ^= 0xFF  # its CRC-32
+    path.write_bytes(bytes(data))
+    with pytest.raises(
+        ziparchive.ZipError,
+        match=rf"^member '{INIT}': its data descriptor is missing or differs from the central",
+    ):
+        read_directory(path)
+
+
+def test_zip64_local_headers_are_read(tmp_path: Path) -> None:
+    path = a_wheel(tmp_path)
+    ziptamper.as_zip64(path)
+    entries, _ = read_directory(path)
+    assert [entry.name for entry in entries][:2] == [INIT, MODULE]
+
+
+def test_bytes_after_the_archive_comment_are_refused(tmp_path: Path) -> None:
+    path = a_wheel(tmp_path)
+    path.write_bytes(path.read_bytes() + b"hidden")
+    with pytest.raises(ziparchive.ZipError, match=r"^6 bytes follow the end of central directory"):
+        read_directory(path)
+
+
+def test_a_member_read_back_and_forth_is_refused_past_its_restarts(tmp_path: Path) -> None:
+    """Reads behind the decompressor, past what it keeps, start it again: a bounded number of
+    times, so that reading a member costs at most that many times its size."""
+    path = tmp_path / "big.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("big", bytes(60 << 20))
+    (entry,) = read_directory(path)[0]
+    with open(path, "rb") as stream:
+        reader = ziparchive.MemberReader(stream, entry)
+        with pytest.raises(ziparchive.ZipError, match="went back to its start more than 16"):
+            for _ in range(ziparchive.MemberReader.RESTARTS + 2):
+                for where in (10 << 20, 30 << 20, 50 << 20):  # further apart than it keeps
+                    reader.seek(where)
+                    assert reader.read(16) == bytes(16)
