@@ -296,8 +296,8 @@ def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         parse(path, said("MATURIN_CROSS_SYSCONFIGDATA"))
     assert one_line(info) == (
-        f"cannot read sysconfigdata {path} (from MATURIN_CROSS_SYSCONFIGDATA): No such file or "
-        f"directory; point MATURIN_CROSS_SYSCONFIGDATA at the target's _sysconfigdata_*.py"
+        f"cannot read sysconfigdata {path} (from MATURIN_CROSS_SYSCONFIGDATA): does not exist; "
+        f"point MATURIN_CROSS_SYSCONFIGDATA at the target's _sysconfigdata_*.py"
     )
 
 
