@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from maturin_cross.checks import repair
     from maturin_cross.errors import UsageError, WheelError
     from maturin_cross.pipeline.deliver import deliver_all
+    from maturin_cross.support import atomic
     from maturin_cross.support.text import shown
 
     if not options.names_target(args):
@@ -66,14 +67,16 @@ def run(args: argparse.Namespace) -> int:
             else:
                 options.show(f"{shown(path)}: ok for {target.rust_target}")
     elif given:
-        delivered = deliver_all(
-            given,
-            target,
-            aimed.sysroot,
-            Path(args.wheel_dir),
-            in_place=args.in_place,
-            max_unpacked=limit,
-        )
+        inputs = [*given, *([Path(target.sysconfigdata)] if target.sysconfigdata else [])]
+        with atomic.keeping(inputs):  # a dead run's folder holding an input is left as it is
+            delivered = deliver_all(
+                given,
+                target,
+                aimed.sysroot,
+                Path(args.wheel_dir),
+                in_place=args.in_place,
+                max_unpacked=limit,
+            )
         results = dict(enumerate(delivered))
     return _report(args.wheels, results)
 
