@@ -1025,3 +1025,23 @@ def test_cli_main_parses_or_refuses_in_one_line(
     assert json.loads(capsys.readouterr().out)["rust_target"] == "aarch64-unknown-linux-gnu"
     assert not (tmp_path / EXECUTED).exists()
     assert "_target_sd" not in sys.modules
+
+
+def test_a_folder_search_990_levels_deep_is_bounded(tmp_path: Path) -> None:
+    """Made with paths relative to an open folder: the deepest is far past PATH_MAX."""
+    from maturin_cross.target.sysconfigdata import _search_lib_dir
+
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        for _ in range(990):
+            os.mkdir("lib", dir_fd=fd)
+            inner = os.open("lib", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        os.close(os.open("_sysconfigdata_deep.py", os.O_WRONLY | os.O_CREAT, dir_fd=fd))
+    finally:
+        os.close(fd)
+    assert _search_lib_dir(tmp_path, {}) == []  # not found, and no RecursionError
+    with pytest.raises(ConfigError) as info:
+        sysconfigdata.locate(Sourced(str(tmp_path), said("-C sysconfigdata")), {}, tmp_path)
+    assert f"no _sysconfigdata_*.py under {tmp_path}" in str(info.value)

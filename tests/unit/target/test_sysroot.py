@@ -102,14 +102,16 @@ def test_an_include_tree_is_read_once_per_file(
         for n in range(6):
             below = f"include /etc/l{level + 1}/*.conf\n" if level < 8 else ""
             _write(tmp_path, f"/etc/l{level}/{n}.conf", f"{below}/usr/lib/l{level}\n")
+    from maturin_cross.support import files
+
     reads: list[Path] = []
-    real = sysroot.files.read_regular
+    real = files.read_regular
 
     def counted(path: str | Path, limit: int) -> bytes:
         reads.append(Path(path))
         return real(path, limit)
 
-    monkeypatch.setattr(sysroot.files, "read_regular", counted)
+    monkeypatch.setattr(files, "read_regular", counted)
     dirs = sysroot.library_dirs(Sysroot(tmp_path, "test"), None, 32, None)
     assert len(reads) == 1 + 6 * 8
     assert len(set(reads)) == len(reads)
