@@ -3,6 +3,7 @@ the way Yocto, Buildroot, crossenv and PyO3 name it (fixtures in tests/fixtures/
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -1028,20 +1029,24 @@ def test_cli_main_parses_or_refuses_in_one_line(
 
 
 def test_a_folder_search_990_levels_deep_is_bounded(tmp_path: Path) -> None:
-    """Made with paths relative to an open folder: the deepest is far past PATH_MAX."""
+    """Made (and removed) with paths relative to an open folder: the deepest is far past
+    PATH_MAX, and past what a recursive removal (pytest's own clean-up) could take."""
     from maturin_cross.target.sysconfigdata import _search_lib_dir
 
-    fd = os.open(tmp_path, os.O_RDONLY)
+    fds = [os.open(tmp_path, os.O_RDONLY)]
     try:
         for _ in range(990):
-            os.mkdir("lib", dir_fd=fd)
-            inner = os.open("lib", os.O_RDONLY, dir_fd=fd)
-            os.close(fd)
-            fd = inner
-        os.close(os.open("_sysconfigdata_deep.py", os.O_WRONLY | os.O_CREAT, dir_fd=fd))
+            os.mkdir("lib", dir_fd=fds[-1])
+            fds.append(os.open("lib", os.O_RDONLY, dir_fd=fds[-1]))
+        os.close(os.open("_sysconfigdata_deep.py", os.O_WRONLY | os.O_CREAT, dir_fd=fds[-1]))
+        assert _search_lib_dir(tmp_path, {}) == []  # not found, and no RecursionError
+        with pytest.raises(ConfigError) as info:
+            sysconfigdata.locate(Sourced(str(tmp_path), said("-C sysconfigdata")), {}, tmp_path)
+        assert f"no _sysconfigdata_*.py under {tmp_path}" in str(info.value)
     finally:
-        os.close(fd)
-    assert _search_lib_dir(tmp_path, {}) == []  # not found, and no RecursionError
-    with pytest.raises(ConfigError) as info:
-        sysconfigdata.locate(Sourced(str(tmp_path), said("-C sysconfigdata")), {}, tmp_path)
-    assert f"no _sysconfigdata_*.py under {tmp_path}" in str(info.value)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink("_sysconfigdata_deep.py", dir_fd=fds[-1])
+        while len(fds) > 1:
+            os.close(fds.pop())
+            os.rmdir("lib", dir_fd=fds[-1])
+        os.close(fds.pop())
