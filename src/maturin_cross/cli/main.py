@@ -93,8 +93,13 @@ def _silence_stdout() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command ``argv`` says; its exit code. Without ``argv`` (``sys.argv``: the
+    ``maturin-cross`` script, ``python -m maturin_cross``) the process ends when this returns,
+    so SIGINT and SIGTERM stay passed over once the command is done: the exit code says what
+    the command did, and a late signal cannot turn a written wheel into a traceback."""
     from maturin_cross.errors import MaturinCrossError
 
+    ending = argv is None
     args = parser().parse_args(argv)
     stop = _Stop()
     previous: dict[int, Any] = {}
@@ -126,4 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         sys.stdout = real_stdout
         for signum, handler in previous.items():
-            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+            if ending:
+                signal.signal(signum, signal.SIG_IGN)
+            else:
+                signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
