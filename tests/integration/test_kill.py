@@ -223,7 +223,8 @@ def test_fix_stopped_by_repeated_signals_leaves_nothing(tmp_path: Path) -> None:
     subprocess.run(cli_command("--help"), env=clean_environ(), capture_output=True, check=True)
     starting = time.monotonic() - start  # the interpreter's start: Python's, not ours
     start = time.monotonic()
-    assert subprocess.run(argv, env=clean_environ(), check=False).returncode == 0
+    unstopped = subprocess.run(argv, env=clean_environ(), capture_output=True, check=False)
+    assert unstopped.returncode == 0, unstopped.stderr
     within = time.monotonic() - start
     rng = random.Random(SEED + 2)
     codes: dict[int, int] = {}
