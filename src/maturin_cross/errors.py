@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from maturin_cross.support.text import one_line
+
 PREFIX = "maturin-cross: error: "
 """How every error line starts, from the hooks and the command alike."""
 
@@ -19,8 +21,9 @@ class MaturinCrossError(Exception):
     exit_code = 1
 
     def lines(self) -> list[str]:
-        """The message as the edges print it: one ``maturin-cross: error:`` line per line."""
-        return [f"{PREFIX}{line}" for line in str(self).splitlines() or [type(self).__name__]]
+        """The message as the edges print it: one ``maturin-cross: error:`` line, whatever the
+        message holds (a line end or an escape sequence from a name is escaped, never printed)."""
+        return [f"{PREFIX}{one_line(str(self) or type(self).__name__)}"]
 
 
 class ConfigError(MaturinCrossError):
@@ -69,6 +72,12 @@ class WheelError(MaturinCrossError):
     def __init__(self, problems: Sequence[str] | str) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
+
+    def lines(self) -> list[str]:
+        """One line per problem (what a name in a problem holds is escaped)."""
+        if not self.problems:
+            return [f"{PREFIX}{type(self).__name__}"]
+        return [f"{PREFIX}{one_line(problem)}" for problem in self.problems]
 
 
 class ElfError(WheelError):

@@ -199,3 +199,61 @@ def test_parallel_fix_into_one_folder(tmp_path: Path) -> None:
     loop = Loop("parallel fix", argv, clean_environ(), out, target, {})
     assert loop.check_folder("8 parallel runs") == []
     assert [p.name for p in out.iterdir()] == [bigwheel.FIXED_NAME]
+
+
+STOPS = (signal.SIGINT, signal.SIGTERM)
+STOP_RUNS = int(os.environ.get("STOP_LOOP_COUNT", "20"))
+
+
+def test_fix_stopped_by_repeated_signals_leaves_nothing(tmp_path: Path) -> None:
+    """Ctrl-C and SIGTERM, 2 to 5 of them a few milliseconds apart, at random moments of a
+    ``fix`` of a 64 MiB wheel: a second signal landing in the clean-up the first began must not
+    cut it short. After every run the output folder holds no staging folder and no temp file
+    (a wheel only whole: a stop after its final rename), and the run exits 0, 130 or 143. A signal that
+    lands while the interpreter is still starting (before ``main`` takes over SIGINT and
+    SIGTERM) ends it as Python does, with nothing of ours made yet."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    wheel = bigwheel.write_wheel(inputs, module_padding=64 << 20)
+    sysconfigdata = bigwheel.write_sysconfigdata(inputs)
+    before = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    out = tmp_path / "out"
+    argv = cli_command("fix", wheel, "--sysconfigdata", sysconfigdata, "-w", out)
+    start = time.monotonic()
+    subprocess.run(cli_command("--help"), env=clean_environ(), capture_output=True, check=True)
+    starting = time.monotonic() - start  # the interpreter's start: Python's, not ours
+    start = time.monotonic()
+    unstopped = subprocess.run(argv, env=clean_environ(), capture_output=True, check=False)
+    assert unstopped.returncode == 0, unstopped.stderr
+    within = time.monotonic() - start
+    rng = random.Random(SEED + 2)
+    codes: dict[int, int] = {}
+    for run in range(STOP_RUNS):
+        for wheel_left in out.glob("*.whl"):
+            wheel_left.unlink()  # so that every stop lands in a first write
+        delay = rng.uniform(starting / 2, within)
+        stops = [(rng.choice(STOPS), rng.uniform(0, 0.05)) for _ in range(rng.randint(2, 5))]
+        process = subprocess.Popen(
+            argv, env=clean_environ(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        time.sleep(delay)
+        for signum, gap in stops:
+            if process.poll() is not None:
+                break
+            process.send_signal(signum)
+            time.sleep(gap)
+        _, errors = process.communicate(timeout=600)
+        said = f"seed {SEED + 2}, run {run}: {delay:.3f} s, then {stops}: exit {process.returncode}"
+        codes[process.returncode] = codes.get(process.returncode, 0) + 1
+        assert process.returncode in (0, 130, 143, -signal.SIGINT, -signal.SIGTERM), (
+            f"{said}\n{errors}"
+        )
+        if process.returncode in (0, 130, 143):
+            assert "Traceback" not in errors, f"{said}\n{errors}"
+        left = sorted(p.name for p in out.iterdir() if not p.name.endswith(".whl"))
+        assert left == [], f"{said}: left {left}"
+        for name in out.glob("*.whl"):  # a stop after the final rename: the wheel is whole
+            assert record_problems(name) == [], said
+    assert hashlib.sha256(wheel.read_bytes()).hexdigest() == before, "fix changed its input"
+    assert codes.get(130, 0) + codes.get(143, 0) >= STOP_RUNS // 4, codes  # clean-ups were tried
+    print(f"stopped fix: exit codes {codes} (seed {SEED + 2}, runs of {within:.2f} s)")

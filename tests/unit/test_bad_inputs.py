@@ -769,6 +769,234 @@ CASES = [
 ]
 
 
+# --- second round (issue 19): what is not a regular file, readers' ceilings, numbers, OS errors
+
+
+def pipe(name: str, base: Setup = nothing) -> Setup:
+    """A named pipe (no writer: opening it to read would wait for ever)."""
+
+    def setup(folder: Path) -> None:
+        base(folder)
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(folder / name)
+
+    return setup
+
+
+def link(name: str, to: str, base: Setup = nothing) -> Setup:
+    def setup(folder: Path) -> None:
+        base(folder)
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).symlink_to(to)
+
+    return setup
+
+
+def folder_at(name: str, base: Setup = nothing) -> Setup:
+    def setup(folder: Path) -> None:
+        base(folder)
+        (folder / name).mkdir(parents=True)
+
+    return setup
+
+
+DIGITS = "9" * 5000
+FIX_ARMHF = ("fix", f"{{in}}/{WHEEL}", "--target", ARMHF_TARGET, "-w", "{out}")
+INSPECT_IN_SYSROOT = ("inspect", f"{{in}}/{WHEEL}", "--sysconfigdata", SC, "--sysroot", "{in}/root")
+SPEC = "{in}/spec.json"
+
+CASES += [
+    Case(
+        "inspect-wheel-is-a-named-pipe",
+        pipe(WHEEL),
+        2,
+        "{in}/" + WHEEL,
+        ("inspect", "{in}/" + WHEEL),
+        hint="is not a regular file (a named pipe); name",
+    ),
+    Case(
+        "inspect-so-is-a-named-pipe",
+        pipe("mod.so"),
+        2,
+        "{in}/mod.so",
+        ("inspect", "{in}/mod.so", "--target", ARMHF_TARGET),
+        hint="is not a regular file (a named pipe); name",
+    ),
+    Case(
+        "fix-wheel-is-a-named-pipe",
+        pipe(WHEEL, with_files((SYSCONFIG_NAME, SYSCONFIG))),
+        2,
+        "{in}/" + WHEEL,
+        FIX,
+        hint="is not a regular file (a named pipe); name",
+    ),
+    Case(
+        "fix-wheel-links-to-dev-zero",
+        link(WHEEL, "/dev/zero"),
+        2,
+        "{in}/" + WHEEL,
+        FIX_ARMHF,
+        hint="is not a regular file (a character device); name",
+    ),
+    Case(
+        "sysconfigdata-is-a-named-pipe",
+        pipe("sc/" + SYSCONFIG_NAME, wheel()),
+        2,
+        "{in}/sc/" + SYSCONFIG_NAME,
+        (*fix_of(WHEEL)[:2], "--sysconfigdata", "{in}/sc/" + SYSCONFIG_NAME, "-w", "{out}"),
+        hint="is not a regular file (a named pipe); point",
+    ),
+    Case(
+        "sysconfigdata-links-to-dev-zero",
+        link("zero/" + SYSCONFIG_NAME, "/dev/zero", wheel()),
+        2,
+        "{in}/zero/" + SYSCONFIG_NAME,
+        (*fix_of(WHEEL)[:2], "--sysconfigdata", "{in}/zero/" + SYSCONFIG_NAME, "-w", "{out}"),
+        hint="is not a regular file (a character device); point",
+    ),
+    Case(
+        "target-spec-is-a-named-pipe",
+        pipe("spec.json"),
+        2,
+        SPEC,
+        ("inspect", "--target", SPEC),
+        hint="is not a regular file (a named pipe); make it",
+    ),
+    Case(
+        "target-spec-past-its-ceiling",
+        with_files(("spec.json", " " * (2 << 20))),
+        2,
+        SPEC,
+        ("inspect", "--target", SPEC),
+        hint="is larger than 1048576 bytes; make it",
+    ),
+    Case(
+        "ld-so-conf-is-a-named-pipe",
+        pipe("root/etc/ld.so.conf", folder_at("root/usr", wheel())),
+        2,
+        "{in}/root/etc/ld.so.conf",
+        INSPECT_IN_SYSROOT,
+        hint="is not a regular file (a named pipe), so",
+    ),
+    Case(
+        "ld-so-conf-includes-a-pipe",
+        pipe(
+            "root/etc/ld.so.conf.d/x.conf",
+            with_files(("root/etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n"), base=wheel()),
+        ),
+        2,
+        "{in}/root/etc/ld.so.conf.d/x.conf",
+        INSPECT_IN_SYSROOT,
+        hint="is not a regular file (a named pipe), so",
+    ),
+    Case(
+        "ld-so-conf-includes-itself",
+        with_files(("root/etc/ld.so.conf", "include ld.so.conf\n"), base=wheel()),
+        2,
+        "{in}/root/etc/ld.so.conf",
+        INSPECT_IN_SYSROOT,
+        hint="includes itself (an include loop); fix",
+    ),
+    Case(
+        "ld-so-conf-links-to-itself",
+        link("root/etc/ld.so.conf", "/etc/ld.so.conf", wheel()),
+        2,
+        "{in}/root/etc/ld.so.conf",
+        INSPECT_IN_SYSROOT,
+        hint="a symbolic link loop",
+    ),
+    Case(
+        "ld-so-conf-past-its-ceiling",
+        with_files(("root/etc/ld.so.conf", "/usr/lib\n" * (300 << 10)), base=wheel()),
+        2,
+        "{in}/root/etc/ld.so.conf",
+        INSPECT_IN_SYSROOT,
+        hint="is larger than 1048576 bytes, so",
+    ),
+    Case(
+        "size-of-5000-digits-as-a-flag",
+        wheel(),
+        2,
+        "--max-unpacked-size",
+        (*FIX, "--max-unpacked-size", DIGITS),
+        hint="(5000 characters) is not a size; give",
+    ),
+    Case(
+        "size-of-5000-digits-as-a-variable",
+        wheel(),
+        2,
+        "MATURIN_CROSS_MAX_UNPACKED_SIZE",
+        FIX,
+        env={"MATURIN_CROSS_MAX_UNPACKED_SIZE": DIGITS},
+        hint="(5000 characters) is not a size; give",
+    ),
+    Case(
+        "size-of-5000-digits-as-a-pair",
+        wheel(),
+        2,
+        "max-unpacked-size",
+        (*FIX, "-C", f"max-unpacked-size={DIGITS}"),
+        hint="(5000 characters) is not a size; give",
+    ),
+    Case(
+        "pyproject-nested-100000-deep",
+        project("a = " + "[" * 100_000 + "]" * 100_000 + "\n"),
+        2,
+        "{in}/proj/pyproject.toml",
+        hint="not valid TOML (nested too deeply to be read); fix",
+    ),
+    Case(
+        "pyproject-size-of-5000-digits",
+        project(
+            PROJECT.joinpath("pyproject.toml").read_text()
+            + f'\n[tool.maturin-cross]\nmax-unpacked-size = "{DIGITS}"\n'
+        ),
+        2,
+        "max-unpacked-size",
+        hint="(5000 characters) is not a size; give",
+    ),
+    Case(
+        "pyproject-is-a-named-pipe",
+        pipe("proj/pyproject.toml", with_files(("proj/Cargo.toml", "[package]\n"))),
+        2,
+        "{in}/proj/pyproject.toml",
+        hint="is not a regular file (a named pipe)",
+    ),
+    Case(
+        "init-requires-a-string",
+        with_files(("proj/pyproject.toml", '[build-system]\nrequires = "maturin"\n')),
+        2,
+        "{in}/proj/pyproject.toml",
+        ("init", "{in}/proj"),
+        hint="not a list; write it",
+    ),
+    Case(
+        "init-build-system-a-number",
+        with_files(("proj/pyproject.toml", "build-system = 5\n")),
+        2,
+        "{in}/proj/pyproject.toml",
+        ("init", "{in}/proj"),
+        hint="build-system is a number, not a table; write",
+    ),
+    Case(
+        "init-pyproject-is-a-named-pipe",
+        pipe("proj/pyproject.toml"),
+        2,
+        "{in}/proj/pyproject.toml",
+        ("init", "{in}/proj"),
+        hint="is not a regular file (a named pipe); name",
+    ),
+    Case(
+        "output-name-is-a-folder",
+        folder_at("wh/" + WHEEL, wheel()),
+        2,
+        "{in}/wh/" + WHEEL,
+        (*FIX[:-2], "-w", "{in}/wh"),
+        hint="is a folder, so the wheel cannot be written under that name; move",
+    ),
+]
+
+
 # --- running them ------------------------------------------------------------------------------
 
 FAKE_MATURIN = '''\
@@ -801,6 +1029,8 @@ def fingerprint(folder: Path) -> dict[str, str]:
             value = "link " + os.readlink(path)
         elif stat.S_ISDIR(status.st_mode):
             value = "dir"
+        elif not stat.S_ISREG(status.st_mode):
+            value = f"special {stat.S_IFMT(status.st_mode):o}"  # a pipe: never read (it would wait)
         else:
             value = hashlib.sha256(path.read_bytes()).hexdigest()
         seen[str(path.relative_to(folder))] = f"{stat.S_IMODE(status.st_mode):o} {value}"

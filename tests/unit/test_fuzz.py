@@ -356,3 +356,64 @@ def test_elf_inspection_of_crafted_counts(
                     data, number % count, field, value & 0xFFFFFFFF
                 )
     only_our_errors(lambda: inspect_elf(data))
+
+
+# --- names that would write to the terminal (issue 19) ------------------------------------------
+
+UNSAFE_CHARS = st.sampled_from(
+    [
+        "\x1b",
+        "\x07",
+        "\n",
+        "\r",
+        "\x0b",
+        "\x0c",
+        "\x85",
+        "\x9b",
+        "\x7f",
+        "\u202e",
+        "\u2028",
+        "\ud800",
+    ]
+)
+hostile_text = st.lists(st.text(max_size=4) | UNSAFE_CHARS, max_size=12).map("".join)
+
+
+@given(text=hostile_text | st.text())
+def test_what_a_name_holds_is_shown_on_one_line(text: str) -> None:
+    from maturin_cross.support.text import is_safe, one_line, quoted, shown
+
+    for said_as in (one_line(text), shown(text), quoted(text)):
+        assert is_safe(said_as)
+        assert len(said_as.splitlines()) <= 1
+    assert shown(text) == text or not is_safe(text) or len(text) > 1000
+
+
+@given(
+    names=st.lists(
+        hostile_text.map(lambda t: f"pkg/{t}.cpython-312-arm-linux-gnueabihf.so"),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_every_error_about_hostile_names_is_one_safe_line_per_problem(
+    scratch: Path, names: list[str]
+) -> None:
+    from maturin_cross.support.text import is_safe
+
+    so = (FIXTURES / "elf" / "arm-linux-gnueabihf.so").read_bytes()
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            path = make_wheel(
+                Path(folder),
+                name="pkg",
+                tags=("cp312-cp312-linux_armv7l",),
+                files={name: (so, 0o755) for name in names},
+            )
+        except (ValueError, UnicodeEncodeError, zipfile.BadZipFile):
+            return  # zipfile itself will not write it
+        try:
+            fix_bytes(scratch, path.read_bytes(), path.name)
+        except MaturinCrossError as err:
+            lines = err.lines()
+            assert lines and all(is_safe(line) and len(line.splitlines()) == 1 for line in lines)

@@ -102,5 +102,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         delta = hook_environ_delta(os.environ, cwd)
         name = isolated.build_isolated(source, out_dir, settings, environ_delta=delta)
-    print(out_dir / name)
+    from maturin_cross.support.text import shown
+
+    options.show(shown(out_dir / name))
     return 0

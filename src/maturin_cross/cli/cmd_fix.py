@@ -36,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     from maturin_cross.checks import repair
     from maturin_cross.errors import UsageError, WheelError
     from maturin_cross.pipeline.deliver import deliver_all
+    from maturin_cross.support import atomic
+    from maturin_cross.support.text import shown
 
     if not options.names_target(args):
         raise UsageError(
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     aimed = options.aim(settings)
     target = aimed.target
     limit = settings.max_unpacked_bytes
-    given = [path for path in args.wheels if path.is_file()]
+    given = [path for path in args.wheels if _unreadable(path) is None]
     results: dict[int, Delivered | MaturinCrossError] = {}
     if args.check:
         for number, path in enumerate(given):
@@ -59,35 +61,54 @@ def run(args: argparse.Namespace) -> int:
                 results[number] = err
                 continue
             for change in plan.changes:
-                print(f"{path}: would change: {change}")
+                options.show(f"{shown(path)}: would change: {change}")
             if plan.needs_change:
                 results[number] = WheelError([])  # exit 1, nothing more to say
             else:
-                print(f"{path}: ok for {target.rust_target}")
+                options.show(f"{shown(path)}: ok for {target.rust_target}")
     elif given:
-        delivered = deliver_all(
-            given,
-            target,
-            aimed.sysroot,
-            Path(args.wheel_dir),
-            in_place=args.in_place,
-            max_unpacked=limit,
-        )
+        inputs = [*given, *([Path(target.sysconfigdata)] if target.sysconfigdata else [])]
+        with atomic.keeping(inputs):  # a dead run's folder holding an input is left as it is
+            delivered = deliver_all(
+                given,
+                target,
+                aimed.sysroot,
+                Path(args.wheel_dir),
+                in_place=args.in_place,
+                max_unpacked=limit,
+            )
         results = dict(enumerate(delivered))
     return _report(args.wheels, results)
 
 
+def _unreadable(path: Path) -> MaturinCrossError | None:
+    """Why ``path`` cannot be a wheel to read (it does not exist, is a pipe, a device, a folder,
+    cannot be looked at); None when it is a regular file."""
+    from maturin_cross.errors import UsageError
+    from maturin_cross.support import files
+    from maturin_cross.support.text import shown
+
+    try:
+        files.check_regular(path)
+    except FileNotFoundError:
+        return UsageError(f"{shown(path)}: no such wheel; name an existing .whl file")
+    except OSError as err:
+        return UsageError(f"{shown(path)}: {files.why(err)}; name a wheel file (.whl)")
+    return None
+
+
 def _report(wheels: list[Path], results: dict[int, Delivered | MaturinCrossError]) -> int:
     """Say each wheel's result, in the order given; the exit code is the highest of theirs."""
-    from maturin_cross.errors import MaturinCrossError, UsageError
+    from maturin_cross.errors import MaturinCrossError
+    from maturin_cross.support.text import shown
 
     status = 0
     found = iter(range(len(wheels)))
     for path in wheels:
-        if not path.is_file():
-            missing = UsageError(f"{path}: no such wheel; name an existing .whl file")
-            print(*missing.lines(), sep="\n", file=sys.stderr)
-            status = max(status, missing.exit_code)
+        unreadable = _unreadable(path)
+        if unreadable is not None:
+            print(*unreadable.lines(), sep="\n", file=sys.stderr)
+            status = max(status, unreadable.exit_code)
             continue
         result = results.get(next(found))
         if result is None:
@@ -101,5 +122,5 @@ def _report(wheels: list[Path], results: dict[int, Delivered | MaturinCrossError
             options.say(change)
         for note in result.proof.notes:
             options.say(f"note: {note}")
-        print(result.path)
+        options.show(shown(result.path))
     return status

@@ -81,13 +81,13 @@ def show_target(target: Target, *, as_json: bool) -> int:
         if key in ("sources", "notes", "elf"):
             continue
         source = data["sources"].get(key)
-        print(
+        options.show(
             f"{key:<{width}}  {value if value is not None else '-'}"
             + (f"    ({source})" if source else "")
         )
-    print(f"{'elf':<{width}}  {target.elf.describe()}")
+    options.show(f"{'elf':<{width}}  {target.elf.describe()}")
     for note in target.notes:
-        print(f"note: {note}")
+        options.show(f"note: {note}")
     return 0
 
 
@@ -121,22 +121,29 @@ def what_file(path: Path) -> str:
     """``wheel`` or ``elf``, by the name and the first bytes; UsageError for anything else."""
     from maturin_cross.checks import elf
     from maturin_cross.errors import UsageError
+    from maturin_cross.support import files
+    from maturin_cross.support.text import shown
 
     what = "name a wheel (.whl) or an ELF file (.so)"
-    if not path.exists():
-        raise UsageError(f"{path}: no such file; {what}")
-    if path.is_dir():
-        raise UsageError(f"{path}: is a folder; {what}")
-    if path.suffix == ".whl":
-        return "wheel"
     try:
-        with open(path, "rb") as stream:
+        files.check_regular(path)
+        if path.suffix == ".whl":
+            return "wheel"
+        with files.open_regular(path) as stream:
             head = stream.read(4)
+    except FileNotFoundError:
+        raise UsageError(f"{shown(path)}: no such file; {what}") from None
+    except files.NotRegularFile as err:
+        if err.kind == "a folder":
+            raise UsageError(f"{shown(path)}: is a folder; {what}") from None
+        raise UsageError(f"{shown(path)}: {files.why(err)}; {what}") from None
     except OSError as err:
-        raise UsageError(f"{path}: cannot be read ({err.strerror or err}); {what}") from None
+        raise UsageError(f"{shown(path)}: cannot be read ({files.why(err)}); {what}") from None
     if elf.is_elf(head) or ".so" in path.name:
         return "elf"  # a .so that is not ELF: what it is, is the finding
-    raise UsageError(f"{path}: neither a wheel nor an ELF file (it starts with {head!r}); {what}")
+    raise UsageError(
+        f"{shown(path)}: neither a wheel nor an ELF file (it starts with {head!r}); {what}"
+    )
 
 
 def examine(args: argparse.Namespace) -> Finding:
@@ -193,13 +200,15 @@ def _examine_wheel(path: Path, aimed: Aim | None, limit: int | None) -> Finding:
 def _examine_elf(path: Path, aimed: Aim | None) -> Finding:
     from maturin_cross.checks import elf
     from maturin_cross.errors import ElfError, UsageError
+    from maturin_cross.support import files
+    from maturin_cross.support.text import shown
 
     try:
-        with open(path, "rb") as stream:
-            info = elf.read_elf_stream(stream, os.fstat(stream.fileno()).st_size, str(path))
+        with files.open_regular(path) as stream:
+            info = elf.read_elf_stream(stream, os.fstat(stream.fileno()).st_size, shown(path))
     except OSError as err:
         raise UsageError(
-            f"{path}: cannot be read ({err.strerror or err}); check the path"
+            f"{shown(path)}: cannot be read ({files.why(err)}); check the path"
         ) from None
     except ElfError as err:
         # What the file is, is the finding: exit 1 as for a refused wheel.
@@ -207,7 +216,7 @@ def _examine_elf(path: Path, aimed: Aim | None) -> Finding:
     if aimed is None:
         return Finding(str(path), False, ((path.name, info),))
     target = aimed.target
-    problems = elf.check_fits(info, target.elf, str(path), target.rust_target)
+    problems = elf.check_fits(info, target.elf, shown(path), target.rust_target)
     return Finding(
         str(path),
         False,
@@ -258,21 +267,24 @@ def show_file(finding: Finding, *, as_json: bool) -> int:
     if as_json:
         print(json.dumps(report, indent=2))
     else:
-        print(finding.name)
+        from maturin_cross.support.text import shown
+
+        say = options.show
+        say(shown(finding.name))
         if finding.is_wheel:
-            print("  tags: " + ", ".join(finding.tags))
+            say("  tags: " + ", ".join(finding.tags))
         for obj in report["shared_objects"]:
             detail = obj.get("error") or f"{obj['elf']}; PyInit: {', '.join(obj['pyinit']) or '-'}"
-            print(f"  {obj['path']}: {detail}")
+            say(f"  {shown(obj['path'])}: {detail}")
         if finding.sysroot:
-            print(f"  libraries, looked up in {finding.sysroot}:")
+            say(f"  libraries, looked up in {shown(finding.sysroot)}:")
         for member, needs in (finding.needs or {}).items():
             for need, where in needs.items():
-                print(f"    {member} needs {need}: {where}")
+                say(f"    {shown(member)} needs {shown(need)}: {where}")
         for line in finding.problems or ():
-            print(f"  problem: {line}")
+            say(f"  problem: {line}")
         for line in finding.changes or ():
-            print(f"  would change: {line}")
+            say(f"  would change: {line}")
         for line in finding.notes or ():
-            print(f"  note: {line}")
+            say(f"  note: {line}")
     return 1 if finding.problems else 0

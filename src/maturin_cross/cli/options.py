@@ -22,8 +22,18 @@ SETTING_FLAGS = ("sysconfigdata", "target", "platform-tag", "sysroot", "max-unpa
 
 
 def say(line: str) -> None:
-    """A line of news on stderr, after the command's name."""
-    print(f"{PROG}: {line}", file=sys.stderr)
+    """A line of news on stderr, after the command's name; one line, whatever names it holds
+    (:func:`maturin_cross.support.text.one_line`)."""
+    from maturin_cross.support.text import one_line
+
+    print(f"{PROG}: {one_line(line)}", file=sys.stderr)
+
+
+def show(line: str) -> None:
+    """A line of the command's output on stdout, as one line whatever names it holds."""
+    from maturin_cross.support.text import one_line
+
+    print(one_line(line))
 
 
 def config_pairs(values: list[str] | None) -> dict[str, str | list[str]]:

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from maturin_cross.checks import proof, repair
 from maturin_cross.errors import MaturinCrossError, OutputError, WheelError
-from maturin_cross.support import atomic
+from maturin_cross.support import atomic, files
+from maturin_cross.support.text import shown
 from maturin_cross.target.resolve import Target
 from maturin_cross.target.sysroot import Sysroot
 
@@ -93,13 +94,16 @@ def deliver_all(
     results: list[Delivered | MaturinCrossError] = []
     try:
         with contextlib.ExitStack() as stack:
+            stack.enter_context(atomic.keeping(sources))  # never swept as a dead run's
             try:
                 out_dir.mkdir(parents=True, exist_ok=True)
                 folder = stack.enter_context(atomic.staging_folder(out_dir))
             except OSError as err:
+                if files.is_disk_full(err):
+                    raise _disk_full(out_dir, err) from None
                 raise OutputError(
-                    f"{out_dir}: cannot write the wheel there ({_why_not(out_dir, err)}); name a "
-                    "writable folder"
+                    f"{shown(out_dir)}: cannot write the wheel there ({_why_not(out_dir, err)}); "
+                    "name a writable folder"
                 ) from None
             staged: list[_Staged | MaturinCrossError] = []
             for number, source in enumerate(sources):
@@ -137,7 +141,15 @@ def _why_not(folder: Path, err: OSError) -> str:
         if os.path.exists(folder):
             return "it is not a folder"
         return "a symbolic link that leads nowhere, or to itself"
-    return err.strerror or str(err)
+    return files.why(err)
+
+
+def _disk_full(out_dir: Path, err: OSError) -> OutputError:
+    """The one line for a write that found no room (ENOSPC, a quota, a file size limit)."""
+    return OutputError(
+        f"{shown(out_dir)}: cannot write the wheel there ({files.why(err)}); free some space "
+        "there, or name another folder (-w)"
+    )
 
 
 def _stage(
@@ -156,10 +168,17 @@ def _stage(
     final = out_dir / fix.filename
     if fix.plan.needs_change and not in_place and atomic.same_file(final, source):
         raise OutputError(
-            f"{source}: the corrected wheel would replace it ({final} is this file); pass "
-            "--in-place to rewrite it in place, or -w another folder"
+            f"{shown(source)}: the corrected wheel would replace it ({shown(final)} is this "
+            "file); pass --in-place to rewrite it in place, or -w another folder"
         )
-    result = repair.write_fix(fix, folder)
+    try:
+        result = repair.write_fix(fix, folder)
+    except WheelError as err:
+        # The staging folder is out_dir's: no room there is out_dir's to say.
+        cause = err.__cause__
+        if isinstance(cause, OSError) and files.is_disk_full(cause):
+            raise _disk_full(out_dir, cause) from None
+        raise
     del fix  # its central directory and RECORD (memory grows with them): the proof reads its own
     checked = proof.prove(result.path, target, sysroot, max_unpacked=max_unpacked)
     if checked.problems:
@@ -167,7 +186,8 @@ def _stage(
     if checked.changes:
         raise WheelError(
             [
-                f"{final.name}: the wheel as written fails its own check: {change} would still "
+                f"{shown(final.name)}: the wheel as written fails its own check: {change} would "
+                f"still "
                 "be needed; this is maturin-cross's fault, please report it with the input wheel"
                 for change in checked.changes
             ]
@@ -191,7 +211,7 @@ def _refuse_overwrites(
         if isinstance(item, MaturinCrossError):
             kept.append(item)
             continue
-        others = [str(sources[n]) for n in by_final[_key(item.final)] if n != number]
+        others = [shown(sources[n]) for n in by_final[_key(item.final)] if n != number]
         replaced = [
             other
             for n, other in enumerate(sources)
@@ -200,15 +220,16 @@ def _refuse_overwrites(
         if others:
             kept.append(
                 OutputError(
-                    f"{item.source}: it and {', '.join(others)} would both be written as "
-                    f"{item.final}; fix them into different folders (-w), or leave one out"
+                    f"{shown(item.source)}: it and {', '.join(others)} would both be written "
+                    f"as {shown(item.final)}; fix them into different folders (-w), or leave one "
+                    "out"
                 )
             )
         elif replaced:
             kept.append(
                 OutputError(
-                    f"{item.source}: its wheel {item.final} would replace the input "
-                    f"{replaced[0]}; fix them into another folder (-w)"
+                    f"{shown(item.source)}: its wheel {shown(item.final)} would replace the "
+                    f"input {shown(replaced[0])}; fix them into another folder (-w)"
                 )
             )
         else:
@@ -229,8 +250,15 @@ def _move(item: _Staged) -> Delivered:
     try:
         atomic.move_over(item.staged, destination)
     except OSError as err:
-        raise WheelError(
-            f"{destination}: cannot write the wheel ({err.strerror or err}); check that "
-            f"{destination.parent} is a writable folder"
+        if files.is_disk_full(err):
+            raise _disk_full(destination.parent, err) from None
+        if os.path.isdir(destination):
+            raise OutputError(
+                f"{shown(destination)}: is a folder, so the wheel cannot be written under that "
+                "name; move the folder away, or name another output folder (-w)"
+            ) from None
+        raise OutputError(
+            f"{shown(destination)}: cannot write the wheel ({files.why(err)}); check that "
+            f"{shown(destination.parent)} is a writable folder"
         ) from None
     return Delivered(item.final, item.changes, item.proof)

@@ -4,6 +4,7 @@ formatting (tomlkit edits the document in place). Pure: text in, text out."""
 from __future__ import annotations
 
 from maturin_cross.errors import ConfigError
+from maturin_cross.support.text import quoted
 
 BACKEND = "maturin_cross"
 REQUIREMENT = "maturin-cross"
@@ -27,13 +28,21 @@ def switch_backend(text: str, where: str) -> tuple[str, list[str]]:
         document = tomlkit.parse(text)
     except TOMLKitError as err:
         raise ConfigError(f"{where}: not valid TOML ({err}); fix the file first") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: nested too deeply to be read; fix the file first") from None
     if "build-system" not in document:
         document["build-system"] = tomlkit.table()
     system = document["build-system"]
+    if not isinstance(system, dict):  # tomlkit's tables are dicts
+        raise ConfigError(
+            f"{where}: build-system is {_a(system)}, not a table; write it as [build-system] "
+            f'with requires = ["maturin>=1.4,<2"] and build-backend = "maturin"'
+        )
     backend = system.get("build-backend")
     if backend not in (None, "maturin", BACKEND):
         raise ConfigError(
-            f"{where}: build-system.build-backend is {backend!r}, not maturin; maturin-cross "
+            f"{where}: build-system.build-backend is {quoted(str(backend))}, not maturin; "
+            f"maturin-cross "
             f"wraps maturin, so only maturin projects can switch"
         )
     changes: list[str] = []
@@ -45,15 +54,39 @@ def switch_backend(text: str, where: str) -> tuple[str, list[str]]:
         requires = tomlkit.array()
         requires.append("maturin>=1.4,<2")
         system["requires"] = requires
+    if not isinstance(requires, list):  # tomlkit's arrays are lists
+        raise ConfigError(
+            f"{where}: build-system.requires is {_a(requires)}, not a list; write it as a list "
+            f'of requirements: requires = ["maturin>=1.4,<2"]'
+        )
     names = set()
     for item in requires:
+        if not isinstance(item, str):
+            raise ConfigError(
+                f"{where}: build-system.requires holds {_a(item)}, not a requirement string; fix it"
+            )
         try:
             names.add(canonicalize_name(Requirement(str(item)).name))
         except InvalidRequirement:
             raise ConfigError(
-                f"{where}: build-system.requires has {str(item)!r}, not a requirement; fix it"
+                f"{where}: build-system.requires has {quoted(str(item))}, not a requirement; fix it"
             ) from None
     if REQUIREMENT not in names:
         requires.append(REQUIREMENT)
         changes.append(f"build-system.requires: added {REQUIREMENT!r}")
     return tomlkit.dumps(document), changes
+
+
+def _a(value: object) -> str:
+    """What kind of TOML value ``value`` is, for a message."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return f"the string {quoted(value)}"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return "a date or time" if value is not None else "empty"

@@ -36,6 +36,7 @@ from typing import Any
 from maturin_cross.errors import ConfigError
 from maturin_cross.settings import maturin_args
 from maturin_cross.settings.origin import DEFAULT, Kind, Origin, Sourced, decide
+from maturin_cross.support.text import quoted
 
 
 @dataclass(frozen=True)
@@ -296,7 +297,8 @@ def _known(raw_key: str, kind: str, *, shown: str | None = None, env: bool = Fal
     raise ConfigError(f"unknown {kind} {shown}; {hint}")
 
 
-_SIZE = re.compile(r"(?P<number>[0-9]+) *(?P<unit>[a-z]*)", re.IGNORECASE)
+_SIZE = re.compile(r"(?P<number>[0-9]{1,30}) *(?P<unit>[a-z]{0,3})", re.IGNORECASE)
+"""A size: at most 30 digits (far past any disk), so no input makes a number too long to read."""
 _UNITS = {
     "": 1,
     "b": 1,
@@ -333,14 +335,15 @@ def _as_value(key: str, value: object, where: str) -> str | bool:
             return True
         if text in ("", "0", "false", "no", "off"):
             return False
-        raise ConfigError(f"{where}={value!r} is not a boolean; use true or false")
+        raise ConfigError(f"{where}={quoted(value)} is not a boolean; use true or false")
     if not isinstance(value, str) or not value:
-        raise ConfigError(f"{where} must be a non-empty string, got {value!r}")
+        raise ConfigError(f"{where} must be a non-empty string, got {quoted(value)}")
     if key in _CHOICES and value not in _CHOICES[key]:
-        raise ConfigError(f"{where}={value!r}; choose one of {', '.join(_CHOICES[key])}")
+        raise ConfigError(f"{where}={quoted(value)}; choose one of {', '.join(_CHOICES[key])}")
     if key in _SIZES and size_in_bytes(value) is None:
         raise ConfigError(
-            f"{where}={value!r} is not a size; give a whole number of bytes, or one with a unit: "
+            f"{where}={quoted(value)} is not a size; give a whole number of bytes, or one with a "
+            f"unit: "
             "8GiB, 500MB, 1073741824"
         )
     return value
@@ -354,7 +357,8 @@ def split_args(text: str, where: str) -> list[str]:
     except ValueError as err:
         # shlex says "No closing quotation" (or "No escaped character" after a lone backslash).
         raise ConfigError(
-            f"{where}={text!r} cannot be split into arguments ({str(err).lower()}); close the "
+            f"{where}={quoted(text)} cannot be split into arguments ({str(err).lower()}); close "
+            f"the "
             f"quote or escape the character as a shell would: --features 'a b'"
         ) from None
 
@@ -364,4 +368,4 @@ def _as_args(value: object, where: str) -> list[str]:
         return split_args(value, where)
     if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
         return list(value)
-    raise ConfigError(f"{where} must be a string or a list of strings, got {value!r}")
+    raise ConfigError(f"{where} must be a string or a list of strings, got {quoted(value)}")

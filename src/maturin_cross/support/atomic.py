@@ -13,8 +13,19 @@ A run that is killed outright (SIGKILL, a power cut) cannot clean up, so:
   complete, just before the rename;
 * every temp file and staging folder is named ``.NAME.maturin-cross-HEX.tmp`` (a folder
   ``.maturin-cross-HEX.tmp``) and holds an exclusive ``flock`` for as long as its run lives.
-  Each later write into the same folder removes those of that pattern whose lock it can take:
-  their run is gone. A live run's lock cannot be taken, so its files are never touched.
+  Each later write into the same folder removes what dead runs left there: only what this
+  module made, recognised by more than its name, and never a file the run was given.
+
+What this module made is told apart from anything an input could be by the file itself, not
+its name alone: the second half of a temp file's HEX is a digest of its first half and of the
+file's device and inode numbers (a file made or copied under that name by anything else has
+other numbers), and a staging folder holds a marker file with such a digest of the folder's
+own. A sweep removes a leftover only when that holds, its lock can be taken (its run is gone)
+and it neither is nor holds a path of :func:`keeping` (the files the run was given: ``fix
+wheelhouse/.maturin-cross-HEX.tmp/0/pkg.whl`` reads that wheel, it does not remove it).
+
+SIGINT and SIGTERM are blocked while a temp file or staging folder is made, named or removed,
+and delivered when that is done: a stop (or several) never leaves half of one behind.
 """
 
 from __future__ import annotations
@@ -22,26 +33,78 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import os
 import re
 import secrets
 import shutil
+import signal
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 _MARK = "maturin-cross"
-_LEFTOVER = re.compile(rf"^\.(?:.+\.)?{_MARK}-[0-9a-f]{{16}}\.tmp$")
-"""The names of our temp files and staging folders, and only theirs."""
+_LEFTOVER = re.compile(
+    rf"^\.(?:.+\.)?{_MARK}-(?P<nonce>[0-9a-f]{{8}})(?P<seal>[0-9a-f]{{8}})\.tmp$"
+)
+"""The names of our temp files and staging folders."""
+
+_MARKER = f".{_MARK}-staging"
+"""The file inside a staging folder that says it is ours (:func:`_seal` of the folder)."""
 
 _UNNAMED = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
 """Whether temp files may start without a name (``linkat`` names them through /proc)."""
 
+_STOPS = {signal.SIGINT, signal.SIGTERM}
 
-def _temp_name(folder: Path, name: str) -> Path:
+_KEPT: list[Path] = []
+"""The real paths of what the running command was given (see :func:`keeping`)."""
+
+
+@contextlib.contextmanager
+def uninterrupted() -> Iterator[None]:
+    """SIGINT and SIGTERM held back while the block runs, then delivered (where this thread
+    may block signals; elsewhere the block runs as it is)."""
+    try:
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+@contextlib.contextmanager
+def keeping(paths: Iterable[Path | str]) -> Iterator[None]:
+    """While the block runs, no sweep removes any of ``paths`` (the command's inputs), nor a
+    leftover that holds one."""
+    added = []
+    for path in paths:
+        with contextlib.suppress(OSError, ValueError):
+            added.append(Path(os.path.realpath(path)))
+    _KEPT.extend(added)
+    try:
+        yield
+    finally:
+        for path in added:
+            _KEPT.remove(path)
+
+
+def _seal(nonce: str, status: os.stat_result) -> str:
+    """The 8 hex digits that bind ``nonce`` to the file or folder ``status`` describes."""
+    said = f"{_MARK}:{nonce}:{status.st_dev}:{status.st_ino}".encode()
+    return hashlib.sha256(said).hexdigest()[:8]
+
+
+def _temp_name(folder: Path, name: str, status: os.stat_result | None = None) -> Path:
+    """A fresh temp name in ``folder``: sealed to the file ``status`` describes, when given."""
     prefix = f".{name}." if name else "."
-    return folder / f"{prefix}{_MARK}-{secrets.token_hex(8)}.tmp"
+    nonce = secrets.token_hex(4)
+    seal = _seal(nonce, status) if status is not None else secrets.token_hex(4)
+    return folder / f"{prefix}{_MARK}-{nonce}{seal}.tmp"
 
 
 def _lock(fd: int) -> bool:
@@ -65,9 +128,39 @@ def _still_named(fd: int, path: Path) -> bool:
     return (named.st_dev, named.st_ino) == (mine.st_dev, mine.st_ino)
 
 
+def _is_kept(path: Path) -> bool:
+    """Whether ``path`` is, or holds, one of the paths :func:`keeping` guards."""
+    real = os.path.realpath(path)
+    return any(str(kept) == real or str(kept).startswith(real + os.sep) for kept in _KEPT)
+
+
+def _ours(fd: int, name: str) -> bool:
+    """Whether the file or folder open as ``fd``, named ``name``, is one this module made."""
+    found = _LEFTOVER.match(name)
+    if found is None:
+        return False
+    status = os.fstat(fd)
+    if stat.S_ISREG(status.st_mode):
+        return found["seal"] == _seal(found["nonce"], status)
+    if not stat.S_ISDIR(status.st_mode):
+        return False
+    try:
+        marker = os.open(_MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(marker).st_mode):
+            return False
+        said = os.read(marker, 64)
+    finally:
+        os.close(marker)
+    return said == f"{found['nonce']}{_seal(found['nonce'], status)}\n".encode()
+
+
 def sweep(folder: Path) -> list[Path]:
-    """Remove what dead runs left in ``folder``: our temp files and staging folders whose lock
-    can be taken. Returns what was removed; errors are passed over (this is housekeeping)."""
+    """Remove what dead runs left in ``folder``: our temp files and staging folders (sealed,
+    see the module's docstring) whose lock can be taken and that hold nothing :func:`keeping`
+    guards. Returns what was removed; errors are passed over (this is housekeeping)."""
     removed: list[Path] = []
     try:
         names = [entry.name for entry in os.scandir(folder) if _LEFTOVER.match(entry.name)]
@@ -79,16 +172,19 @@ def sweep(folder: Path) -> list[Path]:
             mode = os.lstat(path).st_mode
             if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                 continue  # what we make is a file or a folder; a link is never followed
+            if _is_kept(path):
+                continue
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             continue  # gone already, or not ours to open
         try:
-            if not _lock(fd) or not _still_named(fd, path):
+            if not _lock(fd) or not _still_named(fd, path) or not _ours(fd, name):
                 continue
-            if stat.S_ISDIR(os.fstat(fd).st_mode):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
+            with uninterrupted():
+                if stat.S_ISDIR(os.fstat(fd).st_mode):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
             removed.append(path)
         except OSError:
             continue
@@ -116,10 +212,17 @@ def _open_temp(path: Path) -> tuple[int, Path | None]:
             fd = os.open(candidate, flags, 0o666)
         except FileExistsError:
             continue
-        if _lock(fd) and not _still_named(fd, candidate):
-            os.close(fd)  # a sweep took it before our lock: start again
-            continue
-        return fd, candidate
+        _lock(fd)
+        try:
+            # Sealed to its inode, now that it has one. (Killed in between, an empty file under
+            # an unsealed name stays: no sweep can tell it from an input's.)
+            sealed = _temp_name(folder, path.name, os.fstat(fd))
+            os.rename(candidate, sealed)
+        except BaseException:
+            os.close(fd)
+            candidate.unlink(missing_ok=True)
+            raise
+        return fd, sealed
 
 
 def _name_unnamed(fd: int, path: Path) -> Path:
@@ -129,7 +232,7 @@ def _name_unnamed(fd: int, path: Path) -> Path:
     proc = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
     try:
         while True:
-            candidate = _temp_name(path.parent, path.name)
+            candidate = _temp_name(path.parent, path.name, os.fstat(fd))
             try:
                 os.link(str(fd), candidate, src_dir_fd=proc, follow_symlinks=True)
             except FileExistsError:
@@ -148,7 +251,8 @@ def replacing(path: Path) -> Iterator[BinaryIO]:
     """
     path = Path(path)
     sweep(path.parent)
-    fd, temp = _open_temp(path)
+    with uninterrupted():
+        fd, temp = _open_temp(path)
     try:
         with os.fdopen(fd, "wb") as stream:
             yield stream
@@ -160,12 +264,15 @@ def replacing(path: Path) -> Iterator[BinaryIO]:
             if mode is not None:
                 os.fchmod(stream.fileno(), mode)
             os.fsync(stream.fileno())
-            if temp is None:
-                temp = _name_unnamed(stream.fileno(), path)
-            os.replace(temp, path)  # while the lock is held: no sweep can take the name
+            with uninterrupted():
+                if temp is None:
+                    temp = _name_unnamed(stream.fileno(), path)
+                os.replace(temp, path)  # while the lock is held: no sweep can take the name
+                temp = None
     except BaseException:
         if temp is not None:
-            temp.unlink(missing_ok=True)
+            with uninterrupted():
+                temp.unlink(missing_ok=True)
         raise
     _sync_folder(path.parent)
 
@@ -176,6 +283,18 @@ def staging_folder(parent: Path) -> Iterator[Path]:
     holds when the ``with`` block ends, however it ends; a killed run's is swept by the next.
     OSError when ``parent`` cannot hold it."""
     sweep(parent)
+    with uninterrupted():
+        folder, fd = _make_staging_folder(parent)
+    try:
+        yield folder
+    finally:
+        with uninterrupted():
+            shutil.rmtree(folder, ignore_errors=True)
+            os.close(fd)
+
+
+def _make_staging_folder(parent: Path) -> tuple[Path, int]:
+    """A new folder in ``parent``, locked (its fd) and sealed by its marker file."""
     while True:
         folder = _temp_name(parent, "")
         try:
@@ -189,12 +308,20 @@ def staging_folder(parent: Path) -> Iterator[Path]:
         if _lock(fd) and not _still_named(fd, folder):
             os.close(fd)
             continue
-        break
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        os.close(fd)
+        found = _LEFTOVER.match(folder.name)
+        assert found is not None
+        seal = f"{found['nonce']}{_seal(found['nonce'], os.fstat(fd))}\n"
+        try:
+            marker = os.open(_MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=fd)
+            try:
+                os.write(marker, seal.encode())
+            finally:
+                os.close(marker)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            os.close(fd)
+            raise
+        return folder, fd
 
 
 def _sync_folder(folder: Path) -> None:

@@ -17,12 +17,14 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from maturin_cross.errors import BuildError, CommandFailed
+from maturin_cross.support.text import one_line
 
 TAIL_LINES = 40
 
 
 def log(message: str) -> None:
-    print(f"maturin-cross: {message}", file=sys.stderr, flush=True)
+    """A line of ours on stderr; one line whatever a path or value in it holds."""
+    print(f"maturin-cross: {one_line(message)}", file=sys.stderr, flush=True)
 
 
 def show(lines: Sequence[str]) -> None:

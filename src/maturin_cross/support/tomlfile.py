@@ -16,9 +16,20 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover (Python 3.10)
     import tomli as tomllib
 
-TOMLDecodeError = tomllib.TOMLDecodeError
+
+class TOMLDecodeError(ValueError):
+    """The text is not TOML, or not TOML this reader can take: nested past Python's recursion
+    limit, or holding an integer past its limit on digits. ``str()`` says why, in one line."""
 
 
 def loads(text: str) -> dict[str, Any]:
     """The document as plain dicts, lists and scalars; TOMLDecodeError when it is not TOML."""
-    return tomllib.loads(text)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise TOMLDecodeError(str(err)) from None
+    except RecursionError:
+        raise TOMLDecodeError("nested too deeply to be read") from None
+    except (ValueError, MemoryError) as err:  # an integer past Python's limit on digits
+        said = str(err).splitlines() or [type(err).__name__]
+        raise TOMLDecodeError(said[0][:200]) from None

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from maturin_cross.errors import ConfigError
+from maturin_cross.support import files
+from maturin_cross.support.text import shown
 
 
 def custom_target_spec(target: str, environ: Mapping[str, str], cwd: Path) -> str | None:
@@ -22,11 +24,11 @@ def custom_target_spec(target: str, environ: Mapping[str, str], cwd: Path) -> st
         if folder:
             candidates.append(Path(folder) / f"{target}.json")
     for candidate in candidates:
-        if candidate.is_file():
+        if os.path.exists(candidate):
             return _llvm_target(candidate)
     if target.endswith(".json"):
         raise ConfigError(
-            f"target spec {target} does not exist (relative to {cwd}); pass the path of the "
+            f"target spec {shown(target)} does not exist (relative to {cwd}); pass the path of the "
             f"target's JSON spec, or a built-in Rust triple (rustc --print target-list)"
         )
     return None
@@ -38,25 +40,30 @@ _AS_RUSTC_WRITES = (
 )
 
 
+MAX_BYTES = 1 << 20
+"""The largest target spec read (rustc's own are a few kilobytes)."""
+
+
 def _llvm_target(path: Path) -> str:
     try:
-        text = path.read_bytes()
+        text = files.read_regular(path, MAX_BYTES)
     except OSError as err:
         raise ConfigError(
-            f"cannot read target spec {path}: {err.strerror}; make it readable, or "
-            f"{_AS_RUSTC_WRITES}"
+            f"cannot read target spec {shown(path)}: {files.why(err)}; make it a readable file, "
+            f"or {_AS_RUSTC_WRITES}"
         ) from None
     try:
         spec = json.loads(text.decode("utf-8"))
-    except (ValueError, RecursionError) as err:
+    except (ValueError, RecursionError, MemoryError) as err:
         said = str(err).splitlines() or [type(err).__name__]
         raise ConfigError(
-            f"{path}: the target spec is not JSON ({said[0][:200]}); {_AS_RUSTC_WRITES}"
+            f"{shown(path)}: the target spec is not JSON ({said[0][:200]}); {_AS_RUSTC_WRITES}"
         ) from None
     llvm = spec.get("llvm-target") if isinstance(spec, dict) else None
     if not isinstance(llvm, str):
         raise ConfigError(
-            f"{path}: the target spec has no llvm-target, which maturin-cross needs to know the "
+            f"{shown(path)}: the target spec has no llvm-target, which maturin-cross needs to know "
+            f"the "
             f'machine; add "llvm-target": "<LLVM triple>" (armv7-unknown-linux-gnueabihf), as '
             f"rustc's own specs have it"
         )

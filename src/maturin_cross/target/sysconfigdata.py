@@ -25,6 +25,8 @@ from pathlib import Path
 
 from maturin_cross.errors import ConfigError
 from maturin_cross.settings.origin import Kind, Origin, Sourced, decide
+from maturin_cross.support import files as _files
+from maturin_cross.support import text as _text
 from maturin_cross.target.soabi import Soabi
 
 PREFIX = "_sysconfigdata"
@@ -91,17 +93,19 @@ def parse(path: Path, origin: Origin) -> SysconfigData:
         source = _read_bounded(path)
     except OSError as err:
         raise ConfigError(
-            f"cannot read sysconfigdata {path} (from {origin}): {err.strerror}; "
+            f"cannot read sysconfigdata {_text.shown(path)} (from {origin}): {_files.why(err)}; "
             f"point {origin} at the target's _sysconfigdata_*.py"
         ) from None
     question = f"is {origin} pointing at the target's _sysconfigdata_*.py?"
     if source is None:
-        raise ConfigError(f"{path}: larger than 1 MiB, which no sysconfigdata is; {question}")
+        raise ConfigError(
+            f"{_text.shown(path)}: larger than 1 MiB, which no sysconfigdata is; {question}"
+        )
     try:
         tree = ast.parse(source, filename=str(path))
     except (SyntaxError, ValueError) as err:
         line = getattr(err, "lineno", None)
-        where = f"{path}:{line}" if line else str(path)
+        where = f"{_text.shown(path)}:{line}" if line else _text.shown(path)
         said = str(getattr(err, "msg", err)).splitlines() or [""]
         raise ConfigError(
             f"{where}: not a Python file that can be parsed ({err.__class__.__name__}: "
@@ -110,41 +114,46 @@ def parse(path: Path, origin: Origin) -> SysconfigData:
     except (MemoryError, RecursionError) as err:
         # CPython's parser gives up on deep nesting with one of these.
         raise ConfigError(
-            f"{path}: nested too deeply to be read ({err.__class__.__name__}), which no "
+            f"{_text.shown(path)}: nested too deeply to be read ({err.__class__.__name__}), which "
+            f"no "
             f"sysconfigdata is (one flat dict of strings and numbers); {question}"
         ) from None
     node = _last_binding(tree)
     if node is None:
         raise ConfigError(
-            f"{path}: no top-level 'build_time_vars = {{...}}' assignment, so not a CPython "
+            f"{_text.shown(path)}: no top-level 'build_time_vars = {{...}}' assignment, so not a "
+            f"CPython "
             f"sysconfigdata file (from {origin}); {PASS_THE_TARGETS_OWN}"
         )
     try:
         value = ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         raise ConfigError(
-            f"{path}:{_first_non_literal(node)}: build_time_vars is not a plain literal, and "
+            f"{_text.shown(path)}:{_first_non_literal(node)}: build_time_vars is not a plain "
+            f"literal, and "
             f"maturin-cross "
             f"never executes a target's files; regenerate it as a literal dict "
             f"(e.g. with pprint) or pass another file"
         ) from None
     if not isinstance(value, dict):
         raise ConfigError(
-            f"{path}:{node.lineno}: build_time_vars is {_a(type(value).__name__)}, not a dict of "
+            f"{_text.shown(path)}:{node.lineno}: build_time_vars is {_a(type(value).__name__)}, "
+            f"not a dict of "
             f"names (from {origin}); {PASS_THE_TARGETS_OWN}"
         )
     key = next((k for k in value if not isinstance(k, str)), None)
     if key is not None:
         shown = repr(key) if len(repr(key)) <= 60 else f"{repr(key)[:40]}..."
         raise ConfigError(
-            f"{path}:{node.lineno}: build_time_vars is not a dict of names: its key {shown} is "
+            f"{_text.shown(path)}:{node.lineno}: build_time_vars is not a dict of names: its key "
+            f"{shown} is "
             f"not a string (from {origin}); {PASS_THE_TARGETS_OWN}"
         )
     code = _top_level_code(tree)
     if code is not None:
         touching = any(isinstance(n, ast.Name) and n.id == _BINDING for n in ast.walk(code))
         raise ConfigError(
-            f"{path}:{code.lineno}: top-level code ({_kind(code)}"
+            f"{_text.shown(path)}:{code.lineno}: top-level code ({_kind(code)}"
             f"{' touching build_time_vars' if touching else ''}) beside build_time_vars; CPython "
             f"runs it when it imports the file, and code can change what build_time_vars holds, "
             f"while maturin-cross reads the file without running it: regenerate the file as "
@@ -153,12 +162,12 @@ def parse(path: Path, origin: Origin) -> SysconfigData:
     missing = [key for key in REQUIRED_KEYS if not isinstance(value.get(key), str)]
     if missing:
         raise ConfigError(
-            f"{path}: build_time_vars has no {' or '.join(missing)} (from {origin}); "
+            f"{_text.shown(path)}: build_time_vars has no {' or '.join(missing)} (from {origin}); "
             f"a CPython sysconfigdata always has them: is this the right file?"
         )
     problem = _first_problem(value, {}) or _name_contradiction(value, path)
     if problem:
-        raise ConfigError(f"{path}: {problem}")
+        raise ConfigError(f"{_text.shown(path)}: {problem}")
     return SysconfigData(path, origin, value)
 
 
@@ -171,10 +180,12 @@ def _a(noun: str) -> str:
 
 
 def _read_bounded(path: Path) -> bytes | None:
-    """The file's bytes, None when it is larger than :data:`MAX_BYTES` (it is not read on)."""
-    with path.open("rb") as file:
-        data = file.read(MAX_BYTES + 1)
-    return data if len(data) <= MAX_BYTES else None
+    """The file's bytes, None when it is larger than :data:`MAX_BYTES` (it is not read on);
+    OSError when it cannot be read or is no regular file (a pipe is never waited on)."""
+    try:
+        return _files.read_regular(path, MAX_BYTES)
+    except _files.TooLarge:
+        return None
 
 
 _BINDING = "build_time_vars"
@@ -356,10 +367,8 @@ def invalid(key: str, value: str) -> str | None:
 
 
 def quoted(value: str) -> str:
-    """``value`` for a message: its repr (newlines and lone surrogates escaped), cut short."""
-    if len(value) <= 60:
-        return repr(value)
-    return f"{value[:40]!r}... ({len(value)} characters)"
+    """``value`` for a message, always quoted: :func:`maturin_cross.support.text.quoted`."""
+    return _text.quoted(value, longest=60, preview=40)
 
 
 # The sysconfigdata variables whose values are checked: the rest of _RULES are not variables.
@@ -578,11 +587,14 @@ def locate(
         path = cwd / path
     if path.is_dir():
         return _only_candidate(_search_lib_dir(path, environ), path, origin), origin
-    if not path.is_file():
+    try:
+        _files.check_regular(path)
+    except OSError as err:
+        said = "does not exist" if isinstance(err, FileNotFoundError) else _files.why(err)
         raise ConfigError(
-            f"sysconfigdata {value} (from {origin}) does not exist; point it at the target's "
-            f"_sysconfigdata_*.py (in the sysroot's usr/lib/python3.X/)"
-        )
+            f"sysconfigdata {_text.shown(value)} (from {origin}) {said}; point it at the "
+            f"target's _sysconfigdata_*.py (in the sysroot's usr/lib/python3.X/)"
+        ) from None
     return path, origin
 
 
@@ -592,13 +604,15 @@ def _only_candidate(candidates: list[Path], root: Path, origin: Origin) -> Path:
         unique.setdefault(candidate.resolve(), candidate)
     if not unique:
         raise ConfigError(
-            f"no _sysconfigdata_*.py under {root} (from {origin}); point it at the target's "
+            f"no _sysconfigdata_*.py under {_text.shown(root)} (from {origin}); point it at the "
+            f"target's "
             f"library directory or pass the file with -C sysconfigdata=PATH"
         )
     if len(unique) > 1:
         listed = ", ".join(str(p) for p in sorted(unique.values()))
         raise ConfigError(
-            f"{len(unique)} target sysconfigdata files under {root} (from {origin}): {listed}; "
+            f"{len(unique)} target sysconfigdata files under {_text.shown(root)} (from {origin}): "
+            f"{listed}; "
             f"choose one with -C sysconfigdata=PATH (or MATURIN_CROSS_SYSCONFIGDATA), or narrow "
             f"the search with PYO3_CROSS_PYTHON_VERSION / _PYTHON_SYSCONFIGDATA_NAME"
         )
@@ -617,28 +631,47 @@ def _search_lib_dir(root: Path, environ: Mapping[str, str]) -> list[Path]:
         version, free_threaded = version[:-1], True
     elif version:
         free_threaded = False
-    found = [p for p in _walk(root, version, set()) if name is None or p.stem == name]
+    found = [p for p in _walk(root, version) if name is None or p.stem == name]
     if free_threaded is not None and name is None:
         narrowed = [p for p in found if p.name.startswith(f"{PREFIX}_t") == free_threaded]
         found = narrowed or found
     return found
 
 
-def _walk(folder: Path, version: str | None, seen: set[Path]) -> Iterator[Path]:
-    real = folder.resolve()
-    if real in seen:
-        return
-    seen.add(real)
-    try:
-        children = sorted(folder.iterdir())
-    except OSError:
-        return
-    for child in children:
-        name = child.name
-        if child.is_file() and name.startswith(PREFIX) and name.endswith(".py"):
-            yield child
-        elif child.is_dir() and _descend(name, version):
-            yield from _walk(child, version, seen)
+_DEEPEST = 16
+"""How many folders deep the search goes (a sysconfigdata is two or three deep): a deeper tree
+is not searched further, so no input makes the search unbounded."""
+
+
+def _walk(root: Path, version: str | None) -> Iterator[Path]:
+    """The sysconfigdata files under ``root``, folder by folder (no recursion: any depth is
+    walked in bounded stack), each real folder once, :data:`_DEEPEST` folders deep at most."""
+    seen: set[Path] = set()
+    stack: list[tuple[Path, int]] = [(root, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            real = folder.resolve()
+        except (OSError, RuntimeError):
+            continue  # a symbolic link loop
+        if real in seen:
+            continue
+        seen.add(real)
+        try:
+            children = sorted(folder.iterdir())
+        except OSError:
+            continue
+        deeper: list[tuple[Path, int]] = []
+        for child in children:
+            name = child.name
+            try:
+                if child.is_file() and name.startswith(PREFIX) and name.endswith(".py"):
+                    yield child
+                elif depth < _DEEPEST and child.is_dir() and _descend(name, version):
+                    deeper.append((child, depth + 1))
+            except OSError:
+                continue  # a name too long to look at
+        stack.extend(reversed(deeper))
 
 
 def _descend(name: str, version: str | None) -> bool:
@@ -700,12 +733,14 @@ def parse_build_details(path: Path, origin: Origin) -> BuildDetails:
         raw = _read_bounded(path)
     except OSError as err:
         raise ConfigError(
-            f"cannot read {path} (from {origin}): {err.strerror}; make it readable, or pass the "
+            f"cannot read {_text.shown(path)} (from {origin}): {_files.why(err)}; make it "
+            f"readable, or pass the "
             f"target's own _sysconfigdata_*.py"
         ) from None
     if raw is None:
         raise ConfigError(
-            f"{path}: larger than 1 MiB, which no build-details.json is (from {origin}); is it "
+            f"{_text.shown(path)}: larger than 1 MiB, which no build-details.json is (from "
+            f"{origin}); is it "
             f"the target's PEP 739 build-details.json?"
         )
 
@@ -714,7 +749,8 @@ def parse_build_details(path: Path, origin: Origin) -> BuildDetails:
         for key, value in pairs:
             if key in seen:
                 raise ConfigError(
-                    f"{path}: {quoted(key)} twice in one object, and JSON readers differ on "
+                    f"{_text.shown(path)}: {quoted(key)} twice in one object, and JSON readers "
+                    f"differ on "
                     f"which one counts; keep one, as the target's Python wrote the file"
                 )
             seen[key] = value
@@ -727,7 +763,8 @@ def parse_build_details(path: Path, origin: Origin) -> BuildDetails:
         # than Python's limit on int digits; deep nesting is a RecursionError.
         said = str(err).splitlines() or [type(err).__name__]
         raise ConfigError(
-            f"{path}: not valid JSON ({said[0][:200]}); is it a PEP 739 build-details.json?"
+            f"{_text.shown(path)}: not valid JSON ({said[0][:200]}); is it a PEP 739 "
+            f"build-details.json?"
         ) from None
 
     def field(*keys: str) -> object:
@@ -747,7 +784,8 @@ def parse_build_details(path: Path, origin: Origin) -> BuildDetails:
     ]
     if missing:
         raise ConfigError(
-            f"{path}: no {' or '.join(missing)} (from {origin}); a PEP 739 build-details.json "
+            f"{_text.shown(path)}: no {' or '.join(missing)} (from {origin}); a PEP 739 "
+            f"build-details.json "
             f"always has them: is this the target's file?"
         )
     assert isinstance(version, str) and isinstance(suffix, str)
@@ -757,7 +795,7 @@ def parse_build_details(path: Path, origin: Origin) -> BuildDetails:
     )
     problem = _first_problem({**details.as_vars(), "platform": platform}, _DETAILS_NAMES)
     if problem:
-        raise ConfigError(f"{path}: {problem}")
+        raise ConfigError(f"{_text.shown(path)}: {problem}")
     return details
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Iterator
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from maturin_cross.errors import ConfigError
+from maturin_cross.support import files
+from maturin_cross.support.text import shown
 from maturin_cross.target.arches import musl_arch
 from maturin_cross.target.resolve import Target
 
@@ -23,6 +25,22 @@ _MAX_LINKS = 40
 """As Linux's own limit on symlinks followed in one lookup."""
 
 _MAX_INCLUDE_DEPTH = 8
+"""How deep ``include`` lines may nest in ld.so.conf."""
+
+_MAX_CONF_FILES = 4096
+"""How many ld.so.conf files one sysroot may hold, its includes together."""
+
+MAX_CONF_BYTES = 1 << 20
+"""The largest ld.so.conf (or included file, or musl path file) read."""
+
+_NAME_MAX = 255
+_PATH_MAX = 4096
+"""Linux's limits on a name and a path: a longer one is never found (and never looked up, which
+would fail with "file name too long")."""
+
+_NOWHERE = "\0nowhere"
+"""A name that no file has (a NUL cannot be in a path): what a lookup that must fail resolves
+to; ``exists()`` and ``is_file()`` of it are False."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +70,9 @@ def inferred_from_sysconfigdata(path: Path, libdest: str | None) -> Sysroot | No
 
 
 def resolve_inside(root: Path, target_path: str) -> Path:
-    """``target_path`` (absolute, the target's view) resolved under ``root``, symlinks re-rooted."""
+    """``target_path`` (absolute, the target's view) resolved under ``root``, symlinks re-rooted.
+    A path that loops, or names a file no system could (a name past 255 bytes, a path past
+    4096), resolves to one that does not exist."""
     parts = [p for p in PurePosixPath(target_path).parts if p not in ("/", "")]
     done: list[str] = []
     links = 0
@@ -64,12 +84,20 @@ def resolve_inside(root: Path, target_path: str) -> Path:
             if done:
                 done.pop()
             continue
+        if len(os.fsencode(part)) > _NAME_MAX or "\0" in part:
+            return root / _NOWHERE
         candidate = root.joinpath(*done, part)
-        if candidate.is_symlink():
+        if len(os.fsencode(str(candidate))) >= _PATH_MAX:
+            return root / _NOWHERE
+        try:
+            is_link = stat.S_ISLNK(os.lstat(candidate).st_mode)
+            dest = os.readlink(candidate) if is_link else ""
+        except OSError:
+            is_link = False  # not there, or not to be looked at: the lookup fails later
+        if is_link:
             links += 1
             if links > _MAX_LINKS:
-                return root / "\0loop"  # never exists: the lookup fails as the loader's would
-            dest = os.readlink(candidate)
+                return root / _NOWHERE  # the lookup fails as the loader's would
             dest_parts = [p for p in PurePosixPath(dest).parts if p not in ("/", "")]
             if dest.startswith("/"):
                 done = []
@@ -86,11 +114,11 @@ def library_dirs(
     paths: ``/etc/ld.so.conf`` (and what it includes) as ldconfig builds its cache from, then
     the defaults; for musl, ``/etc/ld-musl-ARCH.path`` replaces both when present."""
     if musl_arch is not None:
-        path_file = sysroot.host_path(f"/etc/ld-musl-{musl_arch}.path")
-        if path_file.is_file():
-            return _unique(_words_of(path_file))
+        text = _read_conf(sysroot, f"/etc/ld-musl-{musl_arch}.path")
+        if text is not None:
+            return _unique(_words_of(text))
         return ["/lib", "/usr/local/lib", "/usr/lib"]
-    found = list(_ld_so_conf(sysroot, "/etc/ld.so.conf", depth=0))
+    found = _LdSoConf(sysroot).read("/etc/ld.so.conf")
     defaults: list[str] = []
     for prefix in ("/lib", "/usr/lib"):
         if multiarch:
@@ -101,11 +129,7 @@ def library_dirs(
     return _unique([*found, *defaults])
 
 
-def _words_of(path: Path) -> list[str]:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
+def _words_of(text: str) -> list[str]:
     words = []
     for line in text.splitlines():
         line = line.split("#", 1)[0]
@@ -113,35 +137,92 @@ def _words_of(path: Path) -> list[str]:
     return words
 
 
-def _ld_so_conf(sysroot: Sysroot, target_path: str, depth: int) -> Iterator[str]:
-    if depth > _MAX_INCLUDE_DEPTH:
-        raise ConfigError(
-            f"{sysroot.root}{target_path}: ld.so.conf includes nest more than "
-            f"{_MAX_INCLUDE_DEPTH} deep (a loop?); fix the sysroot's /etc/ld.so.conf"
-        )
+def _read_conf(sysroot: Sysroot, target_path: str) -> str | None:
+    """The text of a loader configuration file in the sysroot; None when there is none.
+    ConfigError, one line, when it is no regular file (a pipe is never waited on), is larger
+    than :data:`MAX_CONF_BYTES`, or cannot be read."""
     path = sysroot.host_path(target_path)
+    where = shown(f"{sysroot.root}{target_path}")
+    if _NOWHERE in path.parts:
+        raise ConfigError(
+            f"{where}: a symbolic link loop (or a name too long to look up) in the sysroot; fix "
+            "the sysroot's links"
+        )
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        if line.startswith("include"):
-            for pattern in line.split()[1:]:
-                if not pattern.startswith("/"):
-                    pattern = str(PurePosixPath(target_path).parent / pattern)
-                matches = glob.glob(glob.escape(str(sysroot.root)) + pattern)
-                for match in sorted(matches):
-                    inner = "/" + str(Path(match).relative_to(sysroot.root))
-                    yield from _ld_so_conf(sysroot, inner, depth + 1)
-        elif line.startswith("hwcap"):
-            continue
-        else:
-            yield from (
-                w for w in line.replace(":", " ").replace(",", " ").split() if w.startswith("/")
+        data = files.read_regular(path, MAX_CONF_BYTES)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise ConfigError(
+            f"{where}: {files.why(err)}, so the target's library folders cannot be read; make "
+            "it a regular file of the loader's configuration, or fix the sysroot"
+        ) from None
+    return data.decode("utf-8", errors="replace")
+
+
+class _LdSoConf:
+    """``/etc/ld.so.conf`` and what it includes, as ldconfig reads them: each file read once
+    (however many ``include`` globs name it), at most :data:`_MAX_INCLUDE_DEPTH` includes deep
+    and :data:`_MAX_CONF_FILES` files in all; a file that includes itself is an error."""
+
+    def __init__(self, sysroot: Sysroot) -> None:
+        self.sysroot = sysroot
+        self.base = str(sysroot.root).rstrip("/")
+        self.done: set[str] = set()
+        self.found: list[str] = []
+
+    def read(self, target_path: str) -> list[str]:
+        self._visit(target_path, ())
+        return self.found
+
+    def _visit(self, target_path: str, including: tuple[str, ...]) -> None:
+        where = shown(f"{self.sysroot.root}{target_path}")
+        real = str(self.sysroot.host_path(target_path))
+        if real in including:
+            raise ConfigError(
+                f"{where}: ld.so.conf includes itself (an include loop); "
+                "fix the sysroot's /etc/ld.so.conf"
             )
+        if real in self.done:
+            return
+        if len(including) > _MAX_INCLUDE_DEPTH:
+            raise ConfigError(
+                f"{where}: ld.so.conf includes nest more than {_MAX_INCLUDE_DEPTH} deep; fix "
+                "the sysroot's /etc/ld.so.conf"
+            )
+        if len(self.done) >= _MAX_CONF_FILES:
+            raise ConfigError(
+                f"{where}: ld.so.conf includes more than {_MAX_CONF_FILES} files; fix the "
+                "sysroot's /etc/ld.so.conf"
+            )
+        self.done.add(real)
+        text = _read_conf(self.sysroot, target_path)
+        if text is None:
+            return
+        for raw in text.splitlines():
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            if line.startswith("include"):
+                for pattern in line.split()[1:]:
+                    if not pattern.startswith("/"):
+                        pattern = str(PurePosixPath(target_path).parent / pattern)
+                    for inner in self._matches(pattern):
+                        self._visit(inner, (*including, real))
+            elif line.startswith("hwcap"):
+                continue
+            else:
+                self.found += [
+                    w for w in line.replace(":", " ").replace(",", " ").split() if w.startswith("/")
+                ]
+
+    def _matches(self, pattern: str) -> list[str]:
+        """The target paths an include glob names, in order."""
+        try:
+            matches = glob.glob(glob.escape(self.base) + pattern)
+        except (OSError, ValueError, RecursionError):
+            return []
+        return sorted(match[len(self.base) :] for match in matches)
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -12,6 +12,7 @@ import pytest
 
 from maturin_cross.buildenv import debian_root
 from maturin_cross.errors import BuildError, OutputError, UsageError
+from maturin_cross.support import atomic
 from maturin_cross.target import debian
 
 NOWHERE = ("deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] "
@@ -124,12 +125,20 @@ def test_a_broken_package_leaves_nothing(tmp_path: Path) -> None:
 
 def test_what_a_killed_run_left_is_removed_and_nothing_else(tmp_path: Path) -> None:
     request = _cached_request(tmp_path / "cache")
-    dead = tmp_path / ".maturin-cross-0123456789abcdef.tmp"  # a killed run's staging folder
-    (dead / "usr").mkdir(parents=True)
-    mine = tmp_path / ".maturin-cross-mine"
-    mine.mkdir()
+    # A killed run's staging folder: made and sealed by the tool, its lock gone with the run.
+    dead, fd = atomic._make_staging_folder(tmp_path)
+    (dead / "usr").mkdir()
+    os.close(fd)
+    # Look-alikes the tool did not make: a name like its own, and another of the user's.
+    (tmp_path / ".maturin-cross-0123456789abcdef.tmp" / "usr").mkdir(parents=True)
+    (tmp_path / ".maturin-cross-mine").mkdir()
     debian_root.make(request, tmp_path / "root", tmp_path / "cache", NOWHERE)
-    assert sorted(os.listdir(tmp_path)) == [".maturin-cross-mine", "cache", "root"]
+    assert sorted(os.listdir(tmp_path)) == [
+        ".maturin-cross-0123456789abcdef.tmp",
+        ".maturin-cross-mine",
+        "cache",
+        "root",
+    ]
 
 
 def test_absolute_links_made_relative_inside_the_root(tmp_path: Path) -> None:

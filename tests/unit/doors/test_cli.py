@@ -939,3 +939,288 @@ def test_a_pyproject_path_is_relative_to_its_folder(
     assert build.sysconfigdata is not None and build.sysconfigdata.path == data
     assert build.sysroot is not None and build.sysroot.root == (project / "sysroot").resolve()
     assert str(build.target.sources["sysconfigdata"]) == "tool.maturin-cross.sysconfigdata"
+
+
+# --- hostile input, second round (issue 19) ----------------------------------------------------
+
+UNSAFE = {chr(c) for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]} - {"\n"} | {
+    "\u202e",
+    "\u2066",
+    "\u2028",
+}
+"""What must never reach the terminal: controls but the line end, bidi overrides, separators."""
+
+TERMINAL_NAMES = [
+    "pkg/\x1b]0;owned\x07.cpython-312-arm-linux-gnueabihf.so",
+    "pkg/red\x1b[31m\x9b2J.cpython-312-arm-linux-gnueabihf.so",
+    "pkg/back\x08\x08\x08\x7fnote: fine\x85.cpython-312-arm-linux-gnueabihf.so",
+    "pkg/bidi\u202eos.py",
+]
+"""Member names that would write to a terminal (escape sequences, backspaces, DEL, a C1 next
+line, a bidi override). A line break or a carriage return cannot reach RECORD (the wheel is
+refused as damaged): :func:`test_a_name_with_a_line_break_is_refused_in_one_line_per_problem`."""
+
+
+def assert_terminal_safe(*outputs: str) -> None:
+    for output in outputs:
+        assert not UNSAFE & set(output), repr(output)
+
+
+def named_wheel(folder: Path, names: list[str], data: bytes | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    so = data if data is not None else (ELF_FIXTURES / "arm-linux-gnueabihf.so").read_bytes()
+    files: dict[str, bytes | tuple[bytes, int]] = {"pkg/__init__.py": b""}
+    for name in names:
+        files[name] = (so, 0o755) if name.endswith(".so") else b""
+    return make_wheel(folder, name="pkg", tags=("cp312-cp312-linux_armv7l",), files=files)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["inspect"],
+        ["inspect", "--json"],
+        ["inspect", "TARGET"],
+        ["inspect", "TARGET", "--json"],
+        ["fix", "TARGET", "-w", "out"],
+        ["fix", "TARGET", "--check"],
+    ],
+    ids=" ".join,
+)
+def test_names_that_write_to_the_terminal_are_escaped(tmp_path: Path, argv: list[str]) -> None:
+    wheel = named_wheel(tmp_path / "in", TERMINAL_NAMES)
+    target = [str(arg) for arg in ARMHF.cli_args(tmp_path)]
+    command = [
+        argv[0],
+        str(wheel),
+        *(arg for a in argv[1:] for arg in (target if a == "TARGET" else [a])),
+    ]
+    done = run_module(*command, cwd=tmp_path)
+    assert "Traceback" not in done.stderr
+    assert_terminal_safe(done.stdout, done.stderr)
+    assert all(line.startswith("maturin-cross: ") for line in done.stderr.splitlines())
+    shown = done.stdout + done.stderr
+    escaped = "\\u001b]0;owned\\u0007" if "--json" in argv else "\\x1b]0;owned\\x07"
+    assert escaped in shown  # said, escaped
+    if "--json" in argv:
+        report = json.loads(done.stdout)
+        paths = {obj["path"] for obj in report["shared_objects"]}
+        assert set(TERMINAL_NAMES[:3]) <= paths  # JSON gives the names back exactly
+    if argv[0] == "fix" and "--check" not in argv:
+        assert done.returncode == 1  # the modules are not named as they define themselves
+        assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("end", ["\n", "\r", "\r\n", "\u2028"])
+def test_a_name_with_a_line_break_is_refused_in_one_line_per_problem(
+    tmp_path: Path, end: str
+) -> None:
+    forged = f"pkg/x{end}maturin-cross: note: this wheel is fine{end}.py"
+    wheel = named_wheel(tmp_path / "in", [forged])
+    for argv in (["inspect", wheel], ["fix", wheel, *ARMHF.cli_args(tmp_path), "-w", "out"]):
+        done = run_module(*argv, cwd=tmp_path)
+        # RECORD (CSV) cannot hold a line end: the wheel is damaged. U+2028 it can hold.
+        assert done.returncode == (0 if end == "\u2028" else 1), done.stderr
+        assert_terminal_safe(done.stdout, done.stderr)
+        if end == "\u2028":
+            continue  # a .py: inspect lists shared objects only
+        lines = done.stderr.splitlines()
+        assert lines and all(line.startswith(ERROR) for line in lines), done.stderr
+        assert not any("note: this wheel is fine" in line[:60] for line in lines)
+
+
+def test_an_error_names_a_path_with_controls_escaped(tmp_path: Path) -> None:
+    missing = tmp_path / "pkg\x1b[2J\n-0.1-py3-none-any.whl"
+    done = run_module("inspect", missing, cwd=tmp_path)
+    assert done.returncode == 2
+    assert_terminal_safe(done.stdout, done.stderr)
+    assert done.stderr.count("\n") == 1 and "\\x1b[2J\\n" in done.stderr
+
+
+@pytest.mark.parametrize("name", ["pkg-0.1.0-py3-none-any.whl", "mod.so"])
+@pytest.mark.parametrize("command", ["inspect", "fix"])
+def test_a_named_pipe_is_not_a_regular_file_and_never_waited_on(
+    tmp_path: Path, name: str, command: str
+) -> None:
+    pipe = tmp_path / name
+    os.mkfifo(pipe)
+    extra = [*ARMHF.cli_args(tmp_path), "-w", "out"] if command == "fix" else []
+    done = run_module(command, pipe, *extra, cwd=tmp_path)  # run_module's timeout guards a hang
+    assert (done.returncode, done.stdout) == (2, "")
+    assert one_error(done.stderr).startswith(f"{ERROR}{pipe}: is not a regular file (a named pipe)")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("what", ["wheel", "sysconfigdata"])
+def test_a_link_to_dev_zero_is_not_a_regular_file(tmp_path: Path, what: str) -> None:
+    zero = tmp_path / ("zero.whl" if what == "wheel" else "_sysconfigdata_zero.py")
+    zero.symlink_to("/dev/zero")
+    wheel = zero if what == "wheel" else right_wheel(tmp_path / "in")
+    target = ["--sysconfigdata", zero] if what == "sysconfigdata" else ARMHF.cli_args(tmp_path)
+    done = run_module("fix", wheel, *target, "-w", "out", cwd=tmp_path)
+    assert done.returncode == 2
+    line = one_error(done.stderr)
+    assert "is not a regular file (a character device)" in line and "does not exist" not in line
+    assert not (tmp_path / "out").exists()
+
+
+def dead_runs_folder(parent: Path) -> Path:
+    """A staging folder as a killed run leaves it: made by atomic itself, its lock released."""
+    from maturin_cross.support import atomic
+
+    parent.mkdir(parents=True, exist_ok=True)
+    folder, fd = atomic._make_staging_folder(parent)
+    os.close(fd)  # the run is gone
+    return folder
+
+
+def test_a_wheel_inside_a_dead_runs_folder_is_read_not_removed(tmp_path: Path) -> None:
+    wheelhouse = tmp_path / "wheelhouse"
+    left = dead_runs_folder(wheelhouse)
+    source = seed_wheel(left / "0")
+    before = sha256_file(source)
+    done = run_module("fix", source, *ARMHF.cli_args(tmp_path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sha256_file(source) == before
+    assert (wheelhouse / ARMV7L_WHEEL).is_file()
+    # Once it is no input, the next run removes it: it is a dead run's.
+    other = right_wheel(tmp_path / "other")
+    assert run_module("fix", other, *ARMHF.cli_args(tmp_path), cwd=tmp_path).returncode == 0
+    assert not left.exists()
+
+
+def test_look_alikes_of_a_dead_runs_leftovers_are_never_removed(tmp_path: Path) -> None:
+    wheelhouse = tmp_path / "wheelhouse"
+    real = dead_runs_folder(wheelhouse / "elsewhere")
+    (real / "pkg.whl").write_bytes(b"a dead run's")
+    hand_made = wheelhouse / ".maturin-cross-0123456789abcdef.tmp"
+    hand_made.mkdir(parents=True)
+    (hand_made / "precious.whl").write_bytes(b"mine")
+    copied = wheelhouse / real.name  # a copy, marker and all: another inode, not ours
+    subprocess.run(["cp", "-a", str(real), str(copied)], check=True)
+    temp_like = wheelhouse / ".pkg.whl.maturin-cross-0123456789abcdef.tmp"
+    temp_like.write_bytes(b"mine too")
+    empty_like = wheelhouse / ".maturin-cross-fedcba9876543210.tmp"
+    empty_like.mkdir()
+    before = sorted(p.name for p in wheelhouse.iterdir())
+    done = run_module("fix", right_wheel(tmp_path / "in"), *ARMHF.cli_args(tmp_path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in wheelhouse.iterdir()) == sorted([*before, ARMV7L_WHEEL])
+    assert (hand_made / "precious.whl").read_bytes() == b"mine"
+    assert temp_like.read_bytes() == b"mine too"
+
+
+def test_an_output_name_that_is_a_folder_is_said_as_such(tmp_path: Path) -> None:
+    (tmp_path / "out" / ARMV7L_WHEEL).mkdir(parents=True)
+    done = run_module(
+        "fix", right_wheel(tmp_path / "in"), *ARMHF.cli_args(tmp_path), "-w", "out", cwd=tmp_path
+    )
+    assert done.returncode == 2
+    line = one_error(done.stderr)
+    assert f"{ARMV7L_WHEEL}: is a folder" in line and "writable" not in line
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [ARMV7L_WHEEL]
+
+
+def big_wheel(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    files = {"pkg/__init__.py": b"", "pkg/noise.bin": os.urandom(256 << 10)}
+    return make_wheel(
+        folder, name="pkg", tags=("py3-none-any",), files=files, stored={"pkg/noise.bin"}
+    )
+
+
+def test_a_full_disk_is_exit_2_saying_so(tmp_path: Path) -> None:
+    """A real full file system: a 64 KiB tmpfs, mounted in a user and mount namespace of our
+    own (``unshare -rm``, no root needed), and a 256 KiB wheel to write there."""
+    from harness import unavailable
+
+    source = big_wheel(tmp_path / "in")
+    small = tmp_path / "small"
+    small.mkdir()
+    script = (
+        f"mount -t tmpfs -o size=64k none {small} || exit 99; "
+        f'"$0" -m maturin_cross fix {source} --target {ARMHF_TRIPLE} -w {small}/out; '
+        f"echo rc=$?; ls -A {small}/out"
+    )
+    import sys
+
+    done = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script, sys.executable],
+        env={**clean_environ(), "PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode == 99 or "unshare" in done.stderr.split(":")[0]:
+        unavailable(f"no user namespaces to mount a small tmpfs in: {done.stderr.strip()}")
+    lines = done.stdout.splitlines()
+    assert lines[0] == "rc=2", done.stdout + done.stderr
+    assert lines[1:] == []  # nothing left in the output folder
+    line = one_error(done.stderr)
+    assert "no space left: the disk is full" in line and f"{small}/out" in line
+
+
+def test_a_file_size_limit_is_exit_2_saying_so(tmp_path: Path) -> None:
+    """``prlimit --fsize``: EFBIG (Python ignores SIGXFSZ), the other way a write finds no room."""
+    source = big_wheel(tmp_path / "in")
+    done = subprocess.run(
+        [
+            "prlimit",
+            "--fsize=65536",
+            *cli_command("fix", str(source), "--target", ARMHF_TRIPLE, "-w", "out"),
+        ],
+        env=clean_environ(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "the file would be larger than this system allows" in one_error(done.stderr)
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_stdout_on_a_full_device_is_a_quiet_failure(tmp_path: Path) -> None:
+    wheel = right_wheel(tmp_path / "in")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            cli_command("inspect", str(wheel)),
+            env=clean_environ(),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert (done.returncode, done.stderr) == (1, "")
+
+
+def test_stdout_closed_before_a_line_is_read_is_a_quiet_failure(tmp_path: Path) -> None:
+    wheel = right_wheel(tmp_path / "in")
+    read, write = os.pipe()
+    os.close(read)  # `| head -c0`: the reader is gone before the first line
+    try:
+        done = subprocess.run(
+            cli_command("inspect", str(wheel)),
+            env=clean_environ(),
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (1, "")
+
+
+@pytest.mark.parametrize("how", ["flag", "-C", "variable"])
+def test_a_size_of_5000_digits_is_one_line(tmp_path: Path, how: str) -> None:
+    digits = "9" * 5000
+    env = clean_environ()
+    size = {"flag": ["--max-unpacked-size", digits], "-C": ["-C", f"max-unpacked-size={digits}"]}
+    if how == "variable":
+        env["MATURIN_CROSS_MAX_UNPACKED_SIZE"] = digits
+    argv = ["inspect", str(right_wheel(tmp_path / "in")), *size.get(how, [])]
+    done = run_cli(argv, env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 2
+    line = one_error(done.stderr)
+    assert "is not a size" in line and "(5000 characters)" in line and len(line) < 400

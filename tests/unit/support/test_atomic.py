@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -281,3 +282,34 @@ def test_same_file_sees_through_links(tmp_path: Path) -> None:
     assert not atomic.same_file(tmp_path / "a", tmp_path / "b")
     assert not atomic.same_file(tmp_path / "a", tmp_path / "missing")
     assert not atomic.same_file(tmp_path / "loop", tmp_path / "a")
+
+
+def test_a_copy_of_a_killed_writes_temp_file_is_not_ours(tmp_path: Path) -> None:
+    """The name alone does not make a leftover: the seal in it is of the file's own inode."""
+    target = tmp_path / "pkg.whl"
+    killed_writer(target, "named")
+    (left,) = names(tmp_path)
+    (tmp_path / left).rename(tmp_path / "moved")
+    shutil.copy(tmp_path / "moved", tmp_path / left)  # same name, same bytes, another inode
+    atomic.write_bytes(tmp_path / "other", b"new")
+    assert names(tmp_path) == sorted([left, "moved", "other"])
+
+
+def test_a_leftover_holding_a_kept_path_is_not_removed(tmp_path: Path) -> None:
+    killed_writer(tmp_path / "pkg.whl", "unnamed", "folder")
+    (left,) = names(tmp_path)
+    given = tmp_path / left / "pkg.whl"
+    with atomic.keeping([given]):
+        atomic.write_bytes(tmp_path / "other", b"new")
+        assert given.read_bytes() == b"staged"
+    atomic.write_bytes(tmp_path / "other", b"newer")  # no longer given: a dead run's, removed
+    assert names(tmp_path) == ["other"]
+
+
+def test_the_marker_of_a_copied_staging_folder_does_not_make_it_ours(tmp_path: Path) -> None:
+    killed_writer(tmp_path / "pkg.whl", "unnamed", "folder")
+    (left,) = names(tmp_path)
+    (tmp_path / left).rename(tmp_path / "moved")
+    shutil.copytree(tmp_path / "moved", tmp_path / left)
+    atomic.write_bytes(tmp_path / "other", b"new")
+    assert names(tmp_path) == sorted([left, "moved", "other"])

@@ -65,3 +65,17 @@ def test_a_spec_without_llvm_target_says_what_to_add(tmp_path: Path) -> None:
         'add "llvm-target": "<LLVM triple>" (armv7-unknown-linux-gnueabihf), as rustc\'s '
         "own specs have it"
     )
+
+
+def test_a_spec_that_is_a_pipe_or_too_large_is_refused_unread(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.json")
+    with pytest.raises(ConfigError) as info:
+        custom_target_spec("pipe.json", {}, tmp_path)
+    assert "pipe.json: is not a regular file (a named pipe)" in one_line(info)
+    with open(tmp_path / "big.json", "wb") as big:
+        big.truncate(1536 << 20)  # sparse: 1.5 GB that is never read whole
+    with pytest.raises(ConfigError) as info:
+        custom_target_spec("big.json", {}, tmp_path)
+    assert "big.json: is larger than 1048576 bytes" in one_line(info)

@@ -3,6 +3,7 @@ the way Yocto, Buildroot, crossenv and PyO3 name it (fixtures in tests/fixtures/
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -296,8 +297,8 @@ def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         parse(path, said("MATURIN_CROSS_SYSCONFIGDATA"))
     assert one_line(info) == (
-        f"cannot read sysconfigdata {path} (from MATURIN_CROSS_SYSCONFIGDATA): No such file or "
-        f"directory; point MATURIN_CROSS_SYSCONFIGDATA at the target's _sysconfigdata_*.py"
+        f"cannot read sysconfigdata {path} (from MATURIN_CROSS_SYSCONFIGDATA): does not exist; "
+        f"point MATURIN_CROSS_SYSCONFIGDATA at the target's _sysconfigdata_*.py"
     )
 
 
@@ -1025,3 +1026,27 @@ def test_cli_main_parses_or_refuses_in_one_line(
     assert json.loads(capsys.readouterr().out)["rust_target"] == "aarch64-unknown-linux-gnu"
     assert not (tmp_path / EXECUTED).exists()
     assert "_target_sd" not in sys.modules
+
+
+def test_a_folder_search_990_levels_deep_is_bounded(tmp_path: Path) -> None:
+    """Made (and removed) with paths relative to an open folder: the deepest is far past
+    PATH_MAX, and past what a recursive removal (pytest's own clean-up) could take."""
+    from maturin_cross.target.sysconfigdata import _search_lib_dir
+
+    fds = [os.open(tmp_path, os.O_RDONLY)]
+    try:
+        for _ in range(990):
+            os.mkdir("lib", dir_fd=fds[-1])
+            fds.append(os.open("lib", os.O_RDONLY, dir_fd=fds[-1]))
+        os.close(os.open("_sysconfigdata_deep.py", os.O_WRONLY | os.O_CREAT, dir_fd=fds[-1]))
+        assert _search_lib_dir(tmp_path, {}) == []  # not found, and no RecursionError
+        with pytest.raises(ConfigError) as info:
+            sysconfigdata.locate(Sourced(str(tmp_path), said("-C sysconfigdata")), {}, tmp_path)
+        assert f"no _sysconfigdata_*.py under {tmp_path}" in str(info.value)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink("_sysconfigdata_deep.py", dir_fd=fds[-1])
+        while len(fds) > 1:
+            os.close(fds.pop())
+            os.rmdir("lib", dir_fd=fds[-1])
+        os.close(fds.pop())

@@ -51,7 +51,7 @@ def test_ld_so_conf_and_its_includes_come_first(tmp_path: Path) -> None:
 
 def test_an_include_loop_is_one_line(tmp_path: Path) -> None:
     _write(tmp_path, "/etc/ld.so.conf", "include /etc/ld.so.conf\n")
-    with pytest.raises(ConfigError, match=r"ld\.so\.conf includes nest more than 8 deep"):
+    with pytest.raises(ConfigError, match=r"ld\.so\.conf includes itself \(an include loop\)"):
         sysroot.library_dirs(Sysroot(tmp_path, "test"), None, 32, None)
 
 
@@ -90,3 +90,74 @@ def test_inferred_from_the_sysconfigdata_location(tmp_path: Path) -> None:
     loose = _write(tmp_path, "/build/_sysconfigdata__linux_arm-linux-gnueabihf.py")
     assert sysroot.inferred_from_sysconfigdata(loose, "/usr/lib/python3.11") is None
     assert sysroot.inferred_from_sysconfigdata(data, None) is None
+
+
+def test_an_include_tree_is_read_once_per_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 6 files on each of 8 levels, each including every file of the next level: 6**8 paths
+    # through the tree, 48 files. Each file is read once.
+    _write(tmp_path, "/etc/ld.so.conf", "include /etc/l1/*.conf\n")
+    for level in range(1, 9):
+        for n in range(6):
+            below = f"include /etc/l{level + 1}/*.conf\n" if level < 8 else ""
+            _write(tmp_path, f"/etc/l{level}/{n}.conf", f"{below}/usr/lib/l{level}\n")
+    from maturin_cross.support import files
+
+    reads: list[Path] = []
+    real = files.read_regular
+
+    def counted(path: str | Path, limit: int) -> bytes:
+        reads.append(Path(path))
+        return real(path, limit)
+
+    monkeypatch.setattr(files, "read_regular", counted)
+    dirs = sysroot.library_dirs(Sysroot(tmp_path, "test"), None, 32, None)
+    assert len(reads) == 1 + 6 * 8
+    assert len(set(reads)) == len(reads)
+    assert dirs[:8] == [f"/usr/lib/l{level}" for level in range(8, 0, -1)]
+
+
+def test_an_ld_so_conf_that_is_a_pipe_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    os.mkfifo(tmp_path / "etc" / "ld.so.conf")
+    with pytest.raises(ConfigError, match=r"ld\.so\.conf: is not a regular file \(a named pipe\)"):
+        sysroot.library_dirs(Sysroot(tmp_path, "test"), None, 32, None)
+
+
+def test_an_included_pipe_is_one_line(tmp_path: Path) -> None:
+    _write(tmp_path, "/etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n")
+    (tmp_path / "etc" / "ld.so.conf.d").mkdir()
+    os.mkfifo(tmp_path / "etc" / "ld.so.conf.d" / "pipe.conf")
+    (tmp_path / "etc" / "ld.so.conf.d" / "to-pipe.conf").symlink_to("pipe.conf")
+    with pytest.raises(ConfigError, match=r"pipe\.conf: is not a regular file \(a named pipe\)"):
+        sysroot.library_dirs(Sysroot(tmp_path, "test"), None, 32, None)
+
+
+def test_an_ld_so_conf_past_the_ceiling_is_refused_unread(tmp_path: Path) -> None:
+    conf = _write(tmp_path, "/etc/ld.so.conf")
+    os.truncate(conf, 1536 << 20)  # 1.5 GB, sparse: nothing is written, and nothing read whole
+    with pytest.raises(ConfigError, match=r"ld\.so\.conf: is larger than 1048576 bytes"):
+        sysroot.library_dirs(Sysroot(tmp_path, "test"), None, 32, None)
+
+
+def test_an_ld_so_conf_that_links_to_itself_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "ld.so.conf").symlink_to("/etc/ld.so.conf")
+    with pytest.raises(ConfigError, match=r"ld\.so\.conf: a symbolic link loop"):
+        sysroot.library_dirs(Sysroot(tmp_path, "test"), None, 32, None)
+
+
+def test_names_no_system_could_hold_are_not_found(tmp_path: Path) -> None:
+    root = Sysroot(tmp_path, "test")
+    long_name = root.host_path("/usr/lib/lib" + "x" * 300 + ".so")
+    long_path = root.host_path("/" + "/".join(["d" * 200] * 30) + "/libc.so.6")
+    for path in (long_name, long_path):
+        assert not path.exists()
+        assert not path.is_file()
+
+
+def test_a_sysroot_of_slash_reads_the_host_layout(tmp_path: Path) -> None:
+    dirs = sysroot.library_dirs(Sysroot(Path("/"), "test"), None, 64, None)
+    assert dirs[-1] == "/usr/lib"
+    assert all(folder.startswith("/") and not folder.startswith("//") for folder in dirs)
