@@ -14,6 +14,7 @@ walking every section header, until issue 19). Pure: reads the wheel and the sys
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -22,7 +23,7 @@ from maturin_cross.checks import elf, linkage, policy, repair
 from maturin_cross.errors import WheelError
 from maturin_cross.target.resolve import Target
 from maturin_cross.target.sysroot import Sysroot, target_library_dirs
-from maturin_cross.wheel.contents import read_wheel_inspecting
+from maturin_cross.wheel.contents import WheelContents, read_wheel_inspecting
 
 NO_SYSROOT = (
     "libraries and symbol versions were not checked: no target sysroot is known (pass "
@@ -38,9 +39,13 @@ class Proof:
     reports: tuple[linkage.Report, ...]
     problems: tuple[str, ...]
     notes: tuple[str, ...]
-    changes: tuple[str, ...] = ()
+    changes: tuple[str, ...]
     """What :func:`maturin_cross.checks.repair.examine` would still change: nothing, for a wheel
     that was corrected."""
+    contents: WheelContents
+    """The wheel as the one pass read it."""
+    facts: Mapping[str, elf.ElfInfo | elf.ElfError]
+    """Each ELF member's facts (or why it has none), and each shared object's, from that pass."""
 
 
 @dataclass(frozen=True)
@@ -100,4 +105,7 @@ def prove(
     for tag in sorted({t.platform for t in contents.tags}):
         problems += policy.check(((r, binaries[r.member]) for r in reports), tag)
     notes = () if sysroot is not None or not binaries else (NO_SYSROOT,)
-    return Proof(sysroot, tuple(reports), tuple(problems), notes, tuple(plan.changes))
+    facts = {name: binary.facts for name, binary in found.items()}
+    return Proof(
+        sysroot, tuple(reports), tuple(problems), notes, tuple(plan.changes), contents, facts
+    )

@@ -17,9 +17,13 @@ from typing import TYPE_CHECKING, Any
 from maturin_cross.cli import options
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from maturin_cross.checks.elf import ElfInfo
+    from maturin_cross.errors import ElfError
     from maturin_cross.pipeline.planning import Aim
     from maturin_cross.target.resolve import Target
+    from maturin_cross.wheel.contents import WheelContents
 
 
 def add(commands: Any) -> None:
@@ -161,32 +165,24 @@ def examine(args: argparse.Namespace) -> Finding:
 
 
 def _examine_wheel(path: Path, aimed: Aim | None, limit: int | None) -> Finding:
+    """A wheel, read once: by the proof when there is a target, else for its shared objects."""
     from maturin_cross.checks import proof, repair
-    from maturin_cross.errors import ElfError
 
-    contents, elves = repair.read(path, max_unpacked=limit)
-    objects: list[tuple[str, ElfInfo | str]] = []
-    for member in contents.entries:
-        if ".so" in Path(member).name:
-            try:
-                found = elves.get(member) or repair.read_member_elf(contents, member)
-                if isinstance(found, ElfError):
-                    raise found
-                objects.append((member, found))
-            except ElfError as err:
-                objects.append((member, str(err)))
-    tags = tuple(sorted(str(t) for t in contents.tags))
     if aimed is None:
+        contents, elves = repair.read(path, max_unpacked=limit)
+        objects = _shared_objects(contents, elves)
+        tags = tuple(sorted(str(t) for t in contents.tags))
         # Without a target, what cannot be read is the finding.
         unread = tuple(info for _, info in objects if isinstance(info, str))
-        return Finding(contents.filename, True, tuple(objects), tags, problems=unread or None)
+        return Finding(contents.filename, True, objects, tags, problems=unread or None)
     target = aimed.target
     checked = proof.prove(path, target, aimed.sysroot, max_unpacked=limit)
+    contents = checked.contents
     return Finding(
         contents.filename,
         True,
-        tuple(objects),
-        tags,
+        _shared_objects(contents, checked.facts),
+        tuple(sorted(str(t) for t in contents.tags)),
         target=target.rust_target,
         problems=checked.problems,
         changes=checked.changes,
@@ -195,6 +191,28 @@ def _examine_wheel(path: Path, aimed: Aim | None, limit: int | None) -> Finding:
         notes=checked.notes,
         checked=True,
     )
+
+
+def _shared_objects(
+    contents: WheelContents, facts: Mapping[str, ElfInfo | ElfError]
+) -> tuple[tuple[str, ElfInfo | str], ...]:
+    """Every member named like a shared object, with its ELF facts or why it has none: from what
+    the pass over the wheel read, else (a member it had no reason to open) read now."""
+    from maturin_cross.checks import repair
+    from maturin_cross.errors import ElfError
+
+    objects: list[tuple[str, ElfInfo | str]] = []
+    for member in contents.entries:
+        if ".so" not in Path(member).name:
+            continue
+        found = facts.get(member)
+        if found is None:
+            try:
+                found = repair.read_member_elf(contents, member)
+            except ElfError as err:
+                found = err
+        objects.append((member, str(found) if isinstance(found, ElfError) else found))
+    return tuple(objects)
 
 
 def _examine_elf(path: Path, aimed: Aim | None) -> Finding:

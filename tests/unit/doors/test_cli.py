@@ -16,6 +16,7 @@ import stat
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from harness import FIXTURES, ROOT, clean_environ, clear_target_environ, cli_command, run_cli
@@ -286,6 +287,34 @@ def test_inspect_wheel_for_a_target_says_what_would_change(
     assert report["problems"] == []
     assert report["changes"] == [SEED_RENAME]
     assert not (tmp_path / "wheelhouse").exists()
+
+
+def test_inspect_wheel_for_a_target_reads_it_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a target, the proof's one pass over the wheel is all ``inspect`` reads: the listing
+    of its shared objects comes from that pass, not from a second reading."""
+    from maturin_cross.checks import repair
+    from maturin_cross.wheel import contents
+
+    passes: list[str] = []
+    real = contents.read_wheel_inspecting
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        passes.append(str(args[0]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(contents, "read_wheel_inspecting", counted)
+    monkeypatch.setattr(repair, "read_wheel_inspecting", counted)
+    monkeypatch.setattr("maturin_cross.checks.proof.read_wheel_inspecting", counted)
+    source = seed_wheel(tmp_path / "in")
+    sysconfigdata = ARMHF.cli_args(tmp_path)[1]
+
+    status, out, _ = run(capsys, "inspect", source, "--json", "--sysconfigdata", sysconfigdata)
+
+    assert status == 0
+    assert json.loads(out)["shared_objects"] != []
+    assert passes == [str(source)]
 
 
 def test_inspect_wheel_reports_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
