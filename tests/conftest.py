@@ -30,6 +30,7 @@ from harness import (
     old_maturin,
     provision,
     provision_oldest_rust,
+    unavailable,
     venv_with,
     yocto_rdepends,
 )
@@ -77,6 +78,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def oldest_rust() -> OldestRust:
     return provision_oldest_rust()
+
+
+@pytest.fixture(scope="session")
+def cargo() -> str:
+    """cargo on PATH, for a test that runs maturin on a project (maturin asks cargo for the
+    crate's metadata, for an sdist too). A machine of this kind has rustup's; a plain Debian
+    machine gets Debian's from the provisioning (as root), or the test skips (fails in CI)."""
+    found = shutil.which("cargo")
+    if found is None:
+        provision("armhf")  # installs Debian's rustc-web and cargo-web
+        found = shutil.which("cargo")
+    if found is None:
+        unavailable("cargo is not on PATH, and provisioning did not put it there")
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from crosskit import CrossToolchain, ProvisionError, clean_environ, cli_command, provision
 
@@ -142,6 +142,23 @@ def download(spec: str, into: Path, *, binary: bool, log: Path) -> Path:
     return found[0]
 
 
+def unpack_sdist(sdist: Path, into: Path) -> None:
+    """An sdist unpacked under tarfile's "data" rules: plain files and folders inside ``into``.
+    Python 3.11.4 and newer apply them (``filter="data"``); Debian bookworm's 3.11.2 has no
+    filters, and there every member is checked by the same rules before anything is written."""
+    with tarfile.open(sdist) as archive:
+        if hasattr(tarfile, "data_filter"):
+            archive.extractall(into, filter="data")
+            return
+        for member in archive.getmembers():
+            path = PurePosixPath(member.name)
+            if path.is_absolute() or ".." in path.parts or not (member.isfile() or member.isdir()):
+                raise ValueError(
+                    f"{sdist.name}: {member.name!r} is not a plain file or folder in it"
+                )
+        archive.extractall(into)
+
+
 def prove(package: Package, cross: CrossToolchain, work: Path) -> Result:
     """Build ``package`` from its sdist for ``cross`` with ``maturin-cross build`` and prove the
     wheel with ``maturin-cross test``."""
@@ -150,8 +167,7 @@ def prove(package: Package, cross: CrossToolchain, work: Path) -> Result:
     log = work / "log.txt"
     spec = f"{package.name}=={package.version}"
     sdist = download(spec, work / "sdist", binary=False, log=log)
-    with tarfile.open(sdist) as archive:
-        archive.extractall(work / "src", filter="data")
+    unpack_sdist(sdist, work / "src")
     (source,) = (work / "src").iterdir()
     env = clean_environ(**cross.build_env(), **package.settings)
     out = work / "dist"

@@ -186,7 +186,7 @@ def test_importing_the_backend_stays_light() -> None:
     assert out.strip() == "['maturin_cross.backend']"
 
 
-def test_prepare_metadata_has_the_targets_tags(project: Path, tmp_path: Path) -> None:
+def test_prepare_metadata_has_the_targets_tags(project: Path, tmp_path: Path, cargo: str) -> None:
     data = tmp_path / "_sysconfigdata__arm.py"
     data.write_text(GOOD)
     name = maturin_cross.prepare_metadata_for_build_wheel(
@@ -199,7 +199,7 @@ def test_prepare_metadata_has_the_targets_tags(project: Path, tmp_path: Path) ->
     ]
 
 
-def test_sdist(project: Path, tmp_path: Path) -> None:
+def test_sdist(project: Path, tmp_path: Path, cargo: str) -> None:
     name = maturin_cross.build_sdist(str(tmp_path / "sdist"))
     assert name == "rpds_example-0.1.0.tar.gz"
     assert [p.name for p in (tmp_path / "sdist").iterdir()] == [name]
