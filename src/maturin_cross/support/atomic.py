@@ -135,17 +135,22 @@ def _is_kept(path: Path) -> bool:
 
 
 def _ours(fd: int, name: str) -> bool:
-    """Whether the file or folder open as ``fd``, named ``name``, is one this module made."""
+    """Whether the file or folder open as ``fd``, named ``name``, is one this module made: its
+    seal says so, or it holds nothing at all (what a run killed between making it and sealing it
+    leaves: an empty file, a folder empty but for an empty marker), which no one loses by its
+    going."""
     found = _LEFTOVER.match(name)
     if found is None:
         return False
     status = os.fstat(fd)
     if stat.S_ISREG(status.st_mode):
-        return found["seal"] == _seal(found["nonce"], status)
+        return found["seal"] == _seal(found["nonce"], status) or status.st_size == 0
     if not stat.S_ISDIR(status.st_mode):
         return False
     try:
         marker = os.open(_MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
+    except FileNotFoundError:
+        return _holds_nothing(fd)
     except OSError:
         return False
     try:
@@ -154,7 +159,14 @@ def _ours(fd: int, name: str) -> bool:
         said = os.read(marker, 64)
     finally:
         os.close(marker)
+    if said == b"":
+        return _holds_nothing(fd, but=_MARKER)
     return said == f"{found['nonce']}{_seal(found['nonce'], status)}\n".encode()
+
+
+def _holds_nothing(fd: int, *, but: str | None = None) -> bool:
+    """Whether the folder open as ``fd`` is empty (but for the one name ``but``)."""
+    return set(os.listdir(fd)) <= ({but} if but else set())
 
 
 def sweep(folder: Path) -> list[Path]:
@@ -182,7 +194,7 @@ def sweep(folder: Path) -> list[Path]:
                 continue
             with uninterrupted():
                 if stat.S_ISDIR(os.fstat(fd).st_mode):
-                    shutil.rmtree(path, ignore_errors=True)
+                    _remove_staging(path)
                 else:
                     path.unlink(missing_ok=True)
             removed.append(path)
@@ -289,8 +301,30 @@ def staging_folder(parent: Path) -> Iterator[Path]:
         yield folder
     finally:
         with uninterrupted():
-            shutil.rmtree(folder, ignore_errors=True)
+            _remove_staging(folder)
             os.close(fd)
+
+
+def _remove_staging(folder: Path) -> None:
+    """Remove a staging folder and all it holds, its marker last: a run killed while it removes
+    one (a SIGKILL is not held back) leaves a folder still sealed, or empty, and either is
+    recognised by the next run's sweep."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name == _MARKER:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+    with contextlib.suppress(OSError):
+        os.unlink(folder / _MARKER)
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
 
 
 def _make_staging_folder(parent: Path) -> tuple[Path, int]:

@@ -214,6 +214,29 @@ def test_only_our_own_leftovers_are_removed(tmp_path: Path) -> None:
     assert (outside / "precious").read_bytes() == b"keep"
 
 
+def test_a_leftover_killed_before_its_seal_goes_if_it_holds_nothing(tmp_path: Path) -> None:
+    """A run killed between making its staging folder (or temp file) and sealing it leaves it
+    empty: the next run removes it, as it loses nothing. Look-alikes that hold anything stay."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    empty_folder = folder / ".maturin-cross-0123456789abcdef.tmp"
+    empty_folder.mkdir()
+    empty_marker = folder / ".maturin-cross-1111111122222222.tmp"
+    empty_marker.mkdir()
+    (empty_marker / ".maturin-cross-staging").write_bytes(b"")
+    empty_file = folder / ".pkg.whl.maturin-cross-3333333344444444.tmp"
+    empty_file.write_bytes(b"")
+    holding = folder / ".maturin-cross-5555555566666666.tmp"
+    holding.mkdir()
+    (holding / ".maturin-cross-staging").write_bytes(b"")
+    (holding / "pkg.whl").write_bytes(b"a user's wheel")
+    full_file = folder / ".pkg.whl.maturin-cross-7777777788888888.tmp"
+    full_file.write_bytes(b"not ours")
+    atomic.write_bytes(folder / "new", b"new")
+    assert names(folder) == sorted([holding.name, full_file.name, "new"])
+    assert (holding / "pkg.whl").read_bytes() == b"a user's wheel"
+
+
 # --- its users --------------------------------------------------------------------------------
 
 
