@@ -263,9 +263,12 @@ def replacing(path: Path) -> Iterator[BinaryIO]:
     """
     path = Path(path)
     sweep(path.parent)
-    with uninterrupted():
-        fd, temp = _open_temp(path)
+    temp: Path | None = None
     try:
+        # A signal held back while the temp file is made lands when the block ends: inside the
+        # try, so that the file goes with it.
+        with uninterrupted():
+            fd, temp = _open_temp(path)
         with os.fdopen(fd, "wb") as stream:
             yield stream
             stream.flush()
@@ -295,14 +298,18 @@ def staging_folder(parent: Path) -> Iterator[Path]:
     holds when the ``with`` block ends, however it ends; a killed run's is swept by the next.
     OSError when ``parent`` cannot hold it."""
     sweep(parent)
-    with uninterrupted():
-        folder, fd = _make_staging_folder(parent)
+    made: tuple[Path, int] | None = None
     try:
-        yield folder
-    finally:
+        # A signal held back while the folder is made lands when the block ends: inside the
+        # try, so that the folder goes with it.
         with uninterrupted():
-            _remove_staging(folder)
-            os.close(fd)
+            made = _make_staging_folder(parent)
+        yield made[0]
+    finally:
+        if made is not None:
+            with uninterrupted():
+                _remove_staging(made[0])
+                os.close(made[1])
 
 
 def _remove_staging(folder: Path) -> None:

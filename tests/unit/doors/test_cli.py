@@ -1129,9 +1129,11 @@ def test_look_alikes_of_a_dead_runs_leftovers_are_never_removed(tmp_path: Path) 
     subprocess.run(["cp", "-a", str(real), str(copied)], check=True)
     temp_like = wheelhouse / ".pkg.whl.maturin-cross-0123456789abcdef.tmp"
     temp_like.write_bytes(b"mine too")
+    before = sorted(p.name for p in wheelhouse.iterdir())
+    # An empty folder under such a name is what a run killed between making its staging folder
+    # and sealing it leaves: it goes, as it holds nothing to lose.
     empty_like = wheelhouse / ".maturin-cross-fedcba9876543210.tmp"
     empty_like.mkdir()
-    before = sorted(p.name for p in wheelhouse.iterdir())
     done = run_module("fix", right_wheel(tmp_path / "in"), *ARMHF.cli_args(tmp_path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in wheelhouse.iterdir()) == sorted([*before, ARMV7L_WHEEL])
