@@ -41,6 +41,8 @@ def kind(mode: int) -> str:
     """What a file of ``mode`` is, for people."""
     if stat.S_ISDIR(mode):
         return "a folder"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
     if stat.S_ISFIFO(mode):
         return "a named pipe"
     if stat.S_ISCHR(mode):

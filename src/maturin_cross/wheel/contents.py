@@ -33,6 +33,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from maturin_cross.errors import WheelError
+from maturin_cross.support import files
 from maturin_cross.wheel import ziparchive
 from maturin_cross.wheel.record import REBUILD, SIGNATURE_FILES, RecordEntry, parse_record
 from maturin_cross.wheel.tags import tag_values
@@ -63,20 +64,17 @@ def name_problem(name: str) -> str | None:
     return None
 
 
-_NOT_FILES = {
-    stat.S_IFLNK: "is a symbolic link",
-    stat.S_IFIFO: "is a named pipe",
-    stat.S_IFCHR: "is a character device",
-    stat.S_IFBLK: "is a block device",
-    stat.S_IFSOCK: "is a socket",
-}
+_NOT_FILES = frozenset({stat.S_IFLNK, stat.S_IFIFO, stat.S_IFCHR, stat.S_IFBLK, stat.S_IFSOCK})
+"""The kinds of file a member may not say it is (:func:`maturin_cross.support.files.kind`
+words them)."""
 
 
 def _kind_problem(entry: ziparchive.Entry) -> str | None:
     """Why a member is not a file (or a directory entry) by the Unix mode zip keeps, or None.
     Unpackers that honour the mode make a symbolic link member a link, pointing anywhere on the
     installing machine."""
-    return _NOT_FILES.get(stat.S_IFMT(entry.external_attr >> 16))
+    mode = entry.external_attr >> 16
+    return f"is {files.kind(mode)}" if stat.S_IFMT(mode) in _NOT_FILES else None
 
 
 def _size_words(size: int) -> str:
