@@ -18,7 +18,7 @@ from maturin_cross.project.pyproject import Project
 from maturin_cross.settings.model import Settings
 from maturin_cross.settings.origin import Kind, Origin, Sourced, decide
 from maturin_cross.settings.paths import setting_path
-from maturin_cross.target import hostinfo, sysconfigdata
+from maturin_cross.target import build_details, hostinfo, sysconfigdata
 from maturin_cross.target.resolve import Target, resolve
 from maturin_cross.target.spec import custom_target_spec
 from maturin_cross.target.sysconfigdata import SysconfigData
@@ -125,9 +125,9 @@ def aim(
     )
     data, details, notes = None, None, []
     if located is not None:
-        data, details = sysconfigdata.read_target_file(*located)
+        data, details = build_details.read_target_file(*located)
         if details is not None and details.path != data.path:
-            notes = sysconfigdata.disagreements(data, details)
+            notes = build_details.disagreements(data, details)
     from_crossenv = crossenv is not None and data is not None and data.path == Path(crossenv.value)
     platform = decide(
         [

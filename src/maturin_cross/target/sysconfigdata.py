@@ -9,7 +9,8 @@ strings, implicitly concatenated, are literals too). Anything else at the top le
 What the file says is checked before anything uses it (:func:`invalid`, :func:`contradiction`):
 the values that become file names, tags and paths are what such values are, and the values
 CPython derives from each other (EXT_SUFFIX, SOABI, MULTIARCH, VERSION, ABIFLAGS, the file's
-name) agree. A PEP 739 ``build-details.json`` is read and checked by the same rules.
+name) agree. A PEP 739 ``build-details.json`` is read and checked by the same rules in
+:mod:`maturin_cross.target.build_details`.
 
 Pure: reads files and the environment mapping it is given, never the host interpreter's.
 """
@@ -165,7 +166,7 @@ def parse(path: Path, origin: Origin) -> SysconfigData:
             f"{_text.shown(path)}: build_time_vars has no {' or '.join(missing)} (from {origin}); "
             f"a CPython sysconfigdata always has them: is this the right file?"
         )
-    problem = _first_problem(value, {}) or _name_contradiction(value, path)
+    problem = first_problem(value, {}) or _name_contradiction(value, path)
     if problem:
         raise ConfigError(f"{_text.shown(path)}: {problem}")
     return SysconfigData(path, origin, value)
@@ -375,7 +376,7 @@ def quoted(value: str) -> str:
 _CHECKED = tuple(key for key in _RULES if key.isupper())
 
 
-def _first_problem(vars: Mapping[str, object], names: Mapping[str, str]) -> str | None:
+def first_problem(vars: Mapping[str, object], names: Mapping[str, str]) -> str | None:
     """The first value of ``vars`` that is no valid value of its key, else the first
     :func:`contradiction`; ``names`` says how the file names a key (build-details.json)."""
     for key in (*_CHECKED, *names.keys() - _CHECKED):
@@ -681,146 +682,3 @@ def _descend(name: str, version: str | None) -> bool:
             return name in (f"python{version}", f"python{version}t")
         return name.startswith("python3.")
     return name.startswith(("build", "lib", "pypy", "graalpy"))
-
-
-# ------------------------------------------------------------------------------------------------
-# PEP 739 build-details.json
-
-BUILD_DETAILS = "build-details.json"
-
-
-@dataclass(frozen=True)
-class BuildDetails:
-    """What maturin-cross takes from a PEP 739 ``build-details.json``. On cross builds only
-    ``abi.extension_suffix`` and ``platform`` are reliable (python/cpython#136267), so the rest
-    of the ABI is derived from the suffix, not from ``abi.flags``."""
-
-    path: Path
-    version: str
-    implementation: str
-    extension_suffix: str
-    platform: str | None
-
-    def as_vars(self) -> dict[str, object]:
-        """The sysconfigdata variables this file stands for."""
-        said = Soabi.from_ext_suffix(self.extension_suffix)
-        vars: dict[str, object] = {"VERSION": self.version, "EXT_SUFFIX": self.extension_suffix}
-        if said is not None:
-            vars["SOABI"] = said.text
-            vars["ABIFLAGS"] = said.abiflags
-            if said.multiarch:
-                vars["MULTIARCH"] = said.multiarch
-            if "t" in said.abiflags:
-                vars["Py_GIL_DISABLED"] = 1
-        return vars
-
-
-# How build-details.json names what a sysconfigdata calls VERSION and EXT_SUFFIX.
-_DETAILS_NAMES = {
-    "EXT_SUFFIX": "abi.extension_suffix",
-    "VERSION": "language.version",
-    "platform": "platform",
-}
-
-
-def parse_build_details(path: Path, origin: Origin) -> BuildDetails:
-    """Read a PEP 739 file; errors name the file and the missing key. Its values are checked as
-    a sysconfigdata's are, and a key given twice in one object is refused (readers differ on
-    which one counts)."""
-    import json
-
-    try:
-        raw = _read_bounded(path)
-    except OSError as err:
-        raise ConfigError(
-            f"cannot read {_text.shown(path)} (from {origin}): {_files.why(err)}; make it "
-            f"readable, or pass the "
-            f"target's own _sysconfigdata_*.py"
-        ) from None
-    if raw is None:
-        raise ConfigError(
-            f"{_text.shown(path)}: larger than 1 MiB, which no build-details.json is (from "
-            f"{origin}); is it "
-            f"the target's PEP 739 build-details.json?"
-        )
-
-    def unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
-        seen: dict[str, object] = {}
-        for key, value in pairs:
-            if key in seen:
-                raise ConfigError(
-                    f"{_text.shown(path)}: {quoted(key)} twice in one object, and JSON readers "
-                    f"differ on "
-                    f"which one counts; keep one, as the target's Python wrote the file"
-                )
-            seen[key] = value
-        return seen
-
-    try:
-        data = json.loads(raw.decode("utf-8"), object_pairs_hook=unique)
-    except (ValueError, RecursionError, MemoryError) as err:
-        # JSONDecodeError and UnicodeDecodeError are ValueErrors, and so is a number longer
-        # than Python's limit on int digits; deep nesting is a RecursionError.
-        said = str(err).splitlines() or [type(err).__name__]
-        raise ConfigError(
-            f"{_text.shown(path)}: not valid JSON ({said[0][:200]}); is it a PEP 739 "
-            f"build-details.json?"
-        ) from None
-
-    def field(*keys: str) -> object:
-        value: object = data
-        for key in keys:
-            value = value.get(key) if isinstance(value, dict) else None
-        return value
-
-    version = field("language", "version")
-    suffix = field("abi", "extension_suffix")
-    name = field("implementation", "name")
-    platform = field("platform")
-    missing = [
-        key
-        for key, value in (("language.version", version), ("abi.extension_suffix", suffix))
-        if not isinstance(value, str)
-    ]
-    if missing:
-        raise ConfigError(
-            f"{_text.shown(path)}: no {' or '.join(missing)} (from {origin}); a PEP 739 "
-            f"build-details.json "
-            f"always has them: is this the target's file?"
-        )
-    assert isinstance(version, str) and isinstance(suffix, str)
-    implementation = {"cpython": "CPython", "pypy": "PyPy"}.get(str(name).lower(), str(name))
-    details = BuildDetails(
-        path, version, implementation, suffix, platform if isinstance(platform, str) else None
-    )
-    problem = _first_problem({**details.as_vars(), "platform": platform}, _DETAILS_NAMES)
-    if problem:
-        raise ConfigError(f"{_text.shown(path)}: {problem}")
-    return details
-
-
-def read_target_file(path: Path, origin: Origin) -> tuple[SysconfigData, BuildDetails | None]:
-    """The target's variables from a sysconfigdata file (cross-checked against a
-    build-details.json beside it) or from a build-details.json alone."""
-    if path.suffix == ".json":
-        alone = parse_build_details(path, origin)
-        return SysconfigData(path, origin, alone.as_vars()), alone
-    data = parse(path, origin)
-    beside = path.parent / BUILD_DETAILS
-    found_beside = Origin(Kind.TARGET_FILE, f"beside {path.name}")
-    details = parse_build_details(beside, found_beside) if beside.is_file() else None
-    return data, details
-
-
-def disagreements(data: SysconfigData, details: BuildDetails) -> list[str]:
-    """Where a build-details.json and the sysconfigdata beside it disagree, one line each; the
-    sysconfigdata is what the target's own configure wrote, so it is kept."""
-    lines = []
-    for key, theirs in (("EXT_SUFFIX", details.extension_suffix), ("VERSION", details.version)):
-        ours = data.get_str(key)
-        if ours is not None and ours != theirs:
-            lines.append(
-                f"{details.path} says {key} {theirs!r} but {data.path} says {ours!r}; "
-                f"using the sysconfigdata's (see python/cpython#136267)"
-            )
-    return lines

@@ -12,7 +12,8 @@ from maturin_cross.errors import ConfigError
 from maturin_cross.pipeline import planning
 from maturin_cross.settings.model import Settings
 from maturin_cross.target.resolve import Target
-from maturin_cross.target.sysconfigdata import disagreements, parse_build_details, read_target_file
+from maturin_cross.target.build_details import disagreements, read_target_file
+from maturin_cross.target.build_details import parse as parse_build_details
 
 
 def _details(
@@ -76,9 +77,11 @@ def test_beside_a_sysconfigdata_disagreements_are_said_and_the_sysconfigdata_kep
     target = _target(tmp_path, {"sysconfigdata": str(data)})
     assert target.expected_ext_suffix == ".cpython-314-aarch64-linux-gnu.so"
     assert target.python is not None and target.python.abi_tag == "cp314"
-    (note,) = [n for n in target.notes if "build-details.json" in n]
-    assert "says EXT_SUFFIX '.cpython-314-x86_64-linux-gnu.so'" in note
-    assert "using the sysconfigdata's" in note
+    suffix, flags = [n for n in target.notes if "build-details.json" in n]
+    assert "abi.extension_suffix says '.cpython-314-x86_64-linux-gnu.so'" in suffix
+    assert f"but {data} says EXT_SUFFIX '.cpython-314-aarch64-linux-gnu.so'" in suffix
+    assert "abi.flags says 't'" in flags and "says ABIFLAGS ''" in flags
+    assert all("using the sysconfigdata's" in note for note in (suffix, flags))
 
 
 def test_agreeing_files_say_nothing(tmp_path: Path) -> None:
@@ -96,8 +99,11 @@ def test_agreeing_files_say_nothing(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("{", "not valid JSON"),
-        ('{"language": {"version": "3.14"}}', "no abi.extension_suffix"),
-        ('{"abi": {"extension_suffix": ".so"}}', "no language.version"),
+        ('{"schema_version": "1.0", "language": {"version": "3.14"}}', "neither abi.extension_"),
+        ('{"schema_version": "1.0", "abi": {"extension_suffix": ".so"}}', "no language.version"),
+        ('{"language": {"version": "3.14"}}', "schema_version missing is not PEP 739's 1.x"),
+        ('{"schema_version": "2.0"}', "schema_version '2.0' is not PEP 739's 1.x"),
+        ("[]", "a JSON list, not an object"),
     ],
 )
 def test_bad_build_details(tmp_path: Path, text: str, message: str) -> None:
@@ -129,7 +135,7 @@ GOOD = {
         ('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "not valid JSON"),
         ('{"a": ' + "9" * 5000 + "}", "not valid JSON"),
         ('{"a": ' + "{" * 100_000, "not valid JSON"),
-        (json.dumps(GOOD) + " " * (1 << 20), "larger than 1 MiB"),
+        (json.dumps(GOOD) + " " * (1 << 20), "larger than 256 KiB"),
         (
             '{"language": {"version": "3.14"}, "abi": {"extension_suffix": '
             '".cpython-314-aarch64-linux-gnu.so", "extension_suffix": '
