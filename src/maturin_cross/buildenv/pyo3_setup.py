@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from maturin_cross.buildenv import pyo3_config
+from maturin_cross.buildenv import pyo3_config, pyo3_support
 from maturin_cross.errors import ConfigError
 from maturin_cross.project.pyproject import Project
 from maturin_cross.settings.maturin_args import MaturinArgs
@@ -84,6 +84,22 @@ def setup(
         else None
     )
     abi3 = manifest is not None and pyo3_config.uses_abi3(manifest, project.features(args))
+    if (
+        lock is not None
+        and target.python is not None
+        and pyo3_config.uses_pyo3(project.bindings, manifest, locked)
+    ):
+        # Said before cargo runs: pyo3's build script would stop deep in the build.
+        problem = pyo3_support.too_old(
+            locked,
+            target.python,
+            abi3=abi3,
+            forward=environ.get(pyo3_support.FORWARD) == "1",
+            lock=str(lock),
+            target_file=str(data.path),
+        )
+        if problem is not None:
+            raise ConfigError(problem)
     notes: list[str] = []
     existing = environ.get("PYO3_CONFIG_FILE")
     base = _existing_config(existing) if existing else {}
