@@ -133,7 +133,7 @@ def test_a_rust_too_old_for_the_crate_names_the_crate_and_the_way_out(
 ) -> None:
     manifest = rpds_source / "Cargo.toml"
     manifest.write_text(
-        manifest.read_text().replace('rust-version = "1.74"', 'rust-version = "1.999"')
+        manifest.read_text().replace('rust-version = "1.83"', 'rust-version = "1.999"')
     )
     out = tmp_path / "wheels"
     done = run_cli(["build", rpds_source, "-o", out], env=_build_env(armhf))

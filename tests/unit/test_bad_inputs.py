@@ -450,7 +450,12 @@ CASES = [
     ),
     Case(
         "build-details-no-extension-suffix",
-        with_files(("build-details.json", json.dumps({"language": {"version": "3.12"}}))),
+        with_files(
+            (
+                "build-details.json",
+                json.dumps({"schema_version": "1.0", "language": {"version": "3.12"}}),
+            )
+        ),
         2,
         "abi.extension_suffix",
         inspect_with("--sysconfigdata", BD),
@@ -460,11 +465,24 @@ CASES = [
         with_files(
             (
                 "build-details.json",
-                json.dumps({"language": {"version": 3.12}, "abi": {"extension_suffix": ".so"}}),
+                json.dumps(
+                    {
+                        "schema_version": "1.0",
+                        "language": {"version": 3.12},
+                        "abi": {"extension_suffix": ".so"},
+                    }
+                ),
             )
         ),
         2,
         "language.version",
+        inspect_with("--sysconfigdata", BD),
+    ),
+    Case(
+        "build-details-schema-2",
+        with_files(("build-details.json", json.dumps({"schema_version": "2.0"}))),
+        2,
+        "schema_version",
         inspect_with("--sysconfigdata", BD),
     ),
     Case(

@@ -86,8 +86,8 @@ def too_old(
         if version == (3, 13) and pyo3 >= FREE_THREADED_313_UNTIL:
             return (
                 f"{said}, which dropped 3.13t, but the target is {target} ({target_file}); "
-                f"lock a pyo3 from 0.23 to 0.28 (cargo update -p pyo3 --precise 0.28.X), or build for "
-                f"3.14t"
+                f"lock a pyo3 from 0.23 to 0.28 (cargo update -p pyo3 --precise 0.28.X), or "
+                f"build for 3.14t"
             )
     newest = newest_python(pyo3)
     if newest is None or version <= newest:
