@@ -1,6 +1,6 @@
-"""Fuzzing with hypothesis: the sysconfigdata parser, the wheel reader and rewriter, and ELF
-inspection, given real inputs mutated (bytes flipped, cut short, headers spliced) and random
-structured ones.
+"""Fuzzing with hypothesis: the sysconfigdata and build-details.json parsers, the wheel reader
+and rewriter, and ELF inspection, given real inputs mutated (bytes flipped, cut short, headers
+spliced) and random structured ones.
 
 The property, for every input: nothing escapes but the project's own error
 (:class:`maturin_cross.errors.MaturinCrossError`), and nothing hangs: hypothesis's ``deadline``
@@ -39,7 +39,7 @@ from wheelmaker import make_wheel
 
 from maturin_cross.checks import elf, linkage, repair
 from maturin_cross.errors import MaturinCrossError
-from maturin_cross.target import sysconfigdata
+from maturin_cross.target import build_details, sysconfigdata
 
 pytestmark = pytest.mark.fuzz
 
@@ -178,6 +178,64 @@ def test_sysconfigdata_parse_of_random_literals(
 @given(source=st.binary(max_size=400) | st.text(max_size=400).map(str.encode))
 def test_sysconfigdata_parse_of_random_bytes(scratch: Path, source: bytes) -> None:
     only_our_errors(lambda: parse_bytes(scratch, b"build_time_vars = " + source))
+
+
+# --- build-details.json -------------------------------------------------------------------------
+
+DETAILS_FIXTURES = sorted((FIXTURES / "build-details").glob("*/build-details*.json"))
+DETAILS_TEXTS = [path.read_bytes() for path in DETAILS_FIXTURES]
+DETAILS_FIELDS = [
+    ("schema_version",),
+    ("language", "version"),
+    ("abi", "flags"),
+    ("abi", "extension_suffix"),
+    ("suffixes", "extensions"),
+    ("implementation", "_multiarch"),
+    ("libpython", "static"),
+    ("libpython", "dynamic"),
+    ("platform",),
+]
+
+
+def read_details(folder: Path, source: bytes) -> None:
+    """Read ``source`` as a build-details.json, alone and beside a real sysconfigdata, and
+    compare the two: only our error may come out."""
+    path = folder / "build-details.json"
+    path.write_bytes(source)
+    details = build_details.parse(path, said("fuzz"))
+    data = sysconfigdata.parse(
+        FIXTURES
+        / "build-details"
+        / "debian-sid-arm64-3.14"
+        / "_sysconfigdata__linux_aarch64-linux-gnu.py",
+        said("fuzz"),
+    )
+    for line in build_details.disagreements(data, details):
+        assert "\n" not in line
+
+
+@given(source=st.sampled_from(DETAILS_TEXTS).flatmap(mutated))
+def test_build_details_of_mutated_real_files(scratch: Path, source: bytes) -> None:
+    only_our_errors(lambda: read_details(scratch, source))
+
+
+@given(
+    original=st.sampled_from(DETAILS_TEXTS),
+    field=st.sampled_from(DETAILS_FIELDS),
+    value=literals,
+)
+def test_build_details_with_a_field_replaced(
+    scratch: Path, original: bytes, field: tuple[str, ...], value: object
+) -> None:
+    import json
+
+    data = json.loads(original)
+    parent = data
+    for key in field[:-1]:
+        parent = parent.setdefault(key, {})
+    parent[field[-1]] = value
+    source = json.dumps(data, default=repr).encode()
+    only_our_errors(lambda: read_details(scratch, source))
 
 
 # --- wheels -------------------------------------------------------------------------------------
