@@ -218,23 +218,18 @@ def check(
 ) -> Report:
     """Where each of ``member``'s needs is found, and every missing library or version. A
     library must be of the binary's own kind."""
-    expected = dynamic.kind
     found: list[Found] = []
     problems: list[str] = []
-    search = dynamic.rpath if not dynamic.runpath else ()
-    wheel_rpath, sysroot_rpath = _origin_dirs((*search, *dynamic.runpath), member)
-    sysroot_dirs = [*sysroot_rpath, *library_dirs]
+    search = Search.of(member, dynamic, sysroot=sysroot, library_dirs=library_dirs)
     providers: dict[str, Library] = {}
     for need in dynamic.needed:
-        library = _find_in_wheel(need, wheel_rpath, in_wheel, expected)
+        library, passed_over = search.find(need, in_wheel)
         if library is None and sysroot is not None:
-            library, passed_over = _find_in_sysroot(need, sysroot, sysroot_dirs, expected)
-            if library is None:
-                why = f" (passed over {'; '.join(passed_over)})" if passed_over else ""
-                problems.append(
-                    f"{member} needs {need}, which {sysroot.root} does not have{why}; "
-                    f"{_install_hint(need)}"
-                )
+            why = f" (passed over {'; '.join(passed_over)})" if passed_over else ""
+            problems.append(
+                f"{member} needs {need}, which {sysroot.root} does not have{why}; "
+                f"{_install_hint(need)}"
+            )
         if library is not None:
             providers[need] = library
             found.append(Found(need, library.where))
@@ -279,6 +274,39 @@ def _version_problem(member: str, version: str, library_name: str, provider: Lib
         f"{member} needs {version} from {library_name}; the target's {library_name} "
         f"({provider.where}) {defines}: build with the target's toolchain or sysroot"
     )
+
+
+@dataclass(frozen=True)
+class Search:
+    """Where the loader looks for the libraries one binary needs: the wheel's folders its
+    ``$ORIGIN`` paths name, then the sysroot's (its own RPATH/RUNPATH, then the loader's). The
+    one lookup, for :func:`check` and for :mod:`maturin_cross.checks.symbols`."""
+
+    kind: ElfFacts
+    wheel_dirs: tuple[str, ...]
+    sysroot_dirs: tuple[str, ...]
+    sysroot: Sysroot | None
+
+    @classmethod
+    def of(
+        cls,
+        member: str,
+        dynamic: Dynamic,
+        *,
+        sysroot: Sysroot | None,
+        library_dirs: Sequence[str],
+    ) -> Search:
+        """The search for ``member`` (a wheel's member, or a sysroot library's target path)."""
+        search = dynamic.rpath if not dynamic.runpath else ()
+        wheel_rpath, sysroot_rpath = _origin_dirs((*search, *dynamic.runpath), member)
+        return cls(dynamic.kind, tuple(wheel_rpath), (*sysroot_rpath, *library_dirs), sysroot)
+
+    def find(self, need: str, in_wheel: Mapping[str, Dynamic]) -> tuple[Library | None, list[str]]:
+        """The library the loader would load for ``need``, and the candidates it passed over."""
+        library = _find_in_wheel(need, self.wheel_dirs, in_wheel, self.kind)
+        if library is not None or self.sysroot is None:
+            return library, []
+        return _find_in_sysroot(need, self.sysroot, self.sysroot_dirs, self.kind)
 
 
 def _find_in_wheel(

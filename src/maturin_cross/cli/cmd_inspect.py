@@ -176,7 +176,9 @@ def _examine_wheel(path: Path, aimed: Aim | None, limit: int | None) -> Finding:
         unread = tuple(info for _, info in objects if isinstance(info, str))
         return Finding(contents.filename, True, objects, tags, problems=unread or None)
     target = aimed.target
-    checked = proof.prove(path, target, aimed.sysroot, max_unpacked=limit)
+    checked = proof.prove(
+        path, target, aimed.sysroot, max_unpacked=limit, python=aimed.sysconfigdata
+    )
     contents = checked.contents
     return Finding(
         contents.filename,

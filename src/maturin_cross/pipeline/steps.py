@@ -196,6 +196,7 @@ def build_wheel(
             check_only=build.settings.check == "check",
             trial=_trial(build) if build.cross and build.settings.test == "import" else None,
             max_unpacked=build.settings.max_unpacked_bytes,
+            python=build.sysconfigdata,
         )
         for line in delivered.changes:
             log(line)
