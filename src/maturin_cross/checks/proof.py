@@ -135,8 +135,10 @@ def prove(
     if sysroot is not None and tables:
         resolutions, note = _resolve(tables, binaries, sysroot, dirs, target, python)
         notes += note
+        refused = {r.member for r in reports if r.problems}  # a library or version missing
         for resolution in resolutions:
-            problems += symbols.problems(resolution)
+            if resolution.member not in refused:
+                problems += symbols.problems(resolution)
     facts = {name: binary.facts for name, binary in found.items()}
     return Proof(
         sysroot,
