@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from elftools.elf.dynamic import DynamicSection, DynamicSegment
@@ -60,6 +60,17 @@ def read_dynamic(stream: BinaryIO, name: str) -> Dynamic:
         return dynamic_of(parse(stream, size), name)
     except PARSE_ERRORS as err:
         raise unreadable(name, err) from None
+
+
+def read_file(host: Path) -> Dynamic:
+    """:func:`read_dynamic` of a sysroot's file; raises WheelError or OSError."""
+    with host.open("rb") as stream:
+        return read_dynamic(stream, str(host))
+
+
+ReadFile = Callable[[Path], Dynamic]
+"""How a lookup reads a sysroot's file: :func:`read_file`, or a reader that keeps what it read
+(:class:`maturin_cross.checks.symbols.Files`), raising WheelError or OSError."""
 
 
 def dynamic_of(elf: ELFFile, name: str) -> Dynamic:
@@ -215,6 +226,7 @@ def check(
     sysroot: Sysroot | None,
     library_dirs: Sequence[str],
     in_wheel: Mapping[str, Dynamic],
+    read: ReadFile = read_file,
 ) -> Report:
     """Where each of ``member``'s needs is found, and every missing library or version. A
     library must be of the binary's own kind."""
@@ -223,7 +235,7 @@ def check(
     search = Search.of(member, dynamic, sysroot=sysroot, library_dirs=library_dirs)
     providers: dict[str, Library] = {}
     for need in dynamic.needed:
-        library, passed_over = search.find(need, in_wheel)
+        library, passed_over = search.find(need, in_wheel, read)
         if library is None and sysroot is not None:
             why = f" (passed over {'; '.join(passed_over)})" if passed_over else ""
             problems.append(
@@ -301,12 +313,14 @@ class Search:
         wheel_rpath, sysroot_rpath = _origin_dirs((*search, *dynamic.runpath), member)
         return cls(dynamic.kind, tuple(wheel_rpath), (*sysroot_rpath, *library_dirs), sysroot)
 
-    def find(self, need: str, in_wheel: Mapping[str, Dynamic]) -> tuple[Library | None, list[str]]:
+    def find(
+        self, need: str, in_wheel: Mapping[str, Dynamic], read: ReadFile = read_file
+    ) -> tuple[Library | None, list[str]]:
         """The library the loader would load for ``need``, and the candidates it passed over."""
         library = _find_in_wheel(need, self.wheel_dirs, in_wheel, self.kind)
         if library is not None or self.sysroot is None:
             return library, []
-        return _find_in_sysroot(need, self.sysroot, self.sysroot_dirs, self.kind)
+        return _find_in_sysroot(need, self.sysroot, self.sysroot_dirs, self.kind, read)
 
 
 def _find_in_wheel(
@@ -321,7 +335,7 @@ def _find_in_wheel(
 
 
 def _find_in_sysroot(
-    need: str, sysroot: Sysroot, folders: Sequence[str], expected: ElfFacts
+    need: str, sysroot: Sysroot, folders: Sequence[str], expected: ElfFacts, read: ReadFile
 ) -> tuple[Library | None, list[str]]:
     passed_over: list[str] = []
     for folder in folders:
@@ -330,8 +344,7 @@ def _find_in_sysroot(
         if not host.is_file():
             continue
         try:
-            with host.open("rb") as stream:
-                dynamic = read_dynamic(stream, str(host))
+            dynamic = read(host)
         except (WheelError, OSError):
             passed_over.append(f"{target_path}: not a readable ELF file")
             continue
@@ -343,11 +356,17 @@ def _find_in_sysroot(
 
 
 def check_binaries(
-    binaries: Mapping[str, Dynamic], *, sysroot: Sysroot | None, library_dirs: Sequence[str]
+    binaries: Mapping[str, Dynamic],
+    *,
+    sysroot: Sysroot | None,
+    library_dirs: Sequence[str],
+    read: ReadFile = read_file,
 ) -> list[Report]:
     """A report for each of a wheel's ELF files (modules, bundled libraries, programs), by
     member name; bundled libraries are found among them."""
     return [
-        check(name, dynamic, sysroot=sysroot, library_dirs=library_dirs, in_wheel=binaries)
+        check(
+            name, dynamic, sysroot=sysroot, library_dirs=library_dirs, in_wheel=binaries, read=read
+        )
         for name, dynamic in binaries.items()
     ]

@@ -124,7 +124,10 @@ def prove(
         if not repair.is_shared_object(name):  # programs and other ELF files
             problems += elf.check_fits(binary.facts, target.elf, name, target.rust_target)
     dirs = target_library_dirs(sysroot, target) if sysroot is not None else []
-    reports = linkage.check_binaries(binaries, sysroot=sysroot, library_dirs=dirs)
+    files = symbols.Files()  # each sysroot library read once, for its needs and its symbols
+    reports = linkage.check_binaries(
+        binaries, sysroot=sysroot, library_dirs=dirs, read=files.dynamic
+    )
     for report in reports:
         problems += report.problems
     for tag in sorted({t.platform for t in contents.tags}):
@@ -133,7 +136,7 @@ def prove(
     resolutions: list[symbols.Resolution] = []
     notes: list[str] = [] if sysroot is not None or not binaries else [NO_SYSROOT]
     if sysroot is not None and tables:
-        resolutions, note = _resolve(tables, binaries, sysroot, dirs, target, python)
+        resolutions, note = _resolve(tables, binaries, sysroot, dirs, target, python, files)
         notes += note
         refused = {r.member for r in reports if r.problems}  # a library or version missing
         for resolution in resolutions:
@@ -159,6 +162,7 @@ def _resolve(
     dirs: list[str],
     target: Target,
     python: SysconfigData | None,
+    files: symbols.Files,
 ) -> tuple[list[symbols.Resolution], list[str]]:
     """Who defines what each ELF member leaves undefined, and a note when the target's Python
     was not found (the modules' symbols are then not checked)."""
@@ -168,7 +172,7 @@ def _resolve(
         for name, table in tables.items()
     }
     resolver = symbols.Resolver(
-        members, sysroot=sysroot, library_dirs=dirs, interpreter=interpreter
+        members, sysroot=sysroot, library_dirs=dirs, interpreter=interpreter, files=files
     )
     resolutions = resolver.resolve()
     if any(m.loaded_by_python for m in members.values()) and resolver.global_scope()[1] is None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from elftools.elf.dynamic import DynamicSegment
 from elftools.elf.elffile import ELFFile
@@ -266,6 +266,52 @@ class Resolution:
     Python): nothing is refused then."""
 
 
+class Files:
+    """A sysroot's files, each read once: its loader's view and its symbol table from one
+    parse. :meth:`dynamic` is the reader :mod:`maturin_cross.checks.linkage`'s lookup takes."""
+
+    def __init__(self) -> None:
+        self._read: dict[Path, tuple[linkage.Dynamic, Table | None] | WheelError | OSError] = {}
+
+    def _get(self, host: Path) -> tuple[linkage.Dynamic, Table | None]:
+        if host not in self._read:
+            self._read[host] = self._parse(host)
+        found = self._read[host]
+        if isinstance(found, (WheelError, OSError)):
+            raise found
+        return found
+
+    @staticmethod
+    def _parse(host: Path) -> tuple[linkage.Dynamic, Table | None] | WheelError | OSError:
+        try:
+            with host.open("rb") as stream:
+                size = stream.seek(0, 2)
+                try:
+                    parsed = parse(stream, size)
+                    dynamic = linkage.dynamic_of(parsed, str(host))
+                except PARSE_ERRORS as err:
+                    return linkage.unreadable(str(host), err)
+                except WheelError as err:
+                    return err
+                try:
+                    return dynamic, read(parsed)
+                except PARSE_ERRORS:
+                    return dynamic, None
+        except OSError as err:
+            return err
+
+    def dynamic(self, host: Path) -> linkage.Dynamic:
+        """What the file says to the loader; raises WheelError or OSError."""
+        return self._get(host)[0]
+
+    def table(self, host: Path) -> Table | None:
+        """Its dynamic symbols; None when they cannot be read."""
+        try:
+            return self._get(host)[1]
+        except (WheelError, OSError):
+            return None
+
+
 @dataclass
 class _Provider:
     label: str
@@ -283,7 +329,9 @@ class Resolver:
         sysroot: Sysroot,
         library_dirs: Sequence[str],
         interpreter: Interpreter | None,
+        files: Files | None = None,
     ) -> None:
+        self._files = files or Files()
         self._members = members
         self._dynamics = {name: member.dynamic for name, member in members.items()}
         self._sysroot = sysroot
@@ -303,18 +351,12 @@ class Resolver:
     def _read(self, where: str) -> Table | None:
         if where.startswith("wheel:"):
             return self._members[where[len("wheel:") :]].table
-        host = self._sysroot.host_path(where)
-        try:
-            with host.open("rb") as stream:
-                size = host.stat().st_size
-                return read(parse(stream, size))
-        except (OSError, *PARSE_ERRORS):
-            return None
+        return self._files.table(self._sysroot.host_path(where))
 
     def _find(self, need: str, search: linkage.Search) -> linkage.Library | None:
         key = (need, search)
         if key not in self._found:
-            self._found[key] = search.find(need, self._dynamics)[0]
+            self._found[key] = search.find(need, self._dynamics, self._files.dynamic)[0]
         return self._found[key]
 
     def _breadth_first(self, where: str, dynamic: linkage.Dynamic) -> tuple[list[str], bool]:
@@ -352,8 +394,7 @@ class Resolver:
             if not host.is_file():
                 continue
             try:
-                with host.open("rb") as stream:
-                    dynamic = linkage.read_dynamic(stream, str(host))
+                dynamic = self._files.dynamic(host)
             except (OSError, WheelError):
                 continue
             order, _ = self._breadth_first(path, dynamic)
