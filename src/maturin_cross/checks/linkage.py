@@ -23,6 +23,7 @@ from typing import BinaryIO
 from elftools.elf.dynamic import DynamicSection, DynamicSegment
 from elftools.elf.elffile import ELFFile
 from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection
+from elftools.elf.sections import Section
 from elftools.elf.segments import InterpSegment
 
 from maturin_cross.checks.elf import PARSE_ERRORS, abi_of, parse, parse_error_detail
@@ -94,7 +95,8 @@ def _read(elf: ELFFile) -> Dynamic:
     rpath: list[str] = []
     runpath: list[str] = []
     soname = None
-    dynamic = _dynamic(elf)
+    sections = list(elf.iter_sections())  # walked once: each walk parses every header again
+    dynamic = _dynamic(elf, sections)
     if dynamic is not None:
         for tag in dynamic.iter_tags():
             kind_of = tag.entry.d_tag
@@ -116,7 +118,7 @@ def _read(elf: ELFFile) -> Dynamic:
             interpreter = str(segment.get_interp_name())
     required: dict[str, tuple[str, ...]] = {}
     defined: list[str] = []
-    for section in elf.iter_sections():
+    for section in sections:
         if isinstance(section, GNUVerNeedSection):
             for verneed, auxiliaries in section.iter_versions():
                 required[str(verneed.name)] = tuple(str(aux.name) for aux in auxiliaries)
@@ -136,8 +138,8 @@ def _read(elf: ELFFile) -> Dynamic:
     )
 
 
-def _dynamic(elf: ELFFile) -> DynamicSection | DynamicSegment | None:
-    for section in elf.iter_sections():
+def _dynamic(elf: ELFFile, sections: list[Section]) -> DynamicSection | DynamicSegment | None:
+    for section in sections:
         if isinstance(section, DynamicSection):
             return section
     for segment in elf.iter_segments():

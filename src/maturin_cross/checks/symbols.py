@@ -385,10 +385,11 @@ class Resolver:
         self._scopes[where] = (order, complete)
         return order, complete
 
-    def global_scope(self) -> tuple[list[str], str | None]:
-        """The interpreter's files (the first that exists, with its needs), and its label."""
+    def global_scope(self) -> tuple[list[str], str | None, bool]:
+        """The interpreter's files (the first that exists, with its needs), its label (None: not
+        found), and whether all its needs were found."""
         if self._interpreter is None:
-            return [], None
+            return [], None, False
         for path in self._interpreter.paths:
             host = self._sysroot.host_path(path)
             if not host.is_file():
@@ -397,13 +398,13 @@ class Resolver:
                 dynamic = self._files.dynamic(host)
             except (OSError, WheelError):
                 continue
-            order, _ = self._breadth_first(path, dynamic)
-            return order, f"{PurePosixPath(path).name} ({path})"
-        return [], None
+            order, complete = self._breadth_first(path, dynamic)
+            return order, f"{PurePosixPath(path).name} ({path})", complete
+        return [], None, False
 
     def resolve(self) -> list[Resolution]:
         """Who defines what each member leaves to others."""
-        global_order, python_label = self.global_scope()
+        global_order, python_label, global_complete = self.global_scope()
         local: dict[str, tuple[list[str], bool]] = {
             name: self._breadth_first(f"wheel:{name}", member.dynamic)
             for name, member in self._members.items()
@@ -419,8 +420,7 @@ class Resolver:
             extra = [w for m in reached_from.get(f"wheel:{name}", ()) for w in local[m][0]]
             scope = list(dict.fromkeys([*order, *extra]))
             if member.loaded_by_python:
-                if python_label is None:
-                    complete = False
+                complete = complete and global_complete
                 scope = list(dict.fromkeys([*global_order, *scope]))
             results.append(self._resolve(name, member, scope, complete, global_order, python_label))
         return results
