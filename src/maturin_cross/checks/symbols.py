@@ -498,19 +498,6 @@ def _is_python_name(name: str) -> bool:
     return name.startswith(("Py", "_Py"))
 
 
-def resolve(
-    members: Mapping[str, Member],
-    *,
-    sysroot: Sysroot,
-    library_dirs: Sequence[str],
-    interpreter: Interpreter | None,
-) -> list[Resolution]:
-    """:meth:`Resolver.resolve` of a fresh :class:`Resolver`."""
-    return Resolver(
-        members, sysroot=sysroot, library_dirs=library_dirs, interpreter=interpreter
-    ).resolve()
-
-
 def python_names(table: Table) -> Iterable[str]:
     """The names of Python's C API a file leaves to the interpreter (weak ones too)."""
     return (

@@ -210,3 +210,28 @@ def test_against_debian_armhf_and_its_own_python(armhf: CrossToolchain, tmp_path
     )
     right = _wheel(tmp_path / "right", "needs-3.11.so")
     assert proof.prove(right, PY311, root, python=python).problems == ()
+
+
+def test_a_bundled_library_is_searched_where_the_module_finds_it(tmp_path: Path) -> None:
+    """tests/fixtures/linkage/pkg: a module whose call is defined by the library it bundles
+    (found through RUNPATH $ORIGIN/../pkg.libs)."""
+    pkg = FIXTURES / "linkage" / "pkg"
+    bundled = "pkg.libs/libbundled-1a2b3c4d.so.1"
+    (tmp_path / "in").mkdir()
+    wheel = make_wheel(
+        tmp_path / "in",
+        name="pkg",
+        tags=("cp311-cp311-linux_armv7l",),
+        files={
+            "pkg/__init__.py": b"",
+            CORE: ((pkg / CORE).read_bytes(), 0o755),
+            bundled: ((pkg / bundled).read_bytes(), 0o755),
+        },
+    )
+    root = _sysroot(tmp_path / "sysroot", {"/usr/bin/python3.11": "python3.11"})
+    checked = proof.prove(wheel, PY311, root)
+    assert (checked.problems, checked.notes) == ((), ())
+    found = {r.member: r for r in checked.symbols}
+    assert found[CORE].bound == {f"wheel:{bundled}": ("bundled",)}
+    assert found[CORE].looked == ("python3.11 (/usr/bin/python3.11)", f"wheel:{bundled}")
+    assert found[bundled].unresolved == ()
