@@ -11,6 +11,7 @@ prints.
     python benchmarks/run.py --quick         # 10 MB and 200 MB wheels only
     python benchmarks/run.py --huge          # adds a 2 GiB wheel, fixed under a 1 GiB memory limit
     python benchmarks/run.py --rpds          # adds the armhf build of examples/rpds, vs maturin
+    python benchmarks/run.py --only proof --proof-wheel WHEEL   # the whole proof of one wheel
 """
 
 from __future__ import annotations
@@ -345,6 +346,47 @@ def bench_rpds(args: argparse.Namespace, work: Path) -> None:
     )
 
 
+def bench_proof(args: argparse.Namespace, work: Path) -> None:
+    """The whole static proof (:func:`maturin_cross.checks.proof.prove`: the one pass, libraries,
+    symbol versions, every undefined symbol against the target's Python and libraries) of a
+    wheel against the provisioned sysroot of its architecture (``--proof-arch``, armhf unless
+    named): ``--proof-wheel``, else the newest wheel the rpds benchmark wrote. In this process,
+    each run a fresh proof (nothing cached between); wall and CPU time, as a loaded machine
+    stretches the one and not the other."""
+    from maturin_cross.checks import proof
+    from maturin_cross.pipeline import planning
+
+    built = sorted((work / "rpds-out").glob("*.whl"), key=lambda p: p.stat().st_mtime)
+    wheel = args.proof_wheel or (built[-1] if built else None)
+    provision = subprocess.run(
+        ["bash", str(ROOT / "tools" / "provision-cross.sh"), args.proof_arch],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if wheel is None or provision.returncode != 0:
+        print(f"\nproof: no wheel (--proof-wheel, or --rpds first) or no {args.proof_arch} sysroot")
+        return
+    root = Path(provision.stdout.split("\n")[-2].split()[1])
+    data = next(root.glob("usr/lib/python3*/_sysconfigdata_*-linux-*.py"))
+    settings = planning.read_settings({"sysconfigdata": str(data), "sysroot": str(root)}, {}, work)
+    aim = planning.aim(settings, {}, work)
+    walls, cpus = [], []
+    for _ in range(args.runs + 1):  # the first is a warm-up (imports, the page cache)
+        start, cpu = time.perf_counter(), time.process_time()
+        checked = proof.prove(wheel, aim.target, aim.sysroot, python=aim.sysconfigdata)
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    symbols = sum(len(names) for r in checked.symbols for names in r.bound.values())
+    print(
+        f"\nproof of {wheel.name} ({wheel.stat().st_size / MB:.1f} MB; {len(checked.symbols)} "
+        f"ELF members, {symbols} symbols resolved, {len(checked.problems)} problems), "
+        f"{args.runs} runs"
+    )
+    print(f"  {'wall':<34}{spread(walls[1:], seconds)}")
+    print(f"  {'CPU (this process)':<34}{spread(cpus[1:], seconds)}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="counted runs of each command")
@@ -355,11 +397,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--wheel-tags-max", type=int, default=200, metavar="MB", help="largest wheel for wheel tags"
     )
     parser.add_argument("--work", type=Path, help="where inputs are generated (kept for reuse)")
-    parser.add_argument("--only", choices=["wheels", "start-up", "rpds"], action="append")
+    parser.add_argument("--only", choices=["wheels", "start-up", "rpds", "proof"], action="append")
+    parser.add_argument("--proof-wheel", type=Path, metavar="WHEEL", help="the wheel to prove")
+    parser.add_argument("--proof-arch", default="armhf", help="its Debian architecture")
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.gettempdir()) / "maturin-cross-bench"
     work.mkdir(parents=True, exist_ok=True)
-    only = set(args.only or ["wheels", "start-up", *(["rpds"] if args.rpds else [])])
+    only = set(args.only or ["wheels", "start-up", *(["rpds", "proof"] if args.rpds else [])])
     cpu = platform.processor() or platform.machine()
     print(
         f"machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
@@ -371,6 +415,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench_wheels(args, work)
     if "rpds" in only:
         bench_rpds(args, work)
+    if "proof" in only:
+        bench_proof(args, work)
     print("\nsummary (medians)")
     print(f"  {'comparison':<58}{'A':>9}{'B':>9}{'A/B':>8}{'A peak':>9}")
     for title, _, a_wall, b_wall, median_ratio, peak in RESULTS:

@@ -1015,6 +1015,53 @@ CASES += [
 ]
 
 
+# --- issue 20: what nothing the module loads with defines; abi3 beyond its tag ------------------
+
+SYMBOLS = FIXTURES / "symbols"
+CORE = "pkg/_core.cpython-312-arm-linux-gnueabihf.so"
+"""The module of tests/fixtures/symbols/ (PyInit__core) under the target's suffix."""
+
+
+def abi3_wheel(module: bytes) -> Setup:
+    """A cp38-abi3 armhf wheel holding ``module``, beside the target's sysconfigdata."""
+
+    def setup(folder: Path) -> None:
+        (folder / SYSCONFIG_NAME).write_text(SYSCONFIG)
+        make_wheel(
+            folder,
+            name="pkg",
+            tags=("cp38-abi3-linux_armv7l",),
+            files={"pkg/_core.abi3.so": (module, 0o755), "pkg/__init__.py": b""},
+        )
+
+    return setup
+
+
+CASES += [
+    Case(
+        "fix-module-uses-what-the-targets-python-lacks",
+        with_files(
+            # the target's python3.12, as a stand-in that has 3.11's C API
+            ("root/usr/bin/python3.12", (SYMBOLS / "python3.11").read_bytes()),
+            base=wheel({CORE: ((SYMBOLS / "needs-3.13.so").read_bytes(), 0o755)}),
+        ),
+        1,
+        CORE,
+        (*fix_of(WHEEL)[:-2], "--sysroot", "{in}/root", "-w", "{out}"),
+        hint="'PyObject_GetOptionalAttr', which nothing it loads with defines (looked in "
+        "python3.12 (/usr/bin/python3.12)): build against the target's Python",
+    ),
+    Case(
+        "fix-abi3-module-uses-what-its-tag-lacks",
+        abi3_wheel((SYMBOLS / "abi3-needs-3.10.so").read_bytes()),
+        1,
+        "pkg/_core.abi3.so",
+        (*fix_of("pkg-0.1.0-cp38-abi3-linux_armv7l.whl")[:-2], "-w", "{out}"),
+        hint="added to the Stable ABI in 3.10, but its tag cp38-abi3 promises the Stable ABI of "
+        "3.8: raise the abi3 floor to 3.10",
+    ),
+]
+
 # --- running them ------------------------------------------------------------------------------
 
 FAKE_MATURIN = '''\

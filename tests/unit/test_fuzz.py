@@ -37,7 +37,7 @@ from repaircases import ARMHF
 from wheelcalls import fix_wheel
 from wheelmaker import make_wheel
 
-from maturin_cross.checks import elf, linkage, repair
+from maturin_cross.checks import elf, linkage, repair, symbols
 from maturin_cross.errors import MaturinCrossError
 from maturin_cross.target import build_details, sysconfigdata
 
@@ -314,7 +314,9 @@ def test_fix_of_random_structured_wheels(
 
 # --- ELF ----------------------------------------------------------------------------------------
 
-ELF_FIXTURES = sorted(p for p in (FIXTURES / "elf").glob("*.so*") if p.is_file())
+ELF_FIXTURES = sorted(
+    p for kind in ("elf", "symbols") for p in (FIXTURES / kind).glob("*.so*") if p.is_file()
+)
 ELF_BYTES = [path.read_bytes() for path in ELF_FIXTURES]
 
 
@@ -322,6 +324,10 @@ def inspect_elf(data: bytes) -> None:
     info = elf.read_elf(data, "fuzz.so")
     elf.check_fits(info, TARGET.elf, "fuzz.so", TARGET.rust_target)
     linkage.read_dynamic(io.BytesIO(data), "fuzz.so")
+    try:  # the symbol table, as the proof reads it (its errors one line, as the loader's view)
+        symbols.read(elf.parse(io.BytesIO(data), len(data)))
+    except elf.PARSE_ERRORS as err:
+        raise linkage.unreadable("fuzz.so", err) from None
 
 
 @given(data=st.sampled_from(ELF_BYTES).flatmap(mutated))

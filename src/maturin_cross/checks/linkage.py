@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from elftools.elf.dynamic import DynamicSection, DynamicSegment
 from elftools.elf.elffile import ELFFile
 from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection
+from elftools.elf.sections import Section
 from elftools.elf.segments import InterpSegment
 
 from maturin_cross.checks.elf import PARSE_ERRORS, abi_of, parse, parse_error_detail
@@ -62,6 +63,17 @@ def read_dynamic(stream: BinaryIO, name: str) -> Dynamic:
         raise unreadable(name, err) from None
 
 
+def read_file(host: Path) -> Dynamic:
+    """:func:`read_dynamic` of a sysroot's file; raises WheelError or OSError."""
+    with host.open("rb") as stream:
+        return read_dynamic(stream, str(host))
+
+
+ReadFile = Callable[[Path], Dynamic]
+"""How a lookup reads a sysroot's file: :func:`read_file`, or a reader that keeps what it read
+(:class:`maturin_cross.checks.symbols.Files`), raising WheelError or OSError."""
+
+
 def dynamic_of(elf: ELFFile, name: str) -> Dynamic:
     """:func:`read_dynamic` of a file :func:`maturin_cross.checks.elf.parse` opened (the proof
     asks it and :func:`maturin_cross.checks.elf.facts_of` of one opening)."""
@@ -83,7 +95,8 @@ def _read(elf: ELFFile) -> Dynamic:
     rpath: list[str] = []
     runpath: list[str] = []
     soname = None
-    dynamic = _dynamic(elf)
+    sections = list(elf.iter_sections())  # walked once: each walk parses every header again
+    dynamic = _dynamic(elf, sections)
     if dynamic is not None:
         for tag in dynamic.iter_tags():
             kind_of = tag.entry.d_tag
@@ -105,7 +118,7 @@ def _read(elf: ELFFile) -> Dynamic:
             interpreter = str(segment.get_interp_name())
     required: dict[str, tuple[str, ...]] = {}
     defined: list[str] = []
-    for section in elf.iter_sections():
+    for section in sections:
         if isinstance(section, GNUVerNeedSection):
             for verneed, auxiliaries in section.iter_versions():
                 required[str(verneed.name)] = tuple(str(aux.name) for aux in auxiliaries)
@@ -125,8 +138,8 @@ def _read(elf: ELFFile) -> Dynamic:
     )
 
 
-def _dynamic(elf: ELFFile) -> DynamicSection | DynamicSegment | None:
-    for section in elf.iter_sections():
+def _dynamic(elf: ELFFile, sections: list[Section]) -> DynamicSection | DynamicSegment | None:
+    for section in sections:
         if isinstance(section, DynamicSection):
             return section
     for segment in elf.iter_segments():
@@ -215,26 +228,22 @@ def check(
     sysroot: Sysroot | None,
     library_dirs: Sequence[str],
     in_wheel: Mapping[str, Dynamic],
+    read: ReadFile = read_file,
 ) -> Report:
     """Where each of ``member``'s needs is found, and every missing library or version. A
     library must be of the binary's own kind."""
-    expected = dynamic.kind
     found: list[Found] = []
     problems: list[str] = []
-    search = dynamic.rpath if not dynamic.runpath else ()
-    wheel_rpath, sysroot_rpath = _origin_dirs((*search, *dynamic.runpath), member)
-    sysroot_dirs = [*sysroot_rpath, *library_dirs]
+    search = Search.of(member, dynamic, sysroot=sysroot, library_dirs=library_dirs)
     providers: dict[str, Library] = {}
     for need in dynamic.needed:
-        library = _find_in_wheel(need, wheel_rpath, in_wheel, expected)
+        library, passed_over = search.find(need, in_wheel, read)
         if library is None and sysroot is not None:
-            library, passed_over = _find_in_sysroot(need, sysroot, sysroot_dirs, expected)
-            if library is None:
-                why = f" (passed over {'; '.join(passed_over)})" if passed_over else ""
-                problems.append(
-                    f"{member} needs {need}, which {sysroot.root} does not have{why}; "
-                    f"{_install_hint(need)}"
-                )
+            why = f" (passed over {'; '.join(passed_over)})" if passed_over else ""
+            problems.append(
+                f"{member} needs {need}, which {sysroot.root} does not have{why}; "
+                f"{_install_hint(need)}"
+            )
         if library is not None:
             providers[need] = library
             found.append(Found(need, library.where))
@@ -281,6 +290,41 @@ def _version_problem(member: str, version: str, library_name: str, provider: Lib
     )
 
 
+@dataclass(frozen=True)
+class Search:
+    """Where the loader looks for the libraries one binary needs: the wheel's folders its
+    ``$ORIGIN`` paths name, then the sysroot's (its own RPATH/RUNPATH, then the loader's). The
+    one lookup, for :func:`check` and for :mod:`maturin_cross.checks.symbols`."""
+
+    kind: ElfFacts
+    wheel_dirs: tuple[str, ...]
+    sysroot_dirs: tuple[str, ...]
+    sysroot: Sysroot | None
+
+    @classmethod
+    def of(
+        cls,
+        member: str,
+        dynamic: Dynamic,
+        *,
+        sysroot: Sysroot | None,
+        library_dirs: Sequence[str],
+    ) -> Search:
+        """The search for ``member`` (a wheel's member, or a sysroot library's target path)."""
+        search = dynamic.rpath if not dynamic.runpath else ()
+        wheel_rpath, sysroot_rpath = _origin_dirs((*search, *dynamic.runpath), member)
+        return cls(dynamic.kind, tuple(wheel_rpath), (*sysroot_rpath, *library_dirs), sysroot)
+
+    def find(
+        self, need: str, in_wheel: Mapping[str, Dynamic], read: ReadFile = read_file
+    ) -> tuple[Library | None, list[str]]:
+        """The library the loader would load for ``need``, and the candidates it passed over."""
+        library = _find_in_wheel(need, self.wheel_dirs, in_wheel, self.kind)
+        if library is not None or self.sysroot is None:
+            return library, []
+        return _find_in_sysroot(need, self.sysroot, self.sysroot_dirs, self.kind, read)
+
+
 def _find_in_wheel(
     need: str, folders: Sequence[str], in_wheel: Mapping[str, Dynamic], expected: ElfFacts
 ) -> Library | None:
@@ -293,7 +337,7 @@ def _find_in_wheel(
 
 
 def _find_in_sysroot(
-    need: str, sysroot: Sysroot, folders: Sequence[str], expected: ElfFacts
+    need: str, sysroot: Sysroot, folders: Sequence[str], expected: ElfFacts, read: ReadFile
 ) -> tuple[Library | None, list[str]]:
     passed_over: list[str] = []
     for folder in folders:
@@ -302,8 +346,7 @@ def _find_in_sysroot(
         if not host.is_file():
             continue
         try:
-            with host.open("rb") as stream:
-                dynamic = read_dynamic(stream, str(host))
+            dynamic = read(host)
         except (WheelError, OSError):
             passed_over.append(f"{target_path}: not a readable ELF file")
             continue
@@ -315,11 +358,17 @@ def _find_in_sysroot(
 
 
 def check_binaries(
-    binaries: Mapping[str, Dynamic], *, sysroot: Sysroot | None, library_dirs: Sequence[str]
+    binaries: Mapping[str, Dynamic],
+    *,
+    sysroot: Sysroot | None,
+    library_dirs: Sequence[str],
+    read: ReadFile = read_file,
 ) -> list[Report]:
     """A report for each of a wheel's ELF files (modules, bundled libraries, programs), by
     member name; bundled libraries are found among them."""
     return [
-        check(name, dynamic, sysroot=sysroot, library_dirs=library_dirs, in_wheel=binaries)
+        check(
+            name, dynamic, sysroot=sysroot, library_dirs=library_dirs, in_wheel=binaries, read=read
+        )
         for name, dynamic in binaries.items()
     ]

@@ -7,9 +7,13 @@ suffixes, WHEEL tags against the file name: what ``inspect`` says), and then the
 ELF member (modules, bundled libraries, programs in ``.data/scripts``) is of the target's kind;
 every library it needs is bundled or in the sysroot, of the same kind, and defines every symbol
 version it requires (:mod:`maturin_cross.checks.linkage`); a manylinux/musllinux tag is one its
-binaries meet (:mod:`maturin_cross.checks.policy`). All of it in one pass over the file, each
-ELF member parsed once for its facts and its loader's view together (they were two parses, each
-walking every section header, until issue 19). Pure: reads the wheel and the sysroot.
+binaries meet (:mod:`maturin_cross.checks.policy`); every symbol a binary leaves undefined is
+defined by what the loader searches, the target's Python included
+(:mod:`maturin_cross.checks.symbols`), and an abi3 wheel's calls into Python are in the Stable
+ABI of the version its tag claims (:mod:`maturin_cross.checks.stable_abi`). All of it in one
+pass over the file, each ELF member parsed once for its facts, its loader's view and its symbols
+together (they were two parses, each walking every section header, until issue 19). Pure: reads
+the wheel and the sysroot.
 """
 
 from __future__ import annotations
@@ -19,14 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from maturin_cross.checks import elf, linkage, policy, repair
+from maturin_cross.checks import elf, linkage, policy, repair, stable_abi, symbols
 from maturin_cross.errors import WheelError
 from maturin_cross.target.resolve import Target
+from maturin_cross.target.sysconfigdata import SysconfigData
 from maturin_cross.target.sysroot import Sysroot, target_library_dirs
 from maturin_cross.wheel.contents import WheelContents, read_wheel_inspecting
 
 NO_SYSROOT = (
-    "libraries and symbol versions were not checked: no target sysroot is known (pass "
+    "libraries, symbol versions and undefined symbols were not checked: no target sysroot is "
+    "known (pass "
     "--sysroot DIR, -C sysroot=DIR or MATURIN_CROSS_SYSROOT)"
 )
 
@@ -46,6 +52,8 @@ class Proof:
     """The wheel as the one pass read it."""
     facts: Mapping[str, elf.ElfInfo | elf.ElfError]
     """Each ELF member's facts (or why it has none), and each shared object's, from that pass."""
+    symbols: tuple[symbols.Resolution, ...] = ()
+    """Who defines what each ELF member leaves undefined (with a sysroot)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,8 @@ class _Binary:
 
     facts: elf.ElfInfo | elf.ElfError
     dynamic: linkage.Dynamic | str | None
+    table: symbols.Table | str | None = None
+    """Its dynamic symbols (or why they cannot be read)."""
 
 
 def _binary(stream: BinaryIO, size: int, name: str) -> _Binary | None:
@@ -70,15 +80,25 @@ def _binary(stream: BinaryIO, size: int, name: str) -> _Binary | None:
     except elf.ElfError as err:
         return _Binary(err, None)
     try:
-        return _Binary(facts, linkage.dynamic_of(parsed, name))
+        dynamic: linkage.Dynamic | str = linkage.dynamic_of(parsed, name)
     except WheelError as err:
         return _Binary(facts, str(err))
+    try:
+        return _Binary(facts, dynamic, symbols.read(parsed))
+    except elf.PARSE_ERRORS as err:
+        return _Binary(facts, dynamic, str(linkage.unreadable(name, err)))
 
 
 def prove(
-    path: Path, target: Target, sysroot: Sysroot | None, *, max_unpacked: int | None = None
+    path: Path,
+    target: Target,
+    sysroot: Sysroot | None,
+    *,
+    max_unpacked: int | None = None,
+    python: SysconfigData | None = None,
 ) -> Proof:
-    """Check the wheel at ``path`` for ``target``, against ``sysroot`` when one is known."""
+    """Check the wheel at ``path`` for ``target``, against ``sysroot`` when one is known;
+    ``python`` is the target's sysconfigdata, which says where its interpreter is."""
     contents, looked = read_wheel_inspecting(
         path, lambda name: not name.endswith("/"), _binary, max_unpacked=max_unpacked
     )
@@ -87,6 +107,7 @@ def prove(
     plan = repair.examine(contents, target, elves)
     problems: list[str] = list(plan.problems)
     binaries: dict[str, linkage.Dynamic] = {}
+    tables: dict[str, symbols.Table] = {}
     for name, binary in found.items():
         if isinstance(binary.facts, elf.ElfError):
             if not repair.is_shared_object(name):  # examine said it for shared objects
@@ -96,16 +117,68 @@ def prove(
             problems.append(binary.dynamic)
         elif binary.dynamic is not None:
             binaries[name] = binary.dynamic
+            if isinstance(binary.table, str):
+                problems.append(binary.table)
+            elif binary.table is not None:
+                tables[name] = binary.table
         if not repair.is_shared_object(name):  # programs and other ELF files
             problems += elf.check_fits(binary.facts, target.elf, name, target.rust_target)
     dirs = target_library_dirs(sysroot, target) if sysroot is not None else []
-    reports = linkage.check_binaries(binaries, sysroot=sysroot, library_dirs=dirs)
+    files = symbols.Files()  # each sysroot library read once, for its needs and its symbols
+    reports = linkage.check_binaries(
+        binaries, sysroot=sysroot, library_dirs=dirs, read=files.dynamic
+    )
     for report in reports:
         problems += report.problems
     for tag in sorted({t.platform for t in contents.tags}):
         problems += policy.check(((r, binaries[r.member]) for r in reports), tag)
-    notes = () if sysroot is not None or not binaries else (NO_SYSROOT,)
+    problems += stable_abi.check_wheel(tables, contents.tags)
+    resolutions: list[symbols.Resolution] = []
+    notes: list[str] = [] if sysroot is not None or not binaries else [NO_SYSROOT]
+    if sysroot is not None and tables:
+        resolutions, note = _resolve(tables, binaries, sysroot, dirs, target, python, files)
+        notes += note
+        refused = {r.member for r in reports if r.problems}  # a library or version missing
+        for resolution in resolutions:
+            if resolution.member not in refused:
+                problems += symbols.problems(resolution)
     facts = {name: binary.facts for name, binary in found.items()}
     return Proof(
-        sysroot, tuple(reports), tuple(problems), notes, tuple(plan.changes), contents, facts
+        sysroot,
+        tuple(reports),
+        tuple(problems),
+        tuple(notes),
+        tuple(plan.changes),
+        contents,
+        facts,
+        tuple(resolutions),
     )
+
+
+def _resolve(
+    tables: Mapping[str, symbols.Table],
+    binaries: Mapping[str, linkage.Dynamic],
+    sysroot: Sysroot,
+    dirs: list[str],
+    target: Target,
+    python: SysconfigData | None,
+    files: symbols.Files,
+) -> tuple[list[symbols.Resolution], list[str]]:
+    """Who defines what each ELF member leaves undefined, and a note when the target's Python
+    was not found (the modules' symbols are then not checked)."""
+    interpreter = symbols.interpreter_of(python, target.python)
+    members = {
+        name: symbols.Member(binaries[name], table, repair.is_shared_object(name))
+        for name, table in tables.items()
+    }
+    resolver = symbols.Resolver(
+        members, sysroot=sysroot, library_dirs=dirs, interpreter=interpreter, files=files
+    )
+    resolutions = resolver.resolve()
+    if any(m.loaded_by_python for m in members.values()) and resolver.global_scope()[1] is None:
+        looked = ", ".join(interpreter.paths) if interpreter else "no target Python is known"
+        return resolutions, [
+            f"the undefined symbols of the extension modules were not checked: the target's "
+            f"Python is not in {sysroot.root} (looked for {looked})"
+        ]
+    return resolutions, []

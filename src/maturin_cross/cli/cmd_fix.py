@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
                 Path(args.wheel_dir),
                 in_place=args.in_place,
                 max_unpacked=limit,
+                python=aimed.sysconfigdata,
             )
         results = dict(enumerate(delivered))
     return _report(args.wheels, results)

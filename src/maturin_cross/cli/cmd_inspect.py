@@ -32,6 +32,12 @@ def add(commands: Any) -> None:
     )
     inspect.add_argument("path", nargs="?", type=Path, metavar="WHEEL_OR_SO")
     inspect.add_argument("--json", action="store_true", help="print JSON")
+    inspect.add_argument(
+        "--symbols",
+        action="store_true",
+        help="with --sysroot: list every symbol each binary leaves to others, under the library "
+        "that defines it (without it: how many each defines)",
+    )
     options.add_unpacked_size_option(inspect)
     options.add_target_options(inspect)
     inspect.set_defaults(func=run)
@@ -39,7 +45,7 @@ def add(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.path is not None:
-        return show_file(examine(args), as_json=args.json)
+        return show_file(examine(args), as_json=args.json, every_symbol=args.symbols)
     return show_target(options.aim(options.settings(args)).target, as_json=args.json)
 
 
@@ -119,6 +125,19 @@ class Finding:
     notes: tuple[str, ...] | None = None
     checked: bool = False
     """A target was named and the file checked against it."""
+    symbols: dict[str, SymbolsFound] | None = None
+    """Member -> who defines what it leaves to others (with a sysroot)."""
+
+
+@dataclass(frozen=True)
+class SymbolsFound:
+    """What one binary leaves to others: the symbols each library (or the target's Python)
+    defines for it, and those nothing defines."""
+
+    bound: dict[str, tuple[str, ...]]
+    unresolved: tuple[str, ...]
+    checked: bool
+    """False when the search was not complete (nothing is refused then)."""
 
 
 def what_file(path: Path) -> str:
@@ -176,7 +195,9 @@ def _examine_wheel(path: Path, aimed: Aim | None, limit: int | None) -> Finding:
         unread = tuple(info for _, info in objects if isinstance(info, str))
         return Finding(contents.filename, True, objects, tags, problems=unread or None)
     target = aimed.target
-    checked = proof.prove(path, target, aimed.sysroot, max_unpacked=limit)
+    checked = proof.prove(
+        path, target, aimed.sysroot, max_unpacked=limit, python=aimed.sysconfigdata
+    )
     contents = checked.contents
     return Finding(
         contents.filename,
@@ -190,6 +211,12 @@ def _examine_wheel(path: Path, aimed: Aim | None, limit: int | None) -> Finding:
         needs={r.member: {f.need: f.where for f in r.found} for r in checked.reports},
         notes=checked.notes,
         checked=True,
+        symbols={
+            r.member: SymbolsFound(
+                dict(r.bound), tuple(ref.describe() for ref in r.unresolved), r.checked
+            )
+            for r in checked.symbols
+        },
     )
 
 
@@ -262,6 +289,14 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         report["sysroot"] = finding.sysroot
         report["needs"] = finding.needs or {}
         report["notes"] = list(finding.notes or ())
+        report["symbols"] = {
+            member: {
+                "bound": {who: list(names) for who, names in found.bound.items()},
+                "unresolved": list(found.unresolved),
+                "checked": found.checked,
+            }
+            for member, found in (finding.symbols or {}).items()
+        }
     return report
 
 
@@ -279,8 +314,9 @@ def _object_json(member: str, info: ElfInfo | str) -> dict[str, Any]:
     }
 
 
-def show_file(finding: Finding, *, as_json: bool) -> int:
-    """Print the finding; the exit code: 1 when it has problems."""
+def show_file(finding: Finding, *, as_json: bool, every_symbol: bool = False) -> int:
+    """Print the finding (``every_symbol``: each symbol a binary leaves to others, not only how
+    many each library defines); the exit code: 1 when it has problems."""
     report = finding_json(finding)
     if as_json:
         print(json.dumps(report, indent=2))
@@ -299,6 +335,7 @@ def show_file(finding: Finding, *, as_json: bool) -> int:
         for member, needs in (finding.needs or {}).items():
             for need, where in needs.items():
                 say(f"    {shown(member)} needs {shown(need)}: {where}")
+        _show_symbols(finding.symbols or {}, every_symbol)
         for line in finding.problems or ():
             say(f"  problem: {line}")
         for line in finding.changes or ():
@@ -306,3 +343,22 @@ def show_file(finding: Finding, *, as_json: bool) -> int:
         for line in finding.notes or ():
             say(f"  note: {line}")
     return 1 if finding.problems else 0
+
+
+def _show_symbols(found: Mapping[str, SymbolsFound], every_symbol: bool) -> None:
+    """Per binary: who defines what it leaves to others (counts, or each name), and what
+    nothing defines."""
+    from maturin_cross.support.text import quoted, shown
+
+    say = options.show
+    if found:
+        say("  symbols left to others, by who defines them:")
+    for member, symbols in found.items():
+        counts = ", ".join(f"{shown(who)} {len(names)}" for who, names in symbols.bound.items())
+        unchecked = "" if symbols.checked else " (not checked: the search is not complete)"
+        say(f"    {shown(member)}: {counts or 'none'}{unchecked}")
+        if every_symbol:
+            for who, names in symbols.bound.items():
+                say(f"      {shown(who)}: {', '.join(quoted(n) for n in names)}")
+        if symbols.unresolved:
+            say(f"      defined by nothing it loads with: {', '.join(symbols.unresolved)}")

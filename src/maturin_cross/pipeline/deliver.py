@@ -23,6 +23,7 @@ from maturin_cross.errors import MaturinCrossError, OutputError, WheelError
 from maturin_cross.support import atomic, files
 from maturin_cross.support.text import shown
 from maturin_cross.target.resolve import Target
+from maturin_cross.target.sysconfigdata import SysconfigData
 from maturin_cross.target.sysroot import Sysroot
 
 
@@ -54,6 +55,7 @@ def deliver(
     trial: Callable[[Path], None] | None = None,
     in_place: bool = False,
     max_unpacked: int | None = None,
+    python: SysconfigData | None = None,
 ) -> Delivered:
     """The corrected and proven wheel in ``out_dir`` (see :func:`deliver_all`); raises what
     refused it, leaving nothing in ``out_dir``."""
@@ -66,6 +68,7 @@ def deliver(
         trial=trial,
         in_place=in_place,
         max_unpacked=max_unpacked,
+        python=python,
     )
     if isinstance(result, MaturinCrossError):
         raise result
@@ -82,6 +85,7 @@ def deliver_all(
     trial: Callable[[Path], None] | None = None,
     in_place: bool = False,
     max_unpacked: int | None = None,
+    python: SysconfigData | None = None,
 ) -> list[Delivered | MaturinCrossError]:
     """Each source's corrected and proven wheel in ``out_dir``, or what refused it (WheelError
     when it cannot be made right or fails the read-back or the proof; OutputError when its
@@ -89,7 +93,8 @@ def deliver_all(
     runs on each proven wheel before it is moved, and raises to refuse it. Every wheel is
     staged before any is moved. Raises OutputError when ``out_dir`` cannot hold a wheel.
     ``in_place``: a corrected wheel may replace its own input (in one step, keeping its mode;
-    through a symbolic link, the file it names)."""
+    through a symbolic link, the file it names). ``python``: the target's sysconfigdata, which
+    says where the proof finds its interpreter in the sysroot."""
     made = [p for p in (out_dir, *out_dir.parents) if not os.path.lexists(p)]
     results: list[Delivered | MaturinCrossError] = []
     try:
@@ -119,6 +124,7 @@ def deliver_all(
                             trial=trial,
                             in_place=in_place,
                             max_unpacked=max_unpacked,
+                            python=python,
                         )
                     )
                 except MaturinCrossError as err:
@@ -163,6 +169,7 @@ def _stage(
     trial: Callable[[Path], None] | None,
     in_place: bool,
     max_unpacked: int | None,
+    python: SysconfigData | None,
 ) -> _Staged:
     fix = repair.plan_fix(source, target, check_only=check_only, max_unpacked=max_unpacked)
     final = out_dir / fix.filename
@@ -180,7 +187,7 @@ def _stage(
             raise _disk_full(out_dir, cause) from None
         raise
     del fix  # its central directory and RECORD (memory grows with them): the proof reads its own
-    checked = proof.prove(result.path, target, sysroot, max_unpacked=max_unpacked)
+    checked = proof.prove(result.path, target, sysroot, max_unpacked=max_unpacked, python=python)
     if checked.problems:
         raise WheelError(list(checked.problems))
     if checked.changes:

@@ -196,6 +196,7 @@ def build_wheel(
             check_only=build.settings.check == "check",
             trial=_trial(build) if build.cross and build.settings.test == "import" else None,
             max_unpacked=build.settings.max_unpacked_bytes,
+            python=build.sysconfigdata,
         )
         for line in delivered.changes:
             log(line)
@@ -214,6 +215,12 @@ def _log_proof(checked: proof.Proof) -> None:
         log(
             f"every library the wheel's {len(checked.reports)} binaries need ({needs} in all) is "
             f"in {checked.sysroot.root} or the wheel, with the symbol versions they require"
+        )
+    if checked.symbols and all(r.checked and not r.unresolved for r in checked.symbols):
+        count = sum(len(names) for r in checked.symbols for names in r.bound.values())
+        log(
+            f"every symbol they leave undefined ({count} in all) is defined by the target's "
+            "Python or a library they load"
         )
 
 

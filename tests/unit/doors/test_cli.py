@@ -1255,3 +1255,51 @@ def test_a_size_of_5000_digits_is_one_line(tmp_path: Path, how: str) -> None:
     assert done.returncode == 2
     line = one_error(done.stderr)
     assert "is not a size" in line and "(5000 characters)" in line and len(line) < 400
+
+
+def test_inspect_with_a_sysroot_shows_who_defines_each_symbol(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Per binary, how many of the symbols it leaves to others each library defines, and what
+    nothing defines; --symbols lists every one (tests/fixtures/symbols/)."""
+    symbols = FIXTURES / "symbols"
+    core = "pkg/_core.cpython-311-arm-linux-gnueabihf.so"
+    module = (symbols / "needs-foo-new.so").read_bytes()
+    (tmp_path / "in").mkdir()
+    source = make_wheel(
+        tmp_path / "in",
+        name="pkg",
+        tags=("cp311-cp311-linux_armv7l",),
+        files={"pkg/__init__.py": b"", core: (module, 0o755)},
+    )
+    root = tmp_path / "sysroot"
+    for where, fixture in {
+        "usr/bin/python3.11": "python3.11",
+        "usr/lib/arm-linux-gnueabihf/libfoo.so.1": "libfoo-old.so.1",
+    }.items():
+        (root / where).parent.mkdir(parents=True, exist_ok=True)
+        (root / where).write_bytes((symbols / fixture).read_bytes())
+    vars = {**(ARMHF.vars or {}), "VERSION": "3.11", "LDVERSION": "3.11", "BINDIR": "/usr/bin"}
+    vars["EXT_SUFFIX"] = ".cpython-311-arm-linux-gnueabihf.so"
+    target = TargetSpec(vars=vars).cli_args(tmp_path)
+
+    status, out, err = run(capsys, "inspect", source, *target, "--sysroot", root)
+    assert (status, err) == (1, "")
+    lines = out.splitlines()
+    start = lines.index("  symbols left to others, by who defines them:")
+    assert lines[start + 1 : start + 3] == [
+        f"    {core}: python3.11 (/usr/bin/python3.11) 1",
+        "      defined by nothing it loads with: 'foo_new'",
+    ]
+
+    status, out, _ = run(capsys, "inspect", source, *target, "--sysroot", root, "--symbols")
+    assert "      python3.11 (/usr/bin/python3.11): 'PyObject_GetAttr'" in out.splitlines()
+
+    status, out, _ = run(capsys, "inspect", source, *target, "--sysroot", root, "--json")
+    assert json.loads(out)["symbols"] == {
+        core: {
+            "bound": {"python3.11 (/usr/bin/python3.11)": ["PyObject_GetAttr"]},
+            "unresolved": ["'foo_new'"],
+            "checked": True,
+        }
+    }
