@@ -5,8 +5,9 @@ read from the installed auditwheel distribution's files as JSON, so they are the
 ecosystem checks wheels with, not a copy typed by hand. Pure apart from reading those files.
 
 A policy allows a binary to need only the libraries on its ``lib_whitelist`` (anything else must be
-bundled in the wheel) and, per architecture, only the symbol versions it lists (``GLIBC_2.17``,
-``GLIBCXX_3.4.19``, ...).
+bundled in the wheel) or the system's dynamic loader itself (``ld-linux-armhf.so.3``, ``ld64.so.2``,
+``ld-musl-aarch64.so.1``: every system has its own, so auditwheel never counts it) and, per
+architecture, only the symbol versions it lists (``GLIBC_2.17``, ``GLIBCXX_3.4.19``, ...).
 """
 
 from __future__ import annotations
@@ -89,13 +90,37 @@ def _split_version(version: str) -> tuple[str, str] | None:
     return (family, number) if sep else None
 
 
+def is_loader(library: str) -> bool:
+    """Is a needed library the dynamic loader itself? A glibc loader is ``ld-linux*`` but for
+    ``ld64.so.1`` (ppc64) and ``ld64.so.2`` (ppc64el, s390x); musl's is ``ld-musl-ARCH.so.1``."""
+    return library.startswith(("ld-linux", "ld-musl-")) or library in ("ld64.so.1", "ld64.so.2")
+
+
+def check_tags(
+    binaries: Iterable[tuple[Report, Dynamic]], platform_tags: Iterable[str]
+) -> list[str]:
+    """Problems of a wheel's binaries against each policy its platform tags promise, each policy
+    once however many of its names the wheel carries (``manylinux_2_17_armv7l`` and
+    ``manylinux2014_armv7l`` are one promise)."""
+    pairs = list(binaries)
+    problems: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for tag in platform_tags:
+        found = policy_for_tag(tag)
+        if found is None or (found[0].name, found[1]) in seen:
+            continue
+        seen.add((found[0].name, found[1]))
+        problems += _check(pairs, *found)
+    return problems
+
+
 def check(binaries: Iterable[tuple[Report, Dynamic]], platform_tag: str) -> list[str]:
     """Problems of a wheel's binaries against the policy its platform tag promises. Each
     binary's report says where its needs were found (``wheel:`` ones are bundled, so allowed)."""
-    found = policy_for_tag(platform_tag)
-    if found is None:
-        return []
-    policy, arch = found
+    return check_tags(binaries, [platform_tag])
+
+
+def _check(binaries: Iterable[tuple[Report, Dynamic]], policy: Policy, arch: str) -> list[str]:
     allowed = policy.symbol_versions.get(arch)
     if allowed is None:
         return [
@@ -106,7 +131,7 @@ def check(binaries: Iterable[tuple[Report, Dynamic]], platform_tag: str) -> list
     for report, dynamic in binaries:
         bundled = {f.need for f in report.found if f.where.startswith("wheel:")}
         for library in dynamic.needed:
-            if library in bundled or library in policy.lib_whitelist:
+            if library in bundled or library in policy.lib_whitelist or is_loader(library):
                 continue
             problems.append(
                 f"{report.member} needs {library}, which {policy.name} does not allow a wheel to "

@@ -130,8 +130,9 @@ def prove(
     )
     for report in reports:
         problems += report.problems
-    for tag in sorted({t.platform for t in contents.tags}):
-        problems += policy.check(((r, binaries[r.member]) for r in reports), tag)
+    problems += policy.check_tags(
+        ((r, binaries[r.member]) for r in reports), sorted({t.platform for t in contents.tags})
+    )
     problems += stable_abi.check_wheel(tables, contents.tags)
     resolutions: list[symbols.Resolution] = []
     notes: list[str] = [] if sysroot is not None or not binaries else [NO_SYSROOT]

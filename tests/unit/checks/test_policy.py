@@ -93,3 +93,38 @@ def test_debian_armhf_modules_against_manylinux(armhf: CrossToolchain) -> None:
         f"(auditwheel repair) or tag the wheel linux_armv7l (--compatibility off)"
         for lib in ("libssl.so.3", "libcrypto.so.3")
     ]
+
+
+def test_one_policy_under_two_names_is_checked_once() -> None:
+    # PyPI's armv7l wheels carry manylinux_2_17_armv7l.manylinux2014_armv7l: one promise.
+    binary = _binary(HERE / "armhf" / "needs-libssl.so", "pkg/_ssl.so")
+    problems = policy.check_tags([binary], ["manylinux2014_armv7l", "manylinux_2_17_armv7l"])
+    assert problems == [
+        "pkg/_ssl.so needs libssl.so.3, which manylinux_2_17 does not allow a wheel to need; "
+        "bundle it (auditwheel repair) or tag the wheel linux_armv7l (--compatibility off)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("library", "loader"),
+    [
+        ("ld-linux-armhf.so.3", True),
+        ("ld-linux-aarch64.so.1", True),
+        ("ld64.so.2", True),
+        ("ld-musl-armhf.so.1", True),
+        ("libld.so.1", False),
+        ("ld.so.conf", False),
+    ],
+)
+def test_the_loader_is_told_apart(library: str, loader: bool) -> None:
+    assert policy.is_loader(library) is loader
+
+
+def test_a_library_that_needs_the_loader_meets_manylinux(armhf: CrossToolchain) -> None:
+    # Debian armhf's libffi needs ld-linux-armhf.so.3 (as Rust modules built for armv7 do, for
+    # __tls_get_addr): auditwheel never counts the loader, and neither do we.
+    root = Sysroot(armhf.sysroot, "test")
+    library = armhf.sysroot / "usr" / "lib" / "arm-linux-gnueabihf" / "libffi.so.8"
+    binary = _binary(library, "pkg/libffi.so.8", root)
+    assert "ld-linux-armhf.so.3" in binary[1].needed
+    assert policy.check_tags([binary], ["manylinux_2_36_armv7l"]) == []
