@@ -15,11 +15,11 @@ walking every section header, until issue 19). Pure: reads the wheel and the sys
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from maturin_cross.checks import elf, linkage, policy, repair
+from maturin_cross.checks import elf, isa, linkage, policy, repair
 from maturin_cross.errors import WheelError
 from maturin_cross.target.resolve import Target
 from maturin_cross.target.sysroot import Sysroot, target_library_dirs
@@ -46,6 +46,11 @@ class Proof:
     """The wheel as the one pass read it."""
     facts: Mapping[str, elf.ElfInfo | elf.ElfError]
     """Each ELF member's facts (or why it has none), and each shared object's, from that pass."""
+    instruction_sets: Mapping[str, isa.Isa | None] = field(default_factory=dict)
+    """What each ELF member needs of the instruction set (None: its toolchain recorded
+    nothing) (:mod:`maturin_cross.checks.isa`)."""
+    baseline: isa.Baseline | None = None
+    """What the sysroot's C library was built for."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class _Binary:
 
     facts: elf.ElfInfo | elf.ElfError
     dynamic: linkage.Dynamic | str | None
+    needs: isa.Isa | None = None
 
 
 def _binary(stream: BinaryIO, size: int, name: str) -> _Binary | None:
@@ -70,9 +76,9 @@ def _binary(stream: BinaryIO, size: int, name: str) -> _Binary | None:
     except elf.ElfError as err:
         return _Binary(err, None)
     try:
-        return _Binary(facts, linkage.dynamic_of(parsed, name))
+        return _Binary(facts, linkage.dynamic_of(parsed, name), isa.needs_of(parsed))
     except WheelError as err:
-        return _Binary(facts, str(err))
+        return _Binary(facts, str(err), isa.needs_of(parsed))
 
 
 def prove(
@@ -104,8 +110,22 @@ def prove(
         problems += report.problems
     for tag in sorted({t.platform for t in contents.tags}):
         problems += policy.check(((r, binaries[r.member]) for r in reports), tag)
-    notes = () if sysroot is not None or not binaries else (NO_SYSROOT,)
+    notes: tuple[str, ...] = () if sysroot is not None or not binaries else (NO_SYSROOT,)
+    needs = {name: found[name].needs for name in binaries}
+    base = isa.baseline(sysroot, dirs, target.elf) if sysroot is not None and needs else None
+    for name, need in needs.items():
+        problems += isa.check(name, need, base, target.rust_target)
+    unrecorded = isa.note(needs, base)
+    notes += (unrecorded,) if unrecorded else ()
     facts = {name: binary.facts for name, binary in found.items()}
     return Proof(
-        sysroot, tuple(reports), tuple(problems), notes, tuple(plan.changes), contents, facts
+        sysroot,
+        tuple(reports),
+        tuple(problems),
+        notes,
+        tuple(plan.changes),
+        contents,
+        facts,
+        needs,
+        base,
     )
