@@ -119,6 +119,10 @@ class Finding:
     notes: tuple[str, ...] | None = None
     checked: bool = False
     """A target was named and the file checked against it."""
+    instruction_sets: dict[str, str | None] | None = None
+    """Each ELF member's instruction-set needs as its toolchain recorded them (None: nothing)."""
+    baseline: tuple[str, str | None] | None = None
+    """The target's C library and what it was built for (None: it records nothing)."""
 
 
 def what_file(path: Path) -> str:
@@ -190,6 +194,18 @@ def _examine_wheel(path: Path, aimed: Aim | None, limit: int | None) -> Finding:
         needs={r.member: {f.need: f.where for f in r.found} for r in checked.reports},
         notes=checked.notes,
         checked=True,
+        instruction_sets={
+            member: needs.describe() if needs else None
+            for member, needs in checked.instruction_sets.items()
+        },
+        baseline=(
+            (
+                checked.baseline.where,
+                checked.baseline.isa.describe() if checked.baseline.isa else None,
+            )
+            if checked.baseline
+            else None
+        ),
     )
 
 
@@ -262,6 +278,12 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         report["sysroot"] = finding.sysroot
         report["needs"] = finding.needs or {}
         report["notes"] = list(finding.notes or ())
+        report["instruction_sets"] = finding.instruction_sets or {}
+        report["baseline"] = (
+            {"library": finding.baseline[0], "instruction_set": finding.baseline[1]}
+            if finding.baseline
+            else None
+        )
     return report
 
 
@@ -299,6 +321,11 @@ def show_file(finding: Finding, *, as_json: bool) -> int:
         for member, needs in (finding.needs or {}).items():
             for need, where in needs.items():
                 say(f"    {shown(member)} needs {shown(need)}: {where}")
+        if finding.baseline:
+            library, built_for = finding.baseline
+            say(f"  instruction set; the target's {library}: {built_for or 'not recorded'}")
+            for member, isa in (finding.instruction_sets or {}).items():
+                say(f"    {shown(member)} needs {isa or 'not recorded'}")
         for line in finding.problems or ():
             say(f"  problem: {line}")
         for line in finding.changes or ():
