@@ -80,13 +80,15 @@ def _arch(toolchain: CrossToolchain, platform_tag: str, multiarch: str) -> Arch:
     )
 
 
-def _real_build(toolchain: CrossToolchain, folder: Path) -> Path:
+def _real_build(toolchain: CrossToolchain, folder: Path, target_dir: Path) -> Path:
+    """examples/rpds built for the target; the architectures share one cargo target folder (the
+    host's build scripts and macros are built once)."""
     source = folder / "rpds-src"
     shutil.copytree(EXAMPLES / "rpds", source, ignore=shutil.ignore_patterns("target"))
     out = folder / "rpds-out"
     done = run_cli(
         ["build", "--no-isolation", source, "-o", out],
-        env=clean_environ(**toolchain.build_env()),
+        env=clean_environ(**toolchain.build_env(), CARGO_TARGET_DIR=str(target_dir)),
     )
     assert done.returncode == 0, done.stderr[-5000:]
     return Path(done.stdout.strip().splitlines()[-1])
@@ -106,7 +108,7 @@ def corpus(
         arch = _arch(toolchain, *ARCHES[name][:2])
         for case in _cases(name):
             if case is REAL:
-                wheel = _real_build(toolchain, folder / name)
+                wheel = _real_build(toolchain, folder / name, folder / "cargo-target")
             else:
                 wheel = make_wheel_for(arch, case, folder)
             entries[name, case.name] = Entry(arch, toolchain, case, wheel)
