@@ -275,8 +275,8 @@ _WITNESSES = ("libm.so.6",)
 
 def baseline(sysroot: Sysroot, library_dirs: Sequence[str], kind: ElfFacts) -> Baseline | None:
     """What the sysroot's C library was built for, found in the loader's folders as
-    :mod:`maturin_cross.checks.linkage` finds a library (a file of another kind is passed over);
-    None when the sysroot has none."""
+    :mod:`maturin_cross.checks.linkage` finds a library (a file of another machine, class, byte
+    order or ABI than ``kind`` says is passed over); None when the sysroot has none."""
     libc = _find(sysroot, library_dirs, kind, _C_LIBRARIES)
     if libc is None:
         return None
@@ -300,9 +300,10 @@ def _find(
                 with host.open("rb") as stream:
                     size = host.stat().st_size
                     elf = parse(stream, size)
-                    facts = ElfFacts(str(elf["e_machine"]), elf.elfclass, elf.little_endian)
-                    facts = ElfFacts(facts.machine, facts.bits, facts.little_endian, abi_of(elf))
-                    if facts != kind:
+                    same = (str(elf["e_machine"]), elf.elfclass, elf.little_endian)
+                    if same != (kind.machine, kind.bits, kind.little_endian) or (
+                        kind.abi is not None and abi_of(elf) != kind.abi
+                    ):  # not the target's: the loader passes it over
                         continue
                     return target_path, needs_of(elf)
             except (*PARSE_ERRORS, OSError):
