@@ -17,14 +17,14 @@ it), a wrong suffix, no PyInit; for armel, an ARMv7 module (listed) and an ARMv5
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from corpus import Arch, Case, cases_for, make_wheel_for
-from harness import EXAMPLES, CrossToolchain, clean_environ, run_cli
+from harness import CrossToolchain, clean_environ, run_cli
+from rpdsbuilds import rpds_build
 
 from maturin_cross.cli.main import main
 
@@ -48,7 +48,8 @@ ARMEL_CASES = (
     ),
 )
 REAL = Case("real-rpds", True, True)
-"""examples/rpds built by maturin-cross for the target."""
+"""examples/rpds built by ``maturin-cross build`` for the target (tests/helpers/rpdsbuilds.py:
+the build test_integration.py's test_cli_build makes, made once)."""
 
 
 @dataclass(frozen=True)
@@ -80,20 +81,6 @@ def _arch(toolchain: CrossToolchain, platform_tag: str, multiarch: str) -> Arch:
     )
 
 
-def _real_build(toolchain: CrossToolchain, folder: Path, target_dir: Path) -> Path:
-    """examples/rpds built for the target; the architectures share one cargo target folder (the
-    host's build scripts and macros are built once)."""
-    source = folder / "rpds-src"
-    shutil.copytree(EXAMPLES / "rpds", source, ignore=shutil.ignore_patterns("target"))
-    out = folder / "rpds-out"
-    done = run_cli(
-        ["build", "--no-isolation", source, "-o", out],
-        env=clean_environ(**toolchain.build_env(), CARGO_TARGET_DIR=str(target_dir)),
-    )
-    assert done.returncode == 0, done.stderr[-5000:]
-    return Path(done.stdout.strip().splitlines()[-1])
-
-
 @pytest.fixture(scope="session")
 def corpus(
     provisioner: Callable[[str], CrossToolchain], tmp_path_factory: pytest.TempPathFactory
@@ -108,7 +95,9 @@ def corpus(
         arch = _arch(toolchain, *ARCHES[name][:2])
         for case in _cases(name):
             if case is REAL:
-                wheel = _real_build(toolchain, folder / name, folder / "cargo-target")
+                built = rpds_build(toolchain, tmp_path_factory.mktemp(f"rpds-{name}"))
+                assert built.wheel is not None, built.done.stderr[-5000:]
+                wheel = built.wheel
             else:
                 wheel = make_wheel_for(arch, case, folder)
             entries[name, case.name] = Entry(arch, toolchain, case, wheel)
@@ -149,6 +138,7 @@ def test_the_corpus_is_large_enough() -> None:
     assert {"isa-neon", "isa-armv7", "real-rpds"} <= kinds
 
 
+@pytest.mark.index  # the real build is an isolated one: maturin from the index
 @pytest.mark.parametrize(("arch", "case"), PARAMS)
 def test_the_static_verdict_is_the_loaders(
     arch: str,
