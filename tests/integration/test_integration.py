@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from cross_arches import ARCHES
 from harness import CrossToolchain, OldestRust, clean_environ, run_cli, rustc_without_std
+from rpdsbuilds import rpds_build
 
 CHECK = """
 import platform, rpds
@@ -80,9 +81,12 @@ def test_python_m_build_wheel_imports_under_qemu(
 
 
 @pytest.mark.index
-def test_cli_build(toolchain: CrossToolchain, rpds_source: Path, tmp_path: Path) -> None:
-    out = tmp_path / "wheels"
-    done = run_cli(["build", rpds_source, "-o", out], env=_build_env(toolchain))
+def test_cli_build(
+    toolchain: CrossToolchain, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    # The build is shared with the corpus (test_corpus.py), whichever asks first.
+    built = rpds_build(toolchain, tmp_path_factory.mktemp(f"rpds-{toolchain.arch}"))
+    done, out = built.done, built.out
     assert done.returncode == 0, done.stderr[-5000:]
     # The sysroot the sysconfigdata sits in is the one libraries are checked against.
     assert (

@@ -19,11 +19,11 @@ the wheel and the sysroot.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from maturin_cross.checks import elf, linkage, policy, repair, stable_abi, symbols
+from maturin_cross.checks import elf, isa, linkage, policy, repair, stable_abi, symbols
 from maturin_cross.errors import WheelError
 from maturin_cross.target.resolve import Target
 from maturin_cross.target.sysconfigdata import SysconfigData
@@ -54,6 +54,11 @@ class Proof:
     """Each ELF member's facts (or why it has none), and each shared object's, from that pass."""
     symbols: tuple[symbols.Resolution, ...] = ()
     """Who defines what each ELF member leaves undefined (with a sysroot)."""
+    instruction_sets: Mapping[str, isa.Isa | None] = field(default_factory=dict)
+    """What each ELF member needs of the instruction set (None: its toolchain recorded
+    nothing) (:mod:`maturin_cross.checks.isa`)."""
+    baseline: isa.Baseline | None = None
+    """What the sysroot's C library was built for."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class _Binary:
     dynamic: linkage.Dynamic | str | None
     table: symbols.Table | str | None = None
     """Its dynamic symbols (or why they cannot be read)."""
+    needs: isa.Isa | None = None
 
 
 def _binary(stream: BinaryIO, size: int, name: str) -> _Binary | None:
@@ -79,14 +85,15 @@ def _binary(stream: BinaryIO, size: int, name: str) -> _Binary | None:
         facts: elf.ElfInfo | elf.ElfError = elf.facts_of(parsed, size, name)
     except elf.ElfError as err:
         return _Binary(err, None)
+    needs = isa.needs_of(parsed)
     try:
         dynamic: linkage.Dynamic | str = linkage.dynamic_of(parsed, name)
     except WheelError as err:
-        return _Binary(facts, str(err))
+        return _Binary(facts, str(err), needs=needs)
     try:
-        return _Binary(facts, dynamic, symbols.read(parsed))
+        return _Binary(facts, dynamic, symbols.read(parsed), needs)
     except elf.PARSE_ERRORS as err:
-        return _Binary(facts, dynamic, str(linkage.unreadable(name, err)))
+        return _Binary(facts, dynamic, str(linkage.unreadable(name, err)), needs)
 
 
 def prove(
@@ -143,6 +150,12 @@ def prove(
         for resolution in resolutions:
             if resolution.member not in refused:
                 problems += symbols.problems(resolution)
+    needs = {name: found[name].needs for name in binaries}
+    base = isa.baseline(sysroot, dirs, target.elf) if sysroot is not None and needs else None
+    for name, need in needs.items():
+        problems += isa.check(name, need, base, target.rust_target)
+    unrecorded = isa.note(needs, base)
+    notes += [unrecorded] if unrecorded else []
     facts = {name: binary.facts for name, binary in found.items()}
     return Proof(
         sysroot,
@@ -153,6 +166,8 @@ def prove(
         contents,
         facts,
         tuple(resolutions),
+        needs,
+        base,
     )
 
 

@@ -127,6 +127,10 @@ class Finding:
     """A target was named and the file checked against it."""
     symbols: dict[str, SymbolsFound] | None = None
     """Member -> who defines what it leaves to others (with a sysroot)."""
+    instruction_sets: dict[str, str | None] | None = None
+    """Each ELF member's instruction-set needs as its toolchain recorded them (None: nothing)."""
+    baseline: tuple[str, str | None] | None = None
+    """The target's C library and what it was built for (None: it records nothing)."""
 
 
 @dataclass(frozen=True)
@@ -217,6 +221,18 @@ def _examine_wheel(path: Path, aimed: Aim | None, limit: int | None) -> Finding:
             )
             for r in checked.symbols
         },
+        instruction_sets={
+            member: needs.describe() if needs else None
+            for member, needs in checked.instruction_sets.items()
+        },
+        baseline=(
+            (
+                checked.baseline.where,
+                checked.baseline.isa.describe() if checked.baseline.isa else None,
+            )
+            if checked.baseline
+            else None
+        ),
     )
 
 
@@ -297,6 +313,12 @@ def finding_json(finding: Finding) -> dict[str, Any]:
             }
             for member, found in (finding.symbols or {}).items()
         }
+        report["instruction_sets"] = finding.instruction_sets or {}
+        report["baseline"] = (
+            {"library": finding.baseline[0], "instruction_set": finding.baseline[1]}
+            if finding.baseline
+            else None
+        )
     return report
 
 
@@ -336,6 +358,11 @@ def show_file(finding: Finding, *, as_json: bool, every_symbol: bool = False) ->
             for need, where in needs.items():
                 say(f"    {shown(member)} needs {shown(need)}: {where}")
         _show_symbols(finding.symbols or {}, every_symbol)
+        if finding.baseline:
+            library, built_for = finding.baseline
+            say(f"  instruction set; the target's {shown(library)}: {built_for or 'not recorded'}")
+            for member, isa in (finding.instruction_sets or {}).items():
+                say(f"    {shown(member)} needs {isa or 'not recorded'}")
         for line in finding.problems or ():
             say(f"  problem: {line}")
         for line in finding.changes or ():

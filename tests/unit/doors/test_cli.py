@@ -358,6 +358,43 @@ def test_inspect_wheel_as_text(tmp_path: Path, capsys: pytest.CaptureFixture[str
     ]
 
 
+def test_inspect_wheel_shows_instruction_sets_beside_the_targets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Per binary what it needs of the instruction set, beside what the sysroot's C library was
+    built for: a NEON module against Debian armhf's baseline (VFPv3-D16, no NEON)."""
+    isa = FIXTURES / "isa"
+    (tmp_path / "in").mkdir()
+    source = make_wheel(
+        tmp_path / "in",
+        name="pkg",
+        tags=("cp312-cp312-linux_armv7l",),
+        files={"pkg/__init__.py": b"", ARM_RIGHT: ((isa / "armhf-v7-neon.so").read_bytes(), 0o755)},
+    )
+    lib = tmp_path / "root" / "lib" / "arm-linux-gnueabihf"
+    lib.mkdir(parents=True)
+    (lib / "libc.so.6").write_bytes((isa / "armhf-v7-neon.so").read_bytes())
+    (lib / "libm.so.6").write_bytes((isa / "armhf-v7-vfpv3d16.so").read_bytes())
+    target = [*ARMHF.cli_args(tmp_path), "--sysroot", str(tmp_path / "root")]
+
+    status, out, err = run(capsys, "inspect", source, *target)
+
+    assert (status, err) == (1, "")
+    assert (
+        "  instruction set; the target's /lib/arm-linux-gnueabihf/libc.so.6: ARMv7, VFPv3-D16"
+        in (out.splitlines())
+    )
+    assert f"    {ARM_RIGHT} needs ARMv7, VFPv3, NEON" in out.splitlines()
+    assert "(NEON beyond the target's)" in out
+    status, out, err = run(capsys, "inspect", source, "--json", *target)
+    report = json.loads(out)
+    assert report["instruction_sets"] == {ARM_RIGHT: "ARMv7, VFPv3, NEON"}
+    assert report["baseline"] == {
+        "library": "/lib/arm-linux-gnueabihf/libc.so.6",
+        "instruction_set": "ARMv7, VFPv3-D16",
+    }
+
+
 @pytest.mark.parametrize(
     ("fixture", "kind"),
     [
