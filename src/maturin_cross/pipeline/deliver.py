@@ -164,7 +164,13 @@ def _stage(
     in_place: bool,
     max_unpacked: int | None,
 ) -> _Staged:
-    fix = repair.plan_fix(source, target, check_only=check_only, max_unpacked=max_unpacked)
+    # The one pass over the input: the fix is planned from it, and the proof of what is
+    # written is made from it (the written file is not read again).
+    contents, looked = proof.read(source, max_unpacked=max_unpacked)
+    fix = repair.plan_read(
+        source, contents, proof.shared_objects(looked), target, check_only=check_only
+    )
+    del contents
     final = out_dir / fix.filename
     if fix.plan.needs_change and not in_place and atomic.same_file(final, source):
         raise OutputError(
@@ -179,8 +185,13 @@ def _stage(
         if isinstance(cause, OSError) and files.is_disk_full(cause):
             raise _disk_full(out_dir, cause) from None
         raise
-    del fix  # its central directory and RECORD (memory grows with them): the proof reads its own
-    checked = proof.prove(result.path, target, sysroot, max_unpacked=max_unpacked)
+    renames = fix.plan.renames
+    del fix  # the input's central directory and RECORD (memory grows with them)
+    if result.written is not None:
+        written = result.written.check()  # from what the pass over the input found
+        checked = proof.prove_written(written, looked, renames, target, sysroot)
+    else:
+        checked = proof.prove(result.path, target, sysroot, max_unpacked=max_unpacked)
     if checked.problems:
         raise WheelError(list(checked.problems))
     if checked.changes:

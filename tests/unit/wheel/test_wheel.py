@@ -6,7 +6,7 @@ import os
 import stat
 import struct
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -709,12 +709,12 @@ def test_rewrite_leaves_nothing_partial_when_writing_fails(
         self: ziparchive.Writer,
         entry: ziparchive.Entry,
         local_extra: bytes,
-        chunks: Iterator[bytes],
-    ) -> None:
+        chunks: Iterable[bytes],
+    ) -> int:
         if len(written) == 3:
             raise error
         written.append(entry.name)
-        real_add_raw(self, entry, local_extra, chunks)
+        return real_add_raw(self, entry, local_extra, chunks)
 
     monkeypatch.setattr(ziparchive.Writer, "add_raw", failing_add_raw)
     with pytest.raises(WheelError if isinstance(error, OSError) else KeyboardInterrupt) as info:
