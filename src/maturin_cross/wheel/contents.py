@@ -258,7 +258,14 @@ def _stream_member(
             lane.run(hasher.update, chunk)
 
     try:
-        if inspect is None or entry.size <= INSPECT_WHOLE:
+        small = ziparchive.small_member(stream, entry)
+        if small is not None:
+            data, raw_crc.value = small
+            size = len(data)
+            hashed(data)
+            if inspect is not None:
+                result = inspect(io.BytesIO(data), entry.size, entry.name)
+        elif inspect is None or entry.size <= INSPECT_WHOLE:
             pieces: list[bytes] = []
             for chunk in ziparchive.data_chunks(stream, entry, lane=lane, raw_crc=raw_crc):
                 size += len(chunk)

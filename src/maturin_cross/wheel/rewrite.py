@@ -242,5 +242,9 @@ def _copy(
     read, the entry to write, the local extra field); whether the bytes written give the
     CRC-32 they gave when the wheel was verified."""
     start, read_as, written, local_extra = member
+    if read_as.compressed_size <= ziparchive.CHUNK:
+        source.seek(start)
+        data = source.read(read_as.compressed_size)
+        return writer.add_raw(written, local_extra, data) == was
     chunks = ziparchive.raw_chunks(source, start, read_as.compressed_size)
     return writer.add_raw(written, local_extra, chunks) == was

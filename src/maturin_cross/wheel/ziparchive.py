@@ -620,6 +620,42 @@ def data_chunks(
         )
 
 
+def small_member(stream: BinaryIO, entry: Entry) -> tuple[bytes, int] | None:
+    """A small stored or deflated member's data, whole, and the CRC-32 of its compressed bytes:
+    :func:`data_chunks` in one step, with the same checks, for members of at most
+    :data:`CHUNK` bytes either way (None for any other: stream it)."""
+    if entry.method not in (STORED, DEFLATED) or max(entry.size, entry.compressed_size) > CHUNK:
+        return None
+    start, _ = local_header(stream, entry)
+    stream.seek(start)
+    raw = stream.read(entry.compressed_size)
+    if len(raw) != entry.compressed_size:
+        raise ZipError("its data is cut short")
+    if entry.method == STORED:
+        data = raw
+    else:
+        inflater = zlib.decompressobj(-15)
+        try:
+            data = inflater.decompress(raw, entry.size + 1)  # one byte more: too much is seen
+            data += inflater.flush() if not inflater.unconsumed_tail else b""
+        except zlib.error as err:
+            raise ZipError(f"its data cannot be decompressed ({err})") from err
+        if len(data) > entry.size:
+            raise ZipError(
+                f"it decompresses to more than the {entry.size} bytes the central directory says"
+            )
+        if not inflater.eof:
+            raise ZipError("its compressed data ends early")
+    if len(data) != entry.size:
+        raise ZipError(
+            f"it decompresses to {len(data)} bytes, the central directory says {entry.size}"
+        )
+    crc = zlib.crc32(data)
+    if crc != entry.crc:
+        raise ZipError(f"Bad CRC-32 (the data gives {crc:08x}, the archive says {entry.crc:08x})")
+    return data, zlib.crc32(raw)
+
+
 class MemberReader(io.RawIOBase):
     """A seekable, read-only view of one member's uncompressed data in bounded memory.
 
@@ -803,8 +839,9 @@ class Writer:
         self._stream.write(data)
         self._offset += len(data)
 
-    def add_raw(self, entry: Entry, local_extra: bytes, chunks: Iterable[bytes]) -> int:
-        """A member whose compressed data (``chunks``) matches ``entry``'s CRC and sizes.
+    def add_raw(self, entry: Entry, local_extra: bytes, chunks: Iterable[bytes] | bytes) -> int:
+        """A member whose compressed data (``chunks``, or all of it in one ``bytes``) matches
+        ``entry``'s CRC and sizes.
         Returns the CRC-32 of the compressed bytes as they were written (on the writer's lane,
         if it has one): what a copy of a member's bytes is checked by."""
         offset = self._offset
@@ -830,6 +867,14 @@ class Writer:
             len(entry.raw_name),
             len(extra),
         )
+        if isinstance(chunks, bytes):  # a small member, written with its header at once
+            self._write(header + entry.raw_name + extra + chunks)
+            if len(chunks) != entry.compressed_size:
+                raise ZipError(
+                    f"{entry.name}: {len(chunks)} bytes of data, expected {entry.compressed_size}"
+                )
+            self.entries.append(entry.placed(offset, flags, needed))
+            return zlib.crc32(chunks)
         self._write(header + entry.raw_name + extra)
         written = 0
         crc = Crc()
@@ -866,7 +911,7 @@ class Writer:
             compressed_size=len(packed),
             version_needed=max(entry.version_needed, 20),
         )
-        self.add_raw(entry, local_extra, (packed,))
+        self.add_raw(entry, local_extra, packed)
 
     def finish(self, comment: bytes) -> None:
         cd_offset = self._offset
