@@ -575,9 +575,9 @@ def data_chunks(
     raw_crc: Crc | None = None,
 ) -> Iterator[bytes]:
     """``entry``'s uncompressed data, at most about ``chunk`` bytes at a time, checked against
-    its size and CRC-32 (ZipError when they differ or the data cannot be decompressed). With a
-    ``lane``, the CRC-32 is computed there while the next piece is inflated here; ``raw_crc``
-    is fed the member's compressed bytes as they are read (what a copy of them must give)."""
+    its size and CRC-32 (ZipError when they differ or the data cannot be decompressed).
+    ``raw_crc`` is fed the member's compressed bytes as they are read (what a copy of them must
+    give), on ``lane`` if one is given, while the next piece is inflated here."""
     start, _ = local_header(stream, entry)
     inflater = _Inflater(entry.method, chunk)
     crc = Crc()
@@ -590,10 +590,7 @@ def data_chunks(
             raise ZipError(
                 f"it decompresses to more than the {entry.size} bytes the central directory says"
             )
-        if lane is None:
-            crc.update(out)
-        else:
-            lane.run(crc.update, out)
+        crc.update(out)  # here, beside the inflating: the lane has the hash, the larger part
         return out
 
     try:
@@ -740,8 +737,8 @@ class MemberReader(io.RawIOBase):
     ) -> int:
         """Decompress the whole member once, in order, in pieces of up to :data:`CHUNK` bytes,
         handing each to ``sink``; keeps the first ``HEAD`` bytes and the last ``CACHE`` (where
-        an ELF file's headers are) for reads to come; checks size and CRC (on ``lane`` if
-        given; ``raw_crc`` is fed the compressed bytes). Returns the size."""
+        an ELF file's headers are) for reads to come; checks size and CRC (``raw_crc`` is fed
+        the compressed bytes, on ``lane`` if given). Returns the size."""
         tail = (max(0, self.size - self.CACHE) // self.BLOCK) * self.BLOCK
         zones = ((0, min(self.HEAD, self.size)), (max(tail, self.HEAD), self.size))
         pending = bytearray()
