@@ -96,6 +96,27 @@ def _binary(stream: BinaryIO, size: int, name: str) -> _Binary | None:
         return _Binary(facts, dynamic, str(linkage.unreadable(name, err)), needs)
 
 
+def read(
+    path: Path, *, max_unpacked: int | None = None
+) -> tuple[WheelContents, dict[str, _Binary | None]]:
+    """Read and verify the wheel at ``path`` in one pass, looking into every member as a loader
+    would (:func:`_binary`): what a fix is planned from, and what the proof of the wheel it
+    writes is made from (:func:`prove_written`)."""
+    return read_wheel_inspecting(
+        path, lambda name: not name.endswith("/"), _binary, max_unpacked=max_unpacked
+    )
+
+
+def shared_objects(looked: Mapping[str, _Binary | None]) -> dict[str, elf.ElfInfo | elf.ElfError]:
+    """Each shared object's ELF facts (or why it has none), from what :func:`read` found: what
+    :func:`maturin_cross.checks.repair.examine` plans from."""
+    return {
+        name: binary.facts
+        for name, binary in looked.items()
+        if binary is not None and repair.is_shared_object(name)
+    }
+
+
 def prove(
     path: Path,
     target: Target,
@@ -106,9 +127,35 @@ def prove(
 ) -> Proof:
     """Check the wheel at ``path`` for ``target``, against ``sysroot`` when one is known;
     ``python`` is the target's sysconfigdata, which says where its interpreter is."""
-    contents, looked = read_wheel_inspecting(
-        path, lambda name: not name.endswith("/"), _binary, max_unpacked=max_unpacked
-    )
+    contents, looked = read(path, max_unpacked=max_unpacked)
+    return _prove(contents, looked, target, sysroot, python)
+
+
+def prove_written(
+    written: WheelContents,
+    looked: Mapping[str, _Binary | None],
+    renames: Mapping[str, str],
+    target: Target,
+    sysroot: Sysroot | None,
+    python: SysconfigData | None = None,
+) -> Proof:
+    """Check a wheel this process has just written, without reading it again: ``written`` is
+    it as :func:`maturin_cross.wheel.rewrite.rewrite_wheel_checked` checked it, ``looked``
+    what :func:`read` found in the wheel it was written from, ``renames`` the members renamed
+    on the way (old name -> new)."""
+    old_names = {new: old for old, new in renames.items()}
+    found = {name: looked.get(old_names.get(name, name)) for name in written.entries}
+    return _prove(written, found, target, sysroot, python)
+
+
+def _prove(
+    contents: WheelContents,
+    looked: Mapping[str, _Binary | None],
+    target: Target,
+    sysroot: Sysroot | None,
+    python: SysconfigData | None,
+) -> Proof:
+    """The proof, from a wheel's verified contents and what each member is to a loader."""
     found = {name: binary for name, binary in looked.items() if binary is not None}
     elves = {name: b.facts for name, b in found.items() if repair.is_shared_object(name)}
     plan = repair.examine(contents, target, elves)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -29,7 +29,7 @@ from maturin_cross.support import atomic
 from maturin_cross.target.resolve import PythonABI, Target
 from maturin_cross.target.soabi import Soabi
 from maturin_cross.wheel.contents import WheelContents, read_wheel_inspecting
-from maturin_cross.wheel.rewrite import filename_for, rewrite_wheel
+from maturin_cross.wheel.rewrite import Written, filename_for, rewrite_wheel_checked
 from maturin_cross.wheel.tags import policy_tag, retag, tag_values
 
 _SHARED_OBJECT = re.compile(r"\.so(\.\d+)*$")
@@ -73,6 +73,9 @@ class Result:
 
     path: Path
     changes: tuple[str, ...]
+    written: Written | None = field(default=None, compare=False, repr=False)
+    """The wheel written, to be checked without reading it again (:meth:`Written.check`);
+    None when none was written."""
 
 
 def is_shared_object(member: str) -> bool:
@@ -328,6 +331,19 @@ def plan_fix(
     """Read and check the wheel at ``path``: what it needs to fit ``target``. Raises WheelError
     when it cannot fit, or with ``check_only`` when it would need a change."""
     contents, elves = read(path, max_unpacked=max_unpacked)
+    return plan_read(path, contents, elves, target, check_only=check_only)
+
+
+def plan_read(
+    path: Path,
+    contents: WheelContents,
+    elves: Mapping[str, elf.ElfInfo | elf.ElfError],
+    target: Target,
+    *,
+    check_only: bool = False,
+) -> Fix:
+    """:func:`plan_fix` for a wheel already read and verified (``contents``, with each shared
+    object's ELF facts in ``elves``)."""
     plan = examine(contents, target, elves)
     if plan.problems:
         raise WheelError(plan.problems)
@@ -347,5 +363,7 @@ def write_fix(fix: Fix, out_dir: Path) -> Result:
     final = out_dir / fix.filename
     if not fix.plan.needs_change and atomic.same_file(final, fix.source):
         return Result(final, ())
-    new_path = rewrite_wheel(fix.contents, out_dir, renames=fix.plan.renames, tags=fix.plan.tags)
-    return Result(new_path, fix.plan.changes)
+    written = rewrite_wheel_checked(
+        fix.contents, out_dir, renames=fix.plan.renames, tags=fix.plan.tags
+    )
+    return Result(written.path, fix.plan.changes, written)

@@ -4,8 +4,10 @@ prove it loads there, and only then put it under its final name.
 A wheel that fails is never written where a user would pick it up: it is made in a staging
 folder inside the output folder (the same file system, so the final move is one rename; see
 :func:`maturin_cross.support.atomic.staging_folder` for what a killed run leaves) and removed with
-the folder. What is written is read back through the checks ``inspect`` makes (:func:`proof.prove`,
-which reads it once for all of them) before it gets its name. A wheel is never written over an
+the folder. The input is read once (:func:`proof.read`); the fix is planned from that pass, and
+what is written gets the checks ``inspect`` makes and the proof (:func:`proof.prove_written`) from
+it too, without being read again (each member's bytes are checked as they are written to be those
+the pass verified) before it gets its name. A wheel is never written over an
 input, its own included (unless ``in_place``), nor over another wheel of the same run: those
 are refused before anything is written. Pure: files only, no process.
 """
@@ -88,7 +90,7 @@ def deliver_all(
     python: SysconfigData | None = None,
 ) -> list[Delivered | MaturinCrossError]:
     """Each source's corrected and proven wheel in ``out_dir``, or what refused it (WheelError
-    when it cannot be made right or fails the read-back or the proof; OutputError when its
+    when it cannot be made right or fails its checks or the proof; OutputError when its
     final name is an input's or another source's). ``trial`` (trying the wheel on the target)
     runs on each proven wheel before it is moved, and raises to refuse it. Every wheel is
     staged before any is moved. Raises OutputError when ``out_dir`` cannot hold a wheel.
@@ -171,7 +173,13 @@ def _stage(
     max_unpacked: int | None,
     python: SysconfigData | None,
 ) -> _Staged:
-    fix = repair.plan_fix(source, target, check_only=check_only, max_unpacked=max_unpacked)
+    # The one pass over the input: the fix is planned from it, and the proof of what is
+    # written is made from it (the written file is not read again).
+    contents, looked = proof.read(source, max_unpacked=max_unpacked)
+    fix = repair.plan_read(
+        source, contents, proof.shared_objects(looked), target, check_only=check_only
+    )
+    del contents
     final = out_dir / fix.filename
     if fix.plan.needs_change and not in_place and atomic.same_file(final, source):
         raise OutputError(
@@ -186,8 +194,15 @@ def _stage(
         if isinstance(cause, OSError) and files.is_disk_full(cause):
             raise _disk_full(out_dir, cause) from None
         raise
-    del fix  # its central directory and RECORD (memory grows with them): the proof reads its own
-    checked = proof.prove(result.path, target, sysroot, max_unpacked=max_unpacked, python=python)
+    renames = fix.plan.renames
+    del fix  # the input's central directory and RECORD (memory grows with them)
+    if result.written is not None:
+        written = result.written.check()  # from what the pass over the input found
+        checked = proof.prove_written(written, looked, renames, target, sysroot, python)
+    else:
+        checked = proof.prove(
+            result.path, target, sysroot, max_unpacked=max_unpacked, python=python
+        )
     if checked.problems:
         raise WheelError(list(checked.problems))
     if checked.changes:

@@ -12,6 +12,7 @@ a reader needs them: the file name, members that cannot be read, the members' na
 
 from __future__ import annotations
 
+import array
 import contextlib
 import io
 import os
@@ -34,8 +35,15 @@ from packaging.version import InvalidVersion, Version
 
 from maturin_cross.errors import WheelError
 from maturin_cross.support import files
+from maturin_cross.support.lanes import Lane
 from maturin_cross.wheel import ziparchive
-from maturin_cross.wheel.record import REBUILD, SIGNATURE_FILES, RecordEntry, parse_record
+from maturin_cross.wheel.record import (
+    REBUILD,
+    SIGNATURE_FILES,
+    Hash,
+    RecordEntry,
+    parse_record,
+)
 from maturin_cross.wheel.tags import tag_values
 
 MAX_UNPACKED_SIZE = 8 << 30
@@ -127,6 +135,8 @@ class WheelContents:
     """The archive comment."""
     _identity: tuple[int, int] = field(default=(0, 0), repr=False, compare=False)
     """The file's size and modification time when it was verified."""
+    _raw_crcs: Sequence[int] = field(default=(), repr=False, compare=False)
+    """The CRC-32 of each member's compressed bytes as the pass read them, in archive order."""
 
     @property
     def wheel_path(self) -> str:
@@ -179,6 +189,11 @@ class WheelContents:
                 f"{self.path}: cannot be read ({err.strerror or err}); check the path"
             ) from err
 
+    def raw_crc(self, index: int) -> int | None:
+        """The CRC-32 of the compressed bytes of the member ``entries[index]`` as the pass that
+        verified this wheel read them: what a copy of them must give (None: not kept)."""
+        return self._raw_crcs[index] if index < len(self._raw_crcs) else None
+
     def size(self, name: str) -> int:
         """Member ``name``'s uncompressed size in bytes."""
         return self.zip_entry(name).size
@@ -195,6 +210,16 @@ def _same_version(text: str, version: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Seen:
+    """What a verified wheel's member was found to be: its size and the RECORD hash its data has
+    (None: RECORD gives none). What a wheel written from it is checked by
+    (:func:`verify_written`)."""
+
+    size: int
+    hash: Hash | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class _Streamed:
     """What streaming one member's data through found: its size, whether it has the hash RECORD
     gives (None: not hashed), or why it could not be read."""
@@ -202,6 +227,14 @@ class _Streamed:
     size: int = 0
     hash_matches: bool | None = None
     problem: str | None = None
+    raw_crc: int = 0
+    """The CRC-32 of its compressed bytes, as read."""
+
+
+INSPECT_WHOLE = 8 << 20
+"""A member looked into that unpacks to no more than this is held whole while it is looked
+into; a larger one is looked into through :class:`maturin_cross.wheel.ziparchive.MemberReader`,
+which keeps its head and its tail and inflates it again from the file for anything else."""
 
 
 def _stream_member(
@@ -210,23 +243,44 @@ def _stream_member(
     expected: RecordEntry | None,
     where: str,
     inspect: Callable[[BinaryIO, int, str], T] | None,
+    lane: Lane,
 ) -> tuple[_Streamed, T | None]:
-    """Stream ``entry``'s data through its hash once; with ``inspect``, then hand it a seekable
-    view of the data that holds the head and tail of what streamed past (see MemberReader).
-    ``expected`` must have a hash wheels may use."""
+    """Stream ``entry``'s data through its hash once (on ``lane``, while the next piece is
+    inflated); with ``inspect``, then hand it a seekable view of the data. ``expected`` must have
+    a hash wheels may use."""
     hasher = expected.hash.hasher() if expected is not None and expected.hash else None
+    raw_crc = ziparchive.Crc()
     size = 0
     result: T | None = None
+
+    def hashed(chunk: bytes) -> None:
+        if hasher is not None:
+            lane.run(hasher.update, chunk)
+
     try:
-        if inspect is None:
-            for chunk in ziparchive.data_chunks(stream, entry):
+        small = ziparchive.small_member(stream, entry)
+        if small is not None:
+            data, raw_crc.value = small
+            size = len(data)
+            hashed(data)
+            if inspect is not None:
+                result = inspect(io.BytesIO(data), entry.size, entry.name)
+        elif inspect is None or entry.size <= INSPECT_WHOLE:
+            pieces: list[bytes] = []
+            for chunk in ziparchive.data_chunks(stream, entry, lane=lane, raw_crc=raw_crc):
                 size += len(chunk)
-                if hasher is not None:
-                    hasher.update(chunk)
+                hashed(chunk)
+                if inspect is not None:
+                    pieces.append(chunk)
+            if inspect is not None:
+                data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+                del pieces
+                result = inspect(io.BytesIO(data), entry.size, entry.name)
         else:
             reader = ziparchive.MemberReader(stream, entry)
-            size = reader.sweep(hasher.update if hasher is not None else None)
+            size = reader.sweep(hashed, lane=lane, raw_crc=raw_crc)
             result = inspect(io.BufferedReader(reader, reader.BLOCK), entry.size, entry.name)
+        lane.wait()
     except ziparchive.UnsupportedMethod as err:
         return _Streamed(problem=f"{where}: {entry.name}: {err}; {REBUILD} with deflate"), None
     except (ziparchive.ZipError, OSError) as err:
@@ -235,7 +289,7 @@ def _stream_member(
     matches = None
     if hasher is not None and expected is not None and expected.hash is not None:
         matches = expected.hash.matches(hasher.digest())
-    return _Streamed(size, matches), result
+    return _Streamed(size, matches, raw_crc=raw_crc.value), result
 
 
 _Parsed = tuple[NormalizedName, Version, BuildTag, frozenset[Tag]]
@@ -292,7 +346,79 @@ def read_wheel_inspecting(
         if ceiling:
             raise WheelError(problems + ceiling)
         directory = _Directory(infos, comment, (status.st_size, status.st_mtime_ns))
-        return _verify(path, stream, directory, (parsed, problems), wants, inspect)
+        members = {info.name: info for info in infos}
+
+        def read_whole(names: Sequence[str]) -> tuple[dict[str, bytes], dict[str, str]]:
+            return _read_whole(where, stream, infos, members, names)
+
+        with Lane() as lane:
+
+            def stream_all(
+                hashed: Mapping[str, RecordEntry], too_large: Mapping[str, str]
+            ) -> tuple[list[_Streamed], dict[str, T]]:
+                return _stream_all(where, stream, infos, hashed, too_large, (wants, inspect), lane)
+
+            return _verify(path, directory, (parsed, problems), read_whole, stream_all)
+
+
+def verify_written(
+    path: Path,
+    written: Sequence[ziparchive.Entry],
+    comment: bytes,
+    data: Mapping[str, bytes],
+    seen: Callable[[str], Seen | None],
+    record: Sequence[RecordEntry],
+) -> WheelContents:
+    """The checks of :func:`read_wheel_inspecting` made on a wheel this process has just
+    written, without reading it again: from its central directory as written (``written``),
+    WHEEL's data (``data``), the entries RECORD was written from (``record``, taken as they are
+    instead of parsed again) and, for each member by its name in the new wheel, what it was
+    verified to be in the wheel it was copied from (``seen``). A member must be written with
+    the size it was verified to have, and RECORD must give it the hash its data was verified to
+    have. Raises WheelError listing every problem, as :func:`read_wheel_inspecting` does."""
+    path = Path(path)
+    where = str(path)
+    status = os.stat(path)
+    directory = _Directory(list(written), comment, (status.st_size, status.st_mtime_ns))
+
+    def read_whole(names: Sequence[str]) -> tuple[dict[str, bytes], dict[str, str]]:
+        return {name: data[name] for name in names if name in data}, {}
+
+    def stream_all(
+        hashed: Mapping[str, RecordEntry], too_large: Mapping[str, str]
+    ) -> tuple[list[_Streamed], dict[str, None]]:
+        return [_as_written(where, info, seen(info.name), hashed) for info in written], {}
+
+    contents, _ = _verify(
+        path,
+        directory,
+        _filename(path),
+        read_whole,
+        stream_all,
+        (list(record), []),
+        keep_raw_crcs=False,
+    )
+    return contents
+
+
+def _as_written(
+    where: str, info: ziparchive.Entry, seen: Seen | None, hashed: Mapping[str, RecordEntry]
+) -> _Streamed:
+    """What a member written by this process is, from what it was verified to be when it was
+    read (None: RECORD does not list it, as a directory entry; any other such member is said
+    by the check of what RECORD lists)."""
+    if seen is None:
+        return _Streamed(info.size)
+    if info.size != seen.size:
+        return _Streamed(
+            problem=f"{where}: {info.name}: was written with another size than it was read "
+            "with; this is maturin-cross's fault, please report it"
+        )
+    expected = hashed.get(info.name)
+    matches = None
+    if expected is not None and expected.hash is not None:
+        matches = seen.hash is not None and seen.hash == expected.hash
+    return _Streamed(seen.size, matches)
 
 
 def _filename(path: Path) -> tuple[_Parsed | None, list[str]]:
@@ -323,15 +449,28 @@ def _ceiling_problems(
     ]
 
 
+_ReadWhole = Callable[[Sequence[str]], tuple[dict[str, bytes], dict[str, str]]]
+"""The data of the named members (WHEEL, RECORD) and the problem of each too large to read."""
+
+
 def _verify(
     path: Path,
-    stream: BinaryIO,
     directory: _Directory,
     filename: tuple[_Parsed | None, list[str]],
-    wants: Callable[[str], bool],
-    inspect: Callable[[BinaryIO, int, str], T],
+    read_whole: _ReadWhole,
+    stream_all: Callable[
+        [Mapping[str, RecordEntry], Mapping[str, str]], tuple[list[_Streamed], dict[str, T]]
+    ],
+    record_read: tuple[list[RecordEntry], list[str]] | None = None,
+    *,
+    keep_raw_crcs: bool = True,
 ) -> tuple[WheelContents, dict[str, T]]:
-    """The checks, in the order their problems are said; raises WheelError with all of them."""
+    """The checks, in the order their problems are said; raises WheelError with all of them.
+    ``read_whole`` gives WHEEL's and RECORD's data; ``stream_all`` what each member's data was
+    found to be (given the RECORD entries to hash them by and the members too large to read);
+    ``record_read``, RECORD's entries and problems when they are known (None: parsed from its
+    data); ``keep_raw_crcs``: the contents keep the CRC-32 of each member's compressed bytes (to
+    write a wheel from them)."""
     where = str(path)
     parsed, first = filename
     infos = directory.infos
@@ -353,17 +492,19 @@ def _verify(
     # RECORD first: it names the hash each member is streamed through.
     record_path = f"{dist_info}/RECORD"
     wheel_path = f"{dist_info}/WHEEL"
-    metadata, too_large = _read_whole(where, stream, infos, members, (wheel_path, record_path))
+    metadata, too_large = read_whole((wheel_path, record_path))
     record: list[RecordEntry] = []
     record_problems: list[str] = []
-    if record_path in members:
+    if record_read is not None:
+        record, record_problems = record_read
+    elif record_path in members:
         record, record_problems = parse_record(metadata[record_path], f"{where}: {record_path}")
     hashed = {
         entry.path: entry
         for entry in record
         if entry.hash is not None and entry.hash.accepted and entry.path not in duplicated
     }
-    streamed, inspected = _stream_all(where, stream, infos, hashed, too_large, wants, inspect)
+    streamed, inspected = stream_all(hashed, too_large)
     unreadable = {infos[i].name for i, found in enumerate(streamed) if found.problem}
     by_name = {info.name: streamed[i] for i, info in enumerate(infos) if members[info.name] is info}
     wheel_tags, wheel_problems = _wheel_file(where, wheel_path, members, unreadable, metadata)
@@ -400,6 +541,7 @@ def _verify(
         _members=members,
         comment=directory.comment,
         _identity=directory.identity,
+        _raw_crcs=array.array("L", (found.raw_crc for found in streamed) if keep_raw_crcs else ()),
     )
     return contents, inspected
 
@@ -514,12 +656,14 @@ def _stream_all(
     infos: Sequence[ziparchive.Entry],
     hashed: Mapping[str, RecordEntry],
     too_large: Mapping[str, str],
-    wants: Callable[[str], bool],
-    inspect: Callable[[BinaryIO, int, str], T],
+    looking: tuple[Callable[[str], bool], Callable[[BinaryIO, int, str], T]],
+    lane: Lane,
 ) -> tuple[list[_Streamed], dict[str, T]]:
     """Every member's data streamed through once, in the order it lies in the file: what each
-    was found to be (in archive order), and what ``inspect`` made of those ``wants`` names. Of a
-    duplicated name, only the last member is hashed or inspected."""
+    was found to be (in archive order), and what ``inspect`` made of those ``wants`` names
+    (``looking`` is the two). Of a duplicated name, only the last member is hashed or
+    inspected."""
+    wants, inspect = looking
     last = {info.name: info for info in infos}
     streamed: dict[int, _Streamed] = {}
     inspected: dict[str, T] = {}
@@ -530,7 +674,7 @@ def _stream_all(
             continue
         wanted = hashed.get(info.name) if is_last else None
         looked = inspect if is_last and wants(info.name) else None
-        streamed[index], result = _stream_member(stream, info, wanted, where, looked)
+        streamed[index], result = _stream_member(stream, info, wanted, where, looked, lane)
         if looked is not None and result is not None:
             inspected[info.name] = result
     return [streamed[index] for index in range(len(infos))], inspected

@@ -9,15 +9,19 @@ only once it is complete.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from packaging.tags import Tag
 
 from maturin_cross.errors import WheelError
 from maturin_cross.support import atomic
+from maturin_cross.support.lanes import Lane
 from maturin_cross.wheel import ziparchive
-from maturin_cross.wheel.contents import WheelContents, name_problem
+from maturin_cross.wheel.contents import Seen, WheelContents, name_problem, verify_written
 from maturin_cross.wheel.record import REBUILD, SIGNATURE_FILES, RecordEntry, record_bytes
 from maturin_cross.wheel.tags import retag, unique_tags, wheel_filename
 
@@ -90,6 +94,60 @@ def rewrite_wheel(
     nothing partial is ever left; the input file is never modified. Returns the new wheel's
     path.
     """
+    return rewrite_wheel_checked(contents, out_dir, renames=renames, tags=tags).path
+
+
+@dataclass(frozen=True)
+class Written:
+    """A wheel :func:`rewrite_wheel_checked` wrote, and what it takes to check it without
+    reading it again (:meth:`check`). It holds no reference to the contents it was written
+    from, so that they can be let go before the check."""
+
+    path: Path
+    entries: Sequence[ziparchive.Entry]
+    comment: bytes
+    wheel_data: Mapping[str, bytes]
+    record: Sequence[RecordEntry]
+    verified: Sequence[RecordEntry]
+    """The RECORD of the wheel it was written from, every hash and size in it verified."""
+    anew: Mapping[str, Seen]
+    """The same for the members written anew (WHEEL when retagged, RECORD), by new name."""
+    old_names: Mapping[str, str]
+    """New name -> old, for the members renamed."""
+
+    def check(self) -> WheelContents:
+        """The new wheel as :func:`read_wheel_inspecting` would find it, made from what the
+        pass over the input found (:func:`verify_written`); WheelError with every problem."""
+
+        verified = {entry.path: entry for entry in self.verified}
+
+        def seen(name: str) -> Seen | None:
+            found = self.anew.get(name)
+            if found is not None:
+                return found
+            entry = verified.get(self.old_names.get(name, name))
+            return None if entry is None or entry.size is None else Seen(entry.size, entry.hash)
+
+        return verify_written(
+            self.path, self.entries, self.comment, self.wheel_data, seen, self.record
+        )
+
+
+def rewrite_wheel_checked(
+    contents: WheelContents,
+    out_dir: Path,
+    *,
+    renames: Mapping[str, str],
+    tags: Sequence[Tag] | None,
+) -> Written:
+    """:func:`rewrite_wheel`, returning what it takes to check the new wheel without reading it
+    again (:meth:`Written.check`).
+
+    What is written is what was verified: each copied member's compressed bytes give, as they
+    are copied, the CRC-32 they gave when ``contents`` was read and verified (else the input
+    changed in between, and nothing is written); the file's size is checked against the bytes
+    written before it is synced and renamed into place.
+    """
     out_dir = Path(out_dir)
     problems = _rename_problems(contents, renames)
     if problems:
@@ -100,12 +158,18 @@ def rewrite_wheel(
     old_record = {entry.path: entry for entry in contents.record}
     dropped = {f"{contents.dist_info}/{name}" for name in SIGNATURE_FILES}
     record: list[RecordEntry] = []
+    data: dict[str, bytes] = {}
+    anew: dict[str, Seen] = {}  # WHEEL (when retagged), RECORD
     try:
         contents.check_unchanged()
         out_dir.mkdir(parents=True, exist_ok=True)
-        with open(contents.path, "rb") as source, atomic.replacing(target) as out:
-            writer = ziparchive.Writer(out)
-            for name in contents.entries:
+        with (
+            open(contents.path, "rb") as source,
+            atomic.replacing(target) as out,
+            Lane() as lane,
+        ):
+            writer = ziparchive.Writer(out, lane)
+            for index, name in enumerate(contents.entries):
                 if name == contents.record_path or name in dropped:
                     continue
                 member = contents.zip_entry(name)
@@ -115,12 +179,22 @@ def rewrite_wheel(
                 entry = old_record.get(name)
                 if name == contents.wheel_path and new_tags is not None:
                     text = b"".join(ziparchive.data_chunks(source, member)).decode("utf-8")
-                    data = retag(text, new_tags).encode("utf-8")
-                    writer.add_bytes(written, local_extra, data)
-                    entry = RecordEntry.for_data(new_name, data)
+                    data[new_name] = retag(text, new_tags).encode("utf-8")
+                    writer.add_bytes(written, local_extra, data[new_name])
+                    entry = RecordEntry.for_data(new_name, data[new_name])
+                    anew[new_name] = Seen(len(data[new_name]), entry.hash)
                 else:
-                    chunks = ziparchive.raw_chunks(source, start, member.compressed_size)
-                    writer.add_raw(written, local_extra, chunks)
+                    was = contents.raw_crc(index)
+                    if was is None:  # verified wheels have every member streamed
+                        raise WheelError(f"{contents.path}: {name} was not read; {REBUILD}")
+                    if name == contents.wheel_path:  # its tags are checked in the new wheel
+                        data[new_name] = b"".join(ziparchive.data_chunks(source, member))
+                    if not _copy(source, (start, member, written, local_extra), was, writer):
+                        raise WheelError(
+                            f"{target}: {new_name}: the bytes written are not those verified "
+                            f"in {contents.path}; was it written to meanwhile? Run the command "
+                            "again once nothing else writes it"
+                        )
                     if entry is not None and new_name != name:
                         entry = RecordEntry(new_name, entry.hash, entry.size)
                 if entry is not None:
@@ -128,8 +202,15 @@ def rewrite_wheel(
             record.append(RecordEntry(contents.record_path, None, None))
             record_member = contents.zip_entry(contents.record_path)
             _, local_extra = ziparchive.local_header(source, record_member)
-            writer.add_bytes(record_member, local_extra, record_bytes(record))
+            record_data = record_bytes(record)
+            writer.add_bytes(record_member, local_extra, record_data)
+            anew[contents.record_path] = Seen(len(record_data))
+            del record_data
             writer.finish(contents.comment)
+            out.flush()
+            on_disk = os.fstat(out.fileno()).st_size
+            if on_disk != writer.size:
+                raise OSError(f"{on_disk} bytes on disk, {writer.size} written")
     except OSError as err:
         raise WheelError(
             f"{target}: cannot write the wheel ({err}); check that {out_dir} is a writable "
@@ -139,4 +220,31 @@ def rewrite_wheel(
         raise WheelError(
             f"{contents.path}: cannot be read ({err}); the wheel is damaged, {REBUILD}"
         ) from err
-    return target
+    return Written(
+        target,
+        writer.entries,
+        contents.comment,
+        data,
+        record,
+        contents.record,
+        anew,
+        {new: old for old, new in renames.items()},
+    )
+
+
+def _copy(
+    source: BinaryIO,
+    member: tuple[int, ziparchive.Entry, ziparchive.Entry, bytes],
+    was: int,
+    writer: ziparchive.Writer,
+) -> bool:
+    """Copy a member's compressed bytes as they are (``member``: where they start, the entry
+    read, the entry to write, the local extra field); whether the bytes written give the
+    CRC-32 they gave when the wheel was verified."""
+    start, read_as, written, local_extra = member
+    if read_as.compressed_size <= ziparchive.CHUNK:
+        source.seek(start)
+        data = source.read(read_as.compressed_size)
+        return writer.add_raw(written, local_extra, data) == was
+    chunks = ziparchive.raw_chunks(source, start, read_as.compressed_size)
+    return writer.add_raw(written, local_extra, chunks) == was

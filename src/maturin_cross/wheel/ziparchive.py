@@ -14,9 +14,11 @@ import lzma
 import struct
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO, Protocol
+
+from maturin_cross.support.lanes import Lane
 
 CHUNK = 1 << 20
 """Bytes read, inflated or written at a time."""
@@ -77,6 +79,11 @@ class Entry:
     """The central extra field without its zip64 record (the writer adds its own)."""
     comment: bytes
     header_offset: int
+    data_start: int = field(default=-1, compare=False, repr=False)
+    """Where the data starts (-1: not known), once the local header was checked against this
+    record (:func:`read_directory` checks every one): read once, not again for each use."""
+    local_extra: bytes = field(default=b"", compare=False, repr=False)
+    """The local header's extra field without its zip64 record, with ``data_start``."""
 
     @property
     def is_dir(self) -> bool:
@@ -94,9 +101,30 @@ class Entry:
     def renamed(self, name: str) -> Entry:
         """This entry under another name (UTF-8 flagged when it is not ASCII)."""
         if name.isascii():
-            return replace(self, name=name, raw_name=name.encode("ascii"))
+            return replace(self, name=name, raw_name=name.encode("ascii"), data_start=-1)
         flags = self.flags | _UTF8_FLAG
-        return replace(self, name=name, raw_name=name.encode("utf-8"), flags=flags)
+        return replace(self, name=name, raw_name=name.encode("utf-8"), flags=flags, data_start=-1)
+
+    def placed(self, offset: int, flags: int, version_needed: int) -> Entry:
+        """This entry as written at ``offset`` (with these flags and version needed)."""
+        return Entry(
+            self.name,
+            self.raw_name,
+            self.version_made,
+            version_needed,
+            flags,
+            self.method,
+            self.dos_time,
+            self.dos_date,
+            self.crc,
+            self.compressed_size,
+            self.size,
+            self.internal_attr,
+            self.external_attr,
+            self.extra,
+            self.comment,
+            offset,
+        )
 
 
 def _split_extra(extra: bytes) -> tuple[bytes, bytes | None]:
@@ -290,6 +318,9 @@ def _check_layout(stream: BinaryIO, entries: list[Entry], cd_offset: int) -> Non
             raise ZipError(_unaccounted(stream, at, entry.header_offset, previous, entry))
         following = ordered[number + 1].header_offset if number + 1 < len(ordered) else cd_offset
         local = _local(stream, entry)
+        # Filled in once, before the entry is handed out: what later reads start from.
+        object.__setattr__(entry, "data_start", local.data_start)
+        object.__setattr__(entry, "local_extra", local.extra)
         end = local.data_start + entry.compressed_size
         if end > cd_offset:
             raise ZipError(f"member {entry.name!r}: its data would lie past the central directory")
@@ -412,7 +443,9 @@ def _descriptor_end(stream: BinaryIO, entry: Entry, start: int, zip64: bool, fol
 
 def local_header(stream: BinaryIO, entry: Entry) -> tuple[int, bytes]:
     """(where ``entry``'s data starts, its local extra field without zip64), the header checked
-    against ``entry`` (:func:`_local`)."""
+    against ``entry`` (:func:`_local`; an entry :func:`read_directory` gave was checked there)."""
+    if entry.data_start >= 0:
+        return entry.data_start, entry.local_extra
     found = _local(stream, entry)
     return found.data_start, found.extra
 
@@ -521,26 +554,52 @@ class _LzmaZip:
         return self._d.decompress(data, max_length)
 
 
-def data_chunks(stream: BinaryIO, entry: Entry, chunk: int = CHUNK) -> Iterator[bytes]:
+class Crc:
+    """A CRC-32 fed piece by piece (on a lane, or at once)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def update(self, data: bytes) -> None:
+        self.value = zlib.crc32(data, self.value)
+
+
+def data_chunks(
+    stream: BinaryIO,
+    entry: Entry,
+    chunk: int = CHUNK,
+    *,
+    lane: Lane | None = None,
+    raw_crc: Crc | None = None,
+) -> Iterator[bytes]:
     """``entry``'s uncompressed data, at most about ``chunk`` bytes at a time, checked against
-    its size and CRC-32 (ZipError when they differ or the data cannot be decompressed)."""
+    its size and CRC-32 (ZipError when they differ or the data cannot be decompressed).
+    ``raw_crc`` is fed the member's compressed bytes as they are read (what a copy of them must
+    give), on ``lane`` if one is given, while the next piece is inflated here."""
     start, _ = local_header(stream, entry)
     inflater = _Inflater(entry.method, chunk)
-    crc = 0
+    crc = Crc()
     size = 0
 
     def counted(out: bytes) -> bytes:
-        nonlocal crc, size
+        nonlocal size
         size += len(out)
         if size > entry.size:
             raise ZipError(
                 f"it decompresses to more than the {entry.size} bytes the central directory says"
             )
-        crc = zlib.crc32(out, crc)
+        crc.update(out)  # here, beside the inflating: the lane has the hash, the larger part
         return out
 
     try:
         for raw in raw_chunks(stream, start, entry.compressed_size, chunk):
+            if raw_crc is not None:
+                if lane is None:
+                    raw_crc.update(raw)
+                else:
+                    lane.run(raw_crc.update, raw)
             for out in inflater.feed(raw):
                 yield counted(out)
         for out in inflater.finish():
@@ -548,10 +607,50 @@ def data_chunks(stream: BinaryIO, entry: Entry, chunk: int = CHUNK) -> Iterator[
     except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as err:
         # ValueError: lzma's filter properties that name no filter; OSError: bz2's bad data
         raise ZipError(f"its data cannot be decompressed ({err})") from err
+    if lane is not None:
+        lane.wait()
     if size != entry.size:
         raise ZipError(f"it decompresses to {size} bytes, the central directory says {entry.size}")
+    if crc.value != entry.crc:
+        raise ZipError(
+            f"Bad CRC-32 (the data gives {crc.value:08x}, the archive says {entry.crc:08x})"
+        )
+
+
+def small_member(stream: BinaryIO, entry: Entry) -> tuple[bytes, int] | None:
+    """A small stored or deflated member's data, whole, and the CRC-32 of its compressed bytes:
+    :func:`data_chunks` in one step, with the same checks, for members of at most
+    :data:`CHUNK` bytes either way (None for any other: stream it)."""
+    if entry.method not in (STORED, DEFLATED) or max(entry.size, entry.compressed_size) > CHUNK:
+        return None
+    start, _ = local_header(stream, entry)
+    stream.seek(start)
+    raw = stream.read(entry.compressed_size)
+    if len(raw) != entry.compressed_size:
+        raise ZipError("its data is cut short")
+    if entry.method == STORED:
+        data = raw
+    else:
+        inflater = zlib.decompressobj(-15)
+        try:
+            data = inflater.decompress(raw, entry.size + 1)  # one byte more: too much is seen
+            data += inflater.flush() if not inflater.unconsumed_tail else b""
+        except zlib.error as err:
+            raise ZipError(f"its data cannot be decompressed ({err})") from err
+        if len(data) > entry.size:
+            raise ZipError(
+                f"it decompresses to more than the {entry.size} bytes the central directory says"
+            )
+        if not inflater.eof:
+            raise ZipError("its compressed data ends early")
+    if len(data) != entry.size:
+        raise ZipError(
+            f"it decompresses to {len(data)} bytes, the central directory says {entry.size}"
+        )
+    crc = zlib.crc32(data)
     if crc != entry.crc:
         raise ZipError(f"Bad CRC-32 (the data gives {crc:08x}, the archive says {entry.crc:08x})")
+    return data, zlib.crc32(raw)
 
 
 class MemberReader(io.RawIOBase):
@@ -629,19 +728,46 @@ class MemberReader(io.RawIOBase):
         buffer[: len(data)] = data
         return len(data)
 
-    def sweep(self, sink: Callable[[bytes], object] | None = None) -> int:
-        """Decompress the whole member once, in order, handing each piece to ``sink``, keeping
-        the head and the tail as reads would; checks size and CRC. Returns the size."""
-        index = 0
-        size = 0
-        while True:
-            block = self._block(index)
-            if not block:
-                return size
+    def sweep(
+        self,
+        sink: Callable[[bytes], object] | None = None,
+        *,
+        lane: Lane | None = None,
+        raw_crc: Crc | None = None,
+    ) -> int:
+        """Decompress the whole member once, in order, in pieces of up to :data:`CHUNK` bytes,
+        handing each to ``sink``; keeps the first ``HEAD`` bytes and the last ``CACHE`` (where
+        an ELF file's headers are) for reads to come; checks size and CRC (``raw_crc`` is fed
+        the compressed bytes, on ``lane`` if given). Returns the size."""
+        tail = (max(0, self.size - self.CACHE) // self.BLOCK) * self.BLOCK
+        zones = ((0, min(self.HEAD, self.size)), (max(tail, self.HEAD), self.size))
+        pending = bytearray()
+        pending_at = 0
+        at = 0
+        chunks = data_chunks(self._stream, self._entry, CHUNK, lane=lane, raw_crc=raw_crc)
+        for chunk in chunks:
             if sink is not None:
-                sink(block)
-            size += len(block)
-            index += 1
+                sink(chunk)
+            end = at + len(chunk)
+            for low, high in zones:
+                start, stop = max(at, low), min(end, high)
+                if start >= stop:
+                    continue
+                if pending_at + len(pending) != start:  # a zone begins (on a block's edge)
+                    pending, pending_at = bytearray(), start
+                pending += chunk[start - at : stop - at]
+                whole = len(pending) - len(pending) % self.BLOCK
+                if stop == self.size:
+                    whole = len(pending)  # the last block may be short
+                for offset in range(0, whole, self.BLOCK):
+                    block = bytes(pending[offset : offset + self.BLOCK])
+                    self._keep((pending_at + offset) // self.BLOCK, block)
+                del pending[:whole]
+                pending_at += whole
+            at = end
+        self._chunks = iter(())  # spent: a read of a block not kept starts again
+        self._next = -(-self.size // self.BLOCK)
+        return at
 
     def _block(self, index: int) -> bytes:
         found = self._head.get(index)
@@ -694,17 +820,27 @@ class MemberReader(io.RawIOBase):
 class Writer:
     """Writes members one after the other, then the central directory and its end records."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, lane: Lane | None = None) -> None:
         self._stream = stream
         self._offset = 0
-        self._central: list[bytes] = []
+        self._lane = lane
+        self.entries: list[Entry] = []
+        """The entries written, in order, as the central directory describes them."""
+
+    @property
+    def size(self) -> int:
+        """The bytes written so far."""
+        return self._offset
 
     def _write(self, data: bytes) -> None:
         self._stream.write(data)
         self._offset += len(data)
 
-    def add_raw(self, entry: Entry, local_extra: bytes, chunks: Iterator[bytes]) -> None:
-        """A member whose compressed data (``chunks``) matches ``entry``'s CRC and sizes."""
+    def add_raw(self, entry: Entry, local_extra: bytes, chunks: Iterable[bytes] | bytes) -> int:
+        """A member whose compressed data (``chunks``, or all of it in one ``bytes``) matches
+        ``entry``'s CRC and sizes.
+        Returns the CRC-32 of the compressed bytes as they were written (on the writer's lane,
+        if it has one): what a copy of a member's bytes is checked by."""
         offset = self._offset
         flags = entry.flags & ~_DESCRIPTOR_FLAG
         big = entry.size >= _LIMIT32 or entry.compressed_size >= _LIMIT32
@@ -728,16 +864,32 @@ class Writer:
             len(entry.raw_name),
             len(extra),
         )
+        if isinstance(chunks, bytes):  # a small member, written with its header at once
+            self._write(header + entry.raw_name + extra + chunks)
+            if len(chunks) != entry.compressed_size:
+                raise ZipError(
+                    f"{entry.name}: {len(chunks)} bytes of data, expected {entry.compressed_size}"
+                )
+            self.entries.append(entry.placed(offset, flags, needed))
+            return zlib.crc32(chunks)
         self._write(header + entry.raw_name + extra)
         written = 0
+        crc = Crc()
         for chunk in chunks:
             self._write(chunk)
+            if self._lane is None:
+                crc.update(chunk)
+            else:
+                self._lane.run(crc.update, chunk)
             written += len(chunk)
         if written != entry.compressed_size:
             raise ZipError(
                 f"{entry.name}: {written} bytes of data, expected {entry.compressed_size}"
             )
-        self._central.append(_central_record(entry, needed, flags, offset))
+        self.entries.append(entry.placed(offset, flags, needed))
+        if self._lane is not None:
+            self._lane.wait()
+        return crc.value
 
     def add_bytes(self, entry: Entry, local_extra: bytes, data: bytes) -> None:
         """A member with new contents ``data``, compressed with ``entry``'s method (deflate for
@@ -756,14 +908,14 @@ class Writer:
             compressed_size=len(packed),
             version_needed=max(entry.version_needed, 20),
         )
-        self.add_raw(entry, local_extra, iter((packed,)))
+        self.add_raw(entry, local_extra, packed)
 
     def finish(self, comment: bytes) -> None:
         cd_offset = self._offset
-        for record in self._central:
-            self._write(record)
+        for entry in self.entries:
+            self._write(_central_record(entry))
         cd_size = self._offset - cd_offset
-        count = len(self._central)
+        count = len(self.entries)
         if count >= _LIMIT16 or cd_size >= _LIMIT32 or cd_offset >= _LIMIT32:
             end64_offset = self._offset
             self._write(
@@ -796,7 +948,9 @@ class Writer:
         self._write(comment)
 
 
-def _central_record(entry: Entry, needed: int, flags: int, offset: int) -> bytes:
+def _central_record(entry: Entry) -> bytes:
+    """``entry``'s central directory record, as placed by the writer."""
+    needed, flags, offset = entry.version_needed, entry.flags, entry.header_offset
     zip64 = [value for value in (entry.size, entry.compressed_size, offset) if value >= _LIMIT32]
     extra = entry.extra
     made = entry.version_made

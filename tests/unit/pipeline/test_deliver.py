@@ -6,8 +6,11 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+import struct
+import zipfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from harness import FIXTURES
@@ -15,10 +18,11 @@ from repaircases import ARM_RIGHT, ARM_SEED, ARMHF, build_wheel
 from wheelcalls import read_wheel
 from wheelmaker import make_wheel
 
+from maturin_cross.checks import proof, repair
 from maturin_cross.errors import MaturinCrossError, OutputError, WheelError
 from maturin_cross.pipeline.deliver import deliver, deliver_all
 from maturin_cross.target.sysroot import Sysroot
-from maturin_cross.wheel import rewrite, tags, ziparchive
+from maturin_cross.wheel import contents, rewrite, tags, ziparchive
 
 FIXED = "pkg/mod.cpython-312-arm-linux-gnueabihf.so"
 
@@ -157,19 +161,84 @@ def test_a_written_member_that_is_not_what_record_says_is_not_delivered(
 ) -> None:
     real_add_raw = ziparchive.Writer.add_raw
 
+    """The written wheel is not read back: each member's bytes are checked as they are written
+    against the CRC-32 of the bytes that were verified."""
+
     def damaging(
-        self: ziparchive.Writer, entry: ziparchive.Entry, extra: bytes, chunks: Iterator[bytes]
-    ) -> None:
-        data = b"".join(chunks)
+        self: ziparchive.Writer,
+        entry: ziparchive.Entry,
+        extra: bytes,
+        chunks: Iterable[bytes] | bytes,
+    ) -> int:
+        data = chunks if isinstance(chunks, bytes) else b"".join(chunks)
         if entry.name == "pkg-0.1.0.data/purelib/pkg_data/table.json":  # stored
             data = data.replace(b"42", b"43")
-        real_add_raw(self, entry, extra, iter([data]))
+        return real_add_raw(self, entry, extra, [data])
 
     monkeypatch.setattr(ziparchive.Writer, "add_raw", damaging)
     out = tmp_path / "out"
-    with pytest.raises(WheelError, match=r"table\.json: cannot be read .*Bad CRC-32"):
+    with pytest.raises(WheelError, match=r"table\.json: the bytes written are not those verified"):
         deliver(seed(tmp_path / "in"), ARMHF.resolve(), None, out)
     assert not out.exists()
+
+
+def test_an_input_changed_after_it_was_read_is_not_delivered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member changed in place between the pass that verified it and the copy, keeping the
+    file's size and modification time: the bytes copied are not those verified, and nothing is
+    delivered."""
+    source = seed(tmp_path / "in")
+    real_read = proof.read
+
+    def then_changed(path: Path, **kwargs: Any) -> Any:
+        found = real_read(path, **kwargs)
+        before = path.stat()
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("pkg-0.1.0.data/purelib/pkg_data/table.json")  # stored
+        with open(path, "r+b") as file:
+            file.seek(info.header_offset + 26)
+            name_size, extra_size = struct.unpack("<HH", file.read(4))
+            start = info.header_offset + 30 + name_size + extra_size
+            file.seek(start)
+            data = file.read(info.compress_size)
+            file.seek(start + data.index(b"42"))
+            file.write(b"43")
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        return found
+
+    monkeypatch.setattr(proof, "read", then_changed)
+    out = tmp_path / "out"
+    with pytest.raises(WheelError, match=r"table\.json: the bytes written are not those verified"):
+        deliver(source, ARMHF.resolve(), None, out)
+    assert not out.exists()
+
+
+def test_the_written_wheel_is_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One pass over the input makes the plan and the proof; the wheel written is checked from
+    what that pass found (and is what inspect finds when it reads it)."""
+    passes: list[Path] = []
+    real = contents.read_wheel_inspecting
+
+    def counted(path: Path, *args: Any, **kwargs: Any) -> Any:
+        passes.append(Path(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(contents, "read_wheel_inspecting", counted)
+    monkeypatch.setattr(proof, "read_wheel_inspecting", counted)
+    monkeypatch.setattr(repair, "read_wheel_inspecting", counted)
+    source = seed(tmp_path / "in")
+
+    delivered = deliver(source, ARMHF.resolve(), None, tmp_path / "out")
+
+    assert passes == [source]
+    again = proof.prove(delivered.path, ARMHF.resolve(), None)
+    assert (again.problems, again.changes) == ((), ())
+    assert again.contents.entries == delivered.proof.contents.entries
+    assert again.contents.record == delivered.proof.contents.record
+    assert again.facts == delivered.proof.facts
 
 
 # --- the input is never replaced, unless asked ----------------------------------------------------

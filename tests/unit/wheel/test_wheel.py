@@ -3,10 +3,11 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import stat
 import struct
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from maturin_cross.errors import WheelError
 from maturin_cross.wheel import ziparchive
 from maturin_cross.wheel.contents import WheelContents
 from maturin_cross.wheel.record import Hash, RecordEntry
-from maturin_cross.wheel.rewrite import rewrite_wheel
+from maturin_cross.wheel.rewrite import rewrite_wheel, rewrite_wheel_checked
 from maturin_cross.wheel.tags import PolicyTag, policy_tag, tag_lines, wheel_filename
 
 INIT = "rpds/__init__.py"
@@ -709,12 +710,12 @@ def test_rewrite_leaves_nothing_partial_when_writing_fails(
         self: ziparchive.Writer,
         entry: ziparchive.Entry,
         local_extra: bytes,
-        chunks: Iterator[bytes],
-    ) -> None:
+        chunks: Iterable[bytes] | bytes,
+    ) -> int:
         if len(written) == 3:
             raise error
         written.append(entry.name)
-        real_add_raw(self, entry, local_extra, chunks)
+        return real_add_raw(self, entry, local_extra, chunks)
 
     monkeypatch.setattr(ziparchive.Writer, "add_raw", failing_add_raw)
     with pytest.raises(WheelError if isinstance(error, OSError) else KeyboardInterrupt) as info:
@@ -811,3 +812,30 @@ def test_members_written_with_data_descriptors_get_plain_local_headers(
         assert archive.testzip() is None
         assert not any(info.flag_bits & 0x08 for info in archive.infolist())
     assert read_member(read_wheel(out), ARM_SO) == read_member(read_wheel(streamed), SO)
+
+
+def test_a_written_wheel_is_checked_from_what_was_verified_in_its_input(
+    source: Path, tmp_path: Path
+) -> None:
+    """The new wheel is checked without reading it: as ``read_wheel`` would find it, and a
+    RECORD that gives a member another hash than its data was verified to have is refused."""
+    written = rewrite_wheel_checked(
+        read_wheel(source), tmp_path / "out", renames={SO: ARM_SO}, tags=[ARMV7]
+    )
+    checked = written.check()
+    again = read_wheel(written.path)
+    assert (checked.entries, checked.record, checked.wheel_tags, checked.tags) == (
+        again.entries,
+        again.record,
+        again.wheel_tags,
+        again.tags,
+    )
+    assert checked.zip_entry(ARM_SO).header_offset == again.zip_entry(ARM_SO).header_offset
+
+    other = Hash.of(b"other data")
+    record = [
+        RecordEntry(entry.path, other, entry.size) if entry.path == ARM_SO else entry
+        for entry in written.record
+    ]
+    with pytest.raises(WheelError, match=rf"{re.escape(ARM_SO)} does not match its sha256 hash"):
+        replace(written, record=record).check()

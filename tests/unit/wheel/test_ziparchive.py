@@ -17,6 +17,7 @@ import pytest
 import ziptamper
 from wheelmaker import make_wheel
 
+from maturin_cross.support.lanes import Lane
 from maturin_cross.wheel import ziparchive
 
 BIG = (1 << 32) + (5 << 20)
@@ -549,3 +550,30 @@ def test_a_member_read_back_and_forth_is_refused_past_its_restarts(tmp_path: Pat
                 for where in (10 << 20, 30 << 20, 50 << 20):  # further apart than it keeps
                     reader.seek(where)
                     assert reader.read(16) == bytes(16)
+
+
+def test_a_member_swept_once_keeps_its_head_and_tail_for_the_reads_to_come(tmp_path: Path) -> None:
+    """What an ELF reader asks for after the one pass (headers at the start, section headers at
+    the end) is served from what the pass kept; the middle is inflated again from the file."""
+    data = b"".join(bigwheel.filler(5 * (1 << 20) + 4321))
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("member", data)
+    (entry,) = read_directory(path)[0]
+    with open(path, "rb") as file, Lane() as lane:
+        reader = ziparchive.MemberReader(file, entry)
+        reader.HEAD = reader.CACHE = 1 << 20
+        raw = ziparchive.Crc()
+        swept: list[bytes] = []
+        assert reader.sweep(swept.append, lane=lane, raw_crc=raw) == len(data)
+        assert b"".join(swept) == data
+        start, _ = ziparchive.local_header(file, entry)
+        compressed = path.read_bytes()[start : start + entry.compressed_size]
+        assert raw.value == zlib.crc32(compressed)
+        for at, length in [(0, 1000), (len(data) - 5000, 5000), ((1 << 20) - 10, 10)]:
+            reader.seek(at)
+            assert reader.read(length) == data[at : at + length]
+        assert reader._restarts == 0
+        reader.seek(3 << 20)
+        assert reader.read(100) == data[3 << 20 : (3 << 20) + 100]
+        assert reader._restarts == 1
