@@ -14,7 +14,7 @@ const MASK: u64 = (1 << BITS) - 1;
 #[derive(Clone)]
 struct Entry {
     hash: u64,
-    pair: Arc<(PyObject, PyObject)>,
+    pair: Arc<(Py<PyAny>, Py<PyAny>)>,
 }
 
 enum Node {
@@ -203,7 +203,7 @@ impl HashTrieMap {
     }
 
     #[pyo3(signature = (key, default = None))]
-    fn get(&self, key: &Bound<'_, PyAny>, default: Option<PyObject>) -> PyResult<PyObject> {
+    fn get(&self, key: &Bound<'_, PyAny>, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
         let py = key.py();
         Ok(match find(py, self.root.as_ref(), key.hash()? as u64, key)? {
             Some(entry) => entry.pair.1.clone_ref(py),
@@ -211,7 +211,7 @@ impl HashTrieMap {
         })
     }
 
-    fn __getitem__(&self, key: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn __getitem__(&self, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = key.py();
         match find(py, self.root.as_ref(), key.hash()? as u64, key)? {
             Some(entry) => Ok(entry.pair.1.clone_ref(py)),
@@ -261,7 +261,7 @@ impl HashTrieMap {
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let Ok(other) = other.downcast::<HashTrieMap>() else { return Ok(false) };
+        let Ok(other) = other.cast::<HashTrieMap>() else { return Ok(false) };
         let py = other.py();
         let other = other.get();
         if other.size != self.size {
