@@ -59,16 +59,26 @@ class CrossToolchain:
     qemu: str
     std: str
     """How the target's Rust standard library is had: ``prebuilt`` or ``build-std``."""
+    release: str = "bookworm"
+    """The Debian release the sysroot is made from."""
+    version: str = "3.11"
+    """The target's Python, ``3.X``."""
+
+    @property
+    def spec(self) -> str:
+        """What tools/provision-cross.sh was asked for: ``arm64``, ``arm64@sid/3.14``."""
+        return spec_of(self.arch, self.release, self.version)
 
     @property
     def python(self) -> Path:
-        return self.sysroot / "usr" / "bin" / "python3.11"
+        return self.sysroot / "usr" / "bin" / f"python{self.version}"
 
     @property
     def sysconfigdata(self) -> Path:
         """The target Python's sysconfigdata file: the one real file of that name in the sysroot
         (Debian also links it under other names)."""
-        found = sorted((self.sysroot / "usr" / "lib" / "python3.11").glob("_sysconfigdata__*.py"))
+        folder = self.sysroot / "usr" / "lib" / f"python{self.version}"
+        found = sorted(folder.glob("_sysconfigdata__*.py"))
         real = [p for p in found if not p.is_symlink()]
         if len(real) != 1:
             raise ProvisionError(f"{self.arch}: not one real sysconfigdata file in {found}")
@@ -85,14 +95,14 @@ class CrossToolchain:
         return {"MATURIN_CROSS_SYSCONFIGDATA": str(self.sysconfigdata), **self.linker_env}
 
     def python_command(self, code: str, pythonpath: Path | None = None) -> list[str]:
-        """The command that runs ``code`` in the target's own python3.11 under qemu."""
+        """The command that runs ``code`` in the target's own Python under qemu."""
         cmd = [self.qemu, "-L", str(self.sysroot)]
         if pythonpath is not None:
             cmd += ["-E", f"PYTHONPATH={pythonpath}"]
         return [*cmd, str(self.python), "-c", code]
 
     def run_python(self, code: str, pythonpath: Path | None = None) -> str:
-        """Run ``code`` in the target's own python3.11 under qemu; return its stdout."""
+        """Run ``code`` in the target's own Python under qemu; return its stdout."""
         done = self.try_python(code, pythonpath)
         assert done.returncode == 0, f"target python failed:\n{done.stdout}\n{done.stderr}"
         return done.stdout
@@ -100,7 +110,7 @@ class CrossToolchain:
     def try_python(
         self, code: str, pythonpath: Path | None = None
     ) -> subprocess.CompletedProcess[str]:
-        """Run ``code`` in the target's own python3.11 under qemu, whatever it exits with."""
+        """Run ``code`` in the target's own Python under qemu, whatever it exits with."""
         # cwd=/: `-c` puts the working folder first on sys.path, and it must hold no package.
         return subprocess.run(
             self.python_command(code, pythonpath),
@@ -112,13 +122,33 @@ class CrossToolchain:
         )
 
 
+def default_release(arch: str) -> tuple[str, str]:
+    """The release and Python of ``arch``'s sysroot when none is named, as
+    tools/provision-cross.sh chooses them: the oldest Debian release known to maturin-cross that
+    has the architecture (bookworm, trixie for riscv64), and that release's own Python."""
+    from maturin_cross.target.debian import RELEASES
+
+    release = next(r for r in RELEASES.values() if arch in r.arches)
+    return release.name, release.pythons[0]
+
+
+def spec_of(arch: str, release: str, version: str) -> str:
+    """How tools/provision-cross.sh is asked for ``arch`` with ``release``'s Python ``version``:
+    the bare architecture for its default sysroot, ``ARCH@RELEASE/PYTHON`` otherwise."""
+    if (release, version) == default_release(arch):
+        return arch
+    return f"{arch}@{release}/{version}"
+
+
 _provisioned: dict[str, CrossToolchain] = {}
 
 
 def provision(arch: str, *, quiet: bool = True) -> CrossToolchain:
-    """The toolchain for ``arch``, provisioned by tools/provision-cross.sh (cached there between
-    runs, and here within one process). The script says what it does on stderr: kept for the
-    error message when ``quiet``, shown as it comes otherwise. Raises ProvisionError."""
+    """The toolchain for ``arch`` (a Debian architecture, or ``ARCH@RELEASE/PYTHON`` for a
+    sysroot of another release or Python), provisioned by tools/provision-cross.sh (cached
+    there between runs, and here within one process). The script says what it does on stderr:
+    kept for the error message when ``quiet``, shown as it comes otherwise. Raises
+    ProvisionError."""
     if arch in _provisioned:
         return _provisioned[arch]
     done = subprocess.run(
@@ -131,10 +161,10 @@ def provision(arch: str, *, quiet: bool = True) -> CrossToolchain:
     if done.returncode != 0:
         said = (done.stderr or "").strip()[-2000:] or "its words are above"
         raise ProvisionError(f"cannot provision the {arch} cross toolchain: {said}")
-    # The script's last line: arch sysroot rust-target linker qemu std.
+    # The script's last line: arch sysroot rust-target linker qemu std release python.
     lines = done.stdout.strip().splitlines()
     fields = lines[-1].split() if lines else []
-    if len(fields) != 6:
+    if len(fields) != 8:
         raise ProvisionError(f"tools/provision-cross.sh {arch} said {done.stdout!r}")
     toolchain = CrossToolchain(fields[0], Path(fields[1]), *fields[2:])
     for tool in (toolchain.linker, toolchain.qemu):

@@ -2,9 +2,13 @@
 # Provision real cross toolchains, target sysroots and qemu from Debian's packages, starting from
 # nothing: a machine that never had Debian's Rust, a cross compiler or qemu, with or without rustup.
 #
-#   tools/provision-cross.sh armhf [arm64 i386 ppc64el s390x armel mipsel mips64el ...]
+#   tools/provision-cross.sh armhf [arm64 i386 ppc64el s390x armel mipsel mips64el riscv64 ...]
+#   tools/provision-cross.sh arm64@sid/3.14 armhf@trixie ...
 #
-# As root, idempotently, for each Debian architecture:
+# Each argument is a Debian architecture, optionally with the Debian release and the Python its
+# sysroot holds (ARCH@RELEASE/PYTHON; default: the oldest release known here that has the
+# architecture, and that release's own Python: bookworm's python3.11 for most, trixie's python3.13
+# for riscv64, which bookworm does not have). As root, idempotently, for each:
 #   - on the host, through apt: the GNU cross compiler and C library for the target (the Rust
 #     linker), qemu-user-static, pkg-config, and Debian's newest rustc-web/cargo-web (linked into
 #     rustup as the toolchain `debian-web` where rustup is installed; rustup's own toolchain stays
@@ -15,17 +19,22 @@
 #     the standard library (build-std). The prebuilt one is repackaged the way dpkg-cross makes
 #     its -cross packages, as libstd-rust-web-dev-<arch>-cross, which depends on exactly its
 #     rustc-web: dpkg owns its files, and apt removes it with rustc-web or before another
-#     rustc-web version goes in, so no standard library of another compiler stays behind;
-#   - a target sysroot with the target's own python3.11 at $CROSS_PROVISION_CACHE/sysroots/<arch>
-#     (default cache: ~/.cache/maturin-cross), made by the product itself:
-#     `maturin-cross sysroot debian:bookworm/<arch>` (its downloads under sysroot-downloads/).
+#     rustc-web version goes in, so no standard library of another compiler stays behind. An
+#     architecture the host's release lacks (riscv64) is looked up in the oldest release that has
+#     it: trixie's libstd-rust-web-dev:riscv64 is built by trixie's rustc-web, so unless the
+#     versions are the same, riscv64's standard library is build-std's;
+#   - a target sysroot with the target's own Python at $CROSS_PROVISION_CACHE/sysroots/<arch>
+#     (<arch>-<release>-<python> for a release or Python other than the default; default cache:
+#     ~/.cache/maturin-cross), made by the product itself:
+#     `maturin-cross sysroot debian:<release>/<arch> --python <python>` (its downloads under
+#     sysroot-downloads/). riscv64's comes from trixie, as bookworm has no riscv64 packages.
 # Target architectures are never added to the host's dpkg: their packages come through a private
 # apt configuration per architecture (the host's sources, their own index and cache under
 # $CROSS_PROVISION_CACHE/apt/<arch>), so a partial index for one architecture spoils no other.
 # A second run with everything in place does no network access. Runs of this script wait for
 # each other (a lock in the cache) and apt calls wait for another apt's lock. Says which Rust it
-# chose and why, and prints one line per arch on stdout:
-#   <arch> <sysroot> <rust triple> <linker> <qemu> <std: prebuilt|build-std>
+# chose and why, and prints one line per argument on stdout:
+#   <arch> <sysroot> <rust triple> <linker> <qemu> <std: prebuilt|build-std> <release> <python>
 set -euo pipefail
 
 cache=${CROSS_PROVISION_CACHE:-${MATURIN_CROSS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/maturin-cross}}
@@ -46,13 +55,51 @@ arches() { PYTHONPATH=$src python3 -S -m maturin_cross.target.arches "$@"; }
 maturin_cross() { PYTHONPATH=$src python3 -S -m maturin_cross "$@"; }
 command -v python3 >/dev/null || die "python3 is not on PATH: it reads the architecture table"
 known=$(arches debian) || die "cannot read the architecture table in $src"
-declare -A GNU=() RUST=() QEMU=()
+# The Debian releases known here (src/maturin_cross/target/debian.py), oldest first, each with
+# its Pythons (its own first) and its architectures: `NAME PY,PY ARCH,ARCH`.
+releases=$(PYTHONPATH=$src python3 -S -c '
+from maturin_cross.target.debian import RELEASES
+for r in RELEASES.values():
+    print(r.name, ",".join(r.pythons), ",".join(r.arches))') \
+  || die "cannot read the releases in $src"
+# The release and Python of a request (the arch's oldest release and that release's own Python,
+# unless named): `RELEASE PYTHON`, or a message saying what is wrong.
+release_of() {
+  local arch=$1 want=$2 python=$3 name pythons archs
+  while read -r name pythons archs; do
+    [ -z "$want" ] || [ "$want" = "$name" ] || continue
+    case ",$archs," in *",$arch,"*) ;; *) [ -z "$want" ] && continue
+      echo "Debian $name has no architecture $arch"; return 1 ;; esac
+    [ -n "$python" ] || python=${pythons%%,*}
+    case ",$pythons," in *",$python,"*) echo "$name $python"; return 0 ;; esac
+    echo "Debian $name has no Python $python; it has ${pythons//,/ }"; return 1
+  done <<<"$releases"
+  if [ -n "$want" ]; then
+    echo "Debian $want is not a release known here; known: $(cut -d' ' -f1 <<<"$releases" | paste -sd' ')"
+  else
+    echo "no release known here has $arch"
+  fi
+  return 1
+}
+declare -A GNU=() RUST=() QEMU=() OWN=()
 [ $# -gt 0 ] || die "name at least one Debian architecture ($known)"
-for arch in "$@"; do
+specs=("$@")
+set --
+declare -A SPEC_ARCH=() SPEC_RELEASE=() SPEC_PYTHON=()
+for spec in "${specs[@]}"; do
+  [[ $spec =~ ^([a-z0-9]+)(@([a-z]+)(/(3\.[0-9]+))?)?$ ]] \
+    || die "'$spec' is not ARCH, ARCH@RELEASE or ARCH@RELEASE/PYTHON (such as arm64@sid/3.14)"
+  arch=${BASH_REMATCH[1]}
   case " $known " in
     *" $arch "*) read -r "GNU[$arch]" "RUST[$arch]" "QEMU[$arch]" <<<"$(arches debian "$arch")" ;;
     *) die "unknown architecture '$arch'; known: $known" ;;
   esac
+  said=$(release_of "$arch" "${BASH_REMATCH[3]}" "${BASH_REMATCH[5]}") || die "'$spec': $said"
+  read -r "SPEC_RELEASE[$spec]" "SPEC_PYTHON[$spec]" <<<"$said"
+  SPEC_ARCH[$spec]=$arch
+  # The release the architecture's own packages (its standard library) are looked up in.
+  OWN[$arch]=$(release_of "$arch" "" "" | cut -d' ' -f1)
+  case " $* " in *" $arch "*) ;; *) set -- "$@" "$arch" ;; esac
 done
 [ "$(id -u)" = 0 ] || die "needs root for apt-get and dpkg (run it as root or with sudo)"
 for tool in apt-get apt-cache dpkg dpkg-deb dpkg-query flock; do
@@ -105,12 +152,36 @@ apt_install() {
 
 # apt for a target architecture, never the host's: the host's sources, with the index, cache and
 # (empty) package status of its own, so that dependencies resolve as on a fresh target.
+# An architecture bookworm lacks has the sources of the oldest release that has it, derived from
+# the host's by the product (its Debian archive, that release's suites), written once.
+write_own_sources() {
+  local arch=$1 dir="$cache/apt/$1"
+  [ "${OWN[$arch]}" != bookworm ] && [ ! -s "$dir/sources.list" ] || return 0
+  mkdir -p "$dir"
+  PYTHONPATH=$src python3 -S -c '
+import sys
+from maturin_cross.buildenv.debian_root import host_sources
+from maturin_cross.target import debian
+request = debian.parse(sys.argv[1], None, (), ())
+print("\n".join(debian.derive_sources(request, host_sources())))' "debian:${OWN[$arch]}/$arch" \
+    > "$dir/sources.list.tmp" || true
+  if [ ! -s "$dir/sources.list.tmp" ]; then
+    die "cannot derive the apt sources of Debian ${OWN[$arch]} for $arch from the host's"
+  fi
+  mv "$dir/sources.list.tmp" "$dir/sources.list"
+}
+for arch in "$@"; do write_own_sources "$arch"; done
+own_sources() {
+  [ "${OWN[$1]}" != bookworm ] || return 0
+  echo "-o Dir::Etc::SourceList=$cache/apt/$1/sources.list -o Dir::Etc::SourceParts=/dev/null"
+}
 target_apt() {
   local arch=$1; shift
-  local dir="$cache/apt/$arch"
+  local dir="$cache/apt/$arch" own
   mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
   [ -f "$dir/status" ] || : > "$dir/status"
-  apt-get -o APT::Architecture="$arch" -o APT::Architectures="$arch" \
+  read -r -a own <<<"$(own_sources "$arch")"
+  apt-get "${own[@]}" -o APT::Architecture="$arch" -o APT::Architectures="$arch" \
     -o Dir::State::Lists="$dir/lists" -o Dir::State::status="$dir/status" \
     -o Dir::Cache="$dir/cache" -o Debug::NoLocking=1 -o APT::Sandbox::User=root \
     -o Acquire::Languages=none -o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false \
@@ -118,8 +189,9 @@ target_apt() {
 }
 target_cache() {
   local arch=$1; shift
-  local dir="$cache/apt/$arch"
-  apt-cache -o APT::Architecture="$arch" -o APT::Architectures="$arch" \
+  local dir="$cache/apt/$arch" own
+  read -r -a own <<<"$(own_sources "$arch")"
+  apt-cache "${own[@]}" -o APT::Architecture="$arch" -o APT::Architectures="$arch" \
     -o Dir::State::Lists="$dir/lists" -o Dir::State::status="$dir/status" \
     -o Dir::Cache="$dir/cache" "$@"
 }
@@ -275,10 +347,21 @@ for arch in "$@"; do
       dpkg -r "$(std_package "$arch")" >/dev/null
     fi
     echo "build-std $version" > "$(memo "$arch")"
-    log "$arch: Rust $version; no libstd-rust-web-dev:$arch=$version to be had, so cargo builds the standard library for $triple from rust-web-src (build-std)"
+    log "$arch: Rust $version; no libstd-rust-web-dev:$arch=$version to be had (Debian ${OWN[$arch]}'s index), so cargo builds the standard library for $triple from rust-web-src (build-std)"
   fi
+done
 
-  sysroot="$cache/sysroots/$arch"
+declare -A SYSROOT=()
+for spec in "${specs[@]}"; do
+  arch=${SPEC_ARCH[$spec]} release=${SPEC_RELEASE[$spec]} python=${SPEC_PYTHON[$spec]}
+  default=$(release_of "$arch" "" "")
+  if [ "$release $python" = "$default" ]; then
+    sysroot="$cache/sysroots/$arch"
+  else
+    sysroot="$cache/sysroots/$arch-$release-$python"
+  fi
+  SYSROOT[$spec]=$sysroot
+  log "$spec: the sysroot is Debian $release's $arch with python$python (maturin-cross sysroot debian:$release/$arch --python $python)"
   # The sysroot is the product's own: `maturin-cross sysroot` resolves it with apt (privately,
   # without root), keeps its downloads in the cache and leaves a finished root as it is, so a
   # second run needs no network. A root made by an earlier version of this script (no mark of
@@ -288,9 +371,9 @@ for arch in "$@"; do
     old=$(mktemp -d "$cache/sysroots/.old-$arch.XXXXXX")
     mv "$sysroot" "$old/"
   fi
-  maturin_cross sysroot "debian:bookworm/$arch" "$sysroot" "${SYSROOT_WITH[@]}" \
+  maturin_cross sysroot "debian:$release/$arch" "$sysroot" --python "$python" "${SYSROOT_WITH[@]}" \
     --cache "$cache/sysroot-downloads" >&2 \
-    || die "cannot make the $arch sysroot (maturin-cross sysroot said why above)"
+    || die "cannot make the $spec sysroot (maturin-cross sysroot said why above)"
   [ -z "$old" ] || rm -rf "$old"
 done
 
@@ -298,6 +381,8 @@ if command -v rustup >/dev/null && ! rustup toolchain list 2>/dev/null | grep -q
   rustup toolchain link debian-web /usr
 fi
 
-for arch in "$@"; do
-  echo "$arch $cache/sysroots/$arch ${RUST[$arch]} ${GNU[$arch]}-gcc ${QEMU[$arch]} ${STD[$arch]}"
+for spec in "${specs[@]}"; do
+  arch=${SPEC_ARCH[$spec]}
+  echo "$arch ${SYSROOT[$spec]} ${RUST[$arch]} ${GNU[$arch]}-gcc ${QEMU[$arch]} ${STD[$arch]}" \
+    "${SPEC_RELEASE[$spec]} ${SPEC_PYTHON[$spec]}"
 done

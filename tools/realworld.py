@@ -1,8 +1,11 @@
 """Real PyPI packages cross-built by ``maturin-cross build`` and proven by ``maturin-cross test``
 with a call of a real function on the target, under qemu.
 
-    tox -e realworld                         (every package, armhf and arm64)
+    tox -e realworld                         (every package, every target below)
     python tools/realworld.py [--arch A]... [--package P]... [--markdown FILE]
+
+The targets: armhf and arm64 with bookworm's python3.11, arm64 with trixie's python3.13
+(``arm64@trixie``) and riscv64, whose sysroot is trixie's (python3.13).
 
 A user sets only what every cross build needs: the target's sysconfigdata and its linker. What a
 package needs beyond that is in its row (``settings``), so the table in docs/compatibility.md says
@@ -98,7 +101,8 @@ PACKAGES = (
     ),
 )
 
-ARCHES = ("armhf", "arm64")
+ARCHES = ("armhf", "arm64", "arm64@trixie", "riscv64")
+"""What tools/provision-cross.sh is asked for (``ARCH@RELEASE`` for a newer Python)."""
 CI_SUBSET = (("rpds-py", "armhf"), ("orjson", "arm64"))
 """What CI builds of this list on every change (the rest is ``tox -e realworld``)."""
 
@@ -107,6 +111,9 @@ CI_SUBSET = (("rpds-py", "armhf"), ("orjson", "arm64"))
 class Result:
     package: Package
     arch: str
+    """The target as tools/provision-cross.sh was asked for it."""
+    python: str
+    """The target's Python, ``3.X``."""
     ok: bool
     wheel: str
     seconds: float
@@ -174,7 +181,9 @@ def prove(package: Package, cross: CrossToolchain, work: Path) -> Result:
     built = _run(cli_command("build", source, "-o", out), env, log)
     wheels = sorted(out.glob("*.whl")) if built.returncode == 0 else []
     if len(wheels) != 1:
-        return Result(package, cross.arch, False, "", time.monotonic() - started, _tail(log))
+        return Result(
+            package, cross.spec, cross.version, False, "", time.monotonic() - started, _tail(log)
+        )
     test = cli_command("test", wheels[0], "--sysroot", cross.sysroot)
     if package.command:
         test += ["--command", package.command]
@@ -185,20 +194,23 @@ def prove(package: Package, cross: CrossToolchain, work: Path) -> Result:
     tested = _run(test, env, log)
     said = tested.stdout.strip() if tested.returncode == 0 else _tail(log)
     seconds = time.monotonic() - started
-    return Result(package, cross.arch, tested.returncode == 0, wheels[0].name, seconds, said)
+    ok = tested.returncode == 0
+    return Result(package, cross.spec, cross.version, ok, wheels[0].name, seconds, said)
 
 
 def markdown(results: Sequence[Result]) -> str:
     """The table of docs/compatibility.md."""
     lines = [
-        "| package | version | what it proves | arch | result | wheel | set by hand | time |",
-        "|---|---|---|---|---|---|---|---|",
+        "| package | version | what it proves | arch | Python | result | wheel | set by hand "
+        "| time |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         p = r.package
         settings = ", ".join(f"`{k}={v}`" for k, v in p.settings.items()) or "nothing"
         lines.append(
-            f"| {p.name} | {p.version} | {p.kind} | {r.arch} | {'proven' if r.ok else 'FAILED'} "
+            f"| {p.name} | {p.version} | {p.kind} | {r.arch} | {r.python} "
+            f"| {'proven' if r.ok else 'FAILED'} "
             f"| `{r.wheel or '-'}` | {settings} | {r.seconds:.0f} s |"
         )
     return "\n".join(lines) + "\n"
@@ -225,7 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 1
             for package in packages:
                 print(f"== {package.name} {package.version} for {arch}", flush=True)
-                result = prove(package, cross, base / arch / package.name)
+                folder = arch.replace("@", "-").replace("/", "-")
+                result = prove(package, cross, base / folder / package.name)
                 print(("proven: " if result.ok else "FAILED:\n") + result.said, flush=True)
                 results.append(result)
     table = markdown(results)

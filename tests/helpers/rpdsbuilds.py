@@ -27,14 +27,15 @@ _built: dict[str, Built] = {}
 
 def rpds_build(toolchain: CrossToolchain, folder: Path) -> Built:
     """examples/rpds built for ``toolchain``'s target in ``folder`` (a fresh copy, written to
-    ``folder/wheels``), or the build this session already made for that architecture."""
-    if toolchain.arch in _built:
-        return _built[toolchain.arch]
+    ``folder/wheels``), or the build this session already made for that target (architecture,
+    release and Python)."""
+    if toolchain.spec in _built:
+        return _built[toolchain.spec]
     source = folder / "rpds"
     shutil.copytree(EXAMPLES / "rpds", source, ignore=shutil.ignore_patterns("target"))
     out = folder / "wheels"
     done = run_cli(["build", source, "-o", out], env=clean_environ(**toolchain.build_env()))
     lines = done.stdout.strip().splitlines()
     wheel = Path(lines[-1]) if done.returncode == 0 and lines else None
-    _built[toolchain.arch] = Built(done, out, wheel)
-    return _built[toolchain.arch]
+    _built[toolchain.spec] = Built(done, out, wheel)
+    return _built[toolchain.spec]

@@ -1,7 +1,8 @@
 """The proof: examples/rpds cross-built through both doors (the PEP 517 backend under
 ``python -m build``, isolated and not, and ``maturin-cross build``) for armhf, arm64, i386, ppc64el
-and s390x, and through ``maturin-cross build`` for armel, mipsel and mips64el too (their Rust
-standard library built with build-std, as s390x's), with nothing set but
+and s390x, and through ``maturin-cross build`` for armel, mipsel, mips64el and riscv64 too (their
+Rust standard library built with build-std, as s390x's) and for sid's Python 3.14 and 3.15 on
+arm64 (bookworm's 3.11 everywhere else, trixie's 3.13 on riscv64), with nothing set but
 MATURIN_CROSS_SYSCONFIGDATA (and the linker), imports in the target's own Python under qemu and
 returns right answers, seen both directly and through ``maturin-cross test``."""
 
@@ -33,16 +34,17 @@ def _build_env(toolchain: CrossToolchain, **extra: str) -> dict[str, str]:
 
 
 def _assert_imports(toolchain: CrossToolchain, wheel: Path, tmp_path: Path) -> None:
-    tag, multiarch, machine = ARCHES[toolchain.arch]
-    module = f"rpds.cpython-311-{multiarch}.so"
-    assert wheel.name == f"rpds_example-0.1.0-cp311-cp311-{tag}.whl"
+    tag, multiarch, machine = ARCHES[toolchain.spec]
+    cp = "cp" + toolchain.version.replace(".", "")
+    module = f"rpds.cpython-{cp[2:]}-{multiarch}.so"
+    assert wheel.name == f"rpds_example-0.1.0-{cp}-{cp}-{tag}.whl"
     unpacked = tmp_path / "unpacked"
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         archive.extractall(unpacked)
     assert f"rpds/{module}" in names
     wheel_meta = next(n for n in names if n.endswith(".dist-info/WHEEL"))
-    assert f"Tag: cp311-cp311-{tag}" in (unpacked / wheel_meta).read_text().splitlines()
+    assert f"Tag: {cp}-{cp}-{tag}" in (unpacked / wheel_meta).read_text().splitlines()
     out = toolchain.run_python(CHECK, pythonpath=unpacked).splitlines()
     assert out[0] == f"{machine} {module}"
     assert out[1] == "[('a', 1), ('b', 2)] 1 False 2 3996001 2000"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{wheel} does not exist; name a wheel file")
     if args.sysroot and not options.names_target(args):
         # The sysroot's own Python says what the target is.
-        args.sysconfigdata = str(Path(args.sysroot) / "usr" / "lib")
+        args.sysconfigdata = str(python_folder(Path(args.sysroot), args.wheels))
     aimed = options.aim(options.settings(args))
     target, sysroot = aimed.target, aimed.sysroot
     if sysroot is None or target.python is None:
@@ -89,3 +91,29 @@ def run(args: argparse.Namespace) -> int:
     if verdict.failure is not None:
         raise BuildError(verdict.failure)
     return 0
+
+
+def python_folder(sysroot: Path, wheels: Sequence[Path]) -> Path:
+    """Where the target's sysconfigdata is looked for in ``sysroot``: its ``usr/lib``, or, when
+    every wheel is built for one CPython (``cp315-cp315``, ``cp314-cp314t``) and the sysroot
+    has that Python's folder, that folder. A root may hold several Pythons (Debian sid's
+    python3-cffi-backend brings sid's default python3 beside the one asked for)."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    lib = sysroot / "usr" / "lib"
+    folders = set()
+    for wheel in wheels:
+        try:
+            tags = parse_wheel_filename(wheel.name)[3]
+        except InvalidWheelFilename:
+            return lib
+        for tag in tags:
+            found = re.fullmatch(r"cp3(\d+)", tag.interpreter)
+            abi = re.fullmatch(r"cp3(\d+)(t?)", tag.abi)
+            if not found or not abi or abi.group(1) != found.group(1):
+                return lib
+            folders.add(f"python3.{found.group(1)}{abi.group(2)}")
+    if len(folders) != 1:
+        return lib
+    folder = lib / folders.pop()
+    return folder if folder.is_dir() else lib

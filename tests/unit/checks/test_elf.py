@@ -819,3 +819,24 @@ class _Counting(io.BytesIO):
     def read(self, size: int | None = -1) -> bytes:
         self.reads += 1
         return super().read(size)
+
+
+@pytest.mark.parametrize(
+    ("flags", "fits"),
+    [
+        (0x5, True),  # RVC + double: what gcc and rustc make for riscv64gc (lp64d)
+        (0x4, True),  # double without compressed instructions: an ISA choice, not an ABI one
+        (0x1, False),  # RVC + soft-float (lp64)
+        (0x3, False),  # RVC + single-float (lp64f)
+        (0x7, False),  # RVC + quad-float (lp64q)
+    ],
+)
+def test_riscv_float_abi_is_read_past_the_rvc_bit(flags: int, fits: bool) -> None:
+    # EF_RISCV_RVC (0x1) shares e_flags with the float ABI (0x6): riscv64-linux-gnu (lp64d)
+    # takes any module of the double-float ABI, with or without RVC, and nothing else.
+    info = read_elf(patched(data_of("riscv64-linux-gnu.so"), flags=flags), "rv.so")
+    problems = check_fits(info, parse_multiarch("riscv64-linux-gnu").elf, "rv.so", "riscv64")
+    assert (problems == []) is fits, problems
+    if not fits:
+        assert len(problems) == 1
+        assert "float ABI" in problems[0]
