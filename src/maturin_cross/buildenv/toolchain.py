@@ -55,6 +55,8 @@ class RustSetup:
 
     env: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    sysroot: Path | None = None
+    """The chosen toolchain's sysroot (where build-std's sources are), when known."""
 
 
 def has_prebuilt_std(toolchain: Toolchain, triple: str) -> bool:
@@ -278,10 +280,11 @@ def setup_for(triple: str, environ: Mapping[str, str]) -> RustSetup:
     if choice is None:
         raise BuildError(missing_std_message(triple, sysroot or "the active toolchain"))
     if choice.active and not choice.build_std:
-        return RustSetup()
+        return RustSetup(sysroot=choice.toolchain.sysroot)
     delta = pin if choice.active else {"RUSTUP_TOOLCHAIN": choice.toolchain.name}
     nightly = choice.build_std and _is_nightly(delta)
-    return setup_env(choice, triple, environ, nightly=nightly)
+    setup = setup_env(choice, triple, environ, nightly=nightly)
+    return RustSetup(setup.env, setup.notes, choice.toolchain.sysroot)
 
 
 def cargo_configs(start: Path, environ: Mapping[str, str]) -> list[CargoConfig]:

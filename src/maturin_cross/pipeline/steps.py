@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from maturin_cross.buildenv import pyo3_setup, toolchain
+from maturin_cross.buildenv import pyo3_setup, reproducible, toolchain
 from maturin_cross.buildenv.c_side import c_side
 from maturin_cross.checks import proof, repair
 from maturin_cross.errors import BuildError, ConfigError
@@ -88,10 +88,31 @@ def environment(
             delta.update(link.env)
             notes += link.notes
             explain = link.explain
+        same = _reproducible(build, environ, rust.sysroot)
+        delta.update(same.env)
+        notes += same.notes
     # maturin >= 1.7 takes the platform tag from here; older ones are retagged afterwards.
     delta["_PYTHON_HOST_PLATFORM"] = build.target.platform_tag.replace("_", "-", 1)
     delta["CARGO_BUILD_TARGET"] = build.target.rust_target
     return Environment(delta, tuple(notes), explain)
+
+
+def _reproducible(
+    build: Build, environ: Mapping[str, str], rust_sysroot: Path | None
+) -> reproducible.Reproducible:
+    """The same bytes from any folder: this build's folders remapped, the zip's time fixed."""
+    start = build.project.manifest_dir(build.settings.maturin)
+    home = environ.get("CARGO_HOME") or os.path.join(
+        environ.get("HOME") or os.path.expanduser("~"), ".cargo"
+    )
+    folders = reproducible.Folders(
+        source=build.source_dir,
+        cargo_home=Path(home).absolute(),
+        target=_config_folder(build, environ).parent.absolute(),
+        rust_sysroot=rust_sysroot,
+    )
+    configs = toolchain.cargo_configs(start, environ)
+    return reproducible.setup(build.target.rust_target, folders, environ, configs)
 
 
 def _linker(build: Build, environ: Mapping[str, str]) -> toolchain.LinkerSetup:
