@@ -28,6 +28,7 @@ from maturin_cross.settings.model import Settings
 from maturin_cross.support.processes import log, run
 from maturin_cross.target import hostinfo
 from maturin_cross.target.resolve import Target
+from maturin_cross.wheel import sbom
 from maturin_cross.trial import launch, prepare
 
 
@@ -209,6 +210,8 @@ def build_wheel(
                 f"({', '.join(w.name for w in wheels) or 'none'}) where one was expected; "
                 f"pass one interpreter and one target"
             )
+        if build.cross:  # the project's folder out of maturin's SBOM, as out of the code
+            sbom.remap_sboms(wheels[0], build.source_dir, reproducible.REMAPPED_TO["source"])
         delivered = deliver(
             wheels[0],
             build.target,
