@@ -88,5 +88,5 @@ def test_two_folders_two_users_two_cargo_homes_one_wheel(
     with zipfile.ZipFile(wheel_a) as archive:
         for name in archive.namelist():
             data = archive.read(name)
-            for folder in (str(tmp_path).encode(), b"/root/", b"/usr/lib/rustlib/src"):
-                assert folder not in data, (name, folder)
+            for spelled in (str(tmp_path).encode(), b"/root/", b"/usr/lib/rustlib/src"):
+                assert spelled not in data, (name, spelled)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from maturin_cross.buildenv import pyo3_setup, reproducible, toolchain
+from maturin_cross.buildenv import pyo3_setup, remap, toolchain
 from maturin_cross.buildenv.c_side import c_side
 from maturin_cross.checks import proof, repair
 from maturin_cross.errors import BuildError, ConfigError
@@ -28,8 +28,8 @@ from maturin_cross.settings.model import Settings
 from maturin_cross.support.processes import log, run
 from maturin_cross.target import hostinfo
 from maturin_cross.target.resolve import Target
-from maturin_cross.wheel import sbom
 from maturin_cross.trial import launch, prepare
+from maturin_cross.wheel import sbom
 
 
 @dataclass(frozen=True)
@@ -100,20 +100,20 @@ def environment(
 
 def _reproducible(
     build: Build, environ: Mapping[str, str], rust_sysroot: Path | None
-) -> reproducible.Reproducible:
+) -> remap.Reproducible:
     """The same bytes from any folder: this build's folders remapped, the zip's time fixed."""
     start = build.project.manifest_dir(build.settings.maturin)
     home = environ.get("CARGO_HOME") or os.path.join(
         environ.get("HOME") or os.path.expanduser("~"), ".cargo"
     )
-    folders = reproducible.Folders(
+    folders = remap.Folders(
         source=build.source_dir,
         cargo_home=Path(home).absolute(),
         target=_config_folder(build, environ).parent.absolute(),
         rust_sysroot=rust_sysroot,
     )
     configs = toolchain.cargo_configs(start, environ)
-    return reproducible.setup(build.target.rust_target, folders, environ, configs)
+    return remap.setup(build.target.rust_target, folders, environ, configs)
 
 
 def _linker(build: Build, environ: Mapping[str, str]) -> toolchain.LinkerSetup:
@@ -211,7 +211,7 @@ def build_wheel(
                 f"pass one interpreter and one target"
             )
         if build.cross:  # the project's folder out of maturin's SBOM, as out of the code
-            sbom.remap_sboms(wheels[0], build.source_dir, reproducible.REMAPPED_TO["source"])
+            sbom.remap_sboms(wheels[0], build.source_dir, remap.REMAPPED_TO["source"])
         delivered = deliver(
             wheels[0],
             build.target,

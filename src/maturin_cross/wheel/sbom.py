@@ -5,7 +5,7 @@ maturin (1.9 and newer) puts a CycloneDX SBOM of the Rust dependencies in
 absolute path of the folder it was built in (``path+file:///home/me/src/proj#name@1.0``). With
 ``SOURCE_DATE_EPOCH`` set its time is fixed and it has no random serial number, so that path is
 all that makes two builds of the same sources in two folders differ. Here it is replaced by the
-fixed name the compiled code uses for that folder (``buildenv/reproducible``), as a fresh copy of
+fixed name the compiled code uses for that folder (``buildenv/remap``), as a fresh copy of
 maturin's wheel: every other member copied compressed, as it is; the SBOM and RECORD written
 anew. Used on maturin's own output only, before the wheel is checked and corrected.
 """

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from maturin_cross.buildenv import reproducible
-from maturin_cross.buildenv.reproducible import SEPARATOR, Folders
+from maturin_cross.buildenv import remap
+from maturin_cross.buildenv.remap import SEPARATOR, Folders
 
 ARMV7 = "armv7-unknown-linux-gnueabihf"
 FOLDERS = Folders(Path("/w/src"), Path("/h/.cargo"), Path("/w/src/target"), Path("/rust"))
@@ -19,26 +19,26 @@ OURS = [
 ]
 
 
-def _flags(env: dict[str, str] | reproducible.Reproducible) -> list[str]:
-    mapping = env.env if isinstance(env, reproducible.Reproducible) else env
+def _flags(env: dict[str, str] | remap.Reproducible) -> list[str]:
+    mapping = env.env if isinstance(env, remap.Reproducible) else env
     return mapping["CARGO_ENCODED_RUSTFLAGS"].split(SEPARATOR)
 
 
 def test_with_nothing_set_our_flags_and_the_fixed_time() -> None:
-    done = reproducible.setup(ARMV7, FOLDERS, {}, [])
+    done = remap.setup(ARMV7, FOLDERS, {}, [])
     assert _flags(done) == OURS
     assert done.env["SOURCE_DATE_EPOCH"] == "315532800"
     assert done.notes == ()
 
 
 def test_the_users_time_is_kept() -> None:
-    done = reproducible.setup(ARMV7, FOLDERS, {"SOURCE_DATE_EPOCH": "1700000000"}, [])
+    done = remap.setup(ARMV7, FOLDERS, {"SOURCE_DATE_EPOCH": "1700000000"}, [])
     assert "SOURCE_DATE_EPOCH" not in done.env
 
 
 def test_a_folder_not_known_is_not_remapped() -> None:
     folders = Folders(Path("/w/src"), Path("/h/.cargo"), Path("/w/src/target"))
-    assert not any("rustc/sysroot" in flag for flag in reproducible.remap_flags(folders))
+    assert not any("rustc/sysroot" in flag for flag in remap.remap_flags(folders))
 
 
 def test_the_users_flags_come_after_ours_from_each_place_cargo_reads() -> None:
@@ -55,13 +55,13 @@ def test_the_users_flags_come_after_ours_from_each_place_cargo_reads() -> None:
         ({"CARGO_BUILD_RUSTFLAGS": "--cfg x"}, ["--cfg", "x"]),
         ({"CARGO_ENCODED_RUSTFLAGS": ""}, []),
     ]:
-        assert _flags(reproducible.setup(ARMV7, FOLDERS, environ, [])) == OURS + expected
+        assert _flags(remap.setup(ARMV7, FOLDERS, environ, [])) == OURS + expected
 
 
 def test_rustflags_of_a_configuration_file_are_kept(tmp_path: Path) -> None:
     project = tmp_path / ".cargo" / "config.toml"
     home = tmp_path / "home" / "config.toml"
-    configs: list[reproducible.CargoConfig] = [
+    configs: list[remap.CargoConfig] = [
         (project, {"target": {ARMV7: {"rustflags": ["-Ctarget-cpu=cortex-a7"]}}}),
         (
             home,
@@ -72,21 +72,21 @@ def test_rustflags_of_a_configuration_file_are_kept(tmp_path: Path) -> None:
         ),
     ]
     # The target's table wins over build.rustflags, as in cargo.
-    assert _flags(reproducible.setup(ARMV7, FOLDERS, {}, configs)) == [
+    assert _flags(remap.setup(ARMV7, FOLDERS, {}, configs)) == [
         *OURS,
         "-Ctarget-cpu=cortex-a7",
     ]
     # build.rustflags when no target table sets any; RUSTFLAGS over both.
-    assert _flags(reproducible.setup(ARMV7, FOLDERS, {}, configs[1:])) == [*OURS, "--cfg", "home"]
+    assert _flags(remap.setup(ARMV7, FOLDERS, {}, configs[1:])) == [*OURS, "--cfg", "home"]
     environ = {"RUSTFLAGS": "-Cz"}
-    assert _flags(reproducible.setup(ARMV7, FOLDERS, environ, configs)) == [*OURS, "-Cz"]
+    assert _flags(remap.setup(ARMV7, FOLDERS, environ, configs)) == [*OURS, "-Cz"]
 
 
 def test_flags_that_cannot_be_merged_are_left_alone_with_a_note(tmp_path: Path) -> None:
     cfg = (tmp_path / "config.toml", {"target": {"cfg(unix)": {"rustflags": ["-Cx"]}}})
-    unreadable: reproducible.CargoConfig = (tmp_path / "bad.toml", None)
+    unreadable: remap.CargoConfig = (tmp_path / "bad.toml", None)
     for configs in ([cfg], [unreadable]):
-        done = reproducible.setup(ARMV7, FOLDERS, {}, configs)
+        done = remap.setup(ARMV7, FOLDERS, {}, configs)
         assert "CARGO_ENCODED_RUSTFLAGS" not in done.env
         assert done.env["SOURCE_DATE_EPOCH"] == "315532800"
         (note,) = done.notes
