@@ -121,6 +121,15 @@ def run_in_root(root: Path, script: str, *, timeout: float | None = None) -> flo
     return took
 
 
+def trust(root: Path) -> None:
+    """This machine's name servers and certificate authorities in the root: pip and cargo in
+    it reach the registries the way this machine does."""
+    shutil.copyfile("/etc/resolv.conf", root / "etc" / "resolv.conf")
+    bundle = Path("/etc/ssl/certs/ca-certificates.crt")
+    if bundle.is_file():
+        shutil.copyfile(bundle, root / "etc" / "ssl" / "certs" / "ca-certificates.crt")
+
+
 def _maturin_version() -> str:
     import importlib.metadata
 
@@ -143,7 +152,7 @@ def make_root(cache: Path) -> Path:
     cmd = ["mmdebstrap", "--quiet", "--arch=arm64", "--variant=minbase"]
     cmd += [f"--include={DEBIAN_PACKAGES},ca-certificates", "bookworm", str(partial), *sources]
     _check(cmd, "mmdebstrap")
-    shutil.copyfile("/etc/resolv.conf", partial / "etc" / "resolv.conf")
+    trust(partial)
     version = _maturin_version()
     run_in_root(
         partial, f"python3 -m venv /opt/venv && /opt/venv/bin/pip install -q maturin=={version}"
