@@ -1,16 +1,19 @@
 """What makes a build give the same bytes from any folder, user and machine (pure).
 
-Paths of this machine end up in a compiled extension: a crate's source file names in panic
-messages and debug information, the project's folder, cargo's registry under ``CARGO_HOME``, the
-standard library's sources when cargo builds it (build-std), build scripts' output under the
-target folder. rustc's ``--remap-path-prefix=FROM=TO`` rewrites each such prefix as it compiles,
-as Yocto's cargo classes do for their work folder and cargo home. The flags go to cargo through
-``CARGO_ENCODED_RUSTFLAGS``, after the flags cargo would otherwise take from wherever the user set
-them (the user's come last: when two remappings match, rustc applies the last), since cargo takes
-its rustflags from one place only and ours would otherwise hide the user's.
+Paths of this machine end up in a compiled extension: the source files of crates from the
+registry under ``CARGO_HOME`` (in panic messages and debug information), and the standard
+library's sources when cargo builds it (build-std). rustc's ``--remap-path-prefix=FROM=TO``
+rewrites each such prefix as it compiles, as Yocto's cargo classes do for their cargo home. The
+flags go to cargo through ``CARGO_ENCODED_RUSTFLAGS``, after the flags cargo would otherwise take
+from wherever the user set them (the user's come last: when two remappings match, rustc applies
+the last), since cargo takes its rustflags from one place only and ours would otherwise hide the
+user's.
 
-The names paths are mapped to are fixed, so two builds agree; and so is the zip's time stamp
-(``SOURCE_DATE_EPOCH``, which maturin reads; a user's value is kept).
+The project's own folder is not remapped: cargo gives rustc the project's sources relative to
+it, so it reaches the code only through debug information the profile asks for; and a flag that
+names it would differ from one folder to the next, which makes a shared compiler cache (sccache)
+miss every crate. The remapped names are fixed, so two builds agree; and so is the zip's time
+stamp (``SOURCE_DATE_EPOCH``, which maturin reads; a user's value is kept).
 """
 
 from __future__ import annotations
@@ -27,22 +30,16 @@ stamped with it unless the user sets SOURCE_DATE_EPOCH."""
 SEPARATOR = "\x1f"
 """How CARGO_ENCODED_RUSTFLAGS separates flags."""
 
-REMAPPED_TO = {
-    "rust": "/rustc/sysroot",
-    "cargo_home": "/cargo",
-    "source": "/build/source",
-    "target": "/build/target",
-}
-"""The fixed names each of this machine's folders takes in the compiled code."""
+REMAPPED_TO = {"rust": "/rustc/sysroot", "cargo_home": "/cargo", "source": "/build/source"}
+"""The fixed names each of this machine's folders takes in the compiled code (and, for the
+project's folder, in maturin's SBOM: ``wheel/sbom``)."""
 
 
 @dataclass(frozen=True)
 class Folders:
-    """This build's folders whose names must not reach the wheel."""
+    """This build's folders whose names must not reach the compiled code."""
 
-    source: Path
     cargo_home: Path
-    target: Path
     rust_sysroot: Path | None = None
 
 
@@ -59,8 +56,6 @@ def remap_flags(folders: Folders) -> list[str]:
     pairs = [
         (folders.rust_sysroot, REMAPPED_TO["rust"]),
         (folders.cargo_home, REMAPPED_TO["cargo_home"]),
-        (folders.source, REMAPPED_TO["source"]),
-        (folders.target, REMAPPED_TO["target"]),
     ]
     return [f"--remap-path-prefix={path}={to}" for path, to in pairs if path is not None]
 

@@ -101,17 +101,13 @@ def environment(
 def _reproducible(
     build: Build, environ: Mapping[str, str], rust_sysroot: Path | None
 ) -> remap.Reproducible:
-    """The same bytes from any folder: this build's folders remapped, the zip's time fixed."""
+    """The same bytes from any folder: the cargo home and Rust's sources remapped, the zip's
+    time fixed."""
     start = build.project.manifest_dir(build.settings.maturin)
     home = environ.get("CARGO_HOME") or os.path.join(
         environ.get("HOME") or os.path.expanduser("~"), ".cargo"
     )
-    folders = remap.Folders(
-        source=build.source_dir,
-        cargo_home=Path(home).absolute(),
-        target=_config_folder(build, environ).parent.absolute(),
-        rust_sysroot=rust_sysroot,
-    )
+    folders = remap.Folders(cargo_home=Path(home).absolute(), rust_sysroot=rust_sysroot)
     configs = toolchain.cargo_configs(start, environ)
     return remap.setup(build.target.rust_target, folders, environ, configs)
 

@@ -10,13 +10,8 @@ from maturin_cross.buildenv import remap
 from maturin_cross.buildenv.remap import SEPARATOR, Folders
 
 ARMV7 = "armv7-unknown-linux-gnueabihf"
-FOLDERS = Folders(Path("/w/src"), Path("/h/.cargo"), Path("/w/src/target"), Path("/rust"))
-OURS = [
-    "--remap-path-prefix=/rust=/rustc/sysroot",
-    "--remap-path-prefix=/h/.cargo=/cargo",
-    "--remap-path-prefix=/w/src=/build/source",
-    "--remap-path-prefix=/w/src/target=/build/target",
-]
+FOLDERS = Folders(Path("/h/.cargo"), Path("/rust"))
+OURS = ["--remap-path-prefix=/rust=/rustc/sysroot", "--remap-path-prefix=/h/.cargo=/cargo"]
 
 
 def _flags(env: dict[str, str] | remap.Reproducible) -> list[str]:
@@ -37,8 +32,8 @@ def test_the_users_time_is_kept() -> None:
 
 
 def test_a_folder_not_known_is_not_remapped() -> None:
-    folders = Folders(Path("/w/src"), Path("/h/.cargo"), Path("/w/src/target"))
-    assert not any("rustc/sysroot" in flag for flag in remap.remap_flags(folders))
+    folders = Folders(Path("/h/.cargo"))
+    assert remap.remap_flags(folders) == ["--remap-path-prefix=/h/.cargo=/cargo"]
 
 
 def test_the_users_flags_come_after_ours_from_each_place_cargo_reads() -> None:
