@@ -369,6 +369,36 @@ def bench_emulated(args: argparse.Namespace, work: Path) -> None:
         )
 
 
+def bench_sccache(args: argparse.Namespace, work: Path) -> None:
+    """Shared compiled crates (benchmarks/shared_cache.py): one run of each build."""
+    import shared_cache
+
+    try:
+        got = shared_cache.bench(work)
+    except (shared_cache.Unavailable, subprocess.CalledProcessError) as failed:
+        print(f"\nsccache: cannot be measured here: {failed}")
+        return
+    rate = got.hits / max(1, got.hits + got.misses)
+    print("\nrpds armhf through sccache + Redis (1 run each, from an empty target folder)")
+    print(f"  no wrapper                          {seconds(got.plain):>10}")
+    print(f"  sccache, empty cache (filling it)   {seconds(got.filling):>10}")
+    print(f"  sccache, another folder (served)    {seconds(got.served):>10}")
+    print(f"  hits {got.hits}, misses {got.misses}: hit rate {rate:.0%}")
+    saved = got.plain - got.served
+    print(f"  time saved against no wrapper: {saved:.0f} s ({ratio(got.served / got.plain)})")
+    sys.stdout.flush()
+    RESULTS.append(
+        (
+            "rpds armhf: sccache served vs no wrapper",
+            "no wrapper",
+            got.served,
+            got.plain,
+            got.served / got.plain,
+            0,
+        )
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="counted runs of each command")
@@ -379,6 +409,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--emulated", action="store_true", help="add cross vs emulated arm64 builds (long)"
     )
     parser.add_argument(
+        "--sccache", action="store_true", help="add builds through sccache with a Redis server"
+    )
+    parser.add_argument(
         "--no-larger", action="store_true", help="emulated: examples/rpds only, no real sdist"
     )
     parser.add_argument(
@@ -386,12 +419,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--work", type=Path, help="where inputs are generated (kept for reuse)")
     parser.add_argument(
-        "--only", choices=["wheels", "start-up", "rpds", "emulated"], action="append"
+        "--only", choices=["wheels", "start-up", "rpds", "emulated", "sccache"], action="append"
     )
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.gettempdir()) / "maturin-cross-bench"
     work.mkdir(parents=True, exist_ok=True)
-    extra = [name for name in ("rpds", "emulated") if getattr(args, name)]
+    extra = [name for name in ("rpds", "emulated", "sccache") if getattr(args, name)]
     only = set(args.only or ["wheels", "start-up", *extra])
     cpu = platform.processor() or platform.machine()
     print(
@@ -406,6 +439,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench_rpds(args, work)
     if "emulated" in only:
         bench_emulated(args, work)
+    if "sccache" in only:
+        bench_sccache(args, work)
     print("\nsummary (medians)")
     print(f"  {'comparison':<58}{'A':>9}{'B':>9}{'A/B':>8}{'A peak':>9}")
     for title, _, a_wall, b_wall, median_ratio, peak in RESULTS:

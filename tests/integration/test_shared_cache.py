@@ -1,9 +1,11 @@
 """Compiled crates shared between builds through sccache with a shared backend: a Redis server
-on loopback, started here. examples/rpds is cross-built for armhf from one folder and cargo home,
-then from another folder and another cargo home as a second machine would: the second build is
-served from the cache (sccache counts hits), and its wheel is the first's, byte for byte. The
-wrapper is named the two ways cargo takes it (RUSTC_WRAPPER, CARGO_BUILD_RUSTC_WRAPPER): nothing
-maturin-cross sets may drop it or make each build's compiler calls differ."""
+on loopback, started here. examples/rpds is cross-built for armhf from one folder, then from
+another folder as a second machine would (its cargo home at the same path, as sccache needs:
+it keys a crate by the folder it is compiled in, so a registry crate under another cargo home
+misses with plain cargo too, docs/performance.md): the second build is served from the cache
+(sccache counts hits), and its wheel is the first's, byte for byte. The wrapper is named the two
+ways cargo takes it (RUSTC_WRAPPER, CARGO_BUILD_RUSTC_WRAPPER): nothing maturin-cross sets may
+drop it or make the compiler calls of two folders differ (a rustflag naming the folder did)."""
 
 from __future__ import annotations
 
@@ -101,7 +103,7 @@ def test_a_second_folder_and_cargo_home_is_served_from_the_shared_cache(
             folder = tmp_path / name
             source = folder / "rpds"
             shutil.copytree(EXAMPLES / "rpds", source, ignore=shutil.ignore_patterns("target"))
-            env = dict(base, **{wrapper: sccache}, CARGO_HOME=str(folder / "cargo"))
+            env = dict(base, **{wrapper: sccache}, CARGO_HOME=str(tmp_path / "cargo"))
             subprocess.run([sccache, "--zero-stats"], env=env, check=True, timeout=60)
             out = folder / "out"
             build = cli_command("build", source, "-o", out, "--no-isolation")
