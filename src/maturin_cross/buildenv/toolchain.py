@@ -264,15 +264,17 @@ def setup_for(triple: str, environ: Mapping[str, str]) -> RustSetup:
     triples (JSON specs) are cargo's to resolve and are not checked."""
     pinned = environ.get("RUSTUP_TOOLCHAIN")
     pin = {"RUSTUP_TOOLCHAIN": pinned} if pinned else {}
-    targets = capture(["rustc", "--print", "target-list"], env_delta=pin)
-    if targets is None:
+    # One rustc for both answers: the target list, then the sysroot on the last line.
+    said = capture(["rustc", "--print", "target-list", "--print", "sysroot"], env_delta=pin)
+    lines = [line.strip() for line in (said or "").splitlines() if line.strip()]
+    if said is None or not lines:
         raise BuildError(
             "cannot run rustc; install a Rust toolchain (rustup, or Debian's rustc-web) "
             "and put it on PATH"
         )
-    if triple not in targets.split():
-        return RustSetup()
-    sysroot = (capture(["rustc", "--print", "sysroot"], env_delta=pin) or "").strip()
+    *targets, sysroot = lines
+    if triple not in targets:
+        return RustSetup(sysroot=Path(sysroot))
     candidates = [Toolchain(pinned or "the active toolchain", Path(sysroot))] if sysroot else []
     if not pinned:
         candidates += [t for t in _rustup_toolchains() if t.sysroot != Path(sysroot)]
