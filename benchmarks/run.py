@@ -323,14 +323,17 @@ def bench_rpds(args: argparse.Namespace, work: Path) -> None:
 
     backend = hook("maturin_cross")
     plain = hook("maturin")
-    compare(
-        "rpds armhf build_wheel, cold (empty target folder)",
-        "maturin_cross",
-        [Step(backend, backend_env, before=clean)],
-        "maturin",
-        [Step(plain, plain_env, before=clean)],
-        max(1, args.runs // 2),
-    )
+    if args.no_cold:  # one build, then the no-op rebuilds alone
+        measure([Step(backend, backend_env)])
+    else:
+        compare(
+            "rpds armhf build_wheel, cold (empty target folder)",
+            "maturin_cross",
+            [Step(backend, backend_env, before=clean)],
+            "maturin",
+            [Step(plain, plain_env, before=clean)],
+            max(1, args.runs // 2),
+        )
     compare(
         "rpds armhf build_wheel, no-op rebuild",
         "maturin_cross",
@@ -407,6 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rpds", action="store_true", help="add the armhf build of examples/rpds")
     parser.add_argument(
         "--emulated", action="store_true", help="add cross vs emulated arm64 builds (long)"
+    )
+    parser.add_argument(
+        "--no-cold", action="store_true", help="rpds: the no-op rebuilds only (one build first)"
     )
     parser.add_argument(
         "--sccache", action="store_true", help="add builds through sccache with a Redis server"
