@@ -13,6 +13,8 @@ prints.
     python benchmarks/run.py --rpds          # adds the armhf build of examples/rpds, vs maturin
     python benchmarks/run.py --only proof --proof-wheel WHEEL   # the whole proof of one wheel
     python benchmarks/run.py --only one-pass # fix from 100 MB up vs cp + sha256sum, wheel tags
+    python benchmarks/run.py --emulated      # adds cross against emulated arm64 builds (long)
+    python benchmarks/run.py --sccache       # adds a second build through sccache and Redis
 """
 
 from __future__ import annotations
@@ -309,24 +311,23 @@ def bench_start_up(args: argparse.Namespace, work: Path) -> None:
     )
 
 
-def _toolchain_for(triple: str) -> str | None:
-    """The first rustup toolchain with the standard library for ``triple`` (None: no rustup)."""
-    listed = subprocess.run(["rustup", "toolchain", "list"], capture_output=True, text=True)
-    for line in listed.stdout.splitlines():
-        name = line.split()[0] if line.strip() else ""
-        sysroot = subprocess.run(
-            ["rustc", f"+{name}", "--print", "sysroot"], capture_output=True, text=True
-        )
-        if (
-            sysroot.returncode == 0
-            and (Path(sysroot.stdout.strip()) / "lib" / "rustlib" / triple).is_dir()
-        ):
-            return name
-    return None
+def backend_delta(source: Path, env: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """What the backend gives maturin for this build (its environment delta and arguments),
+    computed as its hook computes them; the PyO3 config file it names is written as a side
+    effect, as in a real build."""
+    from maturin_cross.pipeline.planning import plan
+    from maturin_cross.pipeline.steps import environment, maturin_args
+
+    build = plan(source, {}, env, cwd=source)
+    return dict(environment(build, env).delta), maturin_args(build, editable=False)
 
 
 def bench_rpds(args: argparse.Namespace, work: Path) -> None:
-    """The backend's overhead over plain maturin: the same armhf cross build of examples/rpds."""
+    """The backend's overhead over plain maturin: the same armhf cross build of examples/rpds,
+    each backend's ``build_wheel`` hook in a fresh process, in one environment: plain maturin is
+    given exactly the variables and arguments the backend gives it (the same PyO3 config file,
+    rustflags, linker, toolchain), and both build into the same cargo target folder, so a no-op
+    rebuild of one is a no-op for the other."""
     provision = subprocess.run(
         ["bash", str(ROOT / "tools" / "provision-cross.sh"), "armhf"],
         capture_output=True,
@@ -336,30 +337,26 @@ def bench_rpds(args: argparse.Namespace, work: Path) -> None:
     if provision.returncode != 0:
         print(f"\nrpds: the armhf toolchain cannot be provisioned here:\n{provision.stderr}")
         return
-    # Its last line: ARCH SYSROOT RUST_TARGET LINKER QEMU
-    _, root, triple, linker, *_ = provision.stdout.split("\n")[-2].split()
+    # Its last line: ARCH SYSROOT RUST_TARGET LINKER QEMU STD
+    _, root, triple, linker, *_ = provision.stdout.strip().splitlines()[-1].split()
     print(f"\nrpds: armhf toolchain: sysroot {root}, {triple}, linker {linker}")
     sysroot = Path(root)
-    sysconfigdata = next(sysroot.glob("usr/lib/python3*/_sysconfigdata_*arm*.py"))
+    sysconfigdata = next(
+        p for p in sysroot.glob("usr/lib/python3*/_sysconfigdata_*arm*.py") if not p.is_symlink()
+    )
     source = work / "rpds"
     shutil.rmtree(source, ignore_errors=True)
     shutil.copytree(ROOT / "examples" / "rpds", source, ignore=shutil.ignore_patterns("target"))
+    target = work / "rpds-target"
     common = {k: v for k, v in os.environ.items() if not k.startswith(("MATURIN", "PYO3_"))}
     common[f"CARGO_TARGET_{triple.upper().replace('-', '_')}_LINKER"] = linker
-    toolchain = _toolchain_for(triple)
-    if toolchain:  # both get the toolchain the backend would pick, so both build alike
-        common["RUSTUP_TOOLCHAIN"] = toolchain
-    # Each backend gets its own cargo target folder: they set different PyO3 variables, and one
-    # would make the other's no-op rebuild a real one.
+    common["CARGO_TARGET_DIR"] = str(target)
     backend_env = dict(common, MATURIN_CROSS_SYSCONFIGDATA=str(sysconfigdata))
-    backend_env["CARGO_TARGET_DIR"] = str(work / "rpds-target-a")
-    plain_env = dict(
-        common,
-        MATURIN_PEP517_ARGS=f"--target {triple}",
-        PYO3_CROSS_LIB_DIR=str(sysconfigdata.parent),
-        PYO3_CROSS_PYTHON_VERSION="3.11",
-        CARGO_TARGET_DIR=str(work / "rpds-target-b"),
-    )
+    delta, maturin_args = backend_delta(source, backend_env)
+    plain_env = dict(common, **delta, MATURIN_PEP517_ARGS=" ".join(maturin_args))
+    print(f"rpds: plain maturin is given MATURIN_PEP517_ARGS={plain_env['MATURIN_PEP517_ARGS']!r}")
+    for name in sorted(delta):
+        print(f"rpds:   and {name}={delta[name]!r}")
     out = work / "rpds-out"
 
     def hook(module: str) -> list[str]:
@@ -367,22 +364,24 @@ def bench_rpds(args: argparse.Namespace, work: Path) -> None:
         code = f"import os, {module} as b; os.chdir({str(source)!r}); b.build_wheel({str(out)!r})"
         return [PYTHON, "-c", code]
 
-    def clean(target: str) -> Callable[[], None]:
-        def remove() -> None:
-            shutil.rmtree(target, ignore_errors=True)
-
-        return remove
+    def clean() -> None:
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+        backend_delta(source, backend_env)  # plain maturin's PyO3 config file, as the backend's
 
     backend = hook("maturin_cross")
     plain = hook("maturin")
-    compare(
-        "rpds armhf build_wheel, cold (empty target folder)",
-        "maturin_cross",
-        [Step(backend, backend_env, before=clean(backend_env["CARGO_TARGET_DIR"]))],
-        "maturin",
-        [Step(plain, plain_env, before=clean(plain_env["CARGO_TARGET_DIR"]))],
-        max(1, args.runs // 2),
-    )
+    if args.no_cold:  # one build, then the no-op rebuilds alone
+        measure([Step(backend, backend_env)])
+    else:
+        compare(
+            "rpds armhf build_wheel, cold (empty target folder)",
+            "maturin_cross",
+            [Step(backend, backend_env, before=clean)],
+            "maturin",
+            [Step(plain, plain_env, before=clean)],
+            max(1, args.runs // 2),
+        )
     compare(
         "rpds armhf build_wheel, no-op rebuild",
         "maturin_cross",
@@ -434,6 +433,64 @@ def bench_proof(args: argparse.Namespace, work: Path) -> None:
     print(f"  {'CPU (this process)':<34}{spread(cpus[1:], seconds)}")
 
 
+def bench_emulated(args: argparse.Namespace, work: Path) -> None:
+    """Cross against emulated (benchmarks/emulated.py): one run each, they are long."""
+    import emulated
+
+    try:
+        figures = emulated.bench(work, larger=not args.no_larger)
+    except emulated.Unavailable as failed:
+        print(f"\nemulated: cannot be measured here: {failed}")
+        return
+    for figure in figures:
+        title = f"{figure.name} for arm64: maturin-cross vs emulated"
+        print(f"\n{title}  (1 run each, emulated first)")
+        print(f"  A maturin-cross build + proof + test  {seconds(figure.cross):>10}")
+        for line in figure.cross_commands:
+            print(f"      {line}")
+        print(f"  B emulated native build + import      {seconds(figure.emulated):>10}")
+        for line in figure.emulated_commands:
+            print(f"      {line}")
+        times = figure.emulated / figure.cross
+        print(
+            f"  A/B {ratio(figure.cross / figure.emulated)}: maturin-cross is {times:.1f}x faster"
+        )
+        sys.stdout.flush()
+        RESULTS.append(
+            (title, "emulated", figure.cross, figure.emulated, figure.cross / figure.emulated, 0)
+        )
+
+
+def bench_sccache(args: argparse.Namespace, work: Path) -> None:
+    """Shared compiled crates (benchmarks/shared_cache.py): one run of each build."""
+    import shared_cache
+
+    try:
+        got = shared_cache.bench(work)
+    except (shared_cache.Unavailable, subprocess.CalledProcessError) as failed:
+        print(f"\nsccache: cannot be measured here: {failed}")
+        return
+    rate = got.hits / max(1, got.hits + got.misses)
+    print("\nrpds armhf through sccache + Redis (1 run each, from an empty target folder)")
+    print(f"  no wrapper                          {seconds(got.plain):>10}")
+    print(f"  sccache, empty cache (filling it)   {seconds(got.filling):>10}")
+    print(f"  sccache, another folder (served)    {seconds(got.served):>10}")
+    print(f"  hits {got.hits}, misses {got.misses}: hit rate {rate:.0%}")
+    saved = got.plain - got.served
+    print(f"  time saved against no wrapper: {saved:.0f} s ({ratio(got.served / got.plain)})")
+    sys.stdout.flush()
+    RESULTS.append(
+        (
+            "rpds armhf: sccache served vs no wrapper",
+            "no wrapper",
+            got.served,
+            got.plain,
+            got.served / got.plain,
+            0,
+        )
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="counted runs of each command")
@@ -441,19 +498,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--huge", action="store_true", help="add a 2 GiB wheel")
     parser.add_argument("--rpds", action="store_true", help="add the armhf build of examples/rpds")
     parser.add_argument(
+        "--emulated", action="store_true", help="add cross vs emulated arm64 builds (long)"
+    )
+    parser.add_argument(
+        "--no-cold", action="store_true", help="rpds: the no-op rebuilds only (one build first)"
+    )
+    parser.add_argument(
+        "--sccache", action="store_true", help="add builds through sccache with a Redis server"
+    )
+    parser.add_argument(
+        "--no-larger", action="store_true", help="emulated: examples/rpds only, no real sdist"
+    )
+    parser.add_argument(
         "--wheel-tags-max", type=int, default=200, metavar="MB", help="largest wheel for wheel tags"
     )
     parser.add_argument("--work", type=Path, help="where inputs are generated (kept for reuse)")
     parser.add_argument(
-        "--only", choices=["wheels", "one-pass", "start-up", "rpds", "proof"], action="append"
+        "--only",
+        choices=["wheels", "one-pass", "start-up", "rpds", "proof", "emulated", "sccache"],
+        action="append",
     )
     parser.add_argument("--proof-wheel", type=Path, metavar="WHEEL", help="the wheel to prove")
     parser.add_argument("--proof-arch", default="armhf", help="its Debian architecture")
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.gettempdir()) / "maturin-cross-bench"
     work.mkdir(parents=True, exist_ok=True)
+    extra = [name for name in ("rpds", "emulated", "sccache") if getattr(args, name)]
     only = set(
-        args.only or ["wheels", "one-pass", "start-up", *(["rpds", "proof"] if args.rpds else [])]
+        args.only or ["wheels", "one-pass", "start-up", *extra, *(["proof"] if args.rpds else [])]
     )
     cpu = platform.processor() or platform.machine()
     print(
@@ -470,6 +542,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench_rpds(args, work)
     if "proof" in only:
         bench_proof(args, work)
+    if "emulated" in only:
+        bench_emulated(args, work)
+    if "sccache" in only:
+        bench_sccache(args, work)
     print("\nsummary (medians)")
     print(f"  {'comparison':<58}{'A':>9}{'B':>9}{'A/B':>8}{'A peak':>9}")
     for title, _, a_wall, b_wall, median_ratio, peak in RESULTS:

@@ -55,6 +55,8 @@ class RustSetup:
 
     env: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    sysroot: Path | None = None
+    """The chosen toolchain's sysroot (where build-std's sources are), when known."""
 
 
 def has_prebuilt_std(toolchain: Toolchain, triple: str) -> bool:
@@ -262,15 +264,17 @@ def setup_for(triple: str, environ: Mapping[str, str]) -> RustSetup:
     triples (JSON specs) are cargo's to resolve and are not checked."""
     pinned = environ.get("RUSTUP_TOOLCHAIN")
     pin = {"RUSTUP_TOOLCHAIN": pinned} if pinned else {}
-    targets = capture(["rustc", "--print", "target-list"], env_delta=pin)
-    if targets is None:
+    # One rustc for both answers: the target list, then the sysroot on the last line.
+    said = capture(["rustc", "--print", "target-list", "--print", "sysroot"], env_delta=pin)
+    lines = [line.strip() for line in (said or "").splitlines() if line.strip()]
+    if said is None or not lines:
         raise BuildError(
             "cannot run rustc; install a Rust toolchain (rustup, or Debian's rustc-web) "
             "and put it on PATH"
         )
-    if triple not in targets.split():
-        return RustSetup()
-    sysroot = (capture(["rustc", "--print", "sysroot"], env_delta=pin) or "").strip()
+    *targets, sysroot = lines
+    if triple not in targets:
+        return RustSetup(sysroot=Path(sysroot))
     candidates = [Toolchain(pinned or "the active toolchain", Path(sysroot))] if sysroot else []
     if not pinned:
         candidates += [t for t in _rustup_toolchains() if t.sysroot != Path(sysroot)]
@@ -278,10 +282,11 @@ def setup_for(triple: str, environ: Mapping[str, str]) -> RustSetup:
     if choice is None:
         raise BuildError(missing_std_message(triple, sysroot or "the active toolchain"))
     if choice.active and not choice.build_std:
-        return RustSetup()
+        return RustSetup(sysroot=choice.toolchain.sysroot)
     delta = pin if choice.active else {"RUSTUP_TOOLCHAIN": choice.toolchain.name}
     nightly = choice.build_std and _is_nightly(delta)
-    return setup_env(choice, triple, environ, nightly=nightly)
+    setup = setup_env(choice, triple, environ, nightly=nightly)
+    return RustSetup(setup.env, setup.notes, choice.toolchain.sysroot)
 
 
 def cargo_configs(start: Path, environ: Mapping[str, str]) -> list[CargoConfig]:

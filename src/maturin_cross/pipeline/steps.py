@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from maturin_cross.buildenv import pyo3_setup, toolchain
+from maturin_cross.buildenv import pyo3_setup, remap, toolchain
 from maturin_cross.buildenv.c_side import c_side
 from maturin_cross.checks import proof, repair
 from maturin_cross.errors import BuildError, ConfigError
@@ -29,6 +29,7 @@ from maturin_cross.support.processes import log, run
 from maturin_cross.target import hostinfo
 from maturin_cross.target.resolve import Target
 from maturin_cross.trial import launch, prepare
+from maturin_cross.wheel import sbom
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,27 @@ def environment(
             delta.update(link.env)
             notes += link.notes
             explain = link.explain
+        same = _reproducible(build, environ, rust.sysroot)
+        delta.update(same.env)
+        notes += same.notes
     # maturin >= 1.7 takes the platform tag from here; older ones are retagged afterwards.
     delta["_PYTHON_HOST_PLATFORM"] = build.target.platform_tag.replace("_", "-", 1)
     delta["CARGO_BUILD_TARGET"] = build.target.rust_target
     return Environment(delta, tuple(notes), explain)
+
+
+def _reproducible(
+    build: Build, environ: Mapping[str, str], rust_sysroot: Path | None
+) -> remap.Reproducible:
+    """The same bytes from any folder: the cargo home and Rust's sources remapped, the zip's
+    time fixed."""
+    start = build.project.manifest_dir(build.settings.maturin)
+    home = environ.get("CARGO_HOME") or os.path.join(
+        environ.get("HOME") or os.path.expanduser("~"), ".cargo"
+    )
+    folders = remap.Folders(cargo_home=Path(home).absolute(), rust_sysroot=rust_sysroot)
+    configs = toolchain.cargo_configs(start, environ)
+    return remap.setup(build.target.rust_target, folders, environ, configs)
 
 
 def _linker(build: Build, environ: Mapping[str, str]) -> toolchain.LinkerSetup:
@@ -188,6 +206,8 @@ def build_wheel(
                 f"({', '.join(w.name for w in wheels) or 'none'}) where one was expected; "
                 f"pass one interpreter and one target"
             )
+        if build.cross:  # the project's folder out of maturin's SBOM, as out of the code
+            sbom.remap_sboms(wheels[0], build.source_dir, remap.REMAPPED_TO["source"])
         delivered = deliver(
             wheels[0],
             build.target,

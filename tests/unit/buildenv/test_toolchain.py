@@ -111,9 +111,12 @@ def test_missing_everything_says_what_to_install() -> None:
 
 def test_the_host_and_custom_triples_need_nothing() -> None:
     # The real rustc on PATH: its own target always has a standard library.
-    assert toolchain.setup_for("x86_64-unknown-linux-gnu", {}) == RustSetup()
+    host = toolchain.setup_for("x86_64-unknown-linux-gnu", {})
+    assert (host.env, host.notes) == ({}, ())
+    assert host.sysroot is not None and (host.sysroot / "lib" / "rustlib").is_dir()
     # A vendor triple is a custom target spec (RUST_TARGET_PATH): not rustc's to check.
-    assert toolchain.setup_for("armv7-poky-linux-gnueabihf", {}) == RustSetup()
+    custom = toolchain.setup_for("armv7-poky-linux-gnueabihf", {})
+    assert (custom.env, custom.notes, custom.sysroot) == ({}, (), host.sysroot)
 
 
 def test_a_pinned_toolchain_without_std_or_sources_is_one_line(

