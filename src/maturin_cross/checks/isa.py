@@ -241,6 +241,45 @@ def riscv_isa(arch: str) -> Isa | None:
     return Isa("RISC-V", extensions=frozenset(extensions), base=base)
 
 
+_RISCV_IMPLIES: dict[str, tuple[str, ...]] = {
+    "g": ("i", "m", "a", "f", "d", "zicsr", "zifencei"),
+    "m": ("zmmul",),
+    "a": ("zaamo", "zalrsc"),
+    "f": ("zicsr",),
+    "d": ("f",),
+    "q": ("d",),
+    "c": ("zca",),
+    "b": ("zba", "zbb", "zbs"),
+    "v": ("zve64d", "zvl128b"),
+    "zcb": ("zca",),
+    "zcd": ("zca", "d"),
+    "zcf": ("zca", "f"),
+    "zve64d": ("zve64f", "d"),
+    "zve64f": ("zve64x", "zve32f"),
+    "zve64x": ("zve32x", "zvl64b"),
+    "zve32f": ("zve32x", "f"),
+    "zve32x": ("zicsr", "zvl32b"),
+}
+"""What each RISC-V extension brings with it, as the ISA manual defines them (``c`` is ``zca``,
+with ``zcd`` where ``d`` is there too, and ``zcf`` on RV32 with ``f``). Toolchains differ in what
+they write out: LLVM (Rust) records ``c`` with ``zca`` and ``zcd``, GCC 14 (Debian's glibc)
+records ``c`` alone; both mean the same machine."""
+
+
+def riscv_implied(base: str, extensions: Iterable[str]) -> frozenset[str]:
+    """Every extension that ``extensions`` bring on ``base`` (``rv64``), themselves included."""
+    found = set(extensions)
+    while True:
+        more = {implied for e in found for implied in _RISCV_IMPLIES.get(e, ())}
+        if "c" in found and "d" in found:
+            more.add("zcd")
+        if "c" in found and "f" in found and base == "rv32":
+            more.add("zcf")
+        if more <= found:
+            return frozenset(found)
+        found |= more
+
+
 def _riscv_text(base: str, extensions: Iterable[str]) -> str:
     order = "iemafdqlcbkjtpvnh"
     singles = sorted((e for e in extensions if len(e) == 1), key=lambda e: (order.find(e) % 100, e))
@@ -316,7 +355,8 @@ def lower_bound(one: Isa, other: Isa) -> Isa:
     if one.family != other.family:
         return one
     if one.family == "RISC-V":
-        return Isa("RISC-V", extensions=one.extensions & other.extensions, base=one.base)
+        both = riscv_implied(one.base, one.extensions) & riscv_implied(other.base, other.extensions)
+        return Isa("RISC-V", extensions=one.extensions & both, base=one.base)
     theirs = {a.name: a for a in other.aspects}
     aspects = tuple(min(a, theirs.get(a.name, a), key=lambda x: x.rank) for a in one.aspects)
     return Isa(one.family, aspects)
@@ -327,7 +367,7 @@ def beyond(needs: Isa, base: Isa) -> list[str]:
     if needs.family != base.family:
         return []
     if needs.family == "RISC-V":
-        extra = sorted(needs.extensions - base.extensions)
+        extra = sorted(needs.extensions - riscv_implied(base.base, base.extensions))
         return [f"the extension{'s' if len(extra) > 1 else ''} {', '.join(extra)}"] if extra else []
     theirs = {a.name: a for a in base.aspects}
     more: list[str] = []

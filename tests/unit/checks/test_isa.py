@@ -220,3 +220,22 @@ def test_the_proof_refuses_neon_for_debian_armhf_in_its_one_pass(tmp_path: Path)
         assert checked.baseline is not None
         assert checked.baseline.where == "/lib/arm-linux-gnueabihf/libc.so.6"
         wheel.unlink()
+
+
+def test_riscv_extensions_are_compared_with_what_they_imply() -> None:
+    # Rust (LLVM) writes c out as zca and zcd, a as zaamo and zalrsc; trixie's glibc (GCC 14)
+    # records c and a alone: the same machine. These are the two real strings.
+    rust = isa.riscv_isa(
+        "rv64i2p1_m2p0_a2p1_f2p2_d2p2_c2p0_zicsr2p0_zifencei2p0_zmmul1p0_zaamo1p0_zalrsc1p0"
+        "_zca1p0_zcd1p0"
+    )
+    glibc = isa.riscv_isa("rv64i2p1_m2p0_a2p1_f2p2_d2p2_c2p0_zicsr2p0_zifencei2p0_zmmul1p0")
+    assert rust is not None
+    assert glibc is not None
+    assert isa.beyond(rust, glibc) == []
+    assert isa.riscv_implied("rv64", {"c", "d"}) >= {"zca", "zcd", "f", "zicsr"}
+    assert "zcf" not in isa.riscv_implied("rv64", {"c", "f"})
+    assert "zcf" in isa.riscv_implied("rv32", {"c", "f"})
+    vector = isa.riscv_isa("rv64gcv")
+    assert vector is not None
+    assert isa.beyond(vector, glibc) == ["the extension v"]
