@@ -32,9 +32,7 @@ def _free_port() -> int:
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
     """A Redis server of this test's own, on loopback, keeping nothing on disk."""
-    server = shutil.which("redis-server")
-    if server is None:
-        unavailable("redis-server is not installed (Debian: apt install redis-server)")
+    server = shutil.which("redis-server") or _install_redis()
     port = _free_port()
     data = tmp_path / "redis"
     data.mkdir()
@@ -56,6 +54,24 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def _install_redis() -> str:
+    """Debian's redis-server, installed the way the cross toolchains are (as root, from the
+    host's package index: no service is started, the test starts its own)."""
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        unavailable("redis-server is not installed (Debian: apt install redis-server)")
+    done = subprocess.run(
+        ["apt-get", "-o", "DPkg::Lock::Timeout=900", "install", "-y", "-qq", "redis-server"],
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = shutil.which("redis-server")
+    if found is None:
+        unavailable(f"redis-server could not be installed: {done.stderr.strip()[-500:]}")
+    return found
 
 
 def _keys(url: str) -> int:
