@@ -367,6 +367,7 @@ def bench_rpds(args: argparse.Namespace, work: Path) -> None:
     def clean() -> None:
         shutil.rmtree(target, ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)  # a frontend makes the wheel folder (PEP 517); maturin needs it
         backend_delta(source, backend_env)  # plain maturin's PyO3 config file, as the backend's
 
     backend = hook("maturin_cross")
