@@ -185,6 +185,41 @@ def copy_path(work: Path) -> Path:
     return work / "copy.whl"
 
 
+def bench_fix(
+    args: argparse.Namespace,
+    work: Path,
+    sysconfigdata: Path,
+    item: Input,
+    title: str,
+    *,
+    tags_max: int | None,
+) -> tuple[Path, list[Step]]:
+    """`fix` of one generated wheel against `cp` + `sha256sum`, and against `wheel tags` when the
+    wheel is at most ``tags_max`` MB (None: whatever its size); returns the wheel and its `fix`
+    steps."""
+    wheel = item.make(work)
+    fix = [fix_steps(wheel, sysconfigdata, work / "out")]
+    label = f"{title} {item.label} ({wheel.stat().st_size / MB:.0f} MB)"
+    copy = copy_path(work)
+    copy_and_hash = [
+        Step(["cp", str(wheel), str(copy)], before=lambda: copy_path(work).unlink(True)),
+        Step(["sha256sum", str(copy)]),
+    ]
+    compare(label, "fix", fix, "cp + sha256sum", copy_and_hash, args.runs)
+    if tags_max is None or wheel.stat().st_size <= tags_max * MB:
+        tagged = wheel.parent / "tagged"
+
+        def fresh_copy() -> None:
+            shutil.rmtree(tagged, ignore_errors=True)
+            tagged.mkdir()
+            shutil.copyfile(wheel, tagged / wheel.name)
+
+        retag = [PYTHON, "-m", "wheel", "tags", "--platform-tag", "linux_armv7l"]
+        tags = [Step([*retag, str(tagged / wheel.name)], before=fresh_copy)]
+        compare(f"{label} vs wheel tags", "fix", fix, "wheel tags", tags, min(args.runs, 3))
+    return wheel, fix
+
+
 def bench_wheels(args: argparse.Namespace, work: Path) -> None:
     sysconfigdata = bigwheel.write_sysconfigdata(work)
     inputs = [
@@ -201,38 +236,9 @@ def bench_wheels(args: argparse.Namespace, work: Path) -> None:
     if args.huge:
         inputs.append(Input("2GiB-one-member", 2 << 30, 0))
     for item in inputs:
-        wheel = item.make(work)
-        out = work / "out"
-        fix = [fix_steps(wheel, sysconfigdata, out)]
-        size = f"{wheel.stat().st_size / MB:.0f} MB"
-        copy = copy_path(work)
-        copy_and_hash = [
-            Step(["cp", str(wheel), str(copy)], before=lambda: copy_path(work).unlink(True)),
-            Step(["sha256sum", str(copy)]),
-        ]
-        compare(
-            f"fix {item.label} ({size})", "fix", fix, "cp + sha256sum", copy_and_hash, args.runs
-        )
-        if wheel.stat().st_size <= args.wheel_tags_max * MB:
-            tagged = wheel.parent / "tagged"
-
-            def fresh_copy(wheel: Path = wheel, tagged: Path = tagged) -> None:
-                shutil.rmtree(tagged, ignore_errors=True)
-                tagged.mkdir()
-                shutil.copyfile(wheel, tagged / wheel.name)
-
-            retag = [PYTHON, "-m", "wheel", "tags", "--platform-tag", "linux_armv7l"]
-            tags = [Step([*retag, str(tagged / wheel.name)], before=fresh_copy)]
-            compare(
-                f"fix {item.label} ({size}) vs wheel tags",
-                "fix",
-                fix,
-                "wheel tags",
-                tags,
-                min(args.runs, 3),
-            )
+        wheel, fix = bench_fix(args, work, sysconfigdata, item, "fix", tags_max=args.wheel_tags_max)
         if args.huge and item.label.startswith("2GiB"):
-            limited = [fix_steps(wheel, sysconfigdata, out, limit=1 << 30)]
+            limited = [fix_steps(wheel, sysconfigdata, work / "out", limit=1 << 30)]
             compare(
                 f"fix {item.label} under a 1 GiB address-space limit",
                 "fix (limited)",
@@ -254,39 +260,7 @@ def bench_one_pass(args: argparse.Namespace, work: Path) -> None:
         Input("400MB-one-member", 400 * MB, 0),
     ]
     for item in inputs:
-        wheel = item.make(work)
-        out = work / "out"
-        fix = [fix_steps(wheel, sysconfigdata, out)]
-        size = f"{wheel.stat().st_size / MB:.0f} MB"
-        copy = copy_path(work)
-        copy_and_hash = [
-            Step(["cp", str(wheel), str(copy)], before=lambda: copy_path(work).unlink(True)),
-            Step(["sha256sum", str(copy)]),
-        ]
-        compare(
-            f"one pass: fix {item.label} ({size})",
-            "fix",
-            fix,
-            "cp + sha256sum",
-            copy_and_hash,
-            args.runs,
-        )
-        tagged = wheel.parent / "tagged"
-
-        def fresh_copy(wheel: Path = wheel, tagged: Path = tagged) -> None:
-            shutil.rmtree(tagged, ignore_errors=True)
-            tagged.mkdir()
-            shutil.copyfile(wheel, tagged / wheel.name)
-
-        retag = [PYTHON, "-m", "wheel", "tags", "--platform-tag", "linux_armv7l"]
-        compare(
-            f"one pass: fix {item.label} ({size}) vs wheel tags",
-            "fix",
-            fix,
-            "wheel tags",
-            [Step([*retag, str(tagged / wheel.name)], before=fresh_copy)],
-            min(args.runs, 3),
-        )
+        bench_fix(args, work, sysconfigdata, item, "one pass: fix", tags_max=None)
 
 
 def bench_start_up(args: argparse.Namespace, work: Path) -> None:
