@@ -173,8 +173,8 @@ class Source:
     module: str
 
 
-def sources(work: Path, larger: bool) -> list[Source]:
-    found = [Source("examples/rpds", ROOT / "examples" / "rpds", "rpds")]
+def sources(work: Path, larger: bool, small: bool = True) -> list[Source]:
+    found = [Source("examples/rpds", ROOT / "examples" / "rpds", "rpds")] if small else []
     if larger:
         into = work / "emulated-sdist"
         if not any(into.glob("*.tar.gz")):
@@ -254,7 +254,7 @@ def cross_build(
     return took, shown
 
 
-def bench(work: Path, *, larger: bool) -> list[Figure]:
+def bench(work: Path, *, larger: bool, small: bool = True) -> list[Figure]:
     """Each source built both ways, emulated first; the figures."""
     host_tools()
     _say(f"binfmt_misc: qemu-aarch64 -> {binfmt()}")
@@ -265,7 +265,7 @@ def bench(work: Path, *, larger: bool) -> list[Figure]:
     ).stdout.strip()
     _say(f"root {root}: {versions or 'rustc ?'}, maturin {_maturin_version()}")
     figures = []
-    for source in sources(work, larger):
+    for source in sources(work, larger, small):
         _say(f"{source.name}: emulated build ...")
         emulated, emulated_shown = emulated_build(root, source)
         _say(f"{source.name}: emulated {emulated:.0f} s; cross build ...")

@@ -413,7 +413,7 @@ def bench_emulated(args: argparse.Namespace, work: Path) -> None:
     import emulated
 
     try:
-        figures = emulated.bench(work, larger=not args.no_larger)
+        figures = emulated.bench(work, larger=not args.no_larger, small=not args.larger_only)
     except emulated.Unavailable as failed:
         print(f"\nemulated: cannot be measured here: {failed}")
         return
@@ -483,6 +483,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--no-larger", action="store_true", help="emulated: examples/rpds only, no real sdist"
+    )
+    parser.add_argument(
+        "--larger-only", action="store_true", help="emulated: the real sdist only, no examples/rpds"
     )
     parser.add_argument(
         "--wheel-tags-max", type=int, default=200, metavar="MB", help="largest wheel for wheel tags"
