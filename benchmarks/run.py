@@ -20,6 +20,7 @@ prints.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import resource
@@ -392,20 +393,41 @@ def bench_proof(args: argparse.Namespace, work: Path) -> None:
     data = next(root.glob("usr/lib/python3*/_sysconfigdata_*-linux-*.py"))
     settings = planning.read_settings({"sysconfigdata": str(data), "sysroot": str(root)}, {}, work)
     aim = planning.aim(settings, {}, work)
-    walls, cpus = [], []
-    for _ in range(args.runs + 1):  # the first is a warm-up (imports, the page cache)
-        start, cpu = time.perf_counter(), time.process_time()
-        checked = proof.prove(wheel, aim.target, aim.sysroot, python=aim.sysconfigdata)
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu)
+    assert aim.sysroot is not None
+    kept = dataclasses.replace(aim.sysroot, cache=work / "proof-libraries")
+    fresh = dataclasses.replace(aim.sysroot, cache=None)
+    times: dict[str, tuple[list[float], list[float]]] = {"kept": ([], []), "fresh": ([], [])}
+    for number in range(args.runs + 1):  # the first is a warm-up (imports, the page cache)
+        for name, sysroot in (("kept", kept), ("fresh", fresh)):
+            start, cpu = time.perf_counter(), time.process_time()
+            checked = proof.prove(wheel, aim.target, sysroot, python=aim.sysconfigdata)
+            if number:
+                times[name][0].append(time.perf_counter() - start)
+                times[name][1].append(time.process_time() - cpu)
     symbols = sum(len(names) for r in checked.symbols for names in r.bound.values())
     print(
         f"\nproof of {wheel.name} ({wheel.stat().st_size / MB:.1f} MB; {len(checked.symbols)} "
         f"ELF members, {symbols} symbols resolved, {len(checked.problems)} problems), "
-        f"{args.runs} runs"
+        f"{args.runs} runs of each, in turn: A with the sysroot's libraries kept from the "
+        "warm-up (checks/libraries.py), B with nothing kept (each library parsed)"
     )
-    print(f"  {'wall':<34}{spread(walls[1:], seconds)}")
-    print(f"  {'CPU (this process)':<34}{spread(cpus[1:], seconds)}")
+    for label, index in (("wall", 0), ("CPU (this process)", 1)):
+        a, b = times["kept"][index], times["fresh"][index]
+        print(f"  A {label:<32}{spread(a, seconds)}")
+        print(f"  B {label:<32}{spread(b, seconds)}")
+        pairs = [x / y for x, y in zip(a, b, strict=True)]
+        print(f"  A/B {label:<30}{ratio(statistics.median(pairs))} median of pairs")
+    walls_a, walls_b = times["kept"][0], times["fresh"][0]
+    RESULTS.append(
+        (
+            "proof: sysroot libraries kept vs parsed",
+            "parsed",
+            statistics.median(walls_a),
+            statistics.median(walls_b),
+            statistics.median(x / y for x, y in zip(walls_a, walls_b, strict=True)),
+            0,
+        )
+    )
 
 
 def bench_emulated(args: argparse.Namespace, work: Path) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from maturin_cross.errors import BuildError, OutputError, UsageError
 from maturin_cross.support import atomic, processes
+from maturin_cross.support.cachehome import cache_home
 from maturin_cross.target import debian
 from maturin_cross.target.debian import HostSource, Request
 
@@ -63,10 +64,7 @@ def host_sources(etc: Path = Path("/etc/apt")) -> list[HostSource]:
 
 def default_cache(environ: Mapping[str, str]) -> Path:
     """``$XDG_CACHE_HOME/maturin-cross/sysroot`` (``~/.cache`` when unset)."""
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(
-        environ.get("HOME") or os.path.expanduser("~"), ".cache"
-    )
-    return Path(base) / "maturin-cross" / "sysroot"
+    return cache_home(environ) / "sysroot"
 
 
 @dataclass(frozen=True)

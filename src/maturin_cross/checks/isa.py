@@ -26,13 +26,16 @@ files (a wheel's members, the sysroot's C library) with pyelftools; no process.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import ARMAttributesSection, NoteSection, RISCVAttributesSection
 
 from maturin_cross.checks.elf import PARSE_ERRORS, abi_of, parse
+from maturin_cross.checks.linkage import unreadable
+from maturin_cross.errors import WheelError
 from maturin_cross.target.arches import ElfFacts
 from maturin_cross.target.sysroot import Sysroot
 
@@ -312,22 +315,46 @@ _C_LIBRARIES = ("libc.so.6", "libc.so")
 _WITNESSES = ("libm.so.6",)
 
 
-def baseline(sysroot: Sysroot, library_dirs: Sequence[str], kind: ElfFacts) -> Baseline | None:
+ReadNeeds = Callable[[Path], tuple[ElfFacts, "Isa | None"]]
+"""How :func:`baseline` reads a sysroot's file: its kind and what it needs (:func:`read_needs`,
+or :meth:`maturin_cross.checks.libraries.Files.needs`, which keeps what it read); raises
+WheelError or OSError when the file cannot be read."""
+
+
+def read_needs(host: Path) -> tuple[ElfFacts, Isa | None]:
+    """A sysroot file's kind (as :mod:`maturin_cross.checks.linkage` compares kinds) and what it
+    needs of the instruction set."""
+    with host.open("rb") as stream:
+        try:
+            elf = parse(stream, stream.seek(0, 2))
+            kind = ElfFacts(str(elf["e_machine"]), elf.elfclass, elf.little_endian, abi_of(elf))
+        except PARSE_ERRORS as err:
+            raise unreadable(str(host), err) from None
+        return kind, needs_of(elf)
+
+
+def baseline(
+    sysroot: Sysroot, library_dirs: Sequence[str], kind: ElfFacts, read: ReadNeeds = read_needs
+) -> Baseline | None:
     """What the sysroot's C library was built for, found in the loader's folders as
     :mod:`maturin_cross.checks.linkage` finds a library (a file of another machine, class, byte
     order or ABI than ``kind`` says is passed over); None when the sysroot has none."""
-    libc = _find(sysroot, library_dirs, kind, _C_LIBRARIES)
+    libc = _find(sysroot, library_dirs, kind, _C_LIBRARIES, read)
     if libc is None:
         return None
     where, isa = libc
-    witness = _find(sysroot, library_dirs, kind, _WITNESSES)
+    witness = _find(sysroot, library_dirs, kind, _WITNESSES, read)
     if witness is not None and isa is not None and witness[1] is not None:
         isa = lower_bound(witness[1], isa)  # the witness's names where both agree
     return Baseline(isa, where)
 
 
 def _find(
-    sysroot: Sysroot, folders: Sequence[str], kind: ElfFacts, names: Sequence[str]
+    sysroot: Sysroot,
+    folders: Sequence[str],
+    kind: ElfFacts,
+    names: Sequence[str],
+    read: ReadNeeds,
 ) -> tuple[str, Isa | None] | None:
     for name in names:
         for folder in folders:
@@ -336,17 +363,15 @@ def _find(
             if not host.is_file():
                 continue
             try:
-                with host.open("rb") as stream:
-                    size = host.stat().st_size
-                    elf = parse(stream, size)
-                    same = (str(elf["e_machine"]), elf.elfclass, elf.little_endian)
-                    if same != (kind.machine, kind.bits, kind.little_endian) or (
-                        kind.abi is not None and abi_of(elf) != kind.abi
-                    ):  # not the target's: the loader passes it over
-                        continue
-                    return target_path, needs_of(elf)
-            except (*PARSE_ERRORS, OSError):
+                found, needs = read(host)
+            except (WheelError, OSError):
                 continue
+            same = (found.machine, found.bits, found.little_endian)
+            if same != (kind.machine, kind.bits, kind.little_endian) or (
+                kind.abi is not None and found.abi != kind.abi
+            ):  # not the target's: the loader passes it over
+                continue
+            return target_path, needs
     return None
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from maturin_cross.checks import elf, isa, linkage, policy, repair, stable_abi, symbols
+from maturin_cross.checks import elf, isa, libraries, linkage, policy, repair, stable_abi, symbols
 from maturin_cross.errors import WheelError
 from maturin_cross.target.resolve import Target
 from maturin_cross.target.sysconfigdata import SysconfigData
@@ -178,7 +178,8 @@ def _prove(
         if not repair.is_shared_object(name):  # programs and other ELF files
             problems += elf.check_fits(binary.facts, target.elf, name, target.rust_target)
     dirs = target_library_dirs(sysroot, target) if sysroot is not None else []
-    files = symbols.Files()  # each sysroot library read once, for its needs and its symbols
+    # each sysroot library read once (and kept in the sysroot's cache) for all the checks below
+    files = libraries.Files(sysroot.cache if sysroot is not None else None)
     reports = linkage.check_binaries(
         binaries, sysroot=sysroot, library_dirs=dirs, read=files.dynamic
     )
@@ -198,7 +199,11 @@ def _prove(
             if resolution.member not in refused:
                 problems += symbols.problems(resolution)
     needs = {name: found[name].needs for name in binaries}
-    base = isa.baseline(sysroot, dirs, target.elf) if sysroot is not None and needs else None
+    base = (
+        isa.baseline(sysroot, dirs, target.elf, files.needs)
+        if sysroot is not None and needs
+        else None
+    )
     for name, need in needs.items():
         problems += isa.check(name, need, base, target.rust_target)
     unrecorded = isa.note(needs, base)
@@ -225,7 +230,7 @@ def _resolve(
     dirs: list[str],
     target: Target,
     python: SysconfigData | None,
-    files: symbols.Files,
+    files: libraries.Files,
 ) -> tuple[list[symbols.Resolution], list[str]]:
     """Who defines what each ELF member leaves undefined, and a note when the target's Python
     was not found (the modules' symbols are then not checked)."""

@@ -23,6 +23,7 @@ import struct
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 from elftools.elf.dynamic import DynamicSegment
 from elftools.elf.elffile import ELFFile
@@ -30,7 +31,6 @@ from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection, GNUVer
 from elftools.elf.sections import SymbolTableSection
 
 from maturin_cross.checks import linkage
-from maturin_cross.checks.elf import PARSE_ERRORS, parse
 from maturin_cross.errors import WheelError
 from maturin_cross.support.text import quoted
 from maturin_cross.target.resolve import PythonABI
@@ -266,50 +266,17 @@ class Resolution:
     Python): nothing is refused then."""
 
 
-class Files:
-    """A sysroot's files, each read once: its loader's view and its symbol table from one
-    parse. :meth:`dynamic` is the reader :mod:`maturin_cross.checks.linkage`'s lookup takes."""
-
-    def __init__(self) -> None:
-        self._read: dict[Path, tuple[linkage.Dynamic, Table | None] | WheelError | OSError] = {}
-
-    def _get(self, host: Path) -> tuple[linkage.Dynamic, Table | None]:
-        if host not in self._read:
-            self._read[host] = self._parse(host)
-        found = self._read[host]
-        if isinstance(found, (WheelError, OSError)):
-            raise found
-        return found
-
-    @staticmethod
-    def _parse(host: Path) -> tuple[linkage.Dynamic, Table | None] | WheelError | OSError:
-        try:
-            with host.open("rb") as stream:
-                size = stream.seek(0, 2)
-                try:
-                    parsed = parse(stream, size)
-                    dynamic = linkage.dynamic_of(parsed, str(host))
-                except PARSE_ERRORS as err:
-                    return linkage.unreadable(str(host), err)
-                except WheelError as err:
-                    return err
-                try:
-                    return dynamic, read(parsed)
-                except PARSE_ERRORS:
-                    return dynamic, None
-        except OSError as err:
-            return err
+class SysrootFiles(Protocol):
+    """How a :class:`Resolver` reads a sysroot's files, each once
+    (:class:`maturin_cross.checks.libraries.Files`)."""
 
     def dynamic(self, host: Path) -> linkage.Dynamic:
         """What the file says to the loader; raises WheelError or OSError."""
-        return self._get(host)[0]
+        ...
 
     def table(self, host: Path) -> Table | None:
         """Its dynamic symbols; None when they cannot be read."""
-        try:
-            return self._get(host)[1]
-        except (WheelError, OSError):
-            return None
+        ...
 
 
 @dataclass
@@ -329,9 +296,9 @@ class Resolver:
         sysroot: Sysroot,
         library_dirs: Sequence[str],
         interpreter: Interpreter | None,
-        files: Files | None = None,
+        files: SysrootFiles,
     ) -> None:
-        self._files = files or Files()
+        self._files = files
         self._members = members
         self._dynamics = {name: member.dynamic for name, member in members.items()}
         self._sysroot = sysroot

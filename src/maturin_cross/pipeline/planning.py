@@ -18,6 +18,7 @@ from maturin_cross.project.pyproject import Project
 from maturin_cross.settings.model import Settings
 from maturin_cross.settings.origin import Kind, Origin, Sourced, decide
 from maturin_cross.settings.paths import setting_path
+from maturin_cross.support.cachehome import cache_home
 from maturin_cross.target import build_details, hostinfo, sysconfigdata
 from maturin_cross.target.resolve import Target, resolve
 from maturin_cross.target.spec import custom_target_spec
@@ -25,6 +26,10 @@ from maturin_cross.target.sysconfigdata import SysconfigData
 from maturin_cross.target.sysroot import Sysroot, inferred_from_sysconfigdata
 
 ConfigSettings = Mapping[str, "str | list[str]"] | None
+
+LIBRARIES = "libraries"
+"""The folder of the cache (:func:`maturin_cross.support.cachehome.cache_home`) where what the
+proof reads of a sysroot's libraries is kept (:mod:`maturin_cross.checks.libraries`)."""
 
 DETAILS_PLATFORM = Origin(
     Kind.TARGET_FILE, "platform of build-details.json", name="build-details.json platform"
@@ -142,6 +147,8 @@ def aim(
     if notes:
         target = dataclasses.replace(target, notes=(*target.notes, *notes))
     root = sysroot_for(settings, data, cwd, project_dir)
+    if root is not None:  # what the proof reads of its libraries is kept between builds
+        root = dataclasses.replace(root, cache=cache_home(environ) / LIBRARIES)
     return Aim(target, data, root, True, llvm_target)
 
 

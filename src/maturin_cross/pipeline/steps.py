@@ -9,27 +9,34 @@ PyO3 and Rust setups, :func:`maturin_args` maturin's command line. Processes sta
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from maturin_cross.buildenv import pyo3_setup, remap, toolchain
 from maturin_cross.buildenv.c_side import c_side
-from maturin_cross.checks import proof, repair
 from maturin_cross.errors import BuildError, ConfigError
-from maturin_cross.pipeline.deliver import deliver
 from maturin_cross.pipeline.planning import Build, ConfigSettings, plan
 from maturin_cross.project.pyproject import read_pyproject
 from maturin_cross.settings.model import Settings
 from maturin_cross.support.processes import log, run
 from maturin_cross.target import hostinfo
 from maturin_cross.target.resolve import Target
-from maturin_cross.trial import launch, prepare
-from maturin_cross.wheel import sbom
+
+if TYPE_CHECKING:
+    from maturin_cross.checks import proof
+    from maturin_cross.trial import prepare
+
+AFTER_MATURIN = ("maturin_cross.pipeline.deliver", "maturin_cross.wheel.sbom")
+"""What only the wheel's checks need (the proof, pyelftools, the zip reader and writer): loaded
+on another thread while maturin builds (:func:`_load_meanwhile`), not before it starts."""
 
 
 @dataclass(frozen=True)
@@ -192,6 +199,7 @@ def build_wheel(
         maturin_out = scratch / "maturin-out"
         maturin_out.mkdir()
         args = maturin_args(build, editable)
+        loading = _load_meanwhile(AFTER_MATURIN)  # while maturin builds
         _maturin(
             build.settings,
             *("pep517", "build-wheel", *args, "--out", str(maturin_out)),
@@ -199,6 +207,10 @@ def build_wheel(
             cwd=source,
             explain=env.explain,
         )
+        loading.join()
+        from maturin_cross.pipeline.deliver import deliver
+        from maturin_cross.wheel import sbom
+
         wheels = sorted(maturin_out.glob("*.whl"))
         if len(wheels) != 1:
             raise BuildError(
@@ -227,6 +239,24 @@ def build_wheel(
     return final.name
 
 
+def _load_meanwhile(modules: Sequence[str]) -> threading.Thread:
+    """Import ``modules`` on another thread, started now: this one waits on maturin meanwhile,
+    so their loading takes the time of neither (a no-op rebuild spends as long loading them as
+    maturin takes). An import that fails there fails again, with its error, where the module is
+    imported for use."""
+
+    def load() -> None:
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                return
+
+    thread = threading.Thread(target=load, name="maturin-cross-load", daemon=True)
+    thread.start()
+    return thread
+
+
 def _log_proof(checked: proof.Proof) -> None:
     for note in checked.notes:
         log(note)
@@ -246,6 +276,9 @@ def _log_proof(checked: proof.Proof) -> None:
 
 def _trial(build: Build) -> Callable[[Path], None]:
     """Trying a wheel on the target (the ``test = "import"`` setting)."""
+
+    from maturin_cross.checks import proof
+    from maturin_cross.trial import launch
 
     sysroot = build.sysroot
 
@@ -330,6 +363,8 @@ def prepare_metadata(
         if len(dist_infos) != 1:
             raise BuildError(f"maturin wrote {len(dist_infos)} .dist-info folders, expected one")
         wheel_file = dist_infos[0] / "WHEEL"
+        from maturin_cross.checks import repair
+
         wheel_file.write_text(
             repair.retag_wheel_metadata(wheel_file.read_text(encoding="utf-8"), build.target),
             encoding="utf-8",

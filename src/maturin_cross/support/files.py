@@ -81,7 +81,12 @@ def read_regular(path: str | Path, limit: int) -> bytes:
     """The bytes of the regular file ``path``, at most ``limit`` of them: :class:`TooLarge`
     past that (no more is read), :class:`NotRegularFile` for a pipe, device, socket or folder."""
     with open_regular(path) as stream:
-        data = stream.read(limit + 1)
+        # As large as the file is (a read of ``limit`` would hold that much memory first), and
+        # a byte more to see it grow; what it grew by is read up to the ceiling.
+        size = os.fstat(stream.fileno()).st_size
+        data = stream.read(min(limit, size) + 1)
+        if size < len(data) <= limit:
+            data += stream.read(limit + 1 - len(data))
     if len(data) > limit:
         raise TooLarge(path, limit)
     return data

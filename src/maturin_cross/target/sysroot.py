@@ -48,6 +48,9 @@ class Sysroot:
     root: Path
     origin: str
     """Where it came from, for people: ``--sysroot``, or the sysconfigdata it holds."""
+    cache: Path | None = None
+    """Where what the proof reads of its libraries is kept between runs
+    (:mod:`maturin_cross.checks.libraries`); None: nothing is kept."""
 
     def host_path(self, target_path: str) -> Path:
         """Where a target path is on the host, following symlinks inside the sysroot. A path
