@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -43,6 +44,16 @@ BINFMT = Path("/proc/sys/fs/binfmt_misc")
 
 class Unavailable(Exception):
     """The emulated build cannot be set up here; the message says why."""
+
+
+class Hung(Unavailable):
+    """A run in the root did not end in its time: seen here as cargo's child process stuck on a
+    lock under qemu-user, which a process forked from a threaded one can inherit held."""
+
+
+HANG_AFTER = 3600.0
+"""When an emulated build is taken to hang (the slowest that ended took 36 minutes, loaded)."""
+ATTEMPTS = 2
 
 
 def cache_dir(environ: Mapping[str, str]) -> Path:
@@ -113,10 +124,18 @@ def run_in_root(root: Path, script: str, *, timeout: float | None = None) -> flo
     cmd = ["unshare", "--mount", "--propagation", "private", "sh", "-c", inner, "sh", str(root)]
     cmd += [*env, "sh", "-ec", script]
     start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=timeout)
+    with subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as process:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # every process of the run, qemu's included
+            process.communicate()
+            raise Hung(f"in the arm64 root: {script}: no end after {timeout:.0f} s") from None
     took = time.perf_counter() - start
-    if done.returncode != 0:
-        said = (done.stderr or done.stdout).strip()[-2000:]
+    if process.returncode != 0:
+        said = (err or out).strip()[-2000:]
         raise Unavailable(f"in the arm64 root: {script}\n{said}")
     return took
 
@@ -228,7 +247,16 @@ def emulated_build(root: Path, source: Source) -> tuple[float, tuple[str, ...]]:
         "/opt/venv/bin/pip install -q --no-deps --force-reinstall /out/*.whl && "
         f"cd / && /opt/venv/bin/python -c 'import {source.module}'"
     )
-    took = run_in_root(root, build) + run_in_root(root, proof)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            took = run_in_root(root, build, timeout=HANG_AFTER)
+            break
+        except Hung as hung:
+            _say(f"{source.name}: the emulated build hung ({hung}); killed, attempt {attempt}")
+            if attempt == ATTEMPTS:
+                raise
+            run_in_root(root, "rm -rf /src/pkg/target /out")
+    took += run_in_root(root, proof)
     return took, (f"chroot ROOT sh -c '{build}'", f"chroot ROOT sh -c '{proof}'")
 
 
