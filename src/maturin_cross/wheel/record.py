@@ -12,7 +12,7 @@ import hashlib
 import io
 import re
 from base64 import urlsafe_b64encode
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 ACCEPTED_HASHES = frozenset(
@@ -27,6 +27,7 @@ SIGNATURE_FILES = ("RECORD.jws", "RECORD.p7s")
 REBUILD = "rebuild the wheel"
 """What to do about a damaged or altered wheel: the end of every message that finds one."""
 
+_ALGORITHMS = {name: name for name in ACCEPTED_HASHES}
 _URLSAFE_B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 _WELL_FORMED = re.compile(r"[A-Za-z0-9_]*[A-Za-z0-9][A-Za-z0-9_]*=[A-Za-z0-9_-]+=*")
 
@@ -71,11 +72,12 @@ class Hash:
     @classmethod
     def parse(cls, text: str) -> Hash:
         """The hash RECORD's hash field ``text`` gives; ValueError if it is not one."""
-        algorithm, _, digest = text.partition("=")
-        problem = _form_problem(algorithm, digest, text)
-        if problem:
-            raise ValueError(problem)
-        return cls(algorithm, digest)
+        algorithm, equals, digest = text.partition("=")
+        if not equals:
+            raise ValueError(f"hash {text!r} is not of the form ALGORITHM=DIGEST")
+        # Checked once, by the constructor (``str()`` of it is ``text``); the algorithm's name
+        # is the one string of ACCEPTED_HASHES, not a copy a line (memory grows with RECORD).
+        return cls(_ALGORITHMS.get(algorithm, algorithm), digest)
 
     @classmethod
     def of(cls, data: bytes, algorithm: str = "sha256") -> Hash:
@@ -174,9 +176,12 @@ def _lines(text: str) -> Iterator[str]:
         start = end
 
 
-def parse_record(data: bytes, where: str) -> tuple[list[RecordEntry], list[str]]:
+def parse_record(
+    data: bytes, where: str, same: Callable[[str], str] | None = None
+) -> tuple[list[RecordEntry], list[str]]:
     """RECORD's entries, and what is wrong with its lines, one line each (``where`` names
-    RECORD). A line that is wrong, or lists a path again, is left out."""
+    RECORD). A line that is wrong, or lists a path again, is left out. ``same`` gives, for a
+    path, an equal string already held (the member's name) to keep instead of a copy."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -189,6 +194,8 @@ def parse_record(data: bytes, where: str) -> tuple[list[RecordEntry], list[str]]
         for row in reader:
             if not row:
                 continue
+            if same is not None:
+                row[0] = same(row[0])
             try:
                 entry = RecordEntry.from_row(row)
             except ValueError as err:

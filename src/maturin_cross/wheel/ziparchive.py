@@ -8,6 +8,7 @@ read and written. Every malformed structure raises :class:`ZipError` saying whic
 
 from __future__ import annotations
 
+import array
 import bz2
 import io
 import lzma
@@ -104,27 +105,6 @@ class Entry:
             return replace(self, name=name, raw_name=name.encode("ascii"), data_start=-1)
         flags = self.flags | _UTF8_FLAG
         return replace(self, name=name, raw_name=name.encode("utf-8"), flags=flags, data_start=-1)
-
-    def placed(self, offset: int, flags: int, version_needed: int) -> Entry:
-        """This entry as written at ``offset`` (with these flags and version needed)."""
-        return Entry(
-            self.name,
-            self.raw_name,
-            self.version_made,
-            version_needed,
-            flags,
-            self.method,
-            self.dos_time,
-            self.dos_date,
-            self.crc,
-            self.compressed_size,
-            self.size,
-            self.internal_attr,
-            self.external_attr,
-            self.extra,
-            self.comment,
-            offset,
-        )
 
 
 def _split_extra(extra: bytes) -> tuple[bytes, bytes | None]:
@@ -235,6 +215,10 @@ def read_directory(stream: BinaryIO, file_size: int) -> tuple[list[Entry], bytes
     entries: list[Entry] = []
     at = 0
     unpack = _CENTRAL.unpack_from
+    # Times, dates, attributes and versions repeat from member to member: one int object for
+    # each value, not one per member (memory grows with the number of members).
+    shared: dict[int, int] = {}
+    one = shared.setdefault
     while at + _CENTRAL.size <= len(directory):
         fields = unpack(directory, at)
         if fields[0] != _CENTRAL_SIG:
@@ -265,17 +249,17 @@ def read_directory(stream: BinaryIO, file_size: int) -> tuple[list[Entry], bytes
             Entry(
                 name=_decode_name(raw_name, flags),
                 raw_name=raw_name,
-                version_made=made,
-                version_needed=needed,
-                flags=flags,
+                version_made=one(made, made),
+                version_needed=one(needed, needed),
+                flags=one(flags, flags),
                 method=method,
-                dos_time=dtime,
-                dos_date=ddate,
+                dos_time=one(dtime, dtime),
+                dos_date=one(ddate, ddate),
                 crc=crc,
                 compressed_size=csize,
                 size=size,
-                internal_attr=iattr,
-                external_attr=eattr,
+                internal_attr=one(iattr, iattr),
+                external_attr=one(eattr, eattr),
                 extra=kept,
                 comment=entry_comment,
                 header_offset=offset,
@@ -825,7 +809,10 @@ class Writer:
         self._offset = 0
         self._lane = lane
         self.entries: list[Entry] = []
-        """The entries written, in order, as the central directory describes them."""
+        """The entries written, in order, as given: the central directory gives each their
+        name, sizes, CRC-32 and attributes, placed where it was written (:func:`_placed`)."""
+        self._offsets = array.array("Q")
+        """Where each entry's local header was written (8 bytes a member, not an entry each)."""
 
     @property
     def size(self) -> int:
@@ -842,9 +829,7 @@ class Writer:
         Returns the CRC-32 of the compressed bytes as they were written (on the writer's lane,
         if it has one): what a copy of a member's bytes is checked by."""
         offset = self._offset
-        flags = entry.flags & ~_DESCRIPTOR_FLAG
-        big = entry.size >= _LIMIT32 or entry.compressed_size >= _LIMIT32
-        needed = max(entry.version_needed, _ZIP64_VERSION) if big else entry.version_needed
+        flags, needed, big = _placed(entry)
         extra = local_extra
         sizes = (entry.compressed_size, entry.size)
         if big:
@@ -870,7 +855,8 @@ class Writer:
                 raise ZipError(
                     f"{entry.name}: {len(chunks)} bytes of data, expected {entry.compressed_size}"
                 )
-            self.entries.append(entry.placed(offset, flags, needed))
+            self.entries.append(entry)
+            self._offsets.append(offset)
             return zlib.crc32(chunks)
         self._write(header + entry.raw_name + extra)
         written = 0
@@ -886,7 +872,8 @@ class Writer:
             raise ZipError(
                 f"{entry.name}: {written} bytes of data, expected {entry.compressed_size}"
             )
-        self.entries.append(entry.placed(offset, flags, needed))
+        self.entries.append(entry)
+        self._offsets.append(offset)
         if self._lane is not None:
             self._lane.wait()
         return crc.value
@@ -912,8 +899,8 @@ class Writer:
 
     def finish(self, comment: bytes) -> None:
         cd_offset = self._offset
-        for entry in self.entries:
-            self._write(_central_record(entry))
+        for entry, offset in zip(self.entries, self._offsets, strict=True):
+            self._write(_central_record(entry, offset))
         cd_size = self._offset - cd_offset
         count = len(self.entries)
         if count >= _LIMIT16 or cd_size >= _LIMIT32 or cd_offset >= _LIMIT32:
@@ -948,9 +935,17 @@ class Writer:
         self._write(comment)
 
 
-def _central_record(entry: Entry) -> bytes:
-    """``entry``'s central directory record, as placed by the writer."""
-    needed, flags, offset = entry.version_needed, entry.flags, entry.header_offset
+def _placed(entry: Entry) -> tuple[int, int, bool]:
+    """The flags and version needed ``entry`` is written with (its data descriptor dropped: the
+    writer puts the sizes and CRC-32 in the headers), and whether it needs zip64 sizes."""
+    big = entry.size >= _LIMIT32 or entry.compressed_size >= _LIMIT32
+    needed = max(entry.version_needed, _ZIP64_VERSION) if big else entry.version_needed
+    return entry.flags & ~_DESCRIPTOR_FLAG, needed, big
+
+
+def _central_record(entry: Entry, offset: int) -> bytes:
+    """``entry``'s central directory record, its local header written at ``offset``."""
+    flags, needed, _ = _placed(entry)
     zip64 = [value for value in (entry.size, entry.compressed_size, offset) if value >= _LIMIT32]
     extra = entry.extra
     made = entry.version_made
