@@ -164,8 +164,10 @@ def rewrite_wheel_checked(
         contents.check_unchanged()
         out_dir.mkdir(parents=True, exist_ok=True)
         with (
-            open(contents.path, "rb") as source,
-            atomic.replacing(target) as out,
+            # Buffers of a MiB: a wheel of many small members is read and written in pieces
+            # far smaller than that.
+            open(contents.path, "rb", buffering=ziparchive.CHUNK) as source,
+            atomic.replacing(target, buffering=ziparchive.CHUNK) as out,
             Lane() as lane,
         ):
             writer = ziparchive.Writer(out, lane)
