@@ -209,8 +209,7 @@ def _same_version(text: str, version: str) -> bool:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class Seen:
+class Seen(NamedTuple):
     """What a verified wheel's member was found to be: its size and the RECORD hash its data has
     (None: RECORD gives none). What a wheel written from it is checked by
     (:func:`verify_written`)."""
@@ -292,10 +291,10 @@ def _stream_member(
 
     try:
         small = ziparchive.small_member(stream, entry)
-        if small is not None:
+        if small is not None:  # read, inflated and checked in one step
             data, raw_crc.value = small
             size = len(data)
-            hashed(data)
+            hashed(data)  # on the lane while it is looked into, if it is worth it (Lane.run)
             if inspect is not None:
                 result = inspect(io.BytesIO(data), entry.size, entry.name)
         elif inspect is None or entry.size <= INSPECT_WHOLE:
@@ -453,8 +452,10 @@ def _as_written(
         )
     expected = hashed.get(info.name)
     matches = None
-    if expected is not None and expected.hash is not None:
-        matches = seen.hash is not None and seen.hash == expected.hash
+    if expected is not None and expected.hash is not None:  # most often the very same Hash
+        matches = seen.hash is expected.hash or (
+            seen.hash is not None and seen.hash == expected.hash
+        )
     return _Streamed(seen.size, matches)
 
 

@@ -28,6 +28,10 @@ REBUILD = "rebuild the wheel"
 """What to do about a damaged or altered wheel: the end of every message that finds one."""
 
 _ALGORITHMS = {name: name for name in ACCEPTED_HASHES}
+_MAKERS: dict[str, Callable[[], hashlib._Hash]] = {
+    name: getattr(hashlib, name) for name in ACCEPTED_HASHES
+}
+"""hashlib's constructor of each accepted algorithm (``hashlib.new`` looks names up each time)."""
 _URLSAFE_B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 _WELL_FORMED = re.compile(r"[A-Za-z0-9_]*[A-Za-z0-9][A-Za-z0-9_]*=[A-Za-z0-9_-]+=*")
 
@@ -102,9 +106,10 @@ class Hash:
 
     @staticmethod
     def _new(algorithm: str) -> hashlib._Hash:
-        if algorithm not in ACCEPTED_HASHES:
+        made = _MAKERS.get(algorithm)
+        if made is None:
             raise ValueError(f"hash algorithm {algorithm!r} is not accepted in wheels")
-        return hashlib.new(algorithm)
+        return made()
 
     def __str__(self) -> str:
         return f"{self.algorithm}={self.digest}"

@@ -17,7 +17,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 from maturin_cross.support.lanes import Lane
 
@@ -347,8 +347,7 @@ def _shown(raw: bytes) -> str:
     return text + "..." if len(raw) > 200 else text
 
 
-@dataclass(frozen=True, slots=True)
-class _LocalHeader:
+class _LocalHeader(NamedTuple):
     """A member's local header, checked against its central record."""
 
     data_start: int
