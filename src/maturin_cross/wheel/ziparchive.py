@@ -17,6 +17,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import BinaryIO, NamedTuple, Protocol
 
 from maturin_cross.support.lanes import Lane
@@ -125,6 +126,8 @@ def _split_extra(extra: bytes) -> tuple[bytes, bytes | None]:
 
 
 def _decode_name(raw: bytes, flags: int) -> str:
+    if raw.isascii():  # the same in both: code page 437 is ASCII below 128
+        return raw.decode("ascii")
     if not flags & _UTF8_FLAG:
         return raw.decode("cp437")
     try:
@@ -246,23 +249,23 @@ def read_directory(stream: BinaryIO, file_size: int) -> tuple[list[Entry], bytes
         if flags & _ENCRYPTED_FLAG:
             raise ZipError(f"member {_decode_name(raw_name, flags)!r}: an encrypted member")
         entries.append(
-            Entry(
-                name=_decode_name(raw_name, flags),
-                raw_name=raw_name,
-                version_made=one(made, made),
-                version_needed=one(needed, needed),
-                flags=one(flags, flags),
-                method=method,
-                dos_time=one(dtime, dtime),
-                dos_date=one(ddate, ddate),
-                crc=crc,
-                compressed_size=csize,
-                size=size,
-                internal_attr=one(iattr, iattr),
-                external_attr=one(eattr, eattr),
-                extra=kept,
-                comment=entry_comment,
-                header_offset=offset,
+            Entry(  # in the order of its fields (name, raw name, versions made and needed...)
+                _decode_name(raw_name, flags),
+                raw_name,
+                one(made, made),
+                one(needed, needed),
+                one(flags, flags),
+                method,
+                one(dtime, dtime),
+                one(ddate, ddate),
+                crc,
+                csize,
+                size,
+                one(iattr, iattr),
+                one(eattr, eattr),
+                kept,
+                entry_comment,
+                offset,
             )
         )
     if len(entries) != count:
@@ -286,7 +289,7 @@ def _check_layout(stream: BinaryIO, entries: list[Entry], cd_offset: int) -> Non
     after the last (a local entry hidden there is what a reader that walks local headers would
     unpack), and no two members share bytes (an overlapping archive unpacks far more than it
     holds). Bytes read: at most the file's size and one header more, whatever the records say."""
-    ordered = sorted(entries, key=lambda entry: entry.header_offset)
+    ordered = sorted(entries, key=attrgetter("header_offset"))
     at = 0
     previous: Entry | None = None
     for number, entry in enumerate(ordered):
@@ -368,7 +371,7 @@ def _local(stream: BinaryIO, entry: Entry) -> _LocalHeader:
     _, _, flags, method, _, _, crc, csize, size, name_len, extra_len = _LOCAL.unpack(head)
     rest = stream.read(name_len + extra_len)
     raw_name = rest[:name_len]
-    kept, zip64 = _split_extra(rest[name_len:])
+    kept, zip64 = _split_extra(rest[name_len:]) if extra_len else (b"", None)
     if zip64 is not None:
         values = iter(struct.unpack_from(f"<{len(zip64) // 8}Q", zip64))
         size = next(values, size) if size == _LIMIT32 else size
