@@ -636,7 +636,7 @@ def small_member(stream: BinaryIO, entry: Entry) -> tuple[bytes, int] | None:
     crc = zlib.crc32(data)
     if crc != entry.crc:
         raise ZipError(f"Bad CRC-32 (the data gives {crc:08x}, the archive says {entry.crc:08x})")
-    return data, zlib.crc32(raw)
+    return data, crc if raw is data else zlib.crc32(raw)  # a stored member's bytes are its data
 
 
 class MemberReader(io.RawIOBase):
