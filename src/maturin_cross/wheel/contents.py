@@ -65,7 +65,7 @@ def name_problem(name: str) -> str | None:
         return "starts with a drive letter"
     if "\\" in name:
         return "contains a backslash (a Windows path separator; zip names use '/')"
-    if ".." in name.split("/"):
+    if ".." in name and ".." in name.split("/"):
         return "has a '..' component that points outside the install directory"
     if "\x00" in name:
         return "contains a NUL character (unpackers cut the name there, RECORD does not)"
@@ -629,11 +629,8 @@ def _duplicate_problems(where: str, counts: Mapping[str, int]) -> list[str]:
 
 def _dist_info_dirs(names: Sequence[str], unsafe: set[str]) -> set[str]:
     """The ``.dist-info`` directories the safe member names are in."""
-    return {
-        name.split("/", 1)[0]
-        for name in names
-        if name not in unsafe and "/" in name and name.split("/", 1)[0].endswith(".dist-info")
-    }
+    tops = {name.partition("/")[0] for name in names if "/" in name and name not in unsafe}
+    return {top for top in tops if top.endswith(".dist-info")}
 
 
 def _dist_info_count_problem(where: str, tops: set[str]) -> str:

@@ -11,7 +11,7 @@ import csv
 import hashlib
 import io
 import re
-from base64 import urlsafe_b64encode
+from binascii import b2a_base64
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -27,6 +27,8 @@ SIGNATURE_FILES = ("RECORD.jws", "RECORD.p7s")
 REBUILD = "rebuild the wheel"
 """What to do about a damaged or altered wheel: the end of every message that finds one."""
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+"""base64 to urlsafe base64 (what ``base64.urlsafe_b64encode`` does, in one step)."""
 _ALGORITHMS = {name: name for name in ACCEPTED_HASHES}
 _MAKERS: dict[str, Callable[[], hashlib._Hash]] = {
     name: getattr(hashlib, name) for name in ACCEPTED_HASHES
@@ -38,7 +40,7 @@ _WELL_FORMED = re.compile(r"[A-Za-z0-9_]*[A-Za-z0-9][A-Za-z0-9_]*=[A-Za-z0-9_-]+
 
 def _encode_digest(raw: bytes) -> str:
     """urlsafe base64 of a digest, without padding, as RECORD writes it."""
-    return urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return b2a_base64(raw, newline=False).translate(_URLSAFE).rstrip(b"=").decode("ascii")
 
 
 def _form_problem(algorithm: str, digest: str, text: str) -> str | None:

@@ -852,7 +852,7 @@ class Writer:
             len(extra),
         )
         if isinstance(chunks, bytes):  # a small member, written with its header at once
-            self._write(header + entry.raw_name + extra + chunks)
+            self._write(b"".join((header, entry.raw_name, extra, chunks)))
             if len(chunks) != entry.compressed_size:
                 raise ZipError(
                     f"{entry.name}: {len(chunks)} bytes of data, expected {entry.compressed_size}"
