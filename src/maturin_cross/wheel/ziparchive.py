@@ -365,11 +365,16 @@ def _local(stream: BinaryIO, entry: Entry) -> _LocalHeader:
     general-purpose flags, the method, the CRC-32 and both sizes; with a data descriptor
     (flag bit 3), the local CRC and sizes may be zero and the descriptor carries them."""
     stream.seek(entry.header_offset)
-    head = stream.read(_LOCAL.size)
+    # In one read when the name is the central record's and there is no extra field (the
+    # usual case): the header, and as many bytes as that name.
+    head = stream.read(_LOCAL.size + len(entry.raw_name))
     if len(head) < _LOCAL.size or head[:4] != _LOCAL_SIG:
         raise ZipError(f"member {entry.name!r}: its local header is missing")
-    _, _, flags, method, _, _, crc, csize, size, name_len, extra_len = _LOCAL.unpack(head)
-    rest = stream.read(name_len + extra_len)
+    _, _, flags, method, _, _, crc, csize, size, name_len, extra_len = _LOCAL.unpack_from(head)
+    rest = head[_LOCAL.size :]
+    if len(rest) != name_len + extra_len:
+        stream.seek(entry.header_offset + _LOCAL.size)
+        rest = stream.read(name_len + extra_len)
     raw_name = rest[:name_len]
     kept, zip64 = _split_extra(rest[name_len:]) if extra_len else (b"", None)
     if zip64 is not None:
