@@ -80,6 +80,8 @@ class Result:
 
 def is_shared_object(member: str) -> bool:
     """Whether a member's name says it is a shared object (``.so``, ``.so.1.2``)."""
+    if ".so" not in member:  # most members, said at once (it runs for each, several times)
+        return False
     return not member.endswith("/") and _SHARED_OBJECT.search(member) is not None
 
 

@@ -255,8 +255,9 @@ def _name_unnamed(fd: int, path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def replacing(path: Path) -> Iterator[BinaryIO]:
-    """A binary stream whose content replaces ``path`` when the ``with`` block ends cleanly.
+def replacing(path: Path, buffering: int = -1) -> Iterator[BinaryIO]:
+    """A binary stream whose content replaces ``path`` when the ``with`` block ends cleanly;
+    ``buffering`` as :func:`open`'s (a large buffer for a file written in many small pieces).
 
     OSError (the folder cannot be written, the disk is full) is raised as it is, for the caller
     to say in its own words; nothing is left behind.
@@ -269,7 +270,7 @@ def replacing(path: Path) -> Iterator[BinaryIO]:
         # try, so that the file goes with it.
         with uninterrupted():
             fd, temp = _open_temp(path)
-        with os.fdopen(fd, "wb") as stream:
+        with os.fdopen(fd, "wb", buffering) as stream:
             yield stream
             stream.flush()
             try:

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, NamedTuple, TypeVar
 
 from packaging.tags import Tag
 from packaging.utils import (
@@ -65,7 +65,7 @@ def name_problem(name: str) -> str | None:
         return "starts with a drive letter"
     if "\\" in name:
         return "contains a backslash (a Windows path separator; zip names use '/')"
-    if ".." in name.split("/"):
+    if ".." in name and ".." in name.split("/"):
         return "has a '..' component that points outside the install directory"
     if "\x00" in name:
         return "contains a NUL character (unpackers cut the name there, RECORD does not)"
@@ -209,8 +209,7 @@ def _same_version(text: str, version: str) -> bool:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class Seen:
+class Seen(NamedTuple):
     """What a verified wheel's member was found to be: its size and the RECORD hash its data has
     (None: RECORD gives none). What a wheel written from it is checked by
     (:func:`verify_written`)."""
@@ -219,8 +218,7 @@ class Seen:
     hash: Hash | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Streamed:
+class _Streamed(NamedTuple):
     """What streaming one member's data through found: its size, whether it has the hash RECORD
     gives (None: not hashed), or why it could not be read."""
 
@@ -229,6 +227,40 @@ class _Streamed:
     problem: str | None = None
     raw_crc: int = 0
     """The CRC-32 of its compressed bytes, as read."""
+
+
+_UNHASHED, _MATCHES, _DIFFERS = 0, 1, 2
+
+
+class _Found:
+    """What streaming every member's data found (:class:`_Streamed`), in archive order, kept in
+    a few bytes a member rather than an object each (memory grows with their number)."""
+
+    __slots__ = ("_hashes", "_sizes", "problems", "raw_crcs")
+
+    def __init__(self, count: int) -> None:
+        self._sizes = array.array("Q", bytes(8 * count))
+        self._hashes = bytearray(count)
+        self.raw_crcs = array.array("I", bytes(4 * count))
+        """The CRC-32 of each member's compressed bytes, as read."""
+        self.problems: dict[int, str] = {}
+        """Why each member that could not be read could not, by its index."""
+
+    def put(self, index: int, found: _Streamed) -> None:
+        size, matches, problem, raw_crc = found
+        if problem is not None:
+            self.problems[index] = problem
+            return
+        self._sizes[index] = size
+        self._hashes[index] = _UNHASHED if matches is None else _MATCHES if matches else _DIFFERS
+        self.raw_crcs[index] = raw_crc
+
+    def size(self, index: int) -> int:
+        return self._sizes[index]
+
+    def hash_matches(self, index: int) -> bool | None:
+        found = self._hashes[index]
+        return None if found == _UNHASHED else found == _MATCHES
 
 
 INSPECT_WHOLE = 8 << 20
@@ -259,10 +291,10 @@ def _stream_member(
 
     try:
         small = ziparchive.small_member(stream, entry)
-        if small is not None:
+        if small is not None:  # read, inflated and checked in one step
             data, raw_crc.value = small
             size = len(data)
-            hashed(data)
+            hashed(data)  # on the lane while it is looked into, if it is worth it (Lane.run)
             if inspect is not None:
                 result = inspect(io.BytesIO(data), entry.size, entry.name)
         elif inspect is None or entry.size <= INSPECT_WHOLE:
@@ -355,8 +387,9 @@ def read_wheel_inspecting(
 
             def stream_all(
                 hashed: Mapping[str, RecordEntry], too_large: Mapping[str, str]
-            ) -> tuple[list[_Streamed], dict[str, T]]:
-                return _stream_all(where, stream, infos, hashed, too_large, (wants, inspect), lane)
+            ) -> tuple[_Found, dict[str, T]]:
+                looking = (wants, inspect)
+                return _stream_all(where, stream, infos, hashed, too_large, looking, lane, members)
 
             return _verify(path, directory, (parsed, problems), read_whole, stream_all)
 
@@ -386,8 +419,11 @@ def verify_written(
 
     def stream_all(
         hashed: Mapping[str, RecordEntry], too_large: Mapping[str, str]
-    ) -> tuple[list[_Streamed], dict[str, None]]:
-        return [_as_written(where, info, seen(info.name), hashed) for info in written], {}
+    ) -> tuple[_Found, dict[str, None]]:
+        found = _Found(len(written))
+        for index, info in enumerate(written):
+            found.put(index, _as_written(where, info, seen(info.name), hashed))
+        return found, {}
 
     contents, _ = _verify(
         path,
@@ -416,8 +452,10 @@ def _as_written(
         )
     expected = hashed.get(info.name)
     matches = None
-    if expected is not None and expected.hash is not None:
-        matches = seen.hash is not None and seen.hash == expected.hash
+    if expected is not None and expected.hash is not None:  # most often the very same Hash
+        matches = seen.hash is expected.hash or (
+            seen.hash is not None and seen.hash == expected.hash
+        )
     return _Streamed(seen.size, matches)
 
 
@@ -459,7 +497,7 @@ def _verify(
     filename: tuple[_Parsed | None, list[str]],
     read_whole: _ReadWhole,
     stream_all: Callable[
-        [Mapping[str, RecordEntry], Mapping[str, str]], tuple[list[_Streamed], dict[str, T]]
+        [Mapping[str, RecordEntry], Mapping[str, str]], tuple[_Found, dict[str, T]]
     ],
     record_read: tuple[list[RecordEntry], list[str]] | None = None,
     *,
@@ -476,12 +514,16 @@ def _verify(
     infos = directory.infos
     members = {info.name: info for info in infos}  # the last of a duplicated name
     names = list(members)
-    unsafe = _unsafe(infos)
-    duplicated = _duplicated(infos)
+    # Each rule once a member: the names that break one are said, and are unsafe.
+    named = {name: problem for name in names if (problem := name_problem(name))}
+    kinds = [(info.name, problem) for info in infos if (problem := _kind_problem(info))]
+    unsafe = {*named, *(name for name, _ in kinds)}
+    counts = Counter(info.name for info in infos) if len(members) < len(infos) else Counter()
+    duplicated = {name for name, count in counts.items() if count > 1}
     layout = [
-        *_name_problems(where, names),
-        *_kind_problems(where, infos),
-        *_duplicate_problems(where, infos),
+        *_name_problems(where, named),
+        *_kind_problems(where, kinds),
+        *_duplicate_problems(where, counts),
     ]
     tops = _dist_info_dirs(names, unsafe)
     if len(tops) != 1:
@@ -498,19 +540,26 @@ def _verify(
     if record_read is not None:
         record, record_problems = record_read
     elif record_path in members:
-        record, record_problems = parse_record(metadata[record_path], f"{where}: {record_path}")
+
+        def same(path: str) -> str:
+            member = members.get(path)
+            return path if member is None else member.name
+
+        # Its data is let go once parsed (it grows with the number of members).
+        data = metadata.pop(record_path)
+        record, record_problems = parse_record(data, f"{where}: {record_path}", same)
+        del data
     hashed = {
         entry.path: entry
         for entry in record
         if entry.hash is not None and entry.hash.accepted and entry.path not in duplicated
     }
-    streamed, inspected = stream_all(hashed, too_large)
-    unreadable = {infos[i].name for i, found in enumerate(streamed) if found.problem}
-    by_name = {info.name: streamed[i] for i, info in enumerate(infos) if members[info.name] is info}
+    found, inspected = stream_all(hashed, too_large)
+    unreadable = {infos[i].name for i in found.problems}
     wheel_tags, wheel_problems = _wheel_file(where, wheel_path, members, unreadable, metadata)
 
     # Members that cannot be read are said first, after the file name.
-    damage = [found.problem for found in streamed if found.problem]
+    damage = [found.problems[i] for i in sorted(found.problems)]
     problems = [*first, *damage, *layout, *wheel_problems]
     if record_path not in members:
         problems.append(f"{where}: {record_path} is missing, nothing can be verified; {REBUILD}")
@@ -522,8 +571,10 @@ def _verify(
     skipped = unsafe | unhashed | {name for name in names if members[name].is_dir}
     problems += _unlisted_problems(where, names, skipped, {entry.path for entry in record})
     unchecked = unhashed | unreadable | duplicated  # RECORD has no hash; the rest are reported
+    index = {info.name: number for number, info in enumerate(infos)}  # the last of a name
     for entry in record:
-        problems += _entry_problems(where, entry, by_name, unchecked)
+        problems += _entry_problems(where, entry, (index, found), unchecked)
+    del index
 
     if problems or parsed is None:  # a bad file name is among the problems
         raise WheelError(problems)
@@ -541,64 +592,45 @@ def _verify(
         _members=members,
         comment=directory.comment,
         _identity=directory.identity,
-        _raw_crcs=array.array("L", (found.raw_crc for found in streamed) if keep_raw_crcs else ()),
+        _raw_crcs=found.raw_crcs if keep_raw_crcs else (),
     )
     return contents, inspected
 
 
-def _unsafe(infos: Sequence[ziparchive.Entry]) -> set[str]:
-    """Members neither checked against RECORD nor taken for the .dist-info directory: their
-    names are unsafe, or they are not files."""
-    return {info.name for info in infos if name_problem(info.name) or _kind_problem(info)}
+def _name_problems(where: str, named: Mapping[str, str]) -> list[str]:
+    """Member names an unpacker would put outside the install directory, or cut short (each
+    with its :func:`name_problem`)."""
+    return [
+        f"{where}: member {name!r} {problem}; a wheel may only hold relative paths inside it, "
+        f"{REBUILD}"
+        for name, problem in named.items()
+    ]
 
 
-def _duplicated(infos: Sequence[ziparchive.Entry]) -> set[str]:
-    return {name for name, count in Counter(info.name for info in infos).items() if count > 1}
+def _kind_problems(where: str, kinds: Sequence[tuple[str, str]]) -> list[str]:
+    """Members that are not regular files (symbolic links, devices...), each with its
+    :func:`_kind_problem`."""
+    return [
+        f"{where}: member {name!r} {problem}; a wheel holds only regular files (installers "
+        f"would make it one on the installing machine), {REBUILD}"
+        for name, problem in kinds
+    ]
 
 
-def _name_problems(where: str, names: Sequence[str]) -> list[str]:
-    """Member names an unpacker would put outside the install directory, or cut short."""
-    problems = []
-    for name in names:
-        problem = name_problem(name)
-        if problem:
-            problems.append(
-                f"{where}: member {name!r} {problem}; a wheel may only hold relative paths "
-                f"inside it, {REBUILD}"
-            )
-    return problems
-
-
-def _kind_problems(where: str, infos: Sequence[ziparchive.Entry]) -> list[str]:
-    """Members that are not regular files (symbolic links, devices...)."""
-    problems = []
-    for info in infos:
-        problem = _kind_problem(info)
-        if problem:
-            problems.append(
-                f"{where}: member {info.name!r} {problem}; a wheel holds only regular files "
-                f"(installers would make it one on the installing machine), {REBUILD}"
-            )
-    return problems
-
-
-def _duplicate_problems(where: str, infos: Sequence[ziparchive.Entry]) -> list[str]:
-    """Names held by more than one member."""
+def _duplicate_problems(where: str, counts: Mapping[str, int]) -> list[str]:
+    """Names held by more than one member (``counts``: how many hold each name)."""
     return [
         f"{where}: member {name!r} appears {count} times; installers would keep only "
         f"one of them, {REBUILD}"
-        for name, count in Counter(info.name for info in infos).items()
+        for name, count in counts.items()
         if count > 1
     ]
 
 
 def _dist_info_dirs(names: Sequence[str], unsafe: set[str]) -> set[str]:
     """The ``.dist-info`` directories the safe member names are in."""
-    return {
-        name.split("/", 1)[0]
-        for name in names
-        if name not in unsafe and "/" in name and name.split("/", 1)[0].endswith(".dist-info")
-    }
+    tops = {name.partition("/")[0] for name in names if "/" in name and name not in unsafe}
+    return {top for top in tops if top.endswith(".dist-info")}
 
 
 def _dist_info_count_problem(where: str, tops: set[str]) -> str:
@@ -658,26 +690,33 @@ def _stream_all(
     too_large: Mapping[str, str],
     looking: tuple[Callable[[str], bool], Callable[[BinaryIO, int, str], T]],
     lane: Lane,
-) -> tuple[list[_Streamed], dict[str, T]]:
+    last: Mapping[str, ziparchive.Entry],
+) -> tuple[_Found, dict[str, T]]:
     """Every member's data streamed through once, in the order it lies in the file: what each
     was found to be (in archive order), and what ``inspect`` made of those ``wants`` names
-    (``looking`` is the two). Of a duplicated name, only the last member is hashed or
-    inspected."""
+    (``looking`` is the two). Of a duplicated name, only the last member (the one ``last``
+    gives) is hashed or inspected."""
     wants, inspect = looking
-    last = {info.name: info for info in infos}
-    streamed: dict[int, _Streamed] = {}
+    found = _Found(len(infos))
     inspected: dict[str, T] = {}
-    for index, info in sorted(enumerate(infos), key=lambda pair: pair[1].header_offset):
+    offsets = [info.header_offset for info in infos]
+    order: Sequence[int] = range(len(infos))
+    if offsets != sorted(offsets):  # archives are nearly always written in their order
+        order = sorted(order, key=offsets.__getitem__)
+    del offsets
+    for index in order:
+        info = infos[index]
         is_last = last[info.name] is info
         if info.name in too_large and is_last:
-            streamed[index] = _Streamed(problem=too_large[info.name])
+            found.put(index, _Streamed(problem=too_large[info.name]))
             continue
         wanted = hashed.get(info.name) if is_last else None
         looked = inspect if is_last and wants(info.name) else None
-        streamed[index], result = _stream_member(stream, info, wanted, where, looked, lane)
+        streamed, result = _stream_member(stream, info, wanted, where, looked, lane)
+        found.put(index, streamed)
         if looked is not None and result is not None:
             inspected[info.name] = result
-    return [streamed[index] for index in range(len(infos))], inspected
+    return found, inspected
 
 
 def _wheel_file(
@@ -713,11 +752,14 @@ def _unlisted_problems(
 def _entry_problems(
     where: str,
     entry: RecordEntry,
-    members: Mapping[str, _Streamed],
+    streamed: tuple[Mapping[str, int], _Found],
     unchecked: set[str],
 ) -> list[str]:
-    """What is wrong with one RECORD entry against the member it lists."""
-    if entry.path not in members:
+    """What is wrong with one RECORD entry against the member it lists (``streamed``: each
+    member's index by name, and what streaming them found)."""
+    index, found = streamed
+    number = index.get(entry.path)
+    if number is None:
         return [
             f"{where}: RECORD lists {entry.path} but the wheel has no such member; the wheel "
             f"was changed after it was built, {REBUILD}"
@@ -731,16 +773,16 @@ def _entry_problems(
             f"{where}: {entry.path} is hashed with {entry.hash.algorithm} in RECORD, which "
             f"wheels may not use (sha256 or stronger); {REBUILD}"
         ]
-    found = members[entry.path]
     problems = []
-    if not found.hash_matches:
+    if not found.hash_matches(number):
         problems.append(
             f"{where}: {entry.path} does not match its {entry.hash.algorithm} hash in RECORD; "
             f"the file was changed after the wheel was built, {REBUILD}"
         )
-    if entry.size != found.size:
+    size = found.size(number)
+    if entry.size != size:
         problems.append(
-            f"{where}: {entry.path} is {found.size} bytes, RECORD says {entry.size}; the file "
+            f"{where}: {entry.path} is {size} bytes, RECORD says {entry.size}; the file "
             f"was changed after the wheel was built, {REBUILD}"
         )
     return problems

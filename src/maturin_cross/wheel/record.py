@@ -11,8 +11,8 @@ import csv
 import hashlib
 import io
 import re
-from base64 import urlsafe_b64encode
-from collections.abc import Iterable, Iterator, Sequence
+from binascii import b2a_base64
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 ACCEPTED_HASHES = frozenset(
@@ -27,13 +27,20 @@ SIGNATURE_FILES = ("RECORD.jws", "RECORD.p7s")
 REBUILD = "rebuild the wheel"
 """What to do about a damaged or altered wheel: the end of every message that finds one."""
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+"""base64 to urlsafe base64 (what ``base64.urlsafe_b64encode`` does, in one step)."""
+_ALGORITHMS = {name: name for name in ACCEPTED_HASHES}
+_MAKERS: dict[str, Callable[[], hashlib._Hash]] = {
+    name: getattr(hashlib, name) for name in ACCEPTED_HASHES
+}
+"""hashlib's constructor of each accepted algorithm (``hashlib.new`` looks names up each time)."""
 _URLSAFE_B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 _WELL_FORMED = re.compile(r"[A-Za-z0-9_]*[A-Za-z0-9][A-Za-z0-9_]*=[A-Za-z0-9_-]+=*")
 
 
 def _encode_digest(raw: bytes) -> str:
     """urlsafe base64 of a digest, without padding, as RECORD writes it."""
-    return urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return b2a_base64(raw, newline=False).translate(_URLSAFE).rstrip(b"=").decode("ascii")
 
 
 def _form_problem(algorithm: str, digest: str, text: str) -> str | None:
@@ -71,11 +78,12 @@ class Hash:
     @classmethod
     def parse(cls, text: str) -> Hash:
         """The hash RECORD's hash field ``text`` gives; ValueError if it is not one."""
-        algorithm, _, digest = text.partition("=")
-        problem = _form_problem(algorithm, digest, text)
-        if problem:
-            raise ValueError(problem)
-        return cls(algorithm, digest)
+        algorithm, equals, digest = text.partition("=")
+        if not equals:
+            raise ValueError(f"hash {text!r} is not of the form ALGORITHM=DIGEST")
+        # Checked once, by the constructor (``str()`` of it is ``text``); the algorithm's name
+        # is the one string of ACCEPTED_HASHES, not a copy a line (memory grows with RECORD).
+        return cls(_ALGORITHMS.get(algorithm, algorithm), digest)
 
     @classmethod
     def of(cls, data: bytes, algorithm: str = "sha256") -> Hash:
@@ -100,9 +108,10 @@ class Hash:
 
     @staticmethod
     def _new(algorithm: str) -> hashlib._Hash:
-        if algorithm not in ACCEPTED_HASHES:
+        made = _MAKERS.get(algorithm)
+        if made is None:
             raise ValueError(f"hash algorithm {algorithm!r} is not accepted in wheels")
-        return hashlib.new(algorithm)
+        return made()
 
     def __str__(self) -> str:
         return f"{self.algorithm}={self.digest}"
@@ -174,9 +183,12 @@ def _lines(text: str) -> Iterator[str]:
         start = end
 
 
-def parse_record(data: bytes, where: str) -> tuple[list[RecordEntry], list[str]]:
+def parse_record(
+    data: bytes, where: str, same: Callable[[str], str] | None = None
+) -> tuple[list[RecordEntry], list[str]]:
     """RECORD's entries, and what is wrong with its lines, one line each (``where`` names
-    RECORD). A line that is wrong, or lists a path again, is left out."""
+    RECORD). A line that is wrong, or lists a path again, is left out. ``same`` gives, for a
+    path, an equal string already held (the member's name) to keep instead of a copy."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -189,6 +201,8 @@ def parse_record(data: bytes, where: str) -> tuple[list[RecordEntry], list[str]]
         for row in reader:
             if not row:
                 continue
+            if same is not None:
+                row[0] = same(row[0])
             try:
                 entry = RecordEntry.from_row(row)
             except ValueError as err:

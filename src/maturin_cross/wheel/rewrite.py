@@ -164,20 +164,23 @@ def rewrite_wheel_checked(
         contents.check_unchanged()
         out_dir.mkdir(parents=True, exist_ok=True)
         with (
-            open(contents.path, "rb") as source,
-            atomic.replacing(target) as out,
+            # Buffers of a MiB: a wheel of many small members is read and written in pieces
+            # far smaller than that.
+            open(contents.path, "rb", buffering=ziparchive.CHUNK) as source,
+            atomic.replacing(target, buffering=ziparchive.CHUNK) as out,
             Lane() as lane,
         ):
             writer = ziparchive.Writer(out, lane)
+            wheel_path, record_path = contents.wheel_path, contents.record_path
             for index, name in enumerate(contents.entries):
-                if name == contents.record_path or name in dropped:
+                if name == record_path or name in dropped:
                     continue
                 member = contents.zip_entry(name)
                 start, local_extra = ziparchive.local_header(source, member)
                 new_name = renames.get(name, name)
                 written = member.renamed(new_name) if new_name != name else member
                 entry = old_record.get(name)
-                if name == contents.wheel_path and new_tags is not None:
+                if name == wheel_path and new_tags is not None:
                     text = b"".join(ziparchive.data_chunks(source, member)).decode("utf-8")
                     data[new_name] = retag(text, new_tags).encode("utf-8")
                     writer.add_bytes(written, local_extra, data[new_name])
@@ -187,7 +190,7 @@ def rewrite_wheel_checked(
                     was = contents.raw_crc(index)
                     if was is None:  # verified wheels have every member streamed
                         raise WheelError(f"{contents.path}: {name} was not read; {REBUILD}")
-                    if name == contents.wheel_path:  # its tags are checked in the new wheel
+                    if name == wheel_path:  # its tags are checked in the new wheel
                         data[new_name] = b"".join(ziparchive.data_chunks(source, member))
                     if not _copy(source, (start, member, written, local_extra), was, writer):
                         raise WheelError(

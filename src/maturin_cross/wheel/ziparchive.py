@@ -8,6 +8,7 @@ read and written. Every malformed structure raises :class:`ZipError` saying whic
 
 from __future__ import annotations
 
+import array
 import bz2
 import io
 import lzma
@@ -16,7 +17,8 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import BinaryIO, Protocol
+from operator import attrgetter
+from typing import BinaryIO, NamedTuple, Protocol
 
 from maturin_cross.support.lanes import Lane
 
@@ -105,27 +107,6 @@ class Entry:
         flags = self.flags | _UTF8_FLAG
         return replace(self, name=name, raw_name=name.encode("utf-8"), flags=flags, data_start=-1)
 
-    def placed(self, offset: int, flags: int, version_needed: int) -> Entry:
-        """This entry as written at ``offset`` (with these flags and version needed)."""
-        return Entry(
-            self.name,
-            self.raw_name,
-            self.version_made,
-            version_needed,
-            flags,
-            self.method,
-            self.dos_time,
-            self.dos_date,
-            self.crc,
-            self.compressed_size,
-            self.size,
-            self.internal_attr,
-            self.external_attr,
-            self.extra,
-            self.comment,
-            offset,
-        )
-
 
 def _split_extra(extra: bytes) -> tuple[bytes, bytes | None]:
     """(the records other than zip64, the zip64 record's data or None)."""
@@ -145,6 +126,8 @@ def _split_extra(extra: bytes) -> tuple[bytes, bytes | None]:
 
 
 def _decode_name(raw: bytes, flags: int) -> str:
+    if raw.isascii():  # the same in both: code page 437 is ASCII below 128
+        return raw.decode("ascii")
     if not flags & _UTF8_FLAG:
         return raw.decode("cp437")
     try:
@@ -235,6 +218,10 @@ def read_directory(stream: BinaryIO, file_size: int) -> tuple[list[Entry], bytes
     entries: list[Entry] = []
     at = 0
     unpack = _CENTRAL.unpack_from
+    # Times, dates, attributes and versions repeat from member to member: one int object for
+    # each value, not one per member (memory grows with the number of members).
+    shared: dict[int, int] = {}
+    one = shared.setdefault
     while at + _CENTRAL.size <= len(directory):
         fields = unpack(directory, at)
         if fields[0] != _CENTRAL_SIG:
@@ -262,23 +249,23 @@ def read_directory(stream: BinaryIO, file_size: int) -> tuple[list[Entry], bytes
         if flags & _ENCRYPTED_FLAG:
             raise ZipError(f"member {_decode_name(raw_name, flags)!r}: an encrypted member")
         entries.append(
-            Entry(
-                name=_decode_name(raw_name, flags),
-                raw_name=raw_name,
-                version_made=made,
-                version_needed=needed,
-                flags=flags,
-                method=method,
-                dos_time=dtime,
-                dos_date=ddate,
-                crc=crc,
-                compressed_size=csize,
-                size=size,
-                internal_attr=iattr,
-                external_attr=eattr,
-                extra=kept,
-                comment=entry_comment,
-                header_offset=offset,
+            Entry(  # in the order of its fields (name, raw name, versions made and needed...)
+                _decode_name(raw_name, flags),
+                raw_name,
+                one(made, made),
+                one(needed, needed),
+                one(flags, flags),
+                method,
+                one(dtime, dtime),
+                one(ddate, ddate),
+                crc,
+                csize,
+                size,
+                one(iattr, iattr),
+                one(eattr, eattr),
+                kept,
+                entry_comment,
+                offset,
             )
         )
     if len(entries) != count:
@@ -302,7 +289,7 @@ def _check_layout(stream: BinaryIO, entries: list[Entry], cd_offset: int) -> Non
     after the last (a local entry hidden there is what a reader that walks local headers would
     unpack), and no two members share bytes (an overlapping archive unpacks far more than it
     holds). Bytes read: at most the file's size and one header more, whatever the records say."""
-    ordered = sorted(entries, key=lambda entry: entry.header_offset)
+    ordered = sorted(entries, key=attrgetter("header_offset"))
     at = 0
     previous: Entry | None = None
     for number, entry in enumerate(ordered):
@@ -363,8 +350,7 @@ def _shown(raw: bytes) -> str:
     return text + "..." if len(raw) > 200 else text
 
 
-@dataclass(frozen=True, slots=True)
-class _LocalHeader:
+class _LocalHeader(NamedTuple):
     """A member's local header, checked against its central record."""
 
     data_start: int
@@ -379,13 +365,18 @@ def _local(stream: BinaryIO, entry: Entry) -> _LocalHeader:
     general-purpose flags, the method, the CRC-32 and both sizes; with a data descriptor
     (flag bit 3), the local CRC and sizes may be zero and the descriptor carries them."""
     stream.seek(entry.header_offset)
-    head = stream.read(_LOCAL.size)
+    # In one read when the name is the central record's and there is no extra field (the
+    # usual case): the header, and as many bytes as that name.
+    head = stream.read(_LOCAL.size + len(entry.raw_name))
     if len(head) < _LOCAL.size or head[:4] != _LOCAL_SIG:
         raise ZipError(f"member {entry.name!r}: its local header is missing")
-    _, _, flags, method, _, _, crc, csize, size, name_len, extra_len = _LOCAL.unpack(head)
-    rest = stream.read(name_len + extra_len)
+    _, _, flags, method, _, _, crc, csize, size, name_len, extra_len = _LOCAL.unpack_from(head)
+    rest = head[_LOCAL.size :]
+    if len(rest) != name_len + extra_len:
+        stream.seek(entry.header_offset + _LOCAL.size)
+        rest = stream.read(name_len + extra_len)
     raw_name = rest[:name_len]
-    kept, zip64 = _split_extra(rest[name_len:])
+    kept, zip64 = _split_extra(rest[name_len:]) if extra_len else (b"", None)
     if zip64 is not None:
         values = iter(struct.unpack_from(f"<{len(zip64) // 8}Q", zip64))
         size = next(values, size) if size == _LIMIT32 else size
@@ -650,7 +641,7 @@ def small_member(stream: BinaryIO, entry: Entry) -> tuple[bytes, int] | None:
     crc = zlib.crc32(data)
     if crc != entry.crc:
         raise ZipError(f"Bad CRC-32 (the data gives {crc:08x}, the archive says {entry.crc:08x})")
-    return data, zlib.crc32(raw)
+    return data, crc if raw is data else zlib.crc32(raw)  # a stored member's bytes are its data
 
 
 class MemberReader(io.RawIOBase):
@@ -825,7 +816,10 @@ class Writer:
         self._offset = 0
         self._lane = lane
         self.entries: list[Entry] = []
-        """The entries written, in order, as the central directory describes them."""
+        """The entries written, in order, as given: the central directory gives each their
+        name, sizes, CRC-32 and attributes, placed where it was written (:func:`_placed`)."""
+        self._offsets = array.array("Q")
+        """Where each entry's local header was written (8 bytes a member, not an entry each)."""
 
     @property
     def size(self) -> int:
@@ -842,9 +836,7 @@ class Writer:
         Returns the CRC-32 of the compressed bytes as they were written (on the writer's lane,
         if it has one): what a copy of a member's bytes is checked by."""
         offset = self._offset
-        flags = entry.flags & ~_DESCRIPTOR_FLAG
-        big = entry.size >= _LIMIT32 or entry.compressed_size >= _LIMIT32
-        needed = max(entry.version_needed, _ZIP64_VERSION) if big else entry.version_needed
+        flags, needed, big = _placed(entry)
         extra = local_extra
         sizes = (entry.compressed_size, entry.size)
         if big:
@@ -865,12 +857,13 @@ class Writer:
             len(extra),
         )
         if isinstance(chunks, bytes):  # a small member, written with its header at once
-            self._write(header + entry.raw_name + extra + chunks)
+            self._write(b"".join((header, entry.raw_name, extra, chunks)))
             if len(chunks) != entry.compressed_size:
                 raise ZipError(
                     f"{entry.name}: {len(chunks)} bytes of data, expected {entry.compressed_size}"
                 )
-            self.entries.append(entry.placed(offset, flags, needed))
+            self.entries.append(entry)
+            self._offsets.append(offset)
             return zlib.crc32(chunks)
         self._write(header + entry.raw_name + extra)
         written = 0
@@ -886,7 +879,8 @@ class Writer:
             raise ZipError(
                 f"{entry.name}: {written} bytes of data, expected {entry.compressed_size}"
             )
-        self.entries.append(entry.placed(offset, flags, needed))
+        self.entries.append(entry)
+        self._offsets.append(offset)
         if self._lane is not None:
             self._lane.wait()
         return crc.value
@@ -912,8 +906,8 @@ class Writer:
 
     def finish(self, comment: bytes) -> None:
         cd_offset = self._offset
-        for entry in self.entries:
-            self._write(_central_record(entry))
+        for entry, offset in zip(self.entries, self._offsets, strict=True):
+            self._write(_central_record(entry, offset))
         cd_size = self._offset - cd_offset
         count = len(self.entries)
         if count >= _LIMIT16 or cd_size >= _LIMIT32 or cd_offset >= _LIMIT32:
@@ -948,9 +942,17 @@ class Writer:
         self._write(comment)
 
 
-def _central_record(entry: Entry) -> bytes:
-    """``entry``'s central directory record, as placed by the writer."""
-    needed, flags, offset = entry.version_needed, entry.flags, entry.header_offset
+def _placed(entry: Entry) -> tuple[int, int, bool]:
+    """The flags and version needed ``entry`` is written with (its data descriptor dropped: the
+    writer puts the sizes and CRC-32 in the headers), and whether it needs zip64 sizes."""
+    big = entry.size >= _LIMIT32 or entry.compressed_size >= _LIMIT32
+    needed = max(entry.version_needed, _ZIP64_VERSION) if big else entry.version_needed
+    return entry.flags & ~_DESCRIPTOR_FLAG, needed, big
+
+
+def _central_record(entry: Entry, offset: int) -> bytes:
+    """``entry``'s central directory record, its local header written at ``offset``."""
+    flags, needed, _ = _placed(entry)
     zip64 = [value for value in (entry.size, entry.compressed_size, offset) if value >= _LIMIT32]
     extra = entry.extra
     made = entry.version_made

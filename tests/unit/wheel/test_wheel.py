@@ -98,6 +98,17 @@ def test_reads_a_correct_wheel(tmp_path: Path) -> None:
         read_member(contents, "nope")
 
 
+def test_record_holds_the_member_names_it_lists_not_copies(tmp_path: Path) -> None:
+    """Memory grows with the number of members: a RECORD path is the member's own name string,
+    and every sha256 hash names its algorithm with one string."""
+    contents = read_wheel(make_wheel(tmp_path, files={"rpds/a.py": b"a", "rpds/b.py": b"b"}))
+    names = {name: name for name in contents.entries}
+    listed = [entry for entry in contents.record if entry.hash is not None]
+    assert len(listed) >= 3
+    assert all(entry.path is names[entry.path] for entry in listed)
+    assert len({id(entry.hash.algorithm) for entry in listed if entry.hash is not None}) == 1
+
+
 def test_reads_build_tag_and_normalizes_the_name(tmp_path: Path) -> None:
     path = make_wheel(tmp_path, name="Rpds_Py", version="1.0", build="1")
     contents = read_wheel(path)
