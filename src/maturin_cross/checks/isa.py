@@ -33,8 +33,7 @@ from pathlib import Path
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import ARMAttributesSection, NoteSection, RISCVAttributesSection
 
-from maturin_cross.checks.elf import PARSE_ERRORS, abi_of, parse
-from maturin_cross.checks.linkage import unreadable
+from maturin_cross.checks.elf import PARSE_ERRORS
 from maturin_cross.errors import WheelError
 from maturin_cross.target.arches import ElfFacts
 from maturin_cross.target.sysroot import Sysroot
@@ -316,25 +315,13 @@ _WITNESSES = ("libm.so.6",)
 
 
 ReadNeeds = Callable[[Path], tuple[ElfFacts, "Isa | None"]]
-"""How :func:`baseline` reads a sysroot's file: its kind and what it needs (:func:`read_needs`,
-or :meth:`maturin_cross.checks.libraries.Files.needs`, which keeps what it read); raises
-WheelError or OSError when the file cannot be read."""
-
-
-def read_needs(host: Path) -> tuple[ElfFacts, Isa | None]:
-    """A sysroot file's kind (as :mod:`maturin_cross.checks.linkage` compares kinds) and what it
-    needs of the instruction set."""
-    with host.open("rb") as stream:
-        try:
-            elf = parse(stream, stream.seek(0, 2))
-            kind = ElfFacts(str(elf["e_machine"]), elf.elfclass, elf.little_endian, abi_of(elf))
-        except PARSE_ERRORS as err:
-            raise unreadable(str(host), err) from None
-        return kind, needs_of(elf)
+"""How :func:`baseline` reads a sysroot's file: its kind and what it needs
+(:meth:`maturin_cross.checks.libraries.Files.needs`, each file parsed once for every check);
+raises WheelError or OSError when the file cannot be read."""
 
 
 def baseline(
-    sysroot: Sysroot, library_dirs: Sequence[str], kind: ElfFacts, read: ReadNeeds = read_needs
+    sysroot: Sysroot, library_dirs: Sequence[str], kind: ElfFacts, read: ReadNeeds
 ) -> Baseline | None:
     """What the sysroot's C library was built for, found in the loader's folders as
     :mod:`maturin_cross.checks.linkage` finds a library (a file of another machine, class, byte

@@ -71,8 +71,9 @@ class Files:
             stamp = stamp_of(host)
         except OSError as err:
             return err
-        kept = self._cache is not None and code_digest() != ""
-        entry = _entry_path(self._cache, host) if self._cache is not None and kept else None
+        entry = None
+        if self._cache is not None and code_digest():
+            entry = _entry_path(self._cache, host)
         if entry is not None:
             was = load(entry, host, stamp)
             if was is not None:

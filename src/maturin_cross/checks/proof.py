@@ -134,16 +134,15 @@ def prove(
 def prove_written(
     written: WheelContents,
     looked: Mapping[str, _Binary | None],
-    renames: Mapping[str, str],
+    old_names: Mapping[str, str],
     target: Target,
     sysroot: Sysroot | None,
     python: SysconfigData | None = None,
 ) -> Proof:
     """Check a wheel this process has just written, without reading it again: ``written`` is
     it as :func:`maturin_cross.wheel.rewrite.rewrite_wheel_checked` checked it, ``looked``
-    what :func:`read` found in the wheel it was written from, ``renames`` the members renamed
-    on the way (old name -> new)."""
-    old_names = {new: old for old, new in renames.items()}
+    what :func:`read` found in the wheel it was written from, ``old_names`` the members renamed
+    on the way (new name -> old: :attr:`maturin_cross.wheel.rewrite.Written.old_names`)."""
     found = {name: looked.get(old_names.get(name, name)) for name in written.entries}
     return _prove(written, found, target, sysroot, python)
 

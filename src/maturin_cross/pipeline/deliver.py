@@ -194,11 +194,11 @@ def _stage(
         if isinstance(cause, OSError) and files.is_disk_full(cause):
             raise _disk_full(out_dir, cause) from None
         raise
-    renames = fix.plan.renames
     del fix  # the input's central directory and RECORD (memory grows with them)
     if result.written is not None:
         written = result.written.check()  # from what the pass over the input found
-        checked = proof.prove_written(written, looked, renames, target, sysroot, python)
+        renamed = result.written.old_names
+        checked = proof.prove_written(written, looked, renamed, target, sysroot, python)
     else:
         checked = proof.prove(
             result.path, target, sysroot, max_unpacked=max_unpacked, python=python

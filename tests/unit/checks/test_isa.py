@@ -12,7 +12,7 @@ from harness import FIXTURES
 from repaircases import ARMHF, TargetSpec
 from wheelmaker import make_wheel
 
-from maturin_cross.checks import isa, proof
+from maturin_cross.checks import isa, libraries, proof
 from maturin_cross.checks.elf import abi_of, parse
 from maturin_cross.target.arches import ElfFacts
 from maturin_cross.target.sysroot import Sysroot
@@ -38,7 +38,7 @@ def _sysroot(folder: Path, multiarch: str, libc: str, libm: str | None = None) -
 
 def _verdict(member: str, sysroot: Sysroot, multiarch: str, rust_target: str) -> list[str]:
     needs, kind = _read(ISA / member)
-    base = isa.baseline(sysroot, [f"/lib/{multiarch}"], kind)
+    base = isa.baseline(sysroot, [f"/lib/{multiarch}"], kind, libraries.Files().needs)
     return isa.check(member, needs, base, rust_target)
 
 
@@ -117,13 +117,15 @@ def test_a_c_library_of_another_kind_is_passed_over(tmp_path: Path) -> None:
     # an armel libc where an armhf one is looked for: not the target's, no baseline
     sysroot = _sysroot(tmp_path, "arm-linux-gnueabihf", "armel-v5te.so")
     _, kind = _read(ISA / "armhf-v7-neon.so")
-    assert isa.baseline(sysroot, ["/lib/arm-linux-gnueabihf"], kind) is None
+    assert (
+        isa.baseline(sysroot, ["/lib/arm-linux-gnueabihf"], kind, libraries.Files().needs) is None
+    )
 
 
 def test_nothing_recorded_is_said_once_and_refuses_nothing(tmp_path: Path) -> None:
     sysroot = _sysroot(tmp_path, "aarch64-linux-gnu", "aarch64.so")
     needs, kind = _read(ISA / "aarch64.so")
-    base = isa.baseline(sysroot, ["/lib/aarch64-linux-gnu"], kind)
+    base = isa.baseline(sysroot, ["/lib/aarch64-linux-gnu"], kind, libraries.Files().needs)
     assert base is not None
     assert base.isa is None
     assert isa.check("m.so", needs, base, "aarch64-unknown-linux-gnu") == []
